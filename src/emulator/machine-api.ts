@@ -1,0 +1,75 @@
+// What the outside world (Node runner, guest worker, tests, benchmark) uses of a running machine.
+// The implementation is src/emulator/machine.ts (`createMachine`).
+
+import type { SavedState } from "./state.ts";
+import type { IoCounters } from "./io-bus.ts";
+
+export type MachineRunState = "running" | "halted" | "powered-off" | "crashed";
+
+export interface MachineStats {
+  /** Guest instructions executed since power-on (float, exact up to 2^53). */
+  instructions: number;
+  interrupts: number;
+  io: IoCounters;
+  /** Virtual ns since power-on. */
+  uptimeNs: number;
+}
+
+export interface SlicePolicy {
+  /** Execute at most this many guest instructions in this call. */
+  maxInstructions: number;
+}
+
+export interface SliceResult {
+  executed: number;
+  /** Why the slice ended: budget used, CPU halted waiting for an interrupt (next timer deadline in
+   *  virtual ns given, so a host may sleep), powered off, or crashed. */
+  reason: "budget" | "halted" | "powered-off" | "crashed";
+  nextDeadlineNs: number;
+}
+
+export interface SerialPort {
+  /** Guest transmitted a byte. */
+  onTransmit(listener: (byte: number) => void): void;
+  /** Host → guest. Returns false when the receive FIFO is full (the caller keeps the byte). */
+  receive(byte: number): boolean;
+}
+
+export interface VgaView {
+  /** Current mode: "text" (cols x rows), "graphics" (width x height x bpp). */
+  mode(): { kind: "text"; cols: number; rows: number } | { kind: "graphics"; width: number; height: number; bpp: number };
+  /** The text screen as lines of characters (text modes only; empty array in graphics). */
+  textLines(): string[];
+  /** Renders the current screen into RGBA (width*height*4); returns dimensions. */
+  render(into?: Uint8ClampedArray): { width: number; height: number; pixels: Uint8ClampedArray };
+}
+
+export interface Keyboard {
+  /** A key by KeyboardEvent.code ("KeyA", "Enter", "ControlLeft"...), pressed or released. */
+  key(code: string, down: boolean): void;
+}
+
+export interface Machine {
+  readonly config: Readonly<import("./machine-config.ts").MachineConfig>;
+  readonly state: MachineRunState;
+  /** Why it crashed or powered off, e.g. "triple fault", "ACPI S5", "isa-debug-exit 0x10". */
+  readonly stopReason: string;
+  /** Exit status requested by the guest (isa-debug-exit: (v<<1)|1; S5: 0), or null. */
+  readonly exitStatus: number | null;
+  /** Runs one slice on the calling thread. Virtual time advances with wall time while running. */
+  runSlice(policy: SlicePolicy): SliceResult;
+  /** Clock control: paused machines keep their virtual time still. */
+  pause(): void;
+  resume(): void;
+  reset(): void;
+  readonly serial: SerialPort[]; // COM1..COM4 present per config
+  readonly vga: VgaView | null;
+  readonly keyboard: Keyboard | null;
+  /** Bytes written to port 0xE9 (debugcon). */
+  onDebugcon(listener: (byte: number) => void): void;
+  stats(): MachineStats;
+  /** Whole-machine snapshot: CPU, RAM, every device, clock. */
+  saveState(): SavedState;
+  /** Restores into this machine, which must be built from the same config. */
+  loadState(state: SavedState): void;
+}
