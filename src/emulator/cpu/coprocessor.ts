@@ -30,6 +30,10 @@ export interface CoprocessorHost {
   fetchImm8(): number;
   /** Raises an exception; never returns normally. */
   raiseException(vector: number, errorCode?: number): never;
+  /** EFLAGS as the guest would read them (FCMOVcc). */
+  getEflags(): number;
+  /** FCOMI/FUCOMI/COMISS/UCOMISS: sets ZF, PF, CF as given and clears OF, SF, AF. */
+  setCompareFlags(zf: boolean, pf: boolean, cf: boolean): void;
   /** Legacy FPU error reporting (CR0.NE=0): asserts IRQ13 via the platform. */
   signalFpuIrq13(): void;
   readonly cr0: number;
