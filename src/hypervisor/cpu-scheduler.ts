@@ -1,0 +1,73 @@
+// CPU-share scheduling. Every guest worker runs on its own thread and executes at most `budget`
+// guest instructions per period (50 ms by default), then sleeps until the period ends. When VMs
+// compete, the budgets are proportional to their shares, scaled by what the slowest-per-share VM
+// can actually execute and by how many host cores there are, so executed instructions/s follow
+// the shares. A headroom factor backs off when a VM misses its budget (the host is busier than
+// measured) and creeps back up otherwise. A cap limits a VM to a percentage of one host core.
+
+export interface SchedulerVm {
+  id: string;
+  /** Relative weight, 1-1000. */
+  share: number;
+  /** Maximum CPU % of one host core, 1-100 (100 = uncapped). */
+  capPercent: number;
+  /** Running (not paused, stopped or crashed). */
+  active: boolean;
+  /** Measured guest instructions per millisecond of busy (executing) wall time; 0 when unknown. */
+  speed: number;
+  /** Fraction of recent periods spent halted (an idle guest does not compete). */
+  idleFraction: number;
+  /** Fraction of recent non-idle periods in which the VM did not use up its budget. */
+  missFraction: number;
+}
+
+export interface SchedulerOptions {
+  periodMs?: number;
+  /** Host cores available to guests (the page and hypervisor need a little too). */
+  guestCores?: number;
+}
+
+/** Budget in instructions per period; 0 = unlimited. */
+export type BudgetPlan = Map<string, number>;
+
+export class CpuScheduler {
+  readonly periodMs: number;
+  readonly guestCores: number;
+  /** Fraction of the computed fair rate actually handed out; adapts to missed budgets. */
+  headroom = 0.8;
+
+  constructor(options: SchedulerOptions = {}) {
+    this.periodMs = options.periodMs ?? 50;
+    this.guestCores = options.guestCores ?? 1.5;
+    if (!(this.periodMs >= 5 && this.periodMs <= 1000)) throw new RangeError(`scheduler: period must be 5-1000 ms, got ${this.periodMs}`);
+    if (!(this.guestCores > 0)) throw new RangeError(`scheduler: guest cores must be positive, got ${this.guestCores}`);
+  }
+
+  plan(vms: readonly SchedulerVm[]): BudgetPlan {
+    const plan: BudgetPlan = new Map();
+    const competing = vms.filter((v) => v.active && v.idleFraction < 0.5);
+    const unknownSpeed = competing.some((v) => !(v.speed > 0));
+
+    // Several VMs want the CPU and we know how fast they run: proportional budgets.
+    let perShare = Infinity; // instructions per ms per unit of share
+    if (competing.length >= 2 && !unknownSpeed) {
+      const missed = competing.some((v) => v.missFraction > 0.2);
+      this.headroom = missed ? Math.max(0.3, this.headroom * 0.9) : Math.min(0.95, this.headroom + 0.01);
+      let demandPerUnit = 0; // host cores needed per unit of perShare
+      for (const v of competing) {
+        perShare = Math.min(perShare, v.speed / v.share); // no VM may need more than one core
+        demandPerUnit += v.share / v.speed;
+      }
+      perShare = Math.min(perShare, this.guestCores / demandPerUnit) * this.headroom;
+    }
+
+    for (const v of vms) {
+      let budget = Infinity;
+      if (Number.isFinite(perShare)) budget = perShare * v.share * this.periodMs;
+      if (v.capPercent < 100 && v.speed > 0) budget = Math.min(budget, (v.capPercent / 100) * v.speed * this.periodMs);
+      else if (v.capPercent < 100) budget = Math.min(budget, 1000 * this.periodMs); // until measured: a cautious 1 MIPS
+      plan.set(v.id, Number.isFinite(budget) ? Math.max(1000, Math.round(budget)) : 0);
+    }
+    return plan;
+  }
+}

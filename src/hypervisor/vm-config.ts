@@ -1,0 +1,126 @@
+// A VM's configuration as the administrator sets it, its validation, which changes need a restart,
+// and the translation into the emulator's MachineConfig.
+
+import type { CardConfig, MachineConfig } from "../emulator/machine-config.ts";
+import type { CatalogGuest, MediaKind } from "./guest-catalog.ts";
+import type { HostCard } from "./resource-ledger.ts";
+
+export type GuestSource =
+  | { kind: "catalog"; guestId: string }
+  | { kind: "upload"; fileName: string; media: MediaKind; bytes: Uint8Array };
+
+export interface VmConfig {
+  name: string;
+  guest: GuestSource;
+  memoryMiB: number;
+  /** CPU share weight, 1-1000. */
+  share: number;
+  /** CPU cap in % of one host core, 1-100 (100 = none). */
+  capPercent: number;
+  /** Host card ids (resource-ledger.ts). */
+  cards: string[];
+}
+
+/** What may be changed on an existing VM. */
+export type VmConfigPatch = Partial<Pick<VmConfig, "name" | "memoryMiB" | "share" | "capPercent" | "cards">>;
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Fields that only take effect when the machine is rebuilt. */
+export const RESTART_FIELDS: readonly (keyof VmConfigPatch)[] = ["memoryMiB", "cards"];
+
+const MAX_UPLOAD_BYTES = 800 * 1024 * 1024;
+
+export function validateVmConfig(c: VmConfig): VmConfig {
+  if (typeof c !== "object" || c === null) throw new ConfigError("VM configuration must be an object");
+  if (typeof c.name !== "string" || c.name.trim().length === 0 || c.name.length > 64) throw new ConfigError("VM name must be 1-64 characters");
+  validatePatch({ memoryMiB: c.memoryMiB, share: c.share, capPercent: c.capPercent, cards: c.cards });
+  const g = c.guest;
+  if (!g || (g.kind !== "catalog" && g.kind !== "upload")) throw new ConfigError("VM guest must come from the catalog or an uploaded image");
+  if (g.kind === "catalog" && (typeof g.guestId !== "string" || !g.guestId)) throw new ConfigError("VM guest: catalog guest id missing");
+  if (g.kind === "upload") {
+    if (!(g.bytes instanceof Uint8Array) || g.bytes.length === 0) throw new ConfigError(`uploaded image "${g.fileName}" is empty`);
+    if (g.bytes.length > MAX_UPLOAD_BYTES) throw new ConfigError(`uploaded image "${g.fileName}" is ${g.bytes.length} bytes; the limit is ${MAX_UPLOAD_BYTES}`);
+    if (g.media !== "floppy" && g.media !== "cdrom" && g.media !== "disk") throw new ConfigError(`uploaded image media must be floppy, cdrom or disk, got ${String(g.media)}`);
+    if (g.media === "floppy" && g.bytes.length > 2_949_120) throw new ConfigError(`floppy image "${g.fileName}" is ${g.bytes.length} bytes; a floppy holds at most 2.88 MB`);
+    if (g.media === "disk" && g.bytes.length % 512 !== 0) throw new ConfigError(`disk image "${g.fileName}" is not a whole number of 512-byte sectors`);
+  }
+  return { ...c, name: c.name.trim(), cards: [...c.cards] };
+}
+
+export function validatePatch(p: VmConfigPatch): void {
+  if (p.name !== undefined && (typeof p.name !== "string" || !p.name.trim() || p.name.length > 64)) throw new ConfigError("VM name must be 1-64 characters");
+  if (p.memoryMiB !== undefined && (!Number.isInteger(p.memoryMiB) || p.memoryMiB < 1 || p.memoryMiB > 3072)) {
+    throw new ConfigError(`RAM must be a whole number of MiB from 1 to 3072, got ${p.memoryMiB}`);
+  }
+  if (p.share !== undefined && (!Number.isInteger(p.share) || p.share < 1 || p.share > 1000)) throw new ConfigError(`CPU share must be 1-1000, got ${p.share}`);
+  if (p.capPercent !== undefined && (!Number.isInteger(p.capPercent) || p.capPercent < 1 || p.capPercent > 100)) {
+    throw new ConfigError(`CPU cap must be 1-100 %, got ${p.capPercent}`);
+  }
+  if (p.cards !== undefined && (!Array.isArray(p.cards) || p.cards.some((x) => typeof x !== "string"))) throw new ConfigError("cards must be a list of card ids");
+}
+
+/** Which of the patch's fields differ from `current` and need a restart to take effect. */
+export function restartNeededFor(current: VmConfig, patch: VmConfigPatch): string[] {
+  const out: string[] = [];
+  if (patch.memoryMiB !== undefined && patch.memoryMiB !== current.memoryMiB) out.push("memoryMiB");
+  if (patch.cards !== undefined && [...patch.cards].sort().join() !== [...current.cards].sort().join()) out.push("cards");
+  return out;
+}
+
+export interface BootInputs {
+  bios?: Uint8Array;
+  vgaBios?: Uint8Array;
+  /** Resolved catalog guest and its files, or null for an upload. */
+  catalogGuest: CatalogGuest | null;
+  files: Map<string, Uint8Array>;
+}
+
+function mediaCard(media: MediaKind, image: Uint8Array): CardConfig {
+  if (media === "floppy") return { type: "floppy", drive: 0, image };
+  if (media === "cdrom") return { type: "ide-cdrom", channel: 1, slave: false, image };
+  return { type: "ide-disk", channel: 0, slave: false, image };
+}
+
+/** Builds the emulator's MachineConfig from a VM's configuration, its cards and the fetched files. */
+export function buildMachineConfig(config: VmConfig, cards: readonly HostCard[], inputs: BootInputs): MachineConfig {
+  const machineCards: CardConfig[] = [];
+  for (const card of cards) {
+    if (card.kind === "vga") machineCards.push({ type: "vga" });
+    else if (card.kind === "serial") machineCards.push({ type: "serial", index: 0 });
+    else if (card.kind === "ps2") machineCards.push({ type: "ps2" });
+    else if (card.kind === "debugcon") machineCards.push({ type: "debugcon" });
+  }
+  const file = (path: string): Uint8Array => {
+    const f = inputs.files.get(path);
+    if (!f) throw new ConfigError(`guest file "${path}" was not loaded`);
+    return f;
+  };
+  let boot: MachineConfig["boot"];
+  if (config.guest.kind === "upload") {
+    machineCards.push(mediaCard(config.guest.media, config.guest.bytes));
+    boot = { kind: "firmware", order: [config.guest.media] };
+  } else {
+    const g = inputs.catalogGuest;
+    if (!g) throw new ConfigError(`catalog guest "${config.guest.guestId}" is not in the manifest`);
+    if (g.boot.kind === "linux") {
+      boot = { kind: "linux", kernel: file(g.boot.kernel), initrd: g.boot.initrd ? file(g.boot.initrd) : undefined, cmdline: g.boot.cmdline };
+    } else if (g.boot.kind === "multiboot") {
+      boot = { kind: "multiboot", kernel: file(g.boot.kernel), cmdline: g.boot.cmdline };
+    } else {
+      machineCards.push(mediaCard(g.boot.media, file(g.boot.image)));
+      boot = { kind: "firmware", order: [g.boot.media] };
+    }
+  }
+  if (boot.kind === "firmware" && !inputs.bios) throw new ConfigError("booting from a floppy, CD or disk needs the SeaBIOS firmware (public/bios/bios.bin)");
+  return { memoryMiB: config.memoryMiB, bios: inputs.bios, vgaBios: inputs.vgaBios, boot, cards: machineCards, sharedMemory: true };
+}
+
+/** Files a catalog guest needs fetched. */
+export function guestFiles(g: CatalogGuest): string[] {
+  if (g.boot.kind === "linux") return g.boot.initrd ? [g.boot.kernel, g.boot.initrd] : [g.boot.kernel];
+  if (g.boot.kind === "multiboot") return [g.boot.kernel];
+  return [g.boot.image];
+}

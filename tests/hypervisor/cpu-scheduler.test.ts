@@ -1,0 +1,39 @@
+import { describe, expect, it } from "vitest";
+import { CpuScheduler, type SchedulerVm } from "../../src/hypervisor/cpu-scheduler.ts";
+
+const vm = (id: string, share: number, speed: number, extra: Partial<SchedulerVm> = {}): SchedulerVm => ({
+  id, share, capPercent: 100, active: true, speed, idleFraction: 0, missFraction: 0, ...extra,
+});
+
+describe("CpuScheduler", () => {
+  it("leaves a VM that runs alone unlimited", () => {
+    const s = new CpuScheduler();
+    expect(s.plan([vm("a", 3, 50_000), vm("b", 1, 50_000, { active: false })]).get("a")).toBe(0);
+  });
+
+  it("gives competing VMs budgets in the ratio of their shares, within one core each", () => {
+    const s = new CpuScheduler({ periodMs: 50, guestCores: 1.5 });
+    const plan = s.plan([vm("a", 3, 40_000), vm("b", 1, 40_000)]);
+    const a = plan.get("a")!;
+    const b = plan.get("b")!;
+    expect(a / b).toBeCloseTo(3, 2);
+    expect(a).toBeLessThanOrEqual(40_000 * 50); // never more than one core can do
+    // Different speeds still give an instruction ratio that follows the shares.
+    const p2 = s.plan([vm("a", 1, 80_000), vm("b", 1, 20_000)]);
+    expect(p2.get("a")! / p2.get("b")!).toBeCloseTo(1, 2);
+    expect(p2.get("b")!).toBeLessThanOrEqual(20_000 * 50);
+  });
+
+  it("ignores idle guests and backs off when budgets are missed", () => {
+    const s = new CpuScheduler();
+    expect(s.plan([vm("a", 1, 40_000), vm("b", 1, 40_000, { idleFraction: 0.9 })]).get("a")).toBe(0);
+    const before = s.headroom;
+    s.plan([vm("a", 1, 40_000, { missFraction: 0.5 }), vm("b", 1, 40_000)]);
+    expect(s.headroom).toBeLessThan(before);
+  });
+
+  it("caps a VM to a percentage of one core", () => {
+    const s = new CpuScheduler({ periodMs: 50 });
+    expect(s.plan([vm("a", 1, 10_000, { capPercent: 25 })]).get("a")).toBe(0.25 * 10_000 * 50);
+  });
+});
