@@ -33,6 +33,10 @@ export interface SerialPort {
   onTransmit(listener: (byte: number) => void): void;
   /** Host → guest. Returns false when the receive FIFO is full (the caller keeps the byte). */
   receive(byte: number): boolean;
+  /** Optional flow control (added for the guest worker's serial ring): while held, the UART keeps
+   *  its transmitter busy (THR not empty, as with CTS low on real hardware), so the guest waits
+   *  instead of sending bytes the host has no room for. */
+  setTransmitHold?(hold: boolean): void;
 }
 
 export interface VgaView {
