@@ -85,6 +85,8 @@ export interface VmInfo {
   cards: HostCard[];
   pendingRestart: string[];
   createdAt: number;
+  /** Changes whenever the VM's guest worker (and so its channels) is replaced. */
+  generation: number;
   stats: VmStats;
 }
 
@@ -624,6 +626,7 @@ export class Hypervisor {
       cards,
       pendingRestart: vm.pendingRestart,
       createdAt: vm.createdAt,
+      generation: vm.generation,
       stats: {
         instructions: s ? s[St.INSTRUCTIONS] : 0,
         instructionsPerSec: vm.ips,

@@ -1,0 +1,390 @@
+// The body of a guest worker: hosts one Machine on the calling thread and runs it in slices until
+// told to stop. Time follows the wall clock (the machine's virtual clock); the thread sleeps with
+// Atomics.wait on the control block's doorbell while the guest is halted, paused, out of CPU
+// budget or held by a full serial ring. It publishes counters into the stats block, the screen
+// into the framebuffer and text blocks, and reports crashes with their reason instead of dying.
+// No per-instruction work here: everything is per slice (a few milliseconds of guest time).
+
+import type { Machine, SerialPort } from "../emulator/machine-api.ts";
+import type { MachineConfig } from "../emulator/machine-config.ts";
+import { keyCodeAt } from "./key-codes.ts";
+import { SpscByteRing, SpscRecordRing } from "./spsc-ring.ts";
+import {
+  Ctl,
+  Fb,
+  GuestState,
+  RunRequest,
+  St,
+  Txt,
+  KEY_RECORD_INTS,
+  framebufferViews,
+  type FramebufferViews,
+  type VmChannels,
+} from "./shared-layout.ts";
+
+export type GuestMessage =
+  | { type: "started" }
+  | { type: "crashed"; reason: string }
+  | { type: "powered-off"; reason: string }
+  | { type: "reset"; reason: string };
+
+export interface GuestRunnerSpec {
+  machine: MachineConfig;
+  channels: VmChannels;
+  periodMs: number;
+}
+
+const FRAME_INTERVAL_MS = 33;
+const TEXT_INTERVAL_MS = 200;
+const STATS_INTERVAL_MS = 50;
+const MAX_OVERFLOW_BYTES = 4 * 1024 * 1024;
+const MAX_KEYS_PER_ITERATION = 4; // a PS/2 controller buffers only a few bytes
+const MAX_HALT_SLEEP_MS = 10;
+
+export class GuestRunner {
+  private readonly ctl: Int32Array;
+  private readonly st: Float64Array;
+  private readonly serialOut: SpscByteRing;
+  private readonly serialIn: SpscByteRing;
+  private readonly keyboard: SpscRecordRing;
+  private readonly fb: FramebufferViews;
+  private readonly textHeader: Int32Array;
+  private readonly textChars: Uint16Array;
+  private machine: Machine | null = null;
+  private serial: SerialPort | null = null;
+  /** Bytes the guest sent while the out-ring was full (only without UART flow control). */
+  private overflow: number[] = [];
+  private holding = false;
+  private readonly keyRecord = new Int32Array(KEY_RECORD_INTS);
+  private scratch: Uint8ClampedArray | undefined = undefined;
+  private lastText = "";
+  private sliceInstructions = 20_000;
+  // period accounting (CPU budget)
+  private periodStart = 0;
+  private used = 0;
+  private haltedThisPeriod = false;
+  private busyMs = 0;
+  private haltedMs = 0;
+  private runMs = 0;
+
+  constructor(
+    private readonly spec: GuestRunnerSpec,
+    private readonly create: (config: MachineConfig) => Machine,
+    private readonly post: (message: GuestMessage) => void,
+    private readonly clock: () => number = () => performance.now(),
+  ) {
+    const ch = spec.channels;
+    this.ctl = new Int32Array(ch.control);
+    this.st = new Float64Array(ch.stats);
+    this.serialOut = SpscByteRing.attach(ch.serialOut);
+    this.serialIn = SpscByteRing.attach(ch.serialIn);
+    this.keyboard = SpscRecordRing.attach(ch.keyboard);
+    this.fb = framebufferViews(ch.framebuffer);
+    this.textHeader = new Int32Array(ch.text, 0, Txt.HEADER_INTS);
+    this.textChars = new Uint16Array(ch.text, Txt.HEADER_INTS * 4, Txt.MAX_COLS * Txt.MAX_ROWS);
+  }
+
+  /** Runs until stopped, powered off or crashed. Never throws. */
+  run(): void {
+    this.st[St.STATE] = GuestState.STARTING;
+    this.heartbeat();
+    try {
+      this.machine = this.create(this.spec.machine);
+    } catch (e) {
+      this.crash(e);
+      return;
+    }
+    try {
+      this.wireSerial(this.machine);
+      this.post({ type: "started" });
+      this.loop(this.machine);
+    } catch (e) {
+      this.crash(e);
+    }
+  }
+
+  private heartbeat(): void {
+    this.st[St.HEARTBEAT] = this.clock();
+  }
+
+  private crash(e: unknown): void {
+    this.st[St.STATE] = GuestState.CRASHED;
+    let reason = e instanceof Error ? `${e.name}: ${e.message}` : `non-error thrown: ${String(e)}`;
+    if (e instanceof Error && e.stack) {
+      const frame = e.stack.split("\n").find((l) => /^\s+at /.test(l));
+      if (frame) reason += ` (${frame.trim()})`;
+    }
+    this.post({ type: "crashed", reason });
+  }
+
+  private wireSerial(machine: Machine): void {
+    const port = machine.serial[0];
+    if (!port) return;
+    this.serial = port;
+    port.onTransmit((byte) => {
+      this.st[St.SERIAL_OUT]++;
+      if (this.overflow.length === 0 && this.serialOut.writeByte(byte)) {
+        if (this.serialOut.free() === 0) this.setHold(true);
+        return;
+      }
+      if (this.overflow.length >= MAX_OVERFLOW_BYTES) throw new Error(`serial output overflow: the guest sent ${MAX_OVERFLOW_BYTES} bytes nobody read`);
+      this.overflow.push(byte);
+      this.setHold(true);
+    });
+  }
+
+  private setHold(hold: boolean): void {
+    if (hold === this.holding) return;
+    this.holding = hold;
+    this.serial?.setTransmitHold?.(hold);
+  }
+
+  /** Moves held-back serial bytes into the ring; true when nothing is left over. */
+  private drainSerial(): boolean {
+    if (this.overflow.length > 0) {
+      let i = 0;
+      while (i < this.overflow.length && this.serialOut.writeByte(this.overflow[i])) i++;
+      if (i > 0) this.overflow.splice(0, i);
+    }
+    if (this.holding && this.overflow.length === 0 && this.serialOut.free() > 0) this.setHold(false);
+    return this.overflow.length === 0;
+  }
+
+  private pumpInput(machine: Machine): void {
+    const port = this.serial;
+    if (port) {
+      let b: number;
+      while ((b = this.serialIn.peek()) >= 0 && port.receive(b)) {
+        this.serialIn.consume();
+        this.st[St.SERIAL_IN]++;
+      }
+    }
+    const kbd = machine.keyboard;
+    for (let n = 0; n < MAX_KEYS_PER_ITERATION && this.keyboard.pop(this.keyRecord); n++) {
+      const code = keyCodeAt(this.keyRecord[0]);
+      if (code && kbd) {
+        kbd.key(code, this.keyRecord[1] !== 0);
+        this.st[St.KEY_EVENTS]++;
+      }
+    }
+  }
+
+  /** Sleeps until the doorbell rings (input, command, budget change) or `ms` pass. */
+  private sleep(doorbell: number, ms: number): void {
+    if (ms > 0) Atomics.wait(this.ctl, Ctl.DOORBELL, doorbell, ms);
+  }
+
+  private endPeriod(now: number, periodMs: number): void {
+    const budget = Atomics.load(this.ctl, Ctl.BUDGET);
+    this.st[St.PERIODS]++;
+    if (this.haltedThisPeriod) this.st[St.PERIODS_IDLE]++;
+    else if (budget > 0 && this.used < budget) this.st[St.PERIODS_MISSED]++;
+    else if (budget > 0) this.st[St.PERIODS_EXHAUSTED]++;
+    this.used = 0;
+    this.haltedThisPeriod = false;
+    // Stay on the period grid unless we fell far behind (e.g. after a pause).
+    this.periodStart = now - this.periodStart > 2 * periodMs ? now : this.periodStart + periodMs;
+  }
+
+  private loop(machine: Machine): void {
+    let crashSeen = Atomics.load(this.ctl, Ctl.CRASH_SEQ);
+    let resetSeen = Atomics.load(this.ctl, Ctl.RESET_SEQ);
+    let paused = false;
+    let lastStats = -Infinity;
+    let lastFrame = -Infinity;
+    let lastText = -Infinity;
+    let lastLoop = this.clock();
+    this.periodStart = lastLoop;
+    for (;;) {
+      const doorbell = Atomics.load(this.ctl, Ctl.DOORBELL);
+      const now = this.clock();
+      if (!paused) this.runMs += now - lastLoop;
+      lastLoop = now;
+      this.st[St.HEARTBEAT] = now;
+      const request = Atomics.load(this.ctl, Ctl.RUN);
+      if (request === RunRequest.STOP) {
+        this.st[St.STATE] = GuestState.STOPPED;
+        this.publishStats(machine);
+        return;
+      }
+      if (Atomics.load(this.ctl, Ctl.CRASH_SEQ) !== crashSeen) {
+        crashSeen = Atomics.load(this.ctl, Ctl.CRASH_SEQ);
+        throw new Error("simulated emulator exception (test hook)");
+      }
+      if (Atomics.load(this.ctl, Ctl.RESET_SEQ) !== resetSeen) {
+        resetSeen = Atomics.load(this.ctl, Ctl.RESET_SEQ);
+        machine.reset();
+        this.st[St.RESETS]++;
+        this.post({ type: "reset", reason: "reset requested by the hypervisor" });
+      }
+      if (request === RunRequest.PAUSE) {
+        if (!paused) {
+          machine.pause();
+          paused = true;
+          this.st[St.STATE] = GuestState.PAUSED;
+          this.publishStats(machine);
+        }
+        this.sleep(doorbell, 250);
+        continue;
+      }
+      if (paused) {
+        machine.resume();
+        paused = false;
+        this.periodStart = now;
+        this.used = 0;
+      }
+      this.pumpInput(machine);
+      if (!this.drainSerial()) {
+        // Nobody is reading the serial console fast enough: the guest waits, like a full UART.
+        this.serialOut.waitForSpace(10);
+        continue;
+      }
+      const periodMs = Math.max(5, Atomics.load(this.ctl, Ctl.PERIOD_MS) || this.spec.periodMs);
+      if (now - this.periodStart >= periodMs) this.endPeriod(now, periodMs);
+      const budget = Atomics.load(this.ctl, Ctl.BUDGET);
+      if (budget > 0 && this.used >= budget) {
+        this.sleep(doorbell, this.periodStart + periodMs - now);
+        continue;
+      }
+      let max = this.sliceInstructions;
+      if (budget > 0) max = Math.min(max, budget - this.used);
+      const t0 = this.clock();
+      const result = machine.runSlice({ maxInstructions: max });
+      const t1 = this.clock();
+      const dt = t1 - t0;
+      this.busyMs += dt;
+      this.used += result.executed;
+      if (result.executed > 1000 && dt > 0.05) {
+        // Aim for ~4 ms slices so control, input and budgets are looked at often.
+        const target = (result.executed / dt) * 4;
+        this.sliceInstructions = Math.max(5_000, Math.min(4_000_000, Math.round(this.sliceInstructions * 0.5 + target * 0.5)));
+      }
+      if (result.reason === "powered-off") {
+        this.st[St.STATE] = GuestState.POWERED_OFF;
+        this.publishStats(machine);
+        this.renderFrame(machine);
+        this.publishText(machine);
+        this.post({ type: "powered-off", reason: machine.stopReason || "the guest powered off" });
+        return;
+      }
+      if (result.reason === "crashed") {
+        this.st[St.STATE] = GuestState.CRASHED;
+        this.publishStats(machine);
+        this.renderFrame(machine);
+        this.publishText(machine);
+        this.post({ type: "crashed", reason: machine.stopReason || "the emulator stopped the machine" });
+        return;
+      }
+      if (t1 - lastStats >= STATS_INTERVAL_MS) {
+        lastStats = t1;
+        this.publishStats(machine);
+      }
+      if (t1 - lastFrame >= FRAME_INTERVAL_MS) {
+        lastFrame = t1;
+        this.renderFrame(machine);
+      }
+      if (t1 - lastText >= TEXT_INTERVAL_MS) {
+        lastText = t1;
+        this.publishText(machine);
+      }
+      if (result.reason === "halted") {
+        this.haltedThisPeriod = true;
+        this.st[St.STATE] = GuestState.HALTED;
+        const untilDeadline = (result.nextDeadlineNs - machine.stats().uptimeNs) / 1e6;
+        const untilPeriod = this.periodStart + periodMs - t1;
+        const ms = Math.min(MAX_HALT_SLEEP_MS, untilPeriod, Number.isFinite(untilDeadline) ? untilDeadline : MAX_HALT_SLEEP_MS);
+        if (ms >= 0.5) {
+          const h0 = this.clock();
+          this.sleep(doorbell, ms);
+          this.haltedMs += this.clock() - h0;
+        }
+      } else this.st[St.STATE] = GuestState.RUNNING;
+    }
+  }
+
+  private publishStats(machine: Machine): void {
+    const s = machine.stats();
+    const st = this.st;
+    st[St.INSTRUCTIONS] = s.instructions;
+    st[St.INTERRUPTS] = s.interrupts;
+    st[St.IO_READS] = s.io.reads;
+    st[St.IO_WRITES] = s.io.writes;
+    st[St.IO_UNCLAIMED] = s.io.unclaimedReads + s.io.unclaimedWrites;
+    st[St.UPTIME_NS] = s.uptimeNs;
+    st[St.BUSY_MS] = this.busyMs;
+    st[St.RUN_MS] = this.runMs;
+    st[St.HALTED_MS] = this.haltedMs;
+  }
+
+  /** Copies the rows that changed since the last frame into the shared framebuffer and stamps them
+   *  with a new generation, so the page redraws only those (coalescing whatever it missed). */
+  private renderFrame(machine: Machine): void {
+    const vga = machine.vga;
+    if (!vga) return;
+    let r: { width: number; height: number; pixels: Uint8ClampedArray };
+    try {
+      r = vga.render(this.scratch);
+    } catch {
+      r = vga.render(); // the screen size changed under a reused buffer
+    }
+    this.scratch = r.pixels;
+    const fb = this.fb;
+    const width = Math.min(r.width | 0, Fb.MAX_WIDTH);
+    const height = Math.min(r.height | 0, Fb.MAX_HEIGHT);
+    if (width <= 0 || height <= 0 || r.pixels.length < r.width * r.height * 4) return;
+    const resized = Atomics.load(fb.header, Fb.WIDTH) !== width || Atomics.load(fb.header, Fb.HEIGHT) !== height;
+    const gen = Atomics.load(fb.header, Fb.GEN) + 1;
+    const srcStride = r.width | 0;
+    const aligned = (r.pixels.byteOffset & 3) === 0;
+    const src32 = aligned ? new Int32Array(r.pixels.buffer, r.pixels.byteOffset, srcStride * (r.height | 0)) : null;
+    const dst32 = fb.pixels32;
+    let changed = false;
+    if (resized) {
+      Atomics.store(fb.header, Fb.WIDTH, width);
+      Atomics.store(fb.header, Fb.HEIGHT, height);
+      Atomics.store(fb.header, Fb.MODE, vga.mode().kind === "text" ? 1 : 2);
+    }
+    for (let y = 0; y < height; y++) {
+      const s = y * srcStride;
+      const d = y * width;
+      let rowChanged = resized;
+      if (!rowChanged) {
+        if (src32) {
+          for (let x = 0; x < width; x++) if (src32[s + x] !== dst32[d + x]) { rowChanged = true; break; }
+        } else {
+          for (let x = 0; x < width * 4; x++) if (r.pixels[s * 4 + x] !== fb.pixels[d * 4 + x]) { rowChanged = true; break; }
+        }
+      }
+      if (!rowChanged) continue;
+      if (src32) dst32.set(src32.subarray(s, s + width), d);
+      else fb.pixels.set(r.pixels.subarray(s * 4, (s + width) * 4), d * 4);
+      Atomics.store(fb.rowGen, y, gen);
+      changed = true;
+    }
+    if (changed) {
+      Atomics.store(fb.header, Fb.GEN, gen);
+      this.st[St.FRAMES]++;
+    }
+  }
+
+  private publishText(machine: Machine): void {
+    const vga = machine.vga;
+    if (!vga) return;
+    const mode = vga.mode();
+    const lines = mode.kind === "text" ? vga.textLines() : [];
+    const joined = lines.join("\n");
+    if (joined === this.lastText) return;
+    this.lastText = joined;
+    const rows = Math.min(lines.length, Txt.MAX_ROWS);
+    const cols = Math.min(Math.max(0, ...lines.map((l) => l.length)), Txt.MAX_COLS);
+    this.textChars.fill(0x20, 0, rows * cols);
+    for (let y = 0; y < rows; y++) {
+      const line = lines[y];
+      const n = Math.min(line.length, cols);
+      for (let x = 0; x < n; x++) this.textChars[y * cols + x] = line.charCodeAt(x);
+    }
+    Atomics.store(this.textHeader, Txt.COLS, cols);
+    Atomics.store(this.textHeader, Txt.ROWS, rows);
+    Atomics.add(this.textHeader, Txt.GEN, 1);
+  }
+}
