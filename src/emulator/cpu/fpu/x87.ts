@@ -1,0 +1,1908 @@
+// The x87 floating-point unit: eight 80-bit registers stored bit-exactly, stack/tag/status/control
+// words, last-instruction pointers, every ESC instruction (D8-DF), and the state both FSAVE and
+// FXSAVE need. Arithmetic is exact (softfloat.ts) and rounded once per the control word.
+// Transcendentals are evaluated in double precision and rounded into extended (documented
+// approximation: within ~1 ulp of double precision, not of extended precision).
+
+import { EXC_MF, EXC_NM, EXC_UD, type CoprocessorHost, type X87Unit } from "../coprocessor.ts";
+import { expectState, numberField, booleanField, typedField, StateError, type SavedState } from "../../state.ts";
+import {
+  ExactOps,
+  FLAG_DE,
+  FLAG_IE,
+  FLAG_OE,
+  FLAG_PE,
+  FLAG_UE,
+  FLAG_ZE,
+  FMT_EXT24,
+  FMT_EXT53,
+  FMT_EXT64,
+  FMT_F32,
+  FMT_F64,
+  RC_DOWN,
+  RC_NEAREST,
+  RC_UP,
+  RC_ZERO,
+  Rounder,
+  bitLength,
+  type FloatFormat,
+} from "./softfloat.ts";
+
+const CR0_MP = 1 << 1;
+const CR0_EM = 1 << 2;
+const CR0_TS = 1 << 3;
+const CR0_NE = 1 << 5;
+
+// Status word bits.
+export const SW_SF = 1 << 6;
+export const SW_ES = 1 << 7;
+export const SW_C0 = 1 << 8;
+export const SW_C1 = 1 << 9;
+export const SW_C2 = 1 << 10;
+export const SW_C3 = 1 << 14;
+export const SW_B = 1 << 15;
+const SW_CC = SW_C0 | SW_C1 | SW_C2 | SW_C3;
+
+/** Operand classes. */
+const enum K {
+  Zero,
+  Normal,
+  Denormal, // exponent 0 with a non-zero significand, including pseudo-denormals
+  Inf,
+  QNaN,
+  SNaN,
+  Unsupported, // unnormals, pseudo-NaNs, pseudo-infinities
+}
+
+const SIG_J = 0x8000000000000000n;
+const SIG_QUIET = 0x4000000000000000n;
+const INDEF_SE = 0xffff;
+const INDEF_SIG = 0xc000000000000000n;
+const MASK64 = 0xffffffffffffffffn;
+
+// Extended-precision constants (64-bit significands rounded to nearest) and whether the exact
+// value lies above (+1) or below (-1) that rounding: directed modes step toward the true value.
+const CONST_SIG = [
+  0x8000000000000000n, // 1
+  0xd49a784bcd1b8afen, // log2(10)
+  0xb8aa3b295c17f0bcn, // log2(e)
+  0xc90fdaa22168c235n, // pi
+  0x9a209a84fbcff799n, // log10(2)
+  0xb17217f7d1cf79acn, // ln(2)
+];
+const CONST_EXP = [0x3fff, 0x4000, 0x3fff, 0x4000, 0x3ffd, 0x3ffe];
+const CONST_DIR = [0, 1, -1, -1, -1, -1];
+
+export function classify(se: number, sig: bigint): K {
+  const exp = se & 0x7fff;
+  if (exp === 0) return sig === 0n ? K.Zero : K.Denormal;
+  const j = sig >= SIG_J;
+  if (exp === 0x7fff) {
+    if (!j) return K.Unsupported;
+    if (sig === SIG_J) return K.Inf;
+    return (sig & SIG_QUIET) !== 0n ? K.QNaN : K.SNaN;
+  }
+  return j ? K.Normal : K.Unsupported;
+}
+
+export class X87 implements X87Unit {
+  /** Sign and 15-bit exponent per physical register. */
+  readonly se = new Uint16Array(8);
+  /** The 64-bit significands, little-endian, register i at bytes 8i..8i+7 (MMX register i aliases it). */
+  readonly mmBuffer = new ArrayBuffer(64);
+  readonly sig32 = new Uint32Array(this.mmBuffer);
+  /** 1 when the physical register is empty. */
+  readonly empty = new Uint8Array(8);
+  top = 0;
+  cw = 0x37f;
+  /** Status word without TOP. */
+  sw = 0;
+  fip = 0;
+  fcs = 0;
+  fop = 0;
+  fdp = 0;
+  fds = 0;
+  /** IRQ13 already asserted for the pending exception (CR0.NE=0 reporting). */
+  private ferrSignaled = false;
+
+  private readonly rnd = new Rounder();
+  private readonly ops = new ExactOps();
+  // Operation results.
+  private resSe = 0;
+  private resSig = 0n;
+  /** Set by the memory-operand converters when the source was a denormal in its own format. */
+  private loadDenormal = false;
+  private readonly f64 = new Float64Array(1);
+  private readonly f64u = new Uint32Array(this.f64.buffer);
+
+  constructor(private readonly host: CoprocessorHost) {
+    this.reset();
+  }
+
+  /** Power-on state (SDM table 9-1): FCW 0040H, FSW 0, all registers +0.0 and tagged valid. */
+  reset(): void {
+    this.fninit();
+    this.cw = 0x40;
+    this.empty.fill(0);
+    this.se.fill(0);
+    this.sig32.fill(0);
+  }
+
+  // ---- Register access -------------------------------------------------------------------------
+
+  statusWord(): number {
+    return (this.sw & ~0x3800) | (this.top << 11);
+  }
+
+  phys(i: number): number {
+    return (this.top + i) & 7;
+  }
+
+  getSig(p: number): bigint {
+    return (BigInt(this.sig32[2 * p + 1]) << 32n) | BigInt(this.sig32[2 * p]);
+  }
+
+  setReg(p: number, se: number, sig: bigint): void {
+    this.se[p] = se;
+    this.sig32[2 * p] = Number(sig & 0xffffffffn);
+    this.sig32[2 * p + 1] = Number((sig >> 32n) & 0xffffffffn);
+    this.empty[p] = 0;
+  }
+
+  /** Full tag word (00 valid, 01 zero, 10 special, 11 empty) by physical register. */
+  tagWord(): number {
+    let tw = 0;
+    for (let p = 0; p < 8; p++) {
+      let t: number;
+      if (this.empty[p]) t = 3;
+      else {
+        const k = classify(this.se[p], this.getSig(p));
+        t = k === K.Zero ? 1 : k === K.Normal ? 0 : 2;
+      }
+      tw |= t << (2 * p);
+    }
+    return tw;
+  }
+
+  // ---- Exceptions ------------------------------------------------------------------------------
+
+  /** Records exception flags; an unmasked one makes the next waiting instruction fault. */
+  private raise(flags: number): void {
+    this.sw |= flags;
+    if ((flags & ~this.cw & 0x3f) !== 0) this.sw |= SW_ES | SW_B;
+  }
+
+  private unmasked(flags: number): boolean {
+    return (flags & ~this.cw & 0x3f) !== 0;
+  }
+
+  private setC1(on: boolean): void {
+    if (on) this.sw |= SW_C1;
+    else this.sw &= ~SW_C1;
+  }
+
+  /** Delivers a pending unmasked exception before a waiting instruction. */
+  private checkPending(): void {
+    if ((this.sw & SW_ES) === 0) return;
+    if ((this.host.cr0 & CR0_NE) !== 0) this.host.raiseException(EXC_MF);
+    if (!this.ferrSignaled) {
+      this.ferrSignaled = true;
+      this.host.signalFpuIrq13();
+    }
+  }
+
+  /** Used by MMX instructions, which also deliver pending x87 errors. */
+  checkPendingForMmx(): void {
+    this.checkPending();
+  }
+
+  private recomputeEs(): void {
+    if ((this.sw & ~this.cw & 0x3f) !== 0) this.sw |= SW_ES | SW_B;
+    else {
+      this.sw &= ~(SW_ES | SW_B);
+      this.ferrSignaled = false;
+    }
+  }
+
+  /** Stack underflow (reading an empty register). Returns true when the masked response applies. */
+  private stackUnderflow(): boolean {
+    this.raise(FLAG_IE | SW_SF);
+    this.setC1(false);
+    return !this.unmasked(FLAG_IE);
+  }
+
+  private stackOverflow(): boolean {
+    this.raise(FLAG_IE | SW_SF);
+    this.setC1(true);
+    return !this.unmasked(FLAG_IE);
+  }
+
+  /** Pushes a value; on overflow the masked response pushes the indefinite. */
+  private push(se: number, sig: bigint): void {
+    const p = (this.top - 1) & 7;
+    if (!this.empty[p]) {
+      if (!this.stackOverflow()) return;
+      se = INDEF_SE;
+      sig = INDEF_SIG;
+    }
+    this.top = p;
+    this.setReg(p, se, sig);
+  }
+
+  private pop(): void {
+    this.empty[this.top] = 1;
+    this.top = (this.top + 1) & 7;
+  }
+
+  // ---- Rounding setup --------------------------------------------------------------------------
+
+  private precisionFormat(): FloatFormat {
+    const pc = (this.cw >> 8) & 3;
+    return pc === 0 ? FMT_EXT24 : pc === 2 ? FMT_EXT53 : FMT_EXT64;
+  }
+
+  /** Prepares the rounder for a result going to a register (wrap) or to memory (no wrap). */
+  private beginRound(toRegister: boolean): Rounder {
+    const r = this.rnd;
+    r.rc = (this.cw >> 10) & 3;
+    r.flags = 0;
+    r.flushToZero = false;
+    r.underflowUnmasked = (this.cw & FLAG_UE) === 0;
+    r.wrapUnderflow = toRegister && r.underflowUnmasked;
+    r.wrapOverflow = toRegister && (this.cw & FLAG_OE) === 0;
+    return r;
+  }
+
+  /** Rounds (-1)^s·m·2^e into extended at the current precision; result in res*. Returns flags. */
+  private roundToReg(s: number, m: bigint, e: number, sticky: boolean, fmt: FloatFormat = this.precisionFormat()): number {
+    const r = this.beginRound(true);
+    r.round(fmt, s, m, e, sticky);
+    this.packExt(r, fmt.p);
+    return r.flags;
+  }
+
+  private packExt(r: Rounder, p: number): void {
+    this.resSe = (r.outSign << 15) | (r.outExp & 0x7fff);
+    this.resSig = r.outSig << BigInt(64 - p);
+  }
+
+  /** Posts flags from an operation whose result goes to a register; returns whether to write it. */
+  private finishResult(flags: number): boolean {
+    this.raise(flags);
+    this.setC1((flags & FLAG_PE) !== 0 && this.rnd.roundedUp);
+    // Pre-computation exceptions (IE, DE, ZE) unmasked: no result.
+    return !this.unmasked(flags & (FLAG_IE | FLAG_DE | FLAG_ZE));
+  }
+
+  // ---- NaN handling ----------------------------------------------------------------------------
+
+  /** x87 NaN propagation for two operands; result in res*. Returns flags (IE for an SNaN). */
+  private propagateNaN(aSe: number, aSig: bigint, ka: K, bSe: number, bSig: bigint, kb: K): number {
+    const aNaN = ka === K.QNaN || ka === K.SNaN;
+    const bNaN = kb === K.QNaN || kb === K.SNaN;
+    const flags = ka === K.SNaN || kb === K.SNaN ? FLAG_IE : 0;
+    let useA: boolean;
+    if (aNaN && bNaN) {
+      if (ka === K.SNaN && kb === K.QNaN) useA = false;
+      else if (ka === K.QNaN && kb === K.SNaN) useA = true;
+      else if (aSig !== bSig) useA = aSig > bSig;
+      else useA = aSe <= bSe; // equal significands: the positive one
+    } else useA = aNaN;
+    this.resSe = useA ? aSe : bSe;
+    this.resSig = (useA ? aSig : bSig) | SIG_QUIET;
+    return flags;
+  }
+
+  private indefinite(): number {
+    this.resSe = INDEF_SE;
+    this.resSig = INDEF_SIG;
+    return FLAG_IE;
+  }
+
+  // ---- Arithmetic ------------------------------------------------------------------------------
+
+  /** a op b for op 0 add, 1 subtract, 2 multiply, 3 divide. Result in res*; returns flags. */
+  private arith(op: number, aSe: number, aSig: bigint, aDen: boolean, bSe: number, bSig: bigint, bDen: boolean): number {
+    const ka = classify(aSe, aSig);
+    const kb = classify(bSe, bSig);
+    if (ka === K.Unsupported || kb === K.Unsupported) return this.indefinite();
+    if (ka >= K.QNaN || kb >= K.QNaN) return this.propagateNaN(aSe, aSig, ka, bSe, bSig, kb);
+    const sa = aSe >> 15;
+    let sb = bSe >> 15;
+    if (op === 1) sb ^= 1;
+    // Invalid operations on infinities and zeros.
+    if (op <= 1) {
+      if (ka === K.Inf && kb === K.Inf && sa !== sb) return this.indefinite();
+    } else if (op === 2) {
+      if ((ka === K.Inf && kb === K.Zero) || (ka === K.Zero && kb === K.Inf)) return this.indefinite();
+    } else if ((ka === K.Inf && kb === K.Inf) || (ka === K.Zero && kb === K.Zero)) return this.indefinite();
+    let flags = 0;
+    // Division of a finite non-zero value by zero: ZE only (hardware does not also flag DE).
+    if (op === 3 && kb === K.Zero && ka !== K.Inf) return this.setInf(sa ^ sb, FLAG_ZE);
+    if (ka === K.Denormal || kb === K.Denormal || aDen || bDen) {
+      flags |= FLAG_DE;
+      if (this.unmasked(FLAG_DE)) return flags;
+    }
+    // Infinite results and division by zero.
+    if (op <= 1) {
+      if (ka === K.Inf) return this.setInf(sa, flags);
+      if (kb === K.Inf) return this.setInf(sb, flags);
+    } else if (op === 2) {
+      if (ka === K.Inf || kb === K.Inf) return this.setInf(sa ^ sb, flags);
+    } else {
+      if (ka === K.Inf) return this.setInf(sa ^ sb, flags);
+      if (kb === K.Inf) return this.setZero(sa ^ sb, flags);
+    }
+    const ea = ((aSe & 0x7fff) || 1) - 16446;
+    const eb = ((bSe & 0x7fff) || 1) - 16446;
+    const x = this.ops;
+    const fmt = this.precisionFormat();
+    if (op <= 1) x.add(sa, aSig, ea, sb, bSig, eb, (this.cw >> 10) & 3);
+    else if (op === 2) x.mul(sa, aSig, ea, sb, bSig, eb);
+    else x.div(sa, aSig, ea, sb, bSig, eb, fmt.p);
+    if (x.rM === 0n) return this.setZero(x.rSign, flags);
+    return flags | this.roundToReg(x.rSign, x.rM, x.rE, x.rSticky, fmt);
+  }
+
+  private setInf(sign: number, flags: number): number {
+    this.resSe = (sign << 15) | 0x7fff;
+    this.resSig = SIG_J;
+    return flags;
+  }
+
+  private setZero(sign: number, flags: number): number {
+    this.resSe = sign << 15;
+    this.resSig = 0n;
+    return flags;
+  }
+
+  // ---- Conversions from memory formats -----------------------------------------------------------
+
+  /** IEEE single to extended, exact; SNaNs stay signalling. Result in res*. */
+  private fromF32(bits: number): void {
+    const sign = bits >>> 31;
+    const exp = (bits >>> 23) & 0xff;
+    const frac = bits & 0x7fffff;
+    this.loadDenormal = false;
+    if (exp === 0xff) {
+      this.resSe = (sign << 15) | 0x7fff;
+      this.resSig = SIG_J | (BigInt(frac) << 40n);
+    } else if (exp === 0) {
+      if (frac === 0) this.setZero(sign, 0);
+      else {
+        this.loadDenormal = true;
+        this.fromInteger(sign, BigInt(frac), -149);
+      }
+    } else {
+      this.resSe = (sign << 15) | (exp - 127 + 16383);
+      this.resSig = SIG_J | (BigInt(frac) << 40n);
+    }
+  }
+
+  private fromF64(lo: number, hi: number): void {
+    const sign = hi >>> 31;
+    const exp = (hi >>> 20) & 0x7ff;
+    const frac = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo >>> 0);
+    this.loadDenormal = false;
+    if (exp === 0x7ff) {
+      this.resSe = (sign << 15) | 0x7fff;
+      this.resSig = SIG_J | (frac << 11n);
+    } else if (exp === 0) {
+      if (frac === 0n) this.setZero(sign, 0);
+      else {
+        this.loadDenormal = true;
+        this.fromInteger(sign, frac, -1074);
+      }
+    } else {
+      this.resSe = (sign << 15) | (exp - 1023 + 16383);
+      this.resSig = SIG_J | (frac << 11n);
+    }
+  }
+
+  /** (-1)^sign × m × 2^e, m < 2^64, exactly representable as extended. */
+  private fromInteger(sign: number, m: bigint, e: number): void {
+    if (m === 0n) {
+      this.setZero(sign, 0);
+      return;
+    }
+    const n = bitLength(m);
+    this.resSe = (sign << 15) | (e + n - 1 + 16383);
+    this.resSig = m << BigInt(64 - n);
+  }
+
+  /** Loads a memory operand of an arithmetic/compare instruction (D8, DA, DC, DE) into res*. */
+  private loadMemOperand(opcode: number, addr: number): void {
+    const h = this.host;
+    switch (opcode) {
+      case 0xd8:
+        this.fromF32(h.readLinear32(addr));
+        break;
+      case 0xdc: {
+        const lo = h.readLinear32(addr);
+        this.fromF64(lo, h.readLinear32(addr + 4));
+        break;
+      }
+      case 0xda: {
+        const v = h.readLinear32(addr) | 0;
+        this.loadDenormal = false;
+        this.fromInteger(v < 0 ? 1 : 0, BigInt(Math.abs(v)), 0);
+        break;
+      }
+      default: {
+        const v = (h.readLinear16(addr) << 16) >> 16;
+        this.loadDenormal = false;
+        this.fromInteger(v < 0 ? 1 : 0, BigInt(Math.abs(v)), 0);
+      }
+    }
+  }
+
+  // ---- Conversions to memory formats -------------------------------------------------------------
+
+  /** Rounds register p to single (fmt F32) or double; returns the bits [lo, hi] in out32, or false
+   *  when an unmasked exception suppresses the store. */
+  private readonly out32 = new Uint32Array(2);
+
+  private toFloat(p: number, fmt: FloatFormat): boolean {
+    const se = this.se[p];
+    const sig = this.getSig(p);
+    const k = classify(se, sig);
+    const sign = se >> 15;
+    const single = fmt === FMT_F32;
+    let flags = 0;
+    let bits = 0n; // the value's bit pattern without sign
+    const fracBits = single ? 23 : 52;
+    const expAll = single ? 0xffn : 0x7ffn;
+    let outSign = sign;
+    switch (k) {
+      case K.Zero:
+        bits = 0n;
+        break;
+      case K.Inf:
+        bits = expAll << BigInt(fracBits);
+        break;
+      case K.Unsupported:
+        flags = FLAG_IE;
+        outSign = 1;
+        bits = (expAll << BigInt(fracBits)) | (1n << BigInt(fracBits - 1));
+        break;
+      case K.QNaN:
+      case K.SNaN:
+        if (k === K.SNaN) flags = FLAG_IE;
+        bits = (expAll << BigInt(fracBits)) | (((sig | SIG_QUIET) >> BigInt(63 - fracBits)) & ((1n << BigInt(fracBits)) - 1n));
+        break;
+      default: {
+        // A denormal extended source does not flag DE on stores (measured on hardware).
+        const r = this.beginRound(false);
+        r.round(fmt, sign, sig, ((se & 0x7fff) || 1) - 16446, false);
+        flags |= r.flags;
+        bits = (BigInt(r.outExp) << BigInt(fracBits)) | (r.outSig & ((1n << BigInt(fracBits)) - 1n));
+      }
+    }
+    this.raise(flags);
+    this.setC1((flags & FLAG_PE) !== 0 && this.rnd.roundedUp);
+    if (this.unmasked(flags & (FLAG_IE | FLAG_DE | FLAG_OE | FLAG_UE))) return false;
+    if (single) {
+      this.out32[0] = Number(bits) | (outSign << 31);
+    } else {
+      this.out32[0] = Number(bits & 0xffffffffn);
+      this.out32[1] = Number(bits >> 32n) | (outSign << 31);
+    }
+    return true;
+  }
+
+  /** Rounds register p to an integer per RC. Returns the integer as a BigInt (signed), or null when
+   *  the value is NaN/infinite/unsupported. Posts PE/C1 and DE. */
+  private roundToInteger(se: number, sig: bigint): bigint | null {
+    const k = classify(se, sig);
+    this.pendingIntFlags = 0;
+    this.rnd.roundedUp = false;
+    if (k === K.Zero) return 0n;
+    if (k === K.Inf || k === K.QNaN || k === K.SNaN || k === K.Unsupported) return null;
+    const sign = se >> 15;
+    const e = ((se & 0x7fff) || 1) - 16446;
+    const r = this.beginRound(false);
+    let q: bigint;
+    if (e >= 0) {
+      if (e > 64) return null;
+      q = sig << BigInt(e);
+      r.inexact = false;
+      r.roundedUp = false;
+    } else if (e < -66) {
+      q = r.roundBits(1n, 2, false, sign); // far below 1: only the sticky part matters
+    } else q = r.roundBits(sig, -e, false, sign);
+    this.pendingIntFlags = r.inexact ? FLAG_PE : 0;
+    return sign ? -q : q;
+  }
+  private pendingIntFlags = 0;
+
+  /** FIST/FISTP/FBSTP helper: returns the integer to store, or null to suppress the store. */
+  private integerForStore(p: number, bits: number): bigint | null {
+    const v = this.roundToInteger(this.se[p], this.getSig(p));
+    const limit = 1n << BigInt(bits - 1);
+    let flags: number;
+    let result: bigint;
+    if (v === null || v >= limit || v < -limit) {
+      flags = FLAG_IE;
+      result = -limit; // integer indefinite
+    } else {
+      flags = this.pendingIntFlags;
+      result = v;
+    }
+    this.raise(flags);
+    this.setC1((flags & FLAG_PE) !== 0 && this.rnd.roundedUp);
+    if (this.unmasked(flags & (FLAG_IE | FLAG_DE))) return null;
+    return result;
+  }
+
+  // ---- Compare -----------------------------------------------------------------------------------
+
+  /** Compares a with b: 0 less, 1 equal, 2 greater, 3 unordered; posts IE/DE. Returns -1 when an
+   *  unmasked invalid/denormal exception suppresses the result. `quiet`: QNaNs do not signal. */
+  private compare(aSe: number, aSig: bigint, bSe: number, bSig: bigint, quiet: boolean, bDen = false): number {
+    const ka = classify(aSe, aSig);
+    const kb = classify(bSe, bSig);
+    let flags = 0;
+    let res: number;
+    if (ka === K.Unsupported || kb === K.Unsupported || ka === K.SNaN || kb === K.SNaN) {
+      flags = FLAG_IE;
+      res = 3;
+    } else if (ka === K.QNaN || kb === K.QNaN) {
+      if (!quiet) flags = FLAG_IE;
+      res = 3;
+    } else {
+      if (ka === K.Denormal || kb === K.Denormal || bDen) flags = FLAG_DE;
+      res = compareOrdered(aSe, aSig, ka, bSe, bSig, kb);
+    }
+    this.raise(flags);
+    this.setC1(false);
+    if (this.unmasked(flags)) return -1;
+    return res;
+  }
+
+  private setCompareCodes(res: number): void {
+    this.sw &= ~(SW_C0 | SW_C2 | SW_C3);
+    if (res === 0) this.sw |= SW_C0;
+    else if (res === 1) this.sw |= SW_C3;
+    else if (res === 3) this.sw |= SW_C0 | SW_C2 | SW_C3;
+  }
+
+  // ---- Instruction entry points ------------------------------------------------------------------
+
+  wait(): void {
+    const cr0 = this.host.cr0;
+    if ((cr0 & (CR0_MP | CR0_TS)) === (CR0_MP | CR0_TS)) this.host.raiseException(EXC_NM);
+    this.checkPending();
+  }
+
+  execute(opcode: number, modrm: number, addr: number): void {
+    const h = this.host;
+    if ((h.cr0 & (CR0_EM | CR0_TS)) !== 0) h.raiseException(EXC_NM);
+    const reg = (modrm >> 3) & 7;
+    if (addr >= 0) {
+      if (isNonWaitingMem(opcode, reg)) {
+        this.controlMem(opcode, reg, addr);
+        return;
+      }
+      this.checkPending();
+      if (isControlMem(opcode, reg)) {
+        this.controlMem(opcode, reg, addr);
+        return;
+      }
+      this.fop = ((opcode & 7) << 8) | modrm;
+      this.fcs = h.currentCs;
+      this.fip = h.currentEip;
+      this.fds = h.currentDataSelector;
+      this.fdp = h.currentDataOffset;
+      this.memOp(opcode, reg, addr);
+      return;
+    }
+    // Register forms. Non-waiting: FNCLEX, FNINIT (DB E2/E3), FNSTSW AX (DF E0).
+    if ((opcode === 0xdb && (modrm === 0xe2 || modrm === 0xe3)) || (opcode === 0xdf && modrm === 0xe0)) {
+      if (modrm === 0xe2) {
+        this.sw &= ~(0x3f | SW_SF | SW_ES | SW_B);
+        this.ferrSignaled = false;
+      } else if (modrm === 0xe3) this.fninit();
+      else h.setReg16(0, this.statusWord());
+      return;
+    }
+    this.checkPending();
+    this.fop = ((opcode & 7) << 8) | modrm;
+    this.fcs = h.currentCs;
+    this.fip = h.currentEip;
+    this.regOp(opcode, modrm);
+  }
+
+  fninit(): void {
+    this.cw = 0x37f;
+    this.sw = 0;
+    this.top = 0;
+    this.empty.fill(1);
+    this.fip = 0;
+    this.fcs = 0;
+    this.fop = 0;
+    this.fdp = 0;
+    this.fds = 0;
+    this.ferrSignaled = false;
+  }
+
+  // ---- Memory forms ------------------------------------------------------------------------------
+
+  private memOp(opcode: number, reg: number, addr: number): void {
+    const h = this.host;
+    switch (opcode) {
+      case 0xd8:
+      case 0xda:
+      case 0xdc:
+      case 0xde:
+        this.memArith(opcode, reg, addr);
+        return;
+      case 0xd9:
+        switch (reg) {
+          case 0: // FLD m32fp
+            this.fromF32(h.readLinear32(addr));
+            this.loadFloat();
+            return;
+          case 2:
+          case 3: // FST/FSTP m32fp
+            this.storeFloat(addr, FMT_F32, reg === 3);
+            return;
+        }
+        break;
+      case 0xdd:
+        switch (reg) {
+          case 0: {
+            // FLD m64fp
+            const lo = h.readLinear32(addr);
+            this.fromF64(lo, h.readLinear32(addr + 4));
+            this.loadFloat();
+            return;
+          }
+          case 2:
+          case 3:
+            this.storeFloat(addr, FMT_F64, reg === 3);
+            return;
+        }
+        break;
+      case 0xdb:
+        switch (reg) {
+          case 0: {
+            const v = h.readLinear32(addr) | 0;
+            this.fromInteger(v < 0 ? 1 : 0, BigInt(Math.abs(v)), 0);
+            this.push(this.resSe, this.resSig);
+            return;
+          }
+          case 2:
+          case 3:
+            this.storeInt(addr, 32, reg === 3);
+            return;
+          case 5: {
+            // FLD m80: bit-exact, no exceptions.
+            const lo = h.readLinear32(addr);
+            const hi = h.readLinear32(addr + 4);
+            const se = h.readLinear16(addr + 8);
+            this.push(se, (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0));
+            return;
+          }
+          case 7: {
+            // FSTP m80
+            const p = this.top;
+            let se = this.se[p];
+            let sig = this.getSig(p);
+            if (this.empty[p]) {
+              if (!this.stackUnderflow()) return;
+              se = INDEF_SE;
+              sig = INDEF_SIG;
+            }
+            h.writeLinear32(addr, Number(sig & 0xffffffffn));
+            h.writeLinear32(addr + 4, Number(sig >> 32n));
+            h.writeLinear16(addr + 8, se);
+            this.pop();
+            return;
+          }
+        }
+        break;
+      case 0xdf:
+        switch (reg) {
+          case 0: {
+            const v = (h.readLinear16(addr) << 16) >> 16;
+            this.fromInteger(v < 0 ? 1 : 0, BigInt(Math.abs(v)), 0);
+            this.push(this.resSe, this.resSig);
+            return;
+          }
+          case 2:
+          case 3:
+            this.storeInt(addr, 16, reg === 3);
+            return;
+          case 4:
+            this.fbld(addr);
+            return;
+          case 5: {
+            const lo = h.readLinear32(addr) >>> 0;
+            const hi = h.readLinear32(addr + 4) | 0;
+            let v = (BigInt(hi) << 32n) | BigInt(lo);
+            const sign = v < 0n ? 1 : 0;
+            if (sign) v = -v;
+            this.fromInteger(sign, v, 0);
+            this.push(this.resSe, this.resSig);
+            return;
+          }
+          case 6:
+            this.fbstp(addr);
+            return;
+          case 7:
+            this.storeInt(addr, 64, true);
+            return;
+        }
+        break;
+    }
+    // FISTTP (SSE3) and reserved encodings.
+    h.raiseException(EXC_UD);
+  }
+
+  /** FLD m32fp/m64fp after conversion into res*: SNaN → IE + quiet, denormal → DE. */
+  private loadFloat(): void {
+    const k = classify(this.resSe, this.resSig);
+    let flags = 0;
+    if (k === K.SNaN) {
+      flags = FLAG_IE;
+      this.resSig |= SIG_QUIET;
+    }
+    if (this.loadDenormal) flags |= FLAG_DE;
+    this.raise(flags);
+    this.setC1(false);
+    if (this.unmasked(flags)) return;
+    this.push(this.resSe, this.resSig);
+  }
+
+  private storeFloat(addr: number, fmt: FloatFormat, popAfter: boolean): void {
+    const p = this.top;
+    const h = this.host;
+    if (this.empty[p]) {
+      if (!this.stackUnderflow()) return;
+      if (fmt === FMT_F32) h.writeLinear32(addr, 0xffc00000);
+      else {
+        h.writeLinear32(addr, 0);
+        h.writeLinear32(addr + 4, 0xfff80000);
+      }
+    } else {
+      if (!this.toFloat(p, fmt)) return;
+      if (fmt === FMT_F32) h.writeLinear32(addr, this.out32[0]);
+      else {
+        h.writeLinear32(addr, this.out32[0]);
+        h.writeLinear32(addr + 4, this.out32[1]);
+      }
+    }
+    if (popAfter) this.pop();
+  }
+
+  private storeInt(addr: number, bits: number, popAfter: boolean): void {
+    const p = this.top;
+    let v: bigint | null;
+    if (this.empty[p]) {
+      if (!this.stackUnderflow()) return;
+      v = -(1n << BigInt(bits - 1));
+    } else {
+      v = this.integerForStore(p, bits);
+      if (v === null) return;
+    }
+    const h = this.host;
+    if (bits === 16) h.writeLinear16(addr, Number(v & 0xffffn));
+    else if (bits === 32) h.writeLinear32(addr, Number(v & 0xffffffffn));
+    else {
+      const u = v & MASK64;
+      h.writeLinear32(addr, Number(u & 0xffffffffn));
+      h.writeLinear32(addr + 4, Number(u >> 32n));
+    }
+    if (popAfter) this.pop();
+  }
+
+  private fbld(addr: number): void {
+    const h = this.host;
+    let v = 0n;
+    for (let i = 8; i >= 0; i--) {
+      const b = h.readLinear8(addr + i);
+      v = v * 100n + BigInt((b >> 4) * 10 + (b & 15));
+    }
+    const sign = h.readLinear8(addr + 9) >> 7;
+    this.fromInteger(sign, v, 0);
+    this.push(this.resSe, this.resSig);
+  }
+
+  private fbstp(addr: number): void {
+    const p = this.top;
+    const h = this.host;
+    let v: bigint | null = null;
+    let sign = 0;
+    let indefinite = false;
+    if (this.empty[p]) {
+      if (!this.stackUnderflow()) return;
+      indefinite = true;
+    } else {
+      sign = this.se[p] >> 15;
+      v = this.roundToInteger(this.se[p], this.getSig(p));
+      let flags: number;
+      if (v === null || v > 999999999999999999n || v < -999999999999999999n) {
+        flags = FLAG_IE;
+        indefinite = true;
+      } else flags = this.pendingIntFlags;
+      this.raise(flags);
+      this.setC1((flags & FLAG_PE) !== 0 && this.rnd.roundedUp);
+      if (this.unmasked(flags & (FLAG_IE | FLAG_DE))) return;
+    }
+    if (indefinite) {
+      for (let i = 0; i < 7; i++) h.writeLinear8(addr + i, 0);
+      h.writeLinear8(addr + 7, 0xc0);
+      h.writeLinear8(addr + 8, 0xff);
+      h.writeLinear8(addr + 9, 0xff);
+    } else {
+      let a = v! < 0n ? -v! : v!;
+      for (let i = 0; i < 9; i++) {
+        const d = Number(a % 100n);
+        a /= 100n;
+        h.writeLinear8(addr + i, ((Math.floor(d / 10) << 4) | d % 10) & 0xff);
+      }
+      h.writeLinear8(addr + 9, sign << 7);
+    }
+    this.pop();
+  }
+
+  private memArith(opcode: number, reg: number, addr: number): void {
+    this.loadMemOperand(opcode, addr);
+    const bSe = this.resSe;
+    const bSig = this.resSig;
+    const bDen = this.loadDenormal;
+    const p = this.top;
+    if (reg === 2 || reg === 3) {
+      // FCOM/FCOMP/FICOM/FICOMP
+      if (this.empty[p]) {
+        if (!this.stackUnderflow()) return;
+        this.setCompareCodes(3);
+      } else {
+        const res = this.compare(this.se[p], this.getSig(p), bSe, bSig, false, bDen);
+        if (res < 0) return;
+        this.setCompareCodes(res);
+      }
+      if (reg === 3) this.pop();
+      return;
+    }
+    this.binaryToReg(reg, p, bSe, bSig, bDen, false);
+  }
+
+  /** Performs arithmetic group op `reg` (0 add, 1 mul, 4 sub, 5 subr, 6 div, 7 divr) with the
+   *  destination register's value and the other operand; `swap` flips sub/subr and div/divr (the DC
+   *  and DE register forms). */
+  private binaryToReg(reg: number, dest: number, oSe: number, oSig: bigint, oDen: boolean, swap: boolean): boolean {
+    if (this.empty[dest]) {
+      if (!this.stackUnderflow()) return false;
+      this.setReg(dest, INDEF_SE, INDEF_SIG);
+      return true;
+    }
+    const dSe = this.se[dest];
+    const dSig = this.getSig(dest);
+    let flags: number;
+    let reversed = reg === 5 || reg === 7;
+    if (swap && reg >= 4) reversed = !reversed;
+    const op = reg === 0 ? 0 : reg === 1 ? 2 : reg <= 5 ? 1 : 3;
+    if (reversed) flags = this.arith(op, oSe, oSig, oDen, dSe, dSig, false);
+    else flags = this.arith(op, dSe, dSig, false, oSe, oSig, oDen);
+    if (!this.finishResult(flags)) return false;
+    this.setReg(dest, this.resSe, this.resSig);
+    return true;
+  }
+
+  // ---- Register forms ----------------------------------------------------------------------------
+
+  private regOp(opcode: number, modrm: number): void {
+    const reg = (modrm >> 3) & 7;
+    const i = modrm & 7;
+    const pi = this.phys(i);
+    const p0 = this.top;
+    const h = this.host;
+    switch (opcode) {
+      case 0xd8:
+        if (reg === 2 || reg === 3) {
+          this.fcomRegs(p0, pi, false, reg === 3 ? 1 : 0);
+          return;
+        }
+        if (this.empty[pi]) {
+          if (!this.stackUnderflow()) return;
+          this.setReg(p0, INDEF_SE, INDEF_SIG);
+          return;
+        }
+        this.binaryToReg(reg, p0, this.se[pi], this.getSig(pi), false, false);
+        return;
+      case 0xdc:
+      case 0xde: {
+        if (reg === 2 || reg === 3) {
+          // DC D0/D8 alias FCOM/FCOMP; DE D0-D7 alias FCOMP; DE D9 is FCOMPP.
+          if (opcode === 0xde && reg === 3) {
+            if (i !== 1) break;
+            this.fcomRegs(p0, pi, false, 2);
+            return;
+          }
+          this.fcomRegs(p0, pi, false, opcode === 0xde || reg === 3 ? 1 : 0);
+          return;
+        }
+        if (this.empty[p0]) {
+          if (!this.stackUnderflow()) return;
+          this.setReg(pi, INDEF_SE, INDEF_SIG);
+          if (opcode === 0xde) this.pop();
+          return;
+        }
+        if (this.binaryToReg(reg, pi, this.se[p0], this.getSig(p0), false, true) && opcode === 0xde) this.pop();
+        return;
+      }
+      case 0xd9:
+        this.d9Reg(reg, i, pi, modrm);
+        return;
+      case 0xda:
+        if (reg <= 3) {
+          this.fcmov(pi, reg, false);
+          return;
+        }
+        if (modrm === 0xe9) {
+          this.fcomRegs(p0, this.phys(1), true, 2);
+          return;
+        }
+        break;
+      case 0xdb:
+        if (reg <= 3) {
+          this.fcmov(pi, reg, true);
+          return;
+        }
+        if (reg === 4) {
+          if (modrm === 0xe0 || modrm === 0xe1 || modrm === 0xe4) return; // FENI/FDISI/FSETPM: no-ops on a 387+
+          break;
+        }
+        if (reg === 5 || reg === 6) {
+          this.fcomi(p0, pi, reg === 5, false);
+          return;
+        }
+        break;
+      case 0xdd:
+        switch (reg) {
+          case 0: // FFREE
+            this.empty[pi] = 1;
+            return;
+          case 1: // FXCH alias
+            this.fxch(pi);
+            return;
+          case 2:
+          case 3: // FST/FSTP ST(i)
+            if (this.empty[p0]) {
+              if (!this.stackUnderflow()) return;
+              this.setReg(pi, INDEF_SE, INDEF_SIG);
+            } else {
+              this.setC1(false);
+              this.setReg(pi, this.se[p0], this.getSig(p0));
+            }
+            if (reg === 3) this.pop();
+            return;
+          case 4:
+          case 5: // FUCOM/FUCOMP
+            this.fcomRegs(p0, pi, true, reg === 5 ? 1 : 0);
+            return;
+        }
+        break;
+      case 0xdf:
+        switch (reg) {
+          case 0: // FFREEP (undocumented): free and pop
+            this.empty[pi] = 1;
+            this.pop();
+            return;
+          case 1:
+            this.fxch(pi);
+            return;
+          case 2:
+          case 3: // FSTP aliases
+            if (this.empty[p0]) {
+              if (!this.stackUnderflow()) return;
+              this.setReg(pi, INDEF_SE, INDEF_SIG);
+            } else this.setReg(pi, this.se[p0], this.getSig(p0));
+            this.pop();
+            return;
+          case 5:
+          case 6:
+            this.fcomi(p0, pi, reg === 5, true);
+            return;
+        }
+        break;
+    }
+    h.raiseException(EXC_UD);
+  }
+
+  /** FCOM-family on registers; pops = 0, 1 or 2. */
+  private fcomRegs(p0: number, pi: number, quiet: boolean, pops: number): void {
+    if (this.empty[p0] || this.empty[pi]) {
+      if (!this.stackUnderflow()) return;
+      this.setCompareCodes(3);
+    } else {
+      const res = this.compare(this.se[p0], this.getSig(p0), this.se[pi], this.getSig(pi), quiet);
+      if (res < 0) return;
+      this.setCompareCodes(res);
+    }
+    for (let k = 0; k < pops; k++) this.pop();
+  }
+
+  private fcomi(p0: number, pi: number, quiet: boolean, popAfter: boolean): void {
+    let res: number;
+    if (this.empty[p0] || this.empty[pi]) {
+      if (!this.stackUnderflow()) return;
+      res = 3;
+    } else {
+      res = this.compare(this.se[p0], this.getSig(p0), this.se[pi], this.getSig(pi), quiet);
+      if (res < 0) return;
+    }
+    this.host.setCompareFlags(res === 1 || res === 3, res === 3, res === 0 || res === 3);
+    if (popAfter) this.pop();
+  }
+
+  private fcmov(pi: number, cond: number, negate: boolean): void {
+    const f = this.host.getEflags();
+    let c: boolean;
+    switch (cond) {
+      case 0:
+        c = (f & 1) !== 0; // B: CF
+        break;
+      case 1:
+        c = (f & 0x40) !== 0; // E: ZF
+        break;
+      case 2:
+        c = (f & 0x41) !== 0; // BE: CF or ZF
+        break;
+      default:
+        c = (f & 0x4) !== 0; // U: PF
+    }
+    if (negate) c = !c;
+    const p0 = this.top;
+    if (this.empty[pi]) {
+      if (!this.stackUnderflow()) return;
+      if (c) this.setReg(p0, INDEF_SE, INDEF_SIG);
+      return;
+    }
+    this.setC1(false);
+    if (c) this.setReg(p0, this.se[pi], this.getSig(pi));
+  }
+
+  private fxch(pi: number): void {
+    const p0 = this.top;
+    if (this.empty[p0] || this.empty[pi]) {
+      if (!this.stackUnderflow()) return;
+      if (this.empty[p0]) this.setReg(p0, INDEF_SE, INDEF_SIG);
+      if (this.empty[pi]) this.setReg(pi, INDEF_SE, INDEF_SIG);
+    } else this.setC1(false);
+    const se = this.se[p0];
+    const sig = this.getSig(p0);
+    this.setReg(p0, this.se[pi], this.getSig(pi));
+    this.setReg(pi, se, sig);
+  }
+
+  private d9Reg(reg: number, i: number, pi: number, modrm: number): void {
+    const p0 = this.top;
+    switch (reg) {
+      case 0: // FLD ST(i)
+        if (this.empty[pi]) {
+          if (!this.stackUnderflow()) return;
+          this.push(INDEF_SE, INDEF_SIG);
+          return;
+        }
+        this.setC1(false);
+        this.push(this.se[pi], this.getSig(pi));
+        return;
+      case 1:
+        this.fxch(pi);
+        return;
+      case 2:
+        if (i === 0) return; // FNOP
+        break;
+      case 3: // FSTP1 (reserved alias of FSTP ST(i))
+        if (this.empty[p0]) {
+          if (!this.stackUnderflow()) return;
+          this.setReg(pi, INDEF_SE, INDEF_SIG);
+        } else this.setReg(pi, this.se[p0], this.getSig(p0));
+        this.pop();
+        return;
+      case 4:
+        switch (i) {
+          case 0: // FCHS
+          case 1: // FABS
+            if (this.empty[p0]) {
+              if (!this.stackUnderflow()) return;
+              this.setReg(p0, INDEF_SE, INDEF_SIG);
+              return;
+            }
+            this.setC1(false);
+            this.se[p0] = i === 0 ? this.se[p0] ^ 0x8000 : this.se[p0] & 0x7fff;
+            return;
+          case 4: // FTST
+            if (this.empty[p0]) {
+              if (!this.stackUnderflow()) return;
+              this.setCompareCodes(3);
+              return;
+            }
+            {
+              const res = this.compare(this.se[p0], this.getSig(p0), 0, 0n, false);
+              if (res >= 0) this.setCompareCodes(res);
+            }
+            return;
+          case 5:
+            this.fxam();
+            return;
+        }
+        break;
+      case 5:
+        if (i === 7) break;
+        this.fldConst(i);
+        return;
+      case 6:
+      case 7:
+        this.d9Math(modrm);
+        return;
+    }
+    this.host.raiseException(EXC_UD);
+  }
+
+  private fxam(): void {
+    const p = this.top;
+    this.sw &= ~SW_CC;
+    if (this.se[p] & 0x8000) this.sw |= SW_C1;
+    if (this.empty[p]) {
+      this.sw |= SW_C3 | SW_C0;
+      return;
+    }
+    switch (classify(this.se[p], this.getSig(p))) {
+      case K.Unsupported:
+        break;
+      case K.QNaN:
+      case K.SNaN:
+        this.sw |= SW_C0;
+        break;
+      case K.Normal:
+        this.sw |= SW_C2;
+        break;
+      case K.Inf:
+        this.sw |= SW_C2 | SW_C0;
+        break;
+      case K.Zero:
+        this.sw |= SW_C3;
+        break;
+      case K.Denormal:
+        this.sw |= SW_C3 | SW_C2;
+        break;
+    }
+  }
+
+  private fldConst(i: number): void {
+    this.setC1(false);
+    if (i === 6) {
+      this.push(0, 0n);
+      return;
+    }
+    const rc = (this.cw >> 10) & 3;
+    let sig = CONST_SIG[i];
+    const dir = CONST_DIR[i];
+    // The stored value is the round-to-nearest one; directed modes step to the other neighbour.
+    if (dir > 0 && rc === RC_UP) sig += 1n;
+    else if (dir < 0 && (rc === RC_DOWN || rc === RC_ZERO)) sig -= 1n;
+    this.push(CONST_EXP[i], sig);
+  }
+
+  // ---- D9 E0-FF: transcendental and miscellaneous --------------------------------------------
+
+  private d9Math(modrm: number): void {
+    const p0 = this.top;
+    const p1 = this.phys(1);
+    // Operations that only move the stack pointer.
+    if (modrm === 0xf6 || modrm === 0xf7) {
+      this.top = (this.top + (modrm === 0xf6 ? 7 : 1)) & 7;
+      this.setC1(false);
+      return;
+    }
+    const twoOperands = modrm === 0xf1 || modrm === 0xf3 || modrm === 0xf5 || modrm === 0xf8 || modrm === 0xf9 || modrm === 0xfd;
+    if (this.empty[p0] || (twoOperands && this.empty[p1])) {
+      if (!this.stackUnderflow()) return;
+      if (twoOperands && modrm !== 0xf5 && modrm !== 0xf8 && modrm !== 0xfd) {
+        this.setReg(p1, INDEF_SE, INDEF_SIG);
+        this.pop();
+      } else {
+        this.setReg(p0, INDEF_SE, INDEF_SIG);
+        if (modrm === 0xf4 || modrm === 0xf2 || modrm === 0xfb) this.push(INDEF_SE, INDEF_SIG);
+      }
+      return;
+    }
+    switch (modrm) {
+      case 0xfa: // FSQRT
+        this.fsqrt(p0);
+        return;
+      case 0xfc: // FRNDINT
+        this.frndint(p0);
+        return;
+      case 0xfd: // FSCALE
+        this.fscale(p0, p1);
+        return;
+      case 0xf4: // FXTRACT
+        this.fxtract(p0);
+        return;
+      case 0xf8: // FPREM
+      case 0xf5: // FPREM1
+        this.fprem(p0, p1, modrm === 0xf5);
+        return;
+      default:
+        this.transcendental(modrm, p0, p1);
+    }
+  }
+
+  private fsqrt(p0: number): void {
+    const se = this.se[p0];
+    const sig = this.getSig(p0);
+    const k = classify(se, sig);
+    let flags = 0;
+    if (k === K.Unsupported) flags = this.indefinite();
+    else if (k === K.QNaN || k === K.SNaN) flags = this.propagateNaN(se, sig, k, se, sig, k);
+    else if (k === K.Zero) this.setZero(se >> 15, 0);
+    else if (se & 0x8000) flags = this.indefinite();
+    else if (k === K.Inf) this.setInf(0, 0);
+    else {
+      if (k === K.Denormal) flags = FLAG_DE;
+      if (!this.unmasked(flags)) {
+        const fmt = this.precisionFormat();
+        this.ops.sqrt(sig, ((se & 0x7fff) || 1) - 16446, fmt.p);
+        flags |= this.roundToReg(0, this.ops.rM, this.ops.rE, this.ops.rSticky, fmt);
+      }
+    }
+    if (this.finishResult(flags)) this.setReg(p0, this.resSe, this.resSig);
+  }
+
+  private frndint(p0: number): void {
+    const se = this.se[p0];
+    const sig = this.getSig(p0);
+    const k = classify(se, sig);
+    let flags = 0;
+    if (k === K.Unsupported) flags = this.indefinite();
+    else if (k === K.QNaN || k === K.SNaN) flags = this.propagateNaN(se, sig, k, se, sig, k);
+    else if (k === K.Zero || k === K.Inf) {
+      this.resSe = se;
+      this.resSig = sig;
+    } else if ((se & 0x7fff) - 16383 >= 63) {
+      // Already an integer.
+      this.resSe = se;
+      this.resSig = sig;
+      if (k === K.Denormal) flags = FLAG_DE;
+    } else {
+      const v = this.roundToInteger(se, sig)!;
+      flags = this.pendingIntFlags | (k === K.Denormal ? FLAG_DE : 0);
+      const sign = se >> 15;
+      this.fromInteger(sign, v < 0n ? -v : v, 0);
+      if (v === 0n) this.setZero(sign, 0);
+    }
+    if (this.finishResult(flags)) this.setReg(p0, this.resSe, this.resSig);
+  }
+
+  private fscale(p0: number, p1: number): void {
+    const aSe = this.se[p0];
+    const aSig = this.getSig(p0);
+    const bSe = this.se[p1];
+    const bSig = this.getSig(p1);
+    const ka = classify(aSe, aSig);
+    const kb = classify(bSe, bSig);
+    let flags = 0;
+    if (ka === K.Unsupported || kb === K.Unsupported) flags = this.indefinite();
+    else if (ka >= K.QNaN || kb >= K.QNaN) flags = this.propagateNaN(aSe, aSig, ka, bSe, bSig, kb);
+    else if (kb === K.Inf) {
+      const negScale = (bSe & 0x8000) !== 0;
+      if ((ka === K.Zero && !negScale) || (ka === K.Inf && negScale)) flags = this.indefinite();
+      else if (ka === K.Zero || ka === K.Inf) {
+        this.resSe = aSe;
+        this.resSig = aSig;
+      } else if (negScale) this.setZero(aSe >> 15, 0);
+      else this.setInf(aSe >> 15, 0);
+      if (ka === K.Denormal) flags |= FLAG_DE;
+    } else if (ka === K.Zero || ka === K.Inf) {
+      this.resSe = aSe;
+      this.resSig = aSig;
+      if (kb === K.Denormal) flags |= FLAG_DE;
+    } else {
+      if (ka === K.Denormal || kb === K.Denormal) flags |= FLAG_DE;
+      if (!this.unmasked(flags)) {
+        // Scale by trunc(ST1), clamped far beyond the exponent range.
+        const be = ((bSe & 0x7fff) || 1) - 16446;
+        let n: number;
+        if (be >= 0) n = 1 << 20;
+        else if (be < -64) n = 0;
+        else {
+          const t = Number(bSig >> BigInt(-be));
+          n = t > 1 << 20 ? 1 << 20 : t;
+        }
+        if (bSe & 0x8000) n = -n;
+        // FSCALE is exact apart from range: precision control does not apply.
+        flags |= this.roundToReg(aSe >> 15, aSig, ((aSe & 0x7fff) || 1) - 16446 + n, false, FMT_EXT64);
+      }
+    }
+    if (this.finishResult(flags)) this.setReg(p0, this.resSe, this.resSig);
+  }
+
+  private fxtract(p0: number): void {
+    const se = this.se[p0];
+    const sig = this.getSig(p0);
+    const k = classify(se, sig);
+    let flags = 0;
+    let expSe = 0;
+    let expSig = 0n;
+    if (k === K.Unsupported) {
+      flags = this.indefinite();
+      expSe = this.resSe;
+      expSig = this.resSig;
+    } else if (k === K.QNaN || k === K.SNaN) {
+      flags = this.propagateNaN(se, sig, k, se, sig, k);
+      expSe = this.resSe;
+      expSig = this.resSig;
+    } else if (k === K.Zero) {
+      flags = FLAG_ZE;
+      expSe = 0xffff;
+      expSig = SIG_J;
+      this.resSe = se;
+      this.resSig = sig;
+    } else if (k === K.Inf) {
+      expSe = 0x7fff;
+      expSig = SIG_J;
+      this.resSe = se;
+      this.resSig = sig;
+    } else {
+      if (k === K.Denormal) flags = FLAG_DE;
+      const n = bitLength(sig);
+      const E = ((se & 0x7fff) || 1) - 16383 - (64 - n);
+      this.fromInteger(E < 0 ? 1 : 0, BigInt(Math.abs(E)), 0);
+      expSe = this.resSe;
+      expSig = this.resSig;
+      this.resSe = (se & 0x8000) | 16383;
+      this.resSig = sig << BigInt(64 - n);
+    }
+    if (!this.finishResult(flags)) return;
+    this.setReg(p0, expSe, expSig);
+    this.push(this.resSe, this.resSig);
+  }
+
+  private fprem(p0: number, p1: number, ieee: boolean): void {
+    const aSe = this.se[p0];
+    const aSig = this.getSig(p0);
+    const bSe = this.se[p1];
+    const bSig = this.getSig(p1);
+    const ka = classify(aSe, aSig);
+    const kb = classify(bSe, bSig);
+    let flags = 0;
+    this.sw &= ~SW_CC;
+    if (ka === K.Unsupported || kb === K.Unsupported) flags = this.indefinite();
+    else if (ka >= K.QNaN || kb >= K.QNaN) flags = this.propagateNaN(aSe, aSig, ka, bSe, bSig, kb);
+    else if (ka === K.Inf || kb === K.Zero) flags = this.indefinite();
+    else if (ka === K.Zero || kb === K.Inf) {
+      if (ka === K.Denormal || kb === K.Denormal) flags = FLAG_DE;
+      this.resSe = aSe;
+      this.resSig = aSig;
+    } else {
+      if (ka === K.Denormal || kb === K.Denormal) flags = FLAG_DE;
+      if (this.unmasked(flags)) {
+        this.raise(flags);
+        return;
+      }
+      const sa = aSe >> 15;
+      const ea = ((aSe & 0x7fff) || 1) - 16446;
+      let eb = ((bSe & 0x7fff) || 1) - 16446;
+      const d = ea + bitLength(aSig) - (eb + bitLength(bSig));
+      let partial = false;
+      if (d >= 64) {
+        // Partial remainder: reduce the exponent difference by between 32 and 63 bits.
+        const n = 32 + (d % 32);
+        eb += d - n;
+        partial = true;
+      }
+      const e = ea < eb ? ea : eb;
+      const A = aSig << BigInt(ea - e);
+      const B = bSig << BigInt(eb - e);
+      let q = partial || !ieee ? A / B : 0n;
+      let r: bigint;
+      let rSign = sa;
+      if (partial || !ieee) r = A - q * B;
+      else {
+        q = A / B;
+        r = A - q * B;
+        const twice = 2n * r;
+        if (twice > B || (twice === B && (q & 1n) === 1n)) {
+          q += 1n;
+          r = B - r;
+          rSign ^= 1;
+        }
+      }
+      if (partial) this.sw |= SW_C2;
+      else {
+        if (q & 4n) this.sw |= SW_C0;
+        if (q & 2n) this.sw |= SW_C3;
+        if (q & 1n) this.sw |= SW_C1;
+      }
+      if (r === 0n) this.setZero(sa, 0);
+      else flags |= this.roundToReg(rSign, r, e, false, FMT_EXT64);
+      this.raise(flags);
+      this.setReg(p0, this.resSe, this.resSig);
+      return;
+    }
+    if (this.finishResult(flags)) this.setReg(p0, this.resSe, this.resSig);
+    this.setC1(false);
+  }
+
+  // ---- Transcendentals (double-precision evaluation) ---------------------------------------------
+
+  /** Extended to the nearest double (finite inputs). */
+  private toDouble(se: number, sig: bigint): number {
+    const e = ((se & 0x7fff) || 1) - 16446;
+    let v = Number(sig);
+    // Scale in two steps so that neither factor over/underflows on its own.
+    const half = e >> 1;
+    v = v * Math.pow(2, half) * Math.pow(2, e - half);
+    return se & 0x8000 ? -v : v;
+  }
+
+  /** A finite double into res* as extended at the current precision, flagging PE when `inexact`. */
+  private fromDoubleRounded(x: number, inexact: boolean): number {
+    if (x === 0) {
+      this.setZero(Object.is(x, -0) ? 1 : 0, 0);
+      return inexact ? FLAG_PE | FLAG_UE : 0;
+    }
+    if (!Number.isFinite(x)) {
+      this.setInf(x < 0 ? 1 : 0, 0);
+      return FLAG_OE | FLAG_PE;
+    }
+    this.f64[0] = x;
+    const hi = this.f64u[1];
+    const lo = this.f64u[0];
+    this.fromF64(lo, hi);
+    const se = this.resSe;
+    const e = ((se & 0x7fff) || 1) - 16446;
+    const flags = this.roundToReg(se >> 15, this.resSig, e, inexact);
+    return flags | (inexact ? FLAG_PE : 0);
+  }
+
+  private transcendental(modrm: number, p0: number, p1: number): void {
+    const aSe = this.se[p0];
+    const aSig = this.getSig(p0);
+    const ka = classify(aSe, aSig);
+    const binary = modrm === 0xf1 || modrm === 0xf3 || modrm === 0xf9;
+    const bSe = this.se[p1];
+    const bSig = this.getSig(p1);
+    const kb = binary ? classify(bSe, bSig) : K.Normal;
+    let flags = 0;
+    this.sw &= ~SW_C2;
+    // NaN/unsupported operands.
+    if (ka === K.Unsupported || kb === K.Unsupported || ka >= K.QNaN || kb >= K.QNaN) {
+      if (ka === K.Unsupported || kb === K.Unsupported) flags = this.indefinite();
+      else if (binary) flags = this.propagateNaN(bSe, bSig, kb, aSe, aSig, ka);
+      else flags = this.propagateNaN(aSe, aSig, ka, aSe, aSig, ka);
+      if (!this.finishResult(flags)) return;
+      if (binary) {
+        this.setReg(p1, this.resSe, this.resSig);
+        this.pop();
+      } else {
+        this.setReg(p0, this.resSe, this.resSig);
+        if (modrm === 0xf2 || modrm === 0xfb) this.push(this.resSe, this.resSig);
+      }
+      return;
+    }
+    if (ka === K.Denormal || kb === K.Denormal) {
+      flags = FLAG_DE;
+      if (this.unmasked(flags)) {
+        this.raise(flags);
+        return;
+      }
+    }
+    const x = ka === K.Inf ? (aSe & 0x8000 ? -Infinity : Infinity) : this.toDouble(aSe, aSig);
+    const y = kb === K.Inf ? (bSe & 0x8000 ? -Infinity : Infinity) : binary ? this.toDouble(bSe, bSig) : 0;
+    switch (modrm) {
+      case 0xfe: // FSIN
+      case 0xff: // FCOS
+      case 0xf2: // FPTAN
+      case 0xfb: {
+        // FSINCOS
+        if (ka === K.Inf) {
+          flags |= this.indefinite();
+          if (!this.finishResult(flags)) return;
+          this.setReg(p0, this.resSe, this.resSig);
+          if (modrm === 0xf2 || modrm === 0xfb) this.push(this.resSe, this.resSig);
+          return;
+        }
+        if (((aSe & 0x7fff) || 1) - 16383 >= 63) {
+          this.sw |= SW_C2; // out of range: operand unchanged
+          return;
+        }
+        if (ka === K.Zero && modrm !== 0xff) {
+          // sin(±0) = ±0, tan(±0) = ±0 exactly.
+          if (modrm === 0xf2) this.push(0x3fff, SIG_J);
+          else if (modrm === 0xfb) {
+            this.push(0x3fff, SIG_J);
+            this.setReg(this.phys(1), aSe, aSig);
+          }
+          this.setC1(false);
+          return;
+        }
+        let first: number;
+        if (modrm === 0xfe) first = Math.sin(x);
+        else if (modrm === 0xff) first = Math.cos(x);
+        else if (modrm === 0xf2) first = Math.tan(x);
+        else first = Math.sin(x);
+        flags |= this.fromDoubleRounded(first, !(modrm === 0xff && x === 0));
+        if (!this.finishResult(flags)) return;
+        this.setReg(p0, this.resSe, this.resSig);
+        if (modrm === 0xf2) this.push(0x3fff, SIG_J);
+        else if (modrm === 0xfb) {
+          const f2 = this.fromDoubleRounded(Math.cos(x), x !== 0);
+          this.raise(f2);
+          this.push(this.resSe, this.resSig);
+        }
+        return;
+      }
+      case 0xf0: {
+        // F2XM1: 2^x - 1
+        let r: number;
+        let inexact = true;
+        if (ka === K.Inf) {
+          r = x > 0 ? Infinity : -1;
+          inexact = false;
+        } else if (ka === K.Zero) {
+          this.setC1(false);
+          return; // ±0 unchanged
+        } else r = Math.expm1(x * Math.LN2);
+        if (ka === K.Inf && x > 0) this.setInf(0, 0);
+        else flags |= this.fromDoubleRounded(r, inexact);
+        if (this.finishResult(flags)) this.setReg(p0, this.resSe, this.resSig);
+        return;
+      }
+      case 0xf1: // FYL2X: ST1 = ST1 * log2(ST0), pop
+      case 0xf9: {
+        // FYL2XP1: ST1 = ST1 * log2(ST0 + 1), pop
+        const plusOne = modrm === 0xf9;
+        let handled = false;
+        if (!plusOne) {
+          if ((aSe & 0x8000) !== 0 && ka !== K.Zero) {
+            flags |= this.indefinite();
+            handled = true;
+          } else if (ka === K.Zero) {
+            if (kb === K.Zero) flags |= this.indefinite();
+            else {
+              flags |= FLAG_ZE;
+              this.setInf((bSe >> 15) ^ 1, 0);
+            }
+            handled = true;
+          }
+        } else if (x <= -1) {
+          flags |= this.indefinite();
+          handled = true;
+        }
+        if (!handled) {
+          const l = plusOne ? Math.log1p(x) / Math.LN2 : Math.log2(x);
+          let r = y * l;
+          if (Number.isNaN(r)) flags |= this.indefinite();
+          else {
+            if (Object.is(r, 0) || Object.is(r, -0)) r = (l < 0 ? -1 : 1) * (y < 0 ? -1 : 1) * 0;
+            if (!Number.isFinite(r)) {
+              this.setInf(r < 0 ? 1 : 0, 0);
+            } else flags |= this.fromDoubleRounded(r, !(x === 1 && !plusOne) && !(x === 0 && plusOne));
+          }
+        }
+        if (!this.finishResult(flags)) return;
+        this.setReg(p1, this.resSe, this.resSig);
+        this.pop();
+        return;
+      }
+      case 0xf3: {
+        // FPATAN: ST1 = atan2(ST1, ST0), pop
+        const r = Math.atan2(y, x);
+        flags |= this.fromDoubleRounded(r, r !== 0);
+        if (!this.finishResult(flags)) return;
+        this.setReg(p1, this.resSe, this.resSig);
+        this.pop();
+        return;
+      }
+    }
+    this.host.raiseException(EXC_UD);
+  }
+
+  // ---- Environment: FLDCW/FSTCW/FSTSW/FSTENV/FLDENV/FSAVE/FRSTOR ---------------------------------
+
+  private controlMem(opcode: number, reg: number, addr: number): void {
+    const h = this.host;
+    if (opcode === 0xd9) {
+      switch (reg) {
+        case 4:
+          this.loadEnv(addr);
+          return;
+        case 5:
+          this.cw = (h.readLinear16(addr) & 0x1f3f) | 0x40;
+          this.recomputeEs();
+          return;
+        case 6:
+          this.storeEnv(addr);
+          this.cw |= 0x3f;
+          this.recomputeEs();
+          return;
+        case 7:
+          h.writeLinear16(addr, this.cw);
+          return;
+      }
+    } else if (opcode === 0xdd) {
+      switch (reg) {
+        case 4: {
+          // FRSTOR
+          const size = this.loadEnv(addr);
+          for (let i = 0; i < 8; i++) {
+            const a = addr + size + 10 * i;
+            const lo = h.readLinear32(a) >>> 0;
+            const hi = h.readLinear32(a + 4) >>> 0;
+            const se = h.readLinear16(a + 8);
+            const p = this.phys(i);
+            const wasEmpty = this.empty[p];
+            this.setReg(p, se, (BigInt(hi) << 32n) | BigInt(lo));
+            this.empty[p] = wasEmpty;
+          }
+          return;
+        }
+        case 6: {
+          // FNSAVE
+          const size = this.storeEnv(addr);
+          for (let i = 0; i < 8; i++) {
+            const a = addr + size + 10 * i;
+            const p = this.phys(i);
+            h.writeLinear32(a, this.sig32[2 * p]);
+            h.writeLinear32(a + 4, this.sig32[2 * p + 1]);
+            h.writeLinear16(a + 8, this.se[p]);
+          }
+          this.fninit();
+          return;
+        }
+        case 7:
+          h.writeLinear16(addr, this.statusWord());
+          return;
+      }
+    }
+    h.raiseException(EXC_UD);
+  }
+
+  /** Writes the FSTENV image; returns its size (14 or 28). */
+  private storeEnv(addr: number): number {
+    const h = this.host;
+    const tw = this.tagWord();
+    const sw = this.statusWord();
+    if (h.operandSize32) {
+      h.writeLinear32(addr, 0xffff0000 | this.cw);
+      h.writeLinear32(addr + 4, 0xffff0000 | sw);
+      h.writeLinear32(addr + 8, 0xffff0000 | tw);
+      if (h.protectedMode) {
+        h.writeLinear32(addr + 12, this.fip);
+        h.writeLinear32(addr + 16, (this.fcs & 0xffff) | ((this.fop & 0x7ff) << 16));
+        h.writeLinear32(addr + 20, this.fdp);
+        h.writeLinear32(addr + 24, 0xffff0000 | (this.fds & 0xffff));
+      } else {
+        const ip = (this.fcs * 16 + this.fip) >>> 0;
+        const dp = (this.fds * 16 + this.fdp) >>> 0;
+        h.writeLinear32(addr + 12, 0xffff0000 | (ip & 0xffff));
+        h.writeLinear32(addr + 16, (((ip >>> 16) & 0xffff) << 12) | (this.fop & 0x7ff));
+        h.writeLinear32(addr + 20, 0xffff0000 | (dp & 0xffff));
+        h.writeLinear32(addr + 24, ((dp >>> 16) & 0xffff) << 12);
+      }
+      return 28;
+    }
+    h.writeLinear16(addr, this.cw);
+    h.writeLinear16(addr + 2, sw);
+    h.writeLinear16(addr + 4, tw);
+    if (h.protectedMode) {
+      h.writeLinear16(addr + 6, this.fip & 0xffff);
+      h.writeLinear16(addr + 8, this.fcs & 0xffff);
+      h.writeLinear16(addr + 10, this.fdp & 0xffff);
+      h.writeLinear16(addr + 12, this.fds & 0xffff);
+    } else {
+      const ip = (this.fcs * 16 + this.fip) >>> 0;
+      const dp = (this.fds * 16 + this.fdp) >>> 0;
+      h.writeLinear16(addr + 6, ip & 0xffff);
+      h.writeLinear16(addr + 8, (((ip >>> 16) & 0xf) << 12) | (this.fop & 0x7ff));
+      h.writeLinear16(addr + 10, dp & 0xffff);
+      h.writeLinear16(addr + 12, ((dp >>> 16) & 0xf) << 12);
+    }
+    return 14;
+  }
+
+  /** Reads an FLDENV image; returns its size. */
+  private loadEnv(addr: number): number {
+    const h = this.host;
+    let cw: number, sw: number, tw: number, size: number;
+    if (h.operandSize32) {
+      cw = h.readLinear16(addr);
+      sw = h.readLinear16(addr + 4);
+      tw = h.readLinear16(addr + 8);
+      if (h.protectedMode) {
+        this.fip = h.readLinear32(addr + 12) >>> 0;
+        const w = h.readLinear32(addr + 16) >>> 0;
+        this.fcs = w & 0xffff;
+        this.fop = (w >>> 16) & 0x7ff;
+        this.fdp = h.readLinear32(addr + 20) >>> 0;
+        this.fds = h.readLinear16(addr + 24);
+      } else {
+        const w = h.readLinear32(addr + 16) >>> 0;
+        this.fcs = 0;
+        this.fip = (h.readLinear16(addr + 12) | (((w >>> 12) & 0xffff) << 16)) >>> 0;
+        this.fop = w & 0x7ff;
+        this.fds = 0;
+        this.fdp = (h.readLinear16(addr + 20) | (((h.readLinear32(addr + 24) >>> 12) & 0xffff) << 16)) >>> 0;
+      }
+      size = 28;
+    } else {
+      cw = h.readLinear16(addr);
+      sw = h.readLinear16(addr + 2);
+      tw = h.readLinear16(addr + 4);
+      if (h.protectedMode) {
+        this.fip = h.readLinear16(addr + 6);
+        this.fcs = h.readLinear16(addr + 8);
+        this.fdp = h.readLinear16(addr + 10);
+        this.fds = h.readLinear16(addr + 12);
+      } else {
+        const w = h.readLinear16(addr + 8);
+        this.fcs = 0;
+        this.fip = h.readLinear16(addr + 6) | ((w >>> 12) << 16);
+        this.fop = w & 0x7ff;
+        this.fds = 0;
+        this.fdp = h.readLinear16(addr + 10) | ((h.readLinear16(addr + 12) >>> 12) << 16);
+      }
+      size = 14;
+    }
+    this.cw = (cw & 0x1f3f) | 0x40;
+    this.top = (sw >> 11) & 7;
+    this.sw = sw & ~0x3800;
+    for (let p = 0; p < 8; p++) this.empty[p] = ((tw >> (2 * p)) & 3) === 3 ? 1 : 0;
+    this.recomputeEs();
+    return size;
+  }
+
+  // ---- FXSAVE/FXRSTOR x87 part (bytes 0-23 and 32-159) -------------------------------------------
+
+  /** Abridged tag byte: bit p set when physical register p is not empty. */
+  abridgedTag(): number {
+    let t = 0;
+    for (let p = 0; p < 8; p++) if (!this.empty[p]) t |= 1 << p;
+    return t;
+  }
+
+  fxsaveX87(addr: number): void {
+    const h = this.host;
+    h.writeLinear16(addr, this.cw);
+    h.writeLinear16(addr + 2, this.statusWord());
+    h.writeLinear8(addr + 4, this.abridgedTag());
+    h.writeLinear8(addr + 5, 0);
+    h.writeLinear16(addr + 6, this.fop & 0x7ff);
+    h.writeLinear32(addr + 8, this.fip);
+    h.writeLinear16(addr + 12, this.fcs & 0xffff);
+    h.writeLinear16(addr + 14, 0);
+    h.writeLinear32(addr + 16, this.fdp);
+    h.writeLinear16(addr + 20, this.fds & 0xffff);
+    h.writeLinear16(addr + 22, 0);
+    for (let i = 0; i < 8; i++) {
+      const a = addr + 32 + 16 * i;
+      const p = this.phys(i);
+      h.writeLinear32(a, this.sig32[2 * p]);
+      h.writeLinear32(a + 4, this.sig32[2 * p + 1]);
+      h.writeLinear16(a + 8, this.se[p]);
+      h.writeLinear16(a + 10, 0);
+      h.writeLinear32(a + 12, 0);
+    }
+  }
+
+  fxrstorX87(addr: number): void {
+    const h = this.host;
+    this.cw = (h.readLinear16(addr) & 0x1f3f) | 0x40;
+    const sw = h.readLinear16(addr + 2);
+    this.top = (sw >> 11) & 7;
+    this.sw = sw & ~0x3800;
+    const tag = h.readLinear8(addr + 4);
+    this.fop = h.readLinear16(addr + 6) & 0x7ff;
+    this.fip = h.readLinear32(addr + 8) >>> 0;
+    this.fcs = h.readLinear16(addr + 12);
+    this.fdp = h.readLinear32(addr + 16) >>> 0;
+    this.fds = h.readLinear16(addr + 20);
+    for (let i = 0; i < 8; i++) {
+      const a = addr + 32 + 16 * i;
+      const p = this.phys(i);
+      const lo = h.readLinear32(a) >>> 0;
+      const hi = h.readLinear32(a + 4) >>> 0;
+      this.se[p] = h.readLinear16(a + 8);
+      this.sig32[2 * p] = lo;
+      this.sig32[2 * p + 1] = hi;
+    }
+    for (let p = 0; p < 8; p++) this.empty[p] = (tag >> p) & 1 ? 0 : 1;
+    this.recomputeEs();
+  }
+
+  // ---- MMX support ------------------------------------------------------------------------------
+
+  /** Every MMX instruction: TOP = 0 and all registers valid. */
+  enterMmx(): void {
+    this.top = 0;
+    this.empty.fill(0);
+  }
+
+  /** MMX register write: exponent field all ones. */
+  markMmxWritten(p: number): void {
+    this.se[p] = 0xffff;
+  }
+
+  emms(): void {
+    this.empty.fill(1);
+  }
+
+  // ---- State -------------------------------------------------------------------------------------
+
+  saveState(): SavedState {
+    return {
+      type: "x87",
+      version: 1,
+      fields: {
+        cw: this.cw,
+        sw: this.sw,
+        top: this.top,
+        se: this.se.slice(),
+        significands: this.sig32.slice(),
+        empty: this.empty.slice(),
+        fip: this.fip,
+        fcs: this.fcs,
+        fop: this.fop,
+        fdp: this.fdp,
+        fds: this.fds,
+        ferrSignaled: this.ferrSignaled,
+      },
+    };
+  }
+
+  loadState(state: SavedState): void {
+    const f = expectState(state, "x87", 1);
+    const word = (name: string, max: number): number => {
+      const v = numberField(f, "x87", name);
+      if (!Number.isInteger(v) || v < 0 || v > max) throw new StateError(`x87: field "${name}" out of range: ${v}`);
+      return v;
+    };
+    this.cw = word("cw", 0xffff);
+    this.sw = word("sw", 0xffff) & ~0x3800;
+    this.top = word("top", 7);
+    typedField(f, "x87", "se", this.se);
+    typedField(f, "x87", "significands", this.sig32);
+    typedField(f, "x87", "empty", this.empty);
+    for (let p = 0; p < 8; p++) if (this.empty[p] > 1) throw new StateError(`x87: field "empty" has a value other than 0/1`);
+    this.fip = word("fip", 0xffffffff);
+    this.fcs = word("fcs", 0xffff);
+    this.fop = word("fop", 0x7ff);
+    this.fdp = word("fdp", 0xffffffff);
+    this.fds = word("fds", 0xffff);
+    this.ferrSignaled = booleanField(f, "x87", "ferrSignaled");
+  }
+}
+
+/** Magnitude/sign comparison of two ordered (non-NaN, supported) values: 0 <, 1 =, 2 >. */
+function compareOrdered(aSe: number, aSig: bigint, ka: K, bSe: number, bSig: bigint, kb: K): number {
+  if (ka === K.Zero && kb === K.Zero) return 1;
+  const sa = ka === K.Zero ? -1 : aSe >> 15;
+  const sb = kb === K.Zero ? -1 : bSe >> 15;
+  // Signed zero compares as 0: handle sign differences first.
+  const signOf = (s: number, zero: boolean): number => (zero ? 0 : s ? -1 : 1);
+  const ga = signOf(sa, ka === K.Zero);
+  const gb = signOf(sb, kb === K.Zero);
+  if (ga !== gb) return ga < gb ? 0 : 2;
+  const ea = (aSe & 0x7fff) || 1;
+  const eb = (bSe & 0x7fff) || 1;
+  let mag: number;
+  if (ea !== eb) mag = ea < eb ? -1 : 1;
+  else mag = aSig === bSig ? 0 : aSig < bSig ? -1 : 1;
+  if (ga < 0) mag = -mag;
+  return mag < 0 ? 0 : mag === 0 ? 1 : 2;
+}
+
+/** FNSTENV, FNSAVE, FNSTCW, FNSTSW m16: no pending-exception check. */
+function isNonWaitingMem(opcode: number, reg: number): boolean {
+  return (opcode === 0xd9 && (reg === 6 || reg === 7)) || (opcode === 0xdd && (reg === 6 || reg === 7));
+}
+
+/** FLDENV, FLDCW, FRSTOR: waiting, but do not update the last-instruction pointers. */
+function isControlMem(opcode: number, reg: number): boolean {
+  return (opcode === 0xd9 && (reg === 4 || reg === 5)) || (opcode === 0xdd && reg === 4);
+}
