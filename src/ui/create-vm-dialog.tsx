@@ -1,0 +1,119 @@
+// Create-VM dialog: a guest from the manifest or a local ISO/IMG file (as floppy, CD or disk), RAM,
+// CPU share and cap, cards. A refusal (RAM budget, taken card) is shown in the dialog.
+
+import { useEffect, useState } from "react";
+import type { HostInfo } from "../hypervisor/hypervisor.ts";
+import type { MediaKind } from "../hypervisor/guest-catalog.ts";
+import type { VmConfig } from "../hypervisor/vm-config.ts";
+import { Comlink, hypervisor } from "./hypervisor-client.ts";
+
+const LOCAL = "__local__";
+
+function guessMedia(name: string, size: number): MediaKind {
+  if (/\.iso$/i.test(name)) return "cdrom";
+  if (size <= 2_949_120) return "floppy";
+  return "disk";
+}
+
+export function CreateVmDialog(props: { host: HostInfo | null; onClose(): void; onCreated(): void }) {
+  const catalog = props.host?.catalog ?? [];
+  const [guest, setGuest] = useState(catalog[0]?.id ?? LOCAL);
+  const [name, setName] = useState("");
+  const [file, setFile] = useState<File | null>(null);
+  const [media, setMedia] = useState<MediaKind>("floppy");
+  const [mem, setMem] = useState(catalog[0]?.memoryMiB ?? 32);
+  const [share, setShare] = useState(100);
+  const [cap, setCap] = useState(100);
+  const freeCards = (props.host?.ledger.cards ?? []).filter((c) => c.owner === null);
+  const [cards, setCards] = useState<string[]>(() => {
+    const pick: string[] = [];
+    for (const kind of ["vga", "ps2"] as const) {
+      const c = freeCards.find((x) => x.kind === kind);
+      if (c) pick.push(c.id);
+    }
+    return pick;
+  });
+  const [error, setError] = useState("");
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    const g = catalog.find((x) => x.id === guest);
+    if (g) setMem(g.memoryMiB);
+  }, [guest]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  const submit = async () => {
+    setError("");
+    setBusy(true);
+    try {
+      let config: VmConfig;
+      const base = { memoryMiB: mem, share, capPercent: cap, cards };
+      if (guest === LOCAL) {
+        if (!file) throw new Error("choose an image file");
+        const bytes = new Uint8Array(await file.arrayBuffer());
+        config = { ...base, name: name || file.name, guest: { kind: "upload", fileName: file.name, media, bytes } };
+        await hypervisor().createVm(Comlink.transfer(config, [bytes.buffer]), true);
+      } else {
+        const g = catalog.find((x) => x.id === guest);
+        config = { ...base, name: name || g?.name || guest, guest: { kind: "catalog", guestId: guest } };
+        await hypervisor().createVm(config, true);
+      }
+      props.onCreated();
+      props.onClose();
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <div className="dialog-backdrop">
+      <div className="dialog" role="dialog" aria-label="Create VM" data-testid="create-dialog">
+        <h2>Create VM</h2>
+        <label>Name <input value={name} onChange={(e) => setName(e.target.value)} placeholder="(from the guest)" data-testid="create-name" /></label>
+        <label>
+          Guest
+          <select value={guest} onChange={(e) => setGuest(e.target.value)} data-testid="create-guest">
+            {catalog.map((g) => <option key={g.id} value={g.id}>{g.name} ({g.boot})</option>)}
+            <option value={LOCAL}>Local ISO/IMG file…</option>
+          </select>
+        </label>
+        {guest === LOCAL && (
+          <>
+            <label>Image <input type="file" accept=".img,.ima,.flp,.iso,.bin,.raw,.vfd" data-testid="create-file" onChange={(e) => {
+              const f = e.target.files?.[0] ?? null;
+              setFile(f);
+              if (f) setMedia(guessMedia(f.name, f.size));
+            }} /></label>
+            <label>
+              Attach as
+              <select value={media} onChange={(e) => setMedia(e.target.value as MediaKind)} data-testid="create-media">
+                <option value="floppy">floppy (A:)</option>
+                <option value="cdrom">CD-ROM</option>
+                <option value="disk">hard disk</option>
+              </select>
+            </label>
+          </>
+        )}
+        <label>RAM (MiB) <input type="number" min={1} max={3072} value={mem} onChange={(e) => setMem(Number(e.target.value))} data-testid="create-ram" /></label>
+        <label>CPU share <input type="number" min={1} max={1000} value={share} onChange={(e) => setShare(Number(e.target.value))} data-testid="create-share" /></label>
+        <label>CPU cap % <input type="number" min={1} max={100} value={cap} onChange={(e) => setCap(Number(e.target.value))} /></label>
+        <fieldset>
+          <legend>Cards</legend>
+          {freeCards.map((c) => (
+            <label key={c.id} className="card-pick">
+              <input type="checkbox" checked={cards.includes(c.id)} onChange={() => setCards(cards.includes(c.id) ? cards.filter((x) => x !== c.id) : [...cards, c.id])} />
+              {c.label}
+            </label>
+          ))}
+        </fieldset>
+        <p className="muted">Host RAM: {props.host ? `${props.host.ledger.freeMiB} MiB free of ${props.host.ledger.budgetMiB} MiB` : "…"} (a VGA card adds 16 MiB of VRAM)</p>
+        {error && <div className="reason error" role="alert" data-testid="create-error">{error}</div>}
+        <div className="editor-actions">
+          <button disabled={busy} onClick={() => void submit()} data-testid="create-submit">Create and start</button>
+          <button onClick={props.onClose}>Cancel</button>
+        </div>
+      </div>
+    </div>
+  );
+}

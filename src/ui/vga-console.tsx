@@ -1,0 +1,64 @@
+// VGA console: draws the guest's shared framebuffer on a canvas, only the rows whose generation
+// stamp is newer than the last drawn frame; keyboard events go to the guest's PS/2 keyboard by
+// KeyboardEvent.code while the console has focus.
+
+import { useEffect, useRef } from "react";
+import { Fb, framebufferViews } from "../hypervisor/shared-layout.ts";
+import type { VmIo } from "./vm-io.ts";
+
+export function VgaConsole(props: { io: VmIo; vmId: string }) {
+  const canvasRef = useRef<HTMLCanvasElement>(null);
+  const { io } = props;
+
+  useEffect(() => {
+    const canvas = canvasRef.current;
+    const ctx = canvas?.getContext("2d", { alpha: false });
+    if (!canvas || !ctx) return;
+    const fb = framebufferViews(io.channels.framebuffer);
+    let image: ImageData | null = null;
+    let lastGen = 0;
+    let raf = 0;
+    const draw = () => {
+      raf = requestAnimationFrame(draw);
+      io.flush();
+      const gen = Atomics.load(fb.header, Fb.GEN);
+      if (gen === lastGen) return;
+      const width = Atomics.load(fb.header, Fb.WIDTH);
+      const height = Atomics.load(fb.header, Fb.HEIGHT);
+      if (width <= 0 || height <= 0 || width > Fb.MAX_WIDTH || height > Fb.MAX_HEIGHT) return;
+      let full = false;
+      if (!image || image.width !== width || image.height !== height) {
+        image = new ImageData(width, height);
+        canvas.width = width;
+        canvas.height = height;
+        full = true;
+      }
+      const dst = image.data;
+      let y = 0;
+      while (y < height) {
+        if (!full && Atomics.load(fb.rowGen, y) <= lastGen) {
+          y++;
+          continue;
+        }
+        const y0 = y;
+        while (y < height && (full || Atomics.load(fb.rowGen, y) > lastGen)) y++;
+        dst.set(fb.pixels.subarray(y0 * width * 4, y * width * 4), y0 * width * 4);
+        ctx.putImageData(image, 0, 0, 0, y0, width, y - y0);
+      }
+      lastGen = gen;
+    };
+    raf = requestAnimationFrame(draw);
+    return () => cancelAnimationFrame(raf);
+  }, [io]);
+
+  const onKey = (down: boolean) => (e: React.KeyboardEvent) => {
+    if (e.code === "Tab" && e.shiftKey && e.ctrlKey) return; // leave a way out of the console
+    if (io.sendKey(e.code, down)) e.preventDefault();
+  };
+
+  return (
+    <div className="vga" tabIndex={0} data-testid={`vga-${props.vmId}`} onKeyDown={onKey(true)} onKeyUp={onKey(false)} title="VGA console — click to type (keys go to the guest's PS/2 keyboard)">
+      <canvas ref={canvasRef} width={640} height={400} />
+    </div>
+  );
+}

@@ -1,0 +1,109 @@
+// The page's side of one VM's data plane: serial and keyboard input with back-pressure (whatever
+// does not fit in a ring waits here, in order, and is retried), serial output transcript, and
+// the text screen. Producers here are only ever the page's main thread.
+
+import { keyIndex, keystrokesForChar } from "../hypervisor/key-codes.ts";
+import { Ctl, KEY_RECORD_INTS, readTextScreen, St, type VmChannels } from "../hypervisor/shared-layout.ts";
+import { SpscByteRing, SpscRecordRing } from "../hypervisor/spsc-ring.ts";
+
+const TRANSCRIPT_LIMIT = 256 * 1024;
+const encoder = new TextEncoder();
+
+export class VmIo {
+  readonly control: Int32Array;
+  readonly stats: Float64Array;
+  readonly serialOut: SpscByteRing;
+  readonly serialIn: SpscByteRing;
+  readonly keyboard: SpscRecordRing;
+  private pendingSerial: number[] = [];
+  private pendingKeys: number[] = []; // flat [index, down, ...]
+  private readonly record = new Int32Array(KEY_RECORD_INTS);
+  /** Everything the guest sent on COM1, decoded (bounded; for tests and copy). */
+  transcript = "";
+  private readonly decoder = new TextDecoder("utf-8", { fatal: false });
+
+  constructor(readonly channels: VmChannels) {
+    this.control = new Int32Array(channels.control);
+    this.stats = new Float64Array(channels.stats);
+    this.serialOut = SpscByteRing.attach(channels.serialOut);
+    this.serialIn = SpscByteRing.attach(channels.serialIn);
+    this.keyboard = SpscRecordRing.attach(channels.keyboard);
+    const bell = { words: this.control, index: Ctl.DOORBELL };
+    this.serialIn.setDoorbell(bell);
+    this.keyboard.setDoorbell(bell);
+  }
+
+  sendSerialText(text: string): void {
+    for (const b of encoder.encode(text)) this.pendingSerial.push(b);
+    this.flush();
+  }
+
+  sendKey(code: string, down: boolean): boolean {
+    const i = keyIndex(code);
+    if (i < 0) return false;
+    this.pendingKeys.push(i, down ? 1 : 0);
+    this.flush();
+    return true;
+  }
+
+  /** Presses the keys in order, then releases them in reverse (Ctrl+Alt+Del...). */
+  sendCombo(codes: string[]): void {
+    for (const c of codes) this.sendKey(c, true);
+    for (const c of [...codes].reverse()) this.sendKey(c, false);
+  }
+
+  /** Types text as PS/2 keystrokes (US layout); returns characters that have no key. */
+  typeAsKeys(text: string): string {
+    let skipped = "";
+    for (const ch of text) {
+      const k = keystrokesForChar(ch);
+      if (!k) {
+        skipped += ch;
+        continue;
+      }
+      this.sendCombo(k.shift ? ["ShiftLeft", k.code] : [k.code]);
+    }
+    return skipped;
+  }
+
+  /** Moves queued input into the rings as far as they have room (call every frame). */
+  flush(): void {
+    if (this.pendingSerial.length) {
+      let n = 0;
+      while (n < this.pendingSerial.length && this.serialIn.writeByte(this.pendingSerial[n])) n++;
+      if (n) this.pendingSerial.splice(0, n);
+    }
+    if (this.pendingKeys.length) {
+      let n = 0;
+      while (n < this.pendingKeys.length) {
+        this.record[0] = this.pendingKeys[n];
+        this.record[1] = this.pendingKeys[n + 1];
+        if (!this.keyboard.push(this.record)) break;
+        n += 2;
+      }
+      if (n) this.pendingKeys.splice(0, n);
+    }
+  }
+
+  get pendingInput(): number {
+    return this.pendingSerial.length + this.pendingKeys.length / 2;
+  }
+
+  /** Reads serial output into `buf`; also appends it to the transcript. */
+  readSerial(buf: Uint8Array, max: number): number {
+    const n = this.serialOut.read(buf, max);
+    if (n > 0) {
+      this.transcript += this.decoder.decode(buf.subarray(0, n), { stream: true });
+      if (this.transcript.length > TRANSCRIPT_LIMIT) this.transcript = this.transcript.slice(-TRANSCRIPT_LIMIT / 2);
+    }
+    return n;
+  }
+
+  screenText(): string[] {
+    return readTextScreen(this.channels.text);
+  }
+
+  instructions(): number {
+    return this.stats[St.INSTRUCTIONS];
+  }
+}

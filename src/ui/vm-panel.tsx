@@ -1,0 +1,107 @@
+// One VM: state badge, controls, live counters and graphs, its consoles, send-key and paste, and
+// the hardware editor.
+
+import { useState } from "react";
+import type { VmInfo } from "../hypervisor/hypervisor.ts";
+import { formatCount, formatRate, formatUptime } from "./format.ts";
+import { HardwareEditor } from "./hardware-editor.tsx";
+import { SerialConsole } from "./serial-console.tsx";
+import { Sparkline } from "./sparkline.tsx";
+import { VgaConsole } from "./vga-console.tsx";
+import type { VmIo } from "./vm-io.ts";
+import type { HostInfo } from "../hypervisor/hypervisor.ts";
+
+const SEND_KEYS: { label: string; codes: string[] }[] = [
+  { label: "Ctrl+Alt+Del", codes: ["ControlLeft", "AltLeft", "Delete"] },
+  ...[1, 2, 3, 4, 5, 6].map((n) => ({ label: `Ctrl+Alt+F${n}`, codes: ["ControlLeft", "AltLeft", `F${n}`] })),
+  ...[1, 2, 3, 4].map((n) => ({ label: `Alt+F${n}`, codes: ["AltLeft", `F${n}`] })),
+  { label: "Ctrl+C", codes: ["ControlLeft", "KeyC"] },
+  { label: "Esc", codes: ["Escape"] },
+  { label: "Enter", codes: ["Enter"] },
+  { label: "SysRq (Alt+PrintScreen)", codes: ["AltLeft", "PrintScreen"] },
+];
+
+export function VmPanel(props: {
+  vm: VmInfo;
+  io: VmIo | null;
+  host: HostInfo | null;
+  others: VmInfo[];
+  act: (what: string, fn: () => Promise<unknown>) => void;
+  hv: {
+    start(id: string): Promise<void>;
+    pause(id: string): Promise<void>;
+    resume(id: string): Promise<void>;
+    reset(id: string): Promise<void>;
+    stop(id: string): Promise<void>;
+    remove(id: string): Promise<void>;
+  };
+}) {
+  const { vm, io, act, hv } = props;
+  const [editing, setEditing] = useState(false);
+  const [paste, setPaste] = useState<string | null>(null);
+  const s = vm.stats;
+  const live = vm.state === "running" || vm.state === "paused" || vm.state === "starting";
+  return (
+    <section className="vm" data-testid={`vm-${vm.id}`} data-state={vm.state}>
+      <header className="vm-head">
+        <div className="vm-title">
+          <span className={`badge badge-${vm.state}`} data-testid={`badge-${vm.id}`}>{vm.state}</span>
+          <strong>{vm.name}</strong>
+          <span className="muted">{vm.id} · {vm.guestLabel} · {vm.memoryMiB} MiB · share {vm.share}{vm.capPercent < 100 ? ` · cap ${vm.capPercent}%` : ""}</span>
+        </div>
+        <div className="vm-actions">
+          {!live && <button onClick={() => act(`start ${vm.id}`, () => hv.start(vm.id))}>Start</button>}
+          {vm.state === "running" && <button data-testid={`pause-${vm.id}`} onClick={() => act(`pause ${vm.id}`, () => hv.pause(vm.id))}>Pause</button>}
+          {vm.state === "paused" && <button data-testid={`resume-${vm.id}`} onClick={() => act(`resume ${vm.id}`, () => hv.resume(vm.id))}>Resume</button>}
+          {live && <button onClick={() => act(`reset ${vm.id}`, () => hv.reset(vm.id))}>Reset</button>}
+          {live && <button onClick={() => act(`stop ${vm.id}`, () => hv.stop(vm.id))}>Stop</button>}
+          {io && live && (
+            <select
+              aria-label="Send key"
+              value=""
+              onChange={(e) => {
+                const k = SEND_KEYS.find((x) => x.label === e.target.value);
+                if (k) io.sendCombo(k.codes);
+              }}
+            >
+              <option value="">Send key…</option>
+              {SEND_KEYS.map((k) => <option key={k.label}>{k.label}</option>)}
+            </select>
+          )}
+          {io && live && <button onClick={() => setPaste(paste === null ? "" : null)}>Paste…</button>}
+          <button onClick={() => setEditing(!editing)}>Hardware</button>
+          {!live && <button className="danger" onClick={() => act(`remove ${vm.id}`, () => hv.remove(vm.id))}>Remove</button>}
+        </div>
+      </header>
+      {vm.reason && <div className={vm.state === "crashed" ? "reason error" : "reason"} data-testid={`reason-${vm.id}`}>{vm.reason}</div>}
+      {vm.pendingRestart.length > 0 && <div className="reason warn">Restart to apply: {vm.pendingRestart.join(", ")}</div>}
+      {paste !== null && io && (
+        <div className="paste">
+          <textarea value={paste} onChange={(e) => setPaste(e.target.value)} placeholder="Text to type into the guest" rows={2} />
+          {vm.consoles.serial && <button onClick={() => { io.sendSerialText(paste); setPaste(null); }}>Type on serial</button>}
+          {vm.consoles.vga && <button onClick={() => { io.typeAsKeys(paste); setPaste(null); }}>Type as keystrokes</button>}
+        </div>
+      )}
+      {editing && <HardwareEditor vm={vm} host={props.host} others={props.others} act={act} onClose={() => setEditing(false)} />}
+      <div className="metrics" data-testid={`metrics-${vm.id}`}>
+        <Sparkline values={s.historyIps} color="#4aa3ff" label="instr/s" format={formatRate} />
+        <Sparkline values={s.historyCpu} max={100} color="#f2a541" label="CPU" format={(v) => `${v.toFixed(0)}%`} />
+        <dl>
+          <div><dt>instructions</dt><dd data-testid={`instructions-${vm.id}`} data-value={s.instructions}>{formatCount(s.instructions)}</dd></div>
+          <div><dt>interrupts</dt><dd>{formatCount(s.interrupts)}</dd></div>
+          <div><dt>I/O r/w</dt><dd>{formatCount(s.ioReads)}/{formatCount(s.ioWrites)}</dd></div>
+          <div><dt>serial out/in</dt><dd>{formatCount(s.serialOut)}/{formatCount(s.serialIn)}</dd></div>
+          <div><dt>keys</dt><dd>{formatCount(s.keyEvents)}</dd></div>
+          <div><dt>frames</dt><dd>{formatCount(s.frames)}</dd></div>
+          <div><dt>uptime</dt><dd>{formatUptime(s.uptimeSec)}</dd></div>
+          <div><dt>budget</dt><dd>{s.budget ? `${formatCount(s.budget)}/period` : "unlimited"}</dd></div>
+        </dl>
+      </div>
+      <div className="consoles">
+        {io && vm.consoles.vga && <VgaConsole io={io} vmId={vm.id} />}
+        {io && vm.consoles.serial && <SerialConsole io={io} vmId={vm.id} />}
+        {!io && <div className="no-console muted">{vm.state === "starting" ? "Starting…" : "No console: the VM is not running."}</div>}
+      </div>
+    </section>
+  );
+}
