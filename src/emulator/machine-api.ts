@@ -18,6 +18,9 @@ export interface MachineStats {
 export interface SlicePolicy {
   /** Execute at most this many guest instructions in this call. */
   maxInstructions: number;
+  /** When the CPU sleeps (HLT) with nothing pending, move virtual time straight to the next timer
+   *  deadline and keep going instead of returning "halted" (deterministic tests, batch runs). */
+  skipIdle?: boolean;
 }
 
 export interface SliceResult {

@@ -32,7 +32,7 @@ interface Slot {
   /** Power-on copy of the config space, for reset. */
   initial: Uint8Array;
   /** Base each BAR (0-5) and the ROM (6) is currently decoded at, or -1. */
-  mapped: Int32Array;
+  mapped: Float64Array;
   romHandler: MmioHandler | null;
   intxLevel: boolean;
 }
@@ -91,7 +91,7 @@ export class PciHostBus implements PciBus {
     this.slots.set(key, {
       fn,
       initial: fn.config.slice(),
-      mapped: new Int32Array(7).fill(-1),
+      mapped: new Float64Array(7).fill(-1),
       romHandler: null,
       intxLevel: false,
     });
@@ -239,7 +239,8 @@ export class PciHostBus implements PciBus {
         continue;
       }
       const v = readLe32(cfg, off);
-      if (bar.kind === "io") writeLe32(cfg, off, ((v & ~(bar.size - 1) & 0xfffc) | 1) >>> 0);
+      // I/O BARs keep all 32 address bits writable (firmware sizes them with a 32-bit mask).
+      if (bar.kind === "io") writeLe32(cfg, off, ((v & ~(bar.size - 1) & 0xfffffffc) | 1) >>> 0);
       else writeLe32(cfg, off, ((v & ~(bar.size - 1) & 0xfffffff0) | (s.initial[off] & 0x0f)) >>> 0);
     }
     const romSize = romBarSize(fn);
@@ -258,8 +259,8 @@ export class PciHostBus implements PciBus {
       const v = readLe32(cfg, BAR0 + i * 4);
       let base = -1;
       if (bar.kind === "io") {
-        const b = v & 0xfffc;
-        if (cmd & CMD_IO && b !== 0 && b + bar.size <= 0x10000 && b !== (0x10000 - bar.size)) base = b;
+        const b = (v & 0xfffffffc) >>> 0;
+        if (cmd & CMD_IO && b !== 0 && b + bar.size <= 0x10000 && b !== 0x10000 - bar.size) base = b;
       } else {
         const b = (v & 0xfffffff0) >>> 0;
         // Bases at the very top are what sizing leaves behind: never decode those.
