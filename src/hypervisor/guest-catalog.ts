@@ -17,6 +17,10 @@ export interface CatalogGuest {
   boot: CatalogBoot;
   /** Suggested RAM; the user may change it. */
   memoryMiB: number;
+  description: string;
+  /** What the guest prints when it is ready, and its shell prompt, when the manifest says. */
+  banner?: string;
+  prompt?: string;
 }
 
 export interface GuestCatalog {
@@ -85,10 +89,17 @@ function parseGuest(id: string, raw: Json, problems: string[]): CatalogGuest | n
     return null;
   }
   const mem = raw.memoryMiB ?? raw.memory ?? raw.ramMiB;
+  const os = typeof raw.os === "string" ? raw.os : "";
+  // A readable name: the title, else a name that says more than the id, else the OS without its details.
+  let name = typeof raw.title === "string" ? raw.title : typeof raw.name === "string" && raw.name !== id ? raw.name : "";
+  if (!name) name = os ? os.split(" (")[0] : id;
   return {
     id,
-    name: typeof raw.name === "string" ? raw.name : typeof raw.title === "string" ? raw.title : id,
-    os: typeof raw.os === "string" ? raw.os : "",
+    name,
+    os,
+    description: typeof raw.description === "string" ? raw.description : "",
+    banner: typeof raw.banner === "string" ? raw.banner : undefined,
+    prompt: typeof raw.prompt === "string" ? raw.prompt : undefined,
     boot,
     memoryMiB: typeof mem === "number" && Number.isInteger(mem) && mem >= 1 && mem <= 3072 ? mem : boot.kind === "linux" ? 128 : 32,
   };

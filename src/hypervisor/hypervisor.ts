@@ -98,7 +98,7 @@ export interface HostInfo {
   totalCpuPercent: number;
   periodMs: number;
   headroom: number;
-  catalog: { id: string; name: string; os: string; memoryMiB: number; boot: string }[];
+  catalog: { id: string; name: string; os: string; description: string; memoryMiB: number; boot: string; banner?: string; prompt?: string }[];
   catalogProblems: string[];
 }
 
@@ -495,6 +495,9 @@ export class Hypervisor {
         id: g.id,
         name: g.name,
         os: g.os,
+        description: g.description,
+        banner: g.banner,
+        prompt: g.prompt,
         memoryMiB: g.memoryMiB,
         boot: g.boot.kind === "media" ? g.boot.media : g.boot.kind,
       })),

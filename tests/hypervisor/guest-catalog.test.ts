@@ -21,3 +21,28 @@ describe("guest manifest parsing", () => {
     expect(() => parseGuestManifest("nope")).toThrow(/not a JSON object/);
   });
 });
+
+describe("the pipeline's manifest format (format 1)", () => {
+  it("reads direct Linux boot and firmware boot from a floppy or CD", () => {
+    const c = parseGuestManifest({
+      format: 1,
+      firmware: { bios: "bios/bios.bin", vgaBios: "bios/vgabios-stdvga.bin" },
+      guests: {
+        linux: {
+          name: "linux", os: "Debian 12 Linux 6.1.0-50-686 (i386) with busybox", memoryMiB: 128, prompt: "hypertab# ", banner: "Hypertab Linux guest ready",
+          files: [{ path: "guests/linux/vmlinuz", size: 1, sha256: "x" }],
+          boot: { kind: "linux", kernel: "guests/linux/vmlinuz", initrd: "guests/linux/initramfs.cpio.gz", cmdline: "console=ttyS0,115200 console=tty0" },
+        },
+        "linux-cd": { name: "linux-cd", os: "Debian", memoryMiB: 128, boot: { kind: "firmware", order: ["cdrom"], cdrom: "guests/linux/linux.iso" } },
+        memtest: { name: "memtest", os: "memtest86+ 6.10-4", memoryMiB: 64, boot: { kind: "firmware", order: ["floppy"], floppy: "guests/memtest/memtest-floppy.img" } },
+      },
+    });
+    expect(c.problems).toEqual([]);
+    const [linux, cd, memtest] = c.guests;
+    expect(linux).toMatchObject({ name: "Debian 12 Linux 6.1.0-50-686", memoryMiB: 128, prompt: "hypertab# " });
+    expect(linux.boot).toEqual({ kind: "linux", kernel: "linux/vmlinuz", initrd: "linux/initramfs.cpio.gz", cmdline: "console=ttyS0,115200 console=tty0" });
+    expect(cd.boot).toEqual({ kind: "media", media: "cdrom", image: "linux/linux.iso" });
+    expect(memtest).toMatchObject({ name: "memtest86+ 6.10-4", boot: { kind: "media", media: "floppy", image: "memtest/memtest-floppy.img" } });
+    expect(pickDefaultGuests(c)).toMatchObject({ linux: { id: "linux" }, memtest: { id: "memtest" } });
+  });
+});

@@ -1,0 +1,193 @@
+// The workstation's acceptance checks (issue 5), in headless Chromium against the built site:
+// default guests boot side by side, typing reaches VM 1 only, pause stops a counter, the RAM
+// budget refuses a VM, CPU shares 3:1 hold, a killed guest worker is isolated, FreeDOS imports
+// through the dialog, and the main thread has no long tasks. The guests are the real emulator.
+
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Browser, Page } from "playwright-core";
+import { launchBrowser, repoRoot, startServer, type RunningServer } from "./harness.ts";
+
+const FREEDOS_IMAGE = process.env.HYPERTAB_FREEDOS_IMG ?? join(repoRoot, "..", "shared", "guests", "freedos-boot-1440k.img");
+const ARTIFACTS = join(repoRoot, "e2e", "artifacts");
+const BOOT_TIMEOUT_MS = Number(process.env.HYPERTAB_BOOT_TIMEOUT_MS ?? 420_000);
+
+interface VmRow {
+  id: string;
+  name: string;
+  state: string;
+  reason: string;
+  guestLabel: string;
+  consoles: { serial: boolean; vga: boolean };
+}
+
+let server: RunningServer;
+let browser: Browser;
+let page: Page;
+let linuxId = "";
+let memtestId = "";
+let readyAt = 0;
+
+async function vms(): Promise<VmRow[]> {
+  return page.evaluate(async () => {
+    const list = await window.__hypertab!.hv.list();
+    return list.map((v) => ({ id: v.id, name: v.name, state: v.state, reason: v.reason, guestLabel: v.guestLabel, consoles: v.consoles }));
+  });
+}
+
+async function vm(id: string): Promise<VmRow> {
+  const row = (await vms()).find((v) => v.id === id);
+  if (!row) throw new Error(`VM ${id} is not listed`);
+  return row;
+}
+
+const instructions = (id: string) => page.evaluate((i) => window.__hypertab!.instructions(i), id);
+const serialText = (id: string) => page.evaluate((i) => window.__hypertab!.serialText(i), id);
+const screenText = (id: string) => page.evaluate((i) => window.__hypertab!.screenText(i), id);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `probe` until it returns true; fails early (with the reason) if a VM in `watch` crashes. */
+async function until(what: string, timeoutMs: number, probe: () => Promise<boolean>, watch: string[] = []): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await probe()) return;
+    for (const id of watch) {
+      const v = await vm(id);
+      if (v.state === "crashed" || v.state === "powered-off") throw new Error(`${what}: VM ${id} (${v.name}) is ${v.state}: ${v.reason}`);
+    }
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs / 1000} s`);
+    await sleep(500);
+  }
+}
+
+beforeAll(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+  const context = await browser.newContext({ viewport: { width: 1500, height: 1000 } });
+  page = await context.newPage();
+  page.on("pageerror", (e) => console.error("page error:", e.message));
+  await page.goto(server.url);
+  await page.waitForFunction(() => window.__hypertab !== undefined, null, { timeout: 30_000 });
+  await until("the default VMs appear", 60_000, async () => (await vms()).length >= 2);
+  readyAt = await page.evaluate(() => performance.now());
+  const list = await vms();
+  linuxId = list.find((v) => /linux/i.test(v.name + v.guestLabel))?.id ?? list[0].id;
+  memtestId = list.find((v) => /memtest/i.test(v.name + v.guestLabel))?.id ?? list[1].id;
+}, 300_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+describe("workstation", () => {
+  it("1. boots both default VMs: Linux shell prompt on serial, memtest86+ banner on VGA", async () => {
+    expect(linuxId).not.toBe(memtestId);
+    expect((await vm(linuxId)).consoles).toEqual({ serial: true, vga: true });
+    await until("Linux shell prompt", BOOT_TIMEOUT_MS, async () => /[#$] ?$/m.test((await serialText(linuxId)).trimEnd()) && (await serialText(linuxId)).length > 200, [linuxId]);
+    await until("memtest86+ banner", BOOT_TIMEOUT_MS, async () => /memtest86\+/i.test(await screenText(memtestId)), [memtestId]);
+    await expect.poll(async () => (await vm(linuxId)).state).toBe("running");
+  }, BOOT_TIMEOUT_MS * 2 + 10_000);
+
+  it("2. typing into VM 1's console prints there only", async () => {
+    await page.getByTestId(`serial-${linuxId}`).click();
+    await page.keyboard.type("echo hello-from-vm1", { delay: 20 });
+    await page.keyboard.press("Enter");
+    await until("echo output on VM 1", 60_000, async () => ((await serialText(linuxId)).match(/hello-from-vm1/g) ?? []).length >= 2, [linuxId]);
+    expect(await screenText(memtestId)).not.toContain("hello-from-vm1");
+    expect(await serialText(memtestId)).not.toContain("hello-from-vm1");
+  }, 90_000);
+
+  it("3. pausing VM 2 stops its instruction counter while VM 1's keeps rising; resuming continues", async () => {
+    await page.getByTestId(`pause-${memtestId}`).click();
+    await until("VM 2 paused", 10_000, async () => (await vm(memtestId)).state === "paused");
+    await sleep(500);
+    const a2 = await instructions(memtestId);
+    const a1 = await instructions(linuxId);
+    await sleep(3000);
+    expect(await instructions(memtestId)).toBe(a2);
+    expect(await instructions(linuxId)).toBeGreaterThan(a1);
+    await page.getByTestId(`resume-${memtestId}`).click();
+    await until("VM 2 counting again", 15_000, async () => (await instructions(memtestId)) > a2);
+    expect((await vm(memtestId)).state).toBe("running");
+  }, 60_000);
+
+  it("4. a VM that would exceed the host RAM budget is refused with a visible message", async () => {
+    await page.getByTestId("create-vm").click();
+    await page.getByTestId("create-name").fill("too-big");
+    await page.getByTestId("create-ram").fill("1024");
+    await page.getByTestId("create-submit").click();
+    const error = page.getByTestId("create-error");
+    await expect.poll(async () => (await error.isVisible()) && (await error.innerText())).toMatch(/needs \d+ MiB, only \d+ MiB free/);
+    await page.getByRole("button", { name: "Cancel" }).click();
+    expect((await vms()).some((v) => v.name === "too-big")).toBe(false);
+  }, 30_000);
+
+  it("5. two CPU-bound VMs at shares 3:1 execute instructions at 3 ± 0.45 : 1", async () => {
+    const created = await page.evaluate(async (guestLabel) => {
+      const hv = window.__hypertab!.hv;
+      const host = await hv.host();
+      const guest = host.catalog.find((g) => g.name === guestLabel) ?? host.catalog.find((g) => /memtest/i.test(g.id + g.name));
+      if (!guest) throw new Error("no memtest86+ guest in the catalog");
+      const make = async (name: string, share: number) => {
+        const cards = await hv.freeCards(["vga"]);
+        return (await hv.createVm({ name, guest: { kind: "catalog", guestId: guest.id }, memoryMiB: 32, share, capPercent: 100, cards }, true)).id;
+      };
+      return [await make("cpu-share-3", 300), await make("cpu-share-1", 100)];
+    }, (await vm(memtestId)).guestLabel);
+    const [a, b] = created;
+    // The default memtest86+ also burns CPU: pause it so the two measured VMs compete alone.
+    await page.evaluate((id) => window.__hypertab!.hv.pause(id), memtestId);
+    await until("both share VMs running", 60_000, async () => (await vm(a)).state === "running" && (await vm(b)).state === "running", [a, b]);
+    await sleep(6000); // speeds measured, budgets settled
+    const a0 = await instructions(a);
+    const b0 = await instructions(b);
+    await sleep(12_000);
+    const da = (await instructions(a)) - a0;
+    const db = (await instructions(b)) - b0;
+    console.log(`shares 3:1 → instructions ${da} : ${db} = ${(da / db).toFixed(3)}`);
+    expect(db).toBeGreaterThan(0);
+    expect(Math.abs(da / db - 3)).toBeLessThanOrEqual(0.45);
+    await page.evaluate(async (ids) => {
+      for (const id of ids) await window.__hypertab!.hv.remove(id);
+    }, created);
+    await page.evaluate((id) => window.__hypertab!.hv.resume(id), memtestId);
+  }, 120_000);
+
+  it("6. killing a guest worker marks that VM crashed and leaves the other running", async () => {
+    const before = await instructions(linuxId);
+    await page.evaluate((id) => window.__hypertab!.killGuestWorker(id), memtestId);
+    await until("VM 2 crashed", 10_000, async () => (await vm(memtestId)).state === "crashed");
+    await expect.poll(() => page.getByTestId(`badge-${memtestId}`).innerText()).toMatch(/crashed/i);
+    await expect.poll(() => page.getByTestId("event-log").innerText()).toMatch(/crashed: guest worker terminated/);
+    await sleep(2000);
+    expect((await vm(linuxId)).state).toBe("running");
+    expect(await instructions(linuxId)).toBeGreaterThan(before);
+    // The page still answers.
+    expect(await page.evaluate(() => 1 + 1)).toBe(2);
+  }, 30_000);
+
+  it("7. importing the FreeDOS floppy through the create-VM dialog boots to A:\\>", async () => {
+    await page.getByTestId("create-vm").click();
+    await page.getByTestId("create-name").fill("FreeDOS");
+    await page.getByTestId("create-guest").selectOption("__local__");
+    await page.getByTestId("create-file").setInputFiles(FREEDOS_IMAGE);
+    await page.getByTestId("create-media").selectOption("floppy");
+    await page.getByTestId("create-ram").fill("16");
+    await page.getByTestId("create-submit").click();
+    await until("the FreeDOS VM appears", 30_000, async () => (await vms()).some((v) => v.name === "FreeDOS"));
+    const id = (await vms()).find((v) => v.name === "FreeDOS")!.id;
+    await until("FreeDOS A:\\> prompt", BOOT_TIMEOUT_MS, async () => /A:\\>/.test(await screenText(id)), [id]);
+    expect((await vm(linuxId)).state).toBe("running");
+  }, BOOT_TIMEOUT_MS + 60_000);
+
+  it("8. no main-thread long task over 50 ms during the run; dashboard screenshot saved", async () => {
+    await mkdir(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, "workstation.png"), fullPage: true });
+    const tasks = await page.evaluate(() => window.__hypertab!.longTasks);
+    const during = tasks.filter((t) => t.start >= readyAt);
+    console.log(`long tasks: ${tasks.length} in total, ${during.length} after the dashboard was up (page load: ${tasks.filter((t) => t.start < readyAt).map((t) => Math.round(t.duration)).join(", ") || "none"})`);
+    expect(during.map((t) => Math.round(t.duration))).toEqual([]);
+  }, 30_000);
+});
