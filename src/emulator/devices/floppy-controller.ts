@@ -17,9 +17,12 @@ export interface FloppyMedia {
   writeMode?: "in-place" | "copy-on-write";
 }
 
+export type FloppyDriveSpec = FloppyMedia | { present: boolean; media?: FloppyMedia | null };
+
 export interface FloppyControllerOptions {
-  /** Drives A: and B:; null/undefined = no drive. A drive may be present without media. */
-  drives: [FloppyMedia | null | undefined, (FloppyMedia | null | undefined)?] | { present: boolean; media?: FloppyMedia | null }[];
+  /** Drives A: and B: (at most two); null/undefined = no drive. `{present: true, media: null}` is
+   *  an empty drive. */
+  drives: (FloppyDriveSpec | null | undefined)[];
   dma: IsaDma;
   base?: number;
   irq?: number;
@@ -154,9 +157,10 @@ export class FloppyController implements Device {
     this.irqLine = options.irq ?? 6;
     this.dmaChannel = options.dmaChannel ?? 2;
     this.name = options.name ?? "fdc";
+    if (options.drives.length > 2) throw new RangeError(`${this.name}: at most two floppy drives, got ${options.drives.length}`);
     this.drives = [];
     for (let i = 0; i < 2; i++) {
-      const spec = options.drives[i] as FloppyMedia | { present: boolean; media?: FloppyMedia | null } | null | undefined;
+      const spec = options.drives[i];
       let present = false;
       let media: FloppyMedia | null = null;
       if (spec && "present" in spec) {
