@@ -48,6 +48,9 @@ export interface CoprocessorHost {
   readonly currentEip: number;
   readonly currentDataSelector: number;
   readonly currentDataOffset: number;
+  /** MASKMOVQ/MASKMOVDQU store to DS:(E)DI (segment override and address size honoured): the
+   *  linear address of that operand. Optional; without it the unit assumes a flat DS and uses EDI. */
+  maskMoveAddress?(): number;
 }
 
 export interface X87Unit extends Stateful {

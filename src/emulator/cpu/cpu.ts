@@ -1,0 +1,730 @@
+// The i686-class integer CPU: architectural state, the run loop, linear memory access through the
+// software TLB, instruction fetch, the stack, and the glue to the decode table (decoder.ts), the
+// instruction families, segmentation, paging, interrupts and the x87/SIMD units.
+
+import type { PhysicalMemory } from "../memory.ts";
+import type { IOBus } from "../io-bus.ts";
+import type { VirtualClock } from "../clock.ts";
+import type { CpuInterruptController } from "../device.ts";
+import type { SavedState, Stateful } from "../state.ts";
+import type { CoprocessorHost, SimdUnit, X87Unit } from "./coprocessor.ts";
+import { ARITH, CF, EFLAGS_IMPLEMENTED, IF, OF, PF, SF, TF, VM, ZF, AF, arithFlags, materializeFlags } from "./flags.ts";
+import { OPCODE_TABLE } from "./decoder.ts";
+import { translate, TLB_GLOBAL, TLB_RAM, TLB_SWRITE, TLB_UREAD, TLB_UWRITE, TLB_VALID } from "./paging.ts";
+import { deliverPendingFault, serviceEvents, deliverInterrupt } from "./interrupts.ts";
+import { loadSegmentRealMode, setSegmentCache } from "./segmentation.ts";
+import { saveCpuState, loadCpuState } from "./cpu-state.ts";
+import { createCoprocessors } from "./coprocessor-units.ts";
+
+import { CS, DS, EDX, ES, ESP, EVENTS_ONE, EVENTS_STOP, FS, GS, INT_EXCEPTION_TRAP, SS, CPU_SIGNATURE, TSC_GHZ } from "./constants.ts";
+export * from "./constants.ts";
+
+/** Thrown (one preallocated instance per CPU) to abandon the current instruction on a fault. */
+export class CpuFault {
+  vector = 0;
+  errorCode = -1;
+}
+
+export interface CpuRegisters {
+  eax: number; ecx: number; edx: number; ebx: number; esp: number; ebp: number; esi: number; edi: number;
+  eip: number; eflags: number;
+  cs: number; ds: number; es: number; fs: number; gs: number; ss: number;
+  csBase: number; dsBase: number; esBase: number; fsBase: number; gsBase: number; ssBase: number;
+  cr0: number; cr2: number; cr3: number; cr4: number;
+  cpl: number;
+}
+
+
+const TLB_LIST_MAX = 8192;
+
+export class CPU implements Stateful, CoprocessorHost {
+  // ---- general registers ----
+  readonly r32 = new Int32Array(8);
+  readonly r16 = new Uint16Array(this.r32.buffer);
+  readonly r8 = new Uint8Array(this.r32.buffer);
+  eip = 0;
+
+  // ---- flags (see flags.ts) ----
+  flags = 2;
+  lazy = 0;
+  lfKind = 0;
+  lfShift = 31;
+  lfOp1 = 0;
+  lfOp2 = 0;
+  lfRes = 0;
+
+  // ---- segments: selector + descriptor cache ----
+  readonly segSel = new Uint16Array(6);
+  readonly segBase = new Int32Array(6);
+  /** Effective byte limit (granularity applied), unsigned in an Int32Array: compare with >>> 0. */
+  readonly segLimit = new Int32Array(6);
+  /** Descriptor bits 40..55: access byte (type, S, DPL, P) and flags nibble (AVL, L, D/B, G) at 12..15. */
+  readonly segAttr = new Int32Array(6);
+  gdtBase = 0; gdtLimit = 0xffff;
+  idtBase = 0; idtLimit = 0x3ff;
+  ldtSel = 0; ldtBase = 0; ldtLimit = 0; ldtAttr = 0;
+  trSel = 0; trBase = 0; trLimit = 0; trAttr = 0;
+
+  // ---- control and debug ----
+  cr0 = 0x60000010;
+  cr2 = 0;
+  cr3 = 0;
+  cr4 = 0;
+  readonly dr = new Int32Array(8);
+  cpl = 0;
+  /** CS.D: default operand/address size of the code segment. */
+  code32 = false;
+  /** SS.B: ESP (true) or SP (false) addresses the stack. */
+  stack32 = false;
+  stackMask = 0xffff;
+
+  // ---- MSRs (msr.ts) ----
+  sysenterCs = 0; sysenterEsp = 0; sysenterEip = 0;
+  apicBase = 0xfee00900;
+  tscOffset = 0;
+  readonly mtrr = new Int32Array(64); // plain storage, see msr.ts for the index map
+  patLo = 0x00070406; patHi = 0x00070406;
+  miscEnable = 1;
+
+  // ---- per-instruction decode state ----
+  o32 = false;
+  a32 = false;
+  /** Segment override (0-5) or -1. */
+  segOvr = -1;
+  /** 0, 0xF2 (REPNE) or 0xF3 (REP/REPE). */
+  rep = 0;
+  lockPrefix = false;
+  /** 0, 0x66, 0xF2, 0xF3: mandatory prefix for SIMD opcodes (last F2/F3 wins over 66). */
+  simdPrefix = 0;
+  prefixCount = 0;
+  instrStart = 0;
+  modrm = 0;
+  /** Effective address: offset within segment, segment index, linear address. */
+  eaOff = 0;
+  eaSeg = 0;
+  ea = 0;
+
+  // ---- scratch for multi-step operations (no allocation on the way) ----
+  /** Descriptor last read by readDescriptor: its two dwords and linear address. */
+  descLo = 0;
+  descHi = 0;
+  descAddr = 0;
+  /** Inner stack read from the TSS by readTssStack. */
+  tssSs = 0;
+  tssEsp = 0;
+  /** High half of the last 32x32 multiply, remainder of the last 64/32 divide. */
+  mulHi = 0;
+  divRem = 0;
+  readonly scratch = new Int32Array(40);
+  /** Any DR7-enabled breakpoint: instruction breakpoints are checked between instructions. */
+  debugActive = false;
+
+  // ---- events ----
+  halted = false;
+  intrLine = false;
+  nmiPending = false;
+  nmiBlocked = false;
+  /** Set whenever something may need the slow event check between instructions. */
+  eventPending = true;
+  /** Interrupt shadow (MOV SS, POP SS, STI): no interrupt before the next instruction completes. */
+  shadow = false;
+  stopRequested = false;
+  /** Exceptions in flight, for double/triple fault detection. */
+  deliveringVector = -1;
+  readonly fault = new CpuFault();
+  instructionCount = 0;
+  interruptsDelivered = 0;
+
+  // ---- software TLB: per linear page (physPage ^ linPage) << 12 | TLB_* permission bits ----
+  readonly tlb = new Int32Array(1 << 20);
+  readonly tlbList = new Int32Array(TLB_LIST_MAX);
+  tlbCount = 0;
+  tlbOverflow = false;
+  readMask = TLB_VALID | TLB_RAM;
+  writeMask = TLB_VALID | TLB_SWRITE | TLB_RAM;
+  /** Linear page of the cached code page (-1 = none) and its (phys ^ lin) page bits. */
+  fetchTag = -1;
+  fetchXor = 0;
+
+  interruptController: CpuInterruptController | null = null;
+  onTripleFault: ((reason: string) => void) | null = null;
+  /** Legacy x87 error reporting (CR0.NE=0): the platform raises IRQ13. */
+  onFpuIrq13: (() => void) | null = null;
+  /** Called for opcodes the core does not know, before #UD is raised (debugging aid). */
+  onUnknownOpcode: ((opcode: number, linearEip: number) => void) | null = null;
+
+  readonly ram: Uint8Array;
+  readonly ram16: Uint16Array;
+  readonly ram32: Int32Array;
+  readonly x87: X87Unit;
+  readonly simd: SimdUnit;
+  /** Whether real x87/SIMD units are present (CPUID reports FPU/MMX/SSE only then). */
+  readonly hasFpu: boolean;
+  readonly hasSimd: boolean;
+
+  constructor(
+    readonly memory: PhysicalMemory,
+    readonly io: IOBus,
+    readonly clock: VirtualClock,
+  ) {
+    this.ram = memory.ram;
+    this.ram16 = memory.ram16;
+    this.ram32 = memory.ram32;
+    const units = createCoprocessors(this);
+    this.x87 = units.x87;
+    this.simd = units.simd;
+    this.hasFpu = units.hasFpu;
+    this.hasSimd = units.hasSimd;
+    memory.onMapChange(() => this.flushTlb(false));
+    // No decoded-instruction cache exists (every fetch reads memory), so external writes need nothing.
+    memory.onExternalWrite(() => {});
+    this.reset();
+  }
+
+  // =========================== public API ===========================
+
+  reset(): void {
+    this.r32.fill(0);
+    this.r32[EDX] = CPU_SIGNATURE;
+    this.eip = 0xfff0;
+    this.flags = 2;
+    this.lazy = 0;
+    this.cr0 = 0x60000010;
+    this.cr2 = this.cr3 = this.cr4 = 0;
+    this.dr.fill(0);
+    this.dr[6] = 0xffff0ff0 | 0;
+    this.dr[7] = 0x400;
+    for (let s = 0; s < 6; s++) setSegmentCache(this, s, 0, 0, 0xffff, 0x93);
+    setSegmentCache(this, CS, 0xf000, 0xffff0000 | 0, 0xffff, 0x9b);
+    this.gdtBase = 0; this.gdtLimit = 0xffff;
+    this.idtBase = 0; this.idtLimit = 0x3ff;
+    this.ldtSel = 0; this.ldtBase = 0; this.ldtLimit = 0xffff; this.ldtAttr = 0x82;
+    this.trSel = 0; this.trBase = 0; this.trLimit = 0xffff; this.trAttr = 0x8b;
+    this.cpl = 0;
+    this.sysenterCs = this.sysenterEsp = this.sysenterEip = 0;
+    this.apicBase = 0xfee00900 | 0;
+    this.tscOffset = -this.clockTicks();
+    this.mtrr.fill(0);
+    this.patLo = this.patHi = 0x00070406;
+    this.halted = false;
+    this.nmiPending = false;
+    this.nmiBlocked = false;
+    this.shadow = false;
+    this.deliveringVector = -1;
+    this.eventPending = true;
+    this.updateCpuMode();
+    this.flushTlb(false);
+    this.x87.reset();
+    this.simd.reset();
+  }
+
+  run(maxInstructions: number): number {
+    let executed = 0;
+    this.stopRequested = false;
+    while (executed < maxInstructions) {
+      if (this.eventPending) {
+        const r = serviceEvents(this);
+        if (r === EVENTS_STOP) break;
+        if (r === EVENTS_ONE) {
+          // Shadowed or traced instruction: exactly one, then look again.
+          const tf = (this.flags & TF) !== 0;
+          try {
+            this.step();
+          } catch (e) {
+            if (e !== this.fault) throw e;
+            deliverPendingFault(this);
+          }
+          executed++;
+          if (tf) this.singleStepTrap();
+          this.eventPending = true;
+          continue;
+        }
+      }
+      try {
+        do {
+          this.step();
+        } while (++executed < maxInstructions && !this.eventPending);
+      } catch (e) {
+        if (e !== this.fault) throw e;
+        executed++;
+        deliverPendingFault(this);
+      }
+    }
+    this.instructionCount += executed;
+    return executed;
+  }
+
+  requestStop(): void {
+    this.stopRequested = true;
+    this.eventPending = true;
+  }
+
+  setIntrLine(level: boolean): void {
+    this.intrLine = level;
+    if (level) this.eventPending = true;
+  }
+
+  raiseNmi(): void {
+    this.nmiPending = true;
+    this.eventPending = true;
+  }
+
+  /** Puts the CPU in 32-bit flat protected mode at CPL 0 (direct kernel boot, tests). */
+  enterFlatProtectedMode(
+    entry: number,
+    regs: Partial<Record<"eax" | "ebx" | "ecx" | "edx" | "esi" | "edi" | "ebp" | "esp", number>>,
+  ): void {
+    this.cr0 = (this.cr0 | 1) & ~(0x80000000 | 0);
+    this.setEflags(2);
+    const code = 0xcf9b, data = 0xcf93;
+    for (let s = 0; s < 6; s++) setSegmentCache(this, s, s === CS ? 0x10 : 0x18, 0, 0xffffffff | 0, data);
+    setSegmentCache(this, CS, 0x10, 0, 0xffffffff | 0, code);
+    this.cpl = 0;
+    const names = ["eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi"] as const;
+    for (let i = 0; i < 8; i++) {
+      const v = regs[names[i]];
+      if (v !== undefined) this.r32[i] = v;
+    }
+    this.eip = entry | 0;
+    this.halted = false;
+    this.updateCpuMode();
+    this.flushTlb(false);
+    this.eventPending = true;
+  }
+
+  getRegisters(): CpuRegisters {
+    const r = this.r32;
+    return {
+      eax: r[0] >>> 0, ecx: r[1] >>> 0, edx: r[2] >>> 0, ebx: r[3] >>> 0,
+      esp: r[4] >>> 0, ebp: r[5] >>> 0, esi: r[6] >>> 0, edi: r[7] >>> 0,
+      eip: this.eip >>> 0, eflags: this.getEflags() >>> 0,
+      es: this.segSel[ES], cs: this.segSel[CS], ss: this.segSel[SS], ds: this.segSel[DS], fs: this.segSel[FS], gs: this.segSel[GS],
+      esBase: this.segBase[ES] >>> 0, csBase: this.segBase[CS] >>> 0, ssBase: this.segBase[SS] >>> 0,
+      dsBase: this.segBase[DS] >>> 0, fsBase: this.segBase[FS] >>> 0, gsBase: this.segBase[GS] >>> 0,
+      cr0: this.cr0 >>> 0, cr2: this.cr2 >>> 0, cr3: this.cr3 >>> 0, cr4: this.cr4 >>> 0,
+      cpl: this.cpl,
+    };
+  }
+
+  saveState(): SavedState {
+    return saveCpuState(this);
+  }
+
+  loadState(state: SavedState): void {
+    loadCpuState(this, state);
+  }
+
+  // =========================== interpreter ===========================
+
+  /** Decodes and executes one instruction (prefixes included). */
+  step(): void {
+    this.instrStart = this.eip;
+    this.o32 = this.a32 = this.code32;
+    this.segOvr = -1;
+    this.rep = 0;
+    this.simdPrefix = 0;
+    this.lockPrefix = false;
+    this.prefixCount = 0;
+    OPCODE_TABLE[this.fetch8()](this);
+  }
+
+  /** After an instruction that began with TF=1: #DB with DR6.BS. */
+  singleStepTrap(): void {
+    this.dr[6] |= 0x4000;
+    deliverInterrupt(this, 1, -1, INT_EXCEPTION_TRAP);
+  }
+
+  // =========================== mode bookkeeping ===========================
+
+  get protectedMode(): boolean {
+    return (this.cr0 & 1) !== 0 && (this.flags & VM) === 0;
+  }
+
+  get vm86(): boolean {
+    return (this.flags & VM) !== 0;
+  }
+
+  /** Recomputes cached mode bits after CS/SS/CPL/CR0 changes. */
+  updateCpuMode(): void {
+    this.code32 = (this.cr0 & 1) !== 0 && (this.flags & VM) === 0 && (this.segAttr[CS] & 0x4000) !== 0;
+    this.stack32 = (this.cr0 & 1) !== 0 && (this.flags & VM) === 0 && (this.segAttr[SS] & 0x4000) !== 0;
+    this.stackMask = this.stack32 ? -1 : 0xffff;
+    const user = this.cpl === 3;
+    this.readMask = user ? TLB_VALID | TLB_UREAD | TLB_RAM : TLB_VALID | TLB_RAM;
+    this.writeMask = user ? TLB_VALID | TLB_UWRITE | TLB_RAM : TLB_VALID | TLB_SWRITE | TLB_RAM;
+    this.fetchTag = -1;
+  }
+
+  // =========================== flags ===========================
+
+  getEflags(): number {
+    return ((this.flags & ~ARITH) | arithFlags(this) | 2) & (EFLAGS_IMPLEMENTED | 2);
+  }
+
+  /** Loads EFLAGS as a whole (the caller has already applied privilege rules). */
+  setEflags(v: number): void {
+    const oldVm = this.flags & VM;
+    this.flags = (v & EFLAGS_IMPLEMENTED) | 2;
+    this.lazy = 0;
+    this.eventPending = true;
+    if ((this.flags & VM) !== oldVm) this.updateCpuMode();
+  }
+
+  setCompareFlags(zf: boolean, pf: boolean, cf: boolean): void {
+    materializeFlags(this);
+    this.flags = (this.flags & ~(OF | SF | AF | ZF | PF | CF)) | (zf ? ZF : 0) | (pf ? PF : 0) | (cf ? CF : 0);
+  }
+
+  // =========================== exceptions ===========================
+
+  /** Abandons the current instruction with exception `vector` (errorCode -1 = none). */
+  raise(vector: number, errorCode = -1): never {
+    this.fault.vector = vector;
+    this.fault.errorCode = errorCode;
+    throw this.fault;
+  }
+
+  raiseException(vector: number, errorCode?: number): never {
+    return this.raise(vector, errorCode ?? -1);
+  }
+
+  gp(code = 0): never {
+    return this.raise(13, code);
+  }
+
+  ud(): never {
+    return this.raise(6);
+  }
+
+  // =========================== TLB ===========================
+
+  tlbInsert(linPage: number, entry: number): void {
+    if (this.tlb[linPage] === 0) {
+      if (this.tlbCount < TLB_LIST_MAX) this.tlbList[this.tlbCount++] = linPage;
+      else this.tlbOverflow = true;
+    }
+    this.tlb[linPage] = entry;
+  }
+
+  /** Drops cached translations; `keepGlobal` keeps PGE global pages (MOV CR3). */
+  flushTlb(keepGlobal: boolean): void {
+    const tlb = this.tlb;
+    if (this.tlbOverflow) {
+      if (keepGlobal) {
+        let n = 0;
+        for (let i = 0; i < tlb.length; i++) {
+          const e = tlb[i];
+          if (e === 0) continue;
+          if ((e & TLB_GLOBAL) === 0) tlb[i] = 0;
+          else if (n < TLB_LIST_MAX) this.tlbList[n++] = i;
+        }
+        this.tlbCount = n;
+        this.tlbOverflow = n >= TLB_LIST_MAX;
+      } else {
+        tlb.fill(0);
+        this.tlbCount = 0;
+        this.tlbOverflow = false;
+      }
+    } else {
+      const list = this.tlbList;
+      let n = 0;
+      for (let i = 0; i < this.tlbCount; i++) {
+        const p = list[i];
+        if (keepGlobal && (tlb[p] & TLB_GLOBAL) !== 0) list[n++] = p;
+        else tlb[p] = 0;
+      }
+      this.tlbCount = n;
+    }
+    this.fetchTag = -1;
+  }
+
+  invalidatePage(lin: number): void {
+    this.tlb[lin >>> 12] = 0;
+    this.fetchTag = -1;
+  }
+
+  // =========================== linear memory ===========================
+
+  private physRead(lin: number, write: boolean): number {
+    const e = this.tlb[lin >>> 12];
+    const need = write ? this.writeMask & ~TLB_RAM : this.readMask & ~TLB_RAM;
+    if ((e & need) === need) return ((e & ~0xfff) ^ lin) >>> 0;
+    return translate(this, lin, write, this.cpl === 3);
+  }
+
+  rd8(lin: number): number {
+    const e = this.tlb[lin >>> 12];
+    if ((e & this.readMask) === this.readMask) return this.ram[((e & ~0xfff) ^ lin) >>> 0];
+    return this.memory.read8(this.physRead(lin, false));
+  }
+
+  rd16(lin: number): number {
+    const e = this.tlb[lin >>> 12];
+    if ((e & this.readMask) === this.readMask && (lin & 0xfff) !== 0xfff) {
+      const p = ((e & ~0xfff) ^ lin) >>> 0;
+      return (p & 1) === 0 ? this.ram16[p >>> 1] : this.ram[p] | (this.ram[p + 1] << 8);
+    }
+    return this.rd16Slow(lin);
+  }
+
+  private rd16Slow(lin: number): number {
+    if ((lin & 0xfff) === 0xfff) return this.rd8(lin) | (this.rd8((lin + 1) | 0) << 8);
+    return this.memory.read16(this.physRead(lin, false));
+  }
+
+  rd32(lin: number): number {
+    const e = this.tlb[lin >>> 12];
+    if ((e & this.readMask) === this.readMask && (lin & 0xfff) <= 0xffc) {
+      const p = ((e & ~0xfff) ^ lin) >>> 0;
+      if ((p & 3) === 0) return this.ram32[p >>> 2];
+      const m = this.ram;
+      return m[p] | (m[p + 1] << 8) | (m[p + 2] << 16) | (m[p + 3] << 24);
+    }
+    return this.rd32Slow(lin);
+  }
+
+  private rd32Slow(lin: number): number {
+    if ((lin & 0xfff) > 0xffc) {
+      // Split across pages: check both pages before reading either (no partial effects).
+      const a = this.physRead(lin, false), b = this.physRead((lin + 3) | 0, false);
+      void a; void b;
+      return this.rd8(lin) | (this.rd8((lin + 1) | 0) << 8) | (this.rd8((lin + 2) | 0) << 16) | (this.rd8((lin + 3) | 0) << 24);
+    }
+    return this.memory.read32(this.physRead(lin, false));
+  }
+
+  wr8(lin: number, v: number): void {
+    const e = this.tlb[lin >>> 12];
+    if ((e & this.writeMask) === this.writeMask) {
+      this.ram[((e & ~0xfff) ^ lin) >>> 0] = v;
+      return;
+    }
+    this.memory.write8(this.physRead(lin, true), v & 0xff);
+  }
+
+  wr16(lin: number, v: number): void {
+    const e = this.tlb[lin >>> 12];
+    if ((e & this.writeMask) === this.writeMask && (lin & 0xfff) !== 0xfff) {
+      const p = ((e & ~0xfff) ^ lin) >>> 0;
+      if ((p & 1) === 0) this.ram16[p >>> 1] = v;
+      else {
+        this.ram[p] = v;
+        this.ram[p + 1] = v >> 8;
+      }
+      return;
+    }
+    if ((lin & 0xfff) === 0xfff) {
+      this.physRead((lin + 1) | 0, true);
+      this.physRead(lin, true);
+      this.wr8(lin, v);
+      this.wr8((lin + 1) | 0, v >> 8);
+      return;
+    }
+    this.memory.write16(this.physRead(lin, true), v & 0xffff);
+  }
+
+  wr32(lin: number, v: number): void {
+    const e = this.tlb[lin >>> 12];
+    if ((e & this.writeMask) === this.writeMask && (lin & 0xfff) <= 0xffc) {
+      const p = ((e & ~0xfff) ^ lin) >>> 0;
+      if ((p & 3) === 0) this.ram32[p >>> 2] = v;
+      else {
+        const m = this.ram;
+        m[p] = v;
+        m[p + 1] = v >> 8;
+        m[p + 2] = v >> 16;
+        m[p + 3] = v >> 24;
+      }
+      return;
+    }
+    if ((lin & 0xfff) > 0xffc) {
+      this.physRead((lin + 3) | 0, true);
+      this.physRead(lin, true);
+      for (let i = 0; i < 4; i++) this.wr8((lin + i) | 0, v >> (i * 8));
+      return;
+    }
+    this.memory.write32(this.physRead(lin, true), v | 0);
+  }
+
+  /** Checks that a write to [lin, lin+len) would not fault (before a multi-part store). */
+  probeWrite(lin: number, len: number): void {
+    this.physRead(lin, true);
+    if (((lin & 0xfff) + len - 1) > 0xfff) this.physRead((lin + len - 1) | 0, true);
+  }
+
+  probeRead(lin: number, len: number): void {
+    this.physRead(lin, false);
+    if (((lin & 0xfff) + len - 1) > 0xfff) this.physRead((lin + len - 1) | 0, false);
+  }
+
+  /** Supervisor-privilege ("implicit") accesses: descriptor tables, TSS, IDT. */
+  sysRd8(lin: number): number {
+    return this.memory.read8(this.sysPhys(lin, false));
+  }
+  sysRd16(lin: number): number {
+    return this.sysRd8(lin) | (this.sysRd8((lin + 1) | 0) << 8);
+  }
+  sysRd32(lin: number): number {
+    if ((lin & 0xfff) <= 0xffc) return this.memory.read32(this.sysPhys(lin, false));
+    return this.sysRd16(lin) | (this.sysRd16((lin + 2) | 0) << 16);
+  }
+  sysWr8(lin: number, v: number): void {
+    this.memory.write8(this.sysPhys(lin, true), v & 0xff);
+  }
+  sysWr16(lin: number, v: number): void {
+    this.sysWr8(lin, v);
+    this.sysWr8((lin + 1) | 0, v >> 8);
+  }
+  sysWr32(lin: number, v: number): void {
+    if ((lin & 0xfff) <= 0xffc) this.memory.write32(this.sysPhys(lin, true), v | 0);
+    else {
+      this.sysWr16(lin, v);
+      this.sysWr16((lin + 2) | 0, v >> 16);
+    }
+  }
+  private sysPhys(lin: number, write: boolean): number {
+    const e = this.tlb[lin >>> 12];
+    const need = write ? TLB_VALID | TLB_SWRITE : TLB_VALID;
+    if ((e & need) === need) return ((e & ~0xfff) ^ lin) >>> 0;
+    return translate(this, lin, write, false);
+  }
+
+  // CoprocessorHost memory (linear addresses, current privilege)
+  readLinear8(addr: number): number { return this.rd8(addr | 0); }
+  readLinear16(addr: number): number { return this.rd16(addr | 0); }
+  readLinear32(addr: number): number { return this.rd32(addr | 0); }
+  writeLinear8(addr: number, value: number): void { this.wr8(addr | 0, value); }
+  writeLinear16(addr: number, value: number): void { this.wr16(addr | 0, value); }
+  writeLinear32(addr: number, value: number): void { this.wr32(addr | 0, value); }
+
+  // =========================== instruction fetch ===========================
+
+  fetch8(): number {
+    const lin = (this.segBase[CS] + this.eip) | 0;
+    let b: number;
+    if (lin >>> 12 === this.fetchTag) b = this.ram[(this.fetchXor ^ lin) >>> 0];
+    else b = this.fetch8Slow(lin);
+    this.eip = (this.eip + 1) | 0;
+    return b;
+  }
+
+  private fetch8Slow(lin: number): number {
+    const phys = this.physRead(lin, false);
+    const e = this.tlb[lin >>> 12];
+    if ((e & TLB_RAM) !== 0 && (e & this.readMask) === this.readMask) {
+      this.fetchTag = lin >>> 12;
+      this.fetchXor = e & ~0xfff;
+    }
+    return this.memory.read8(phys);
+  }
+
+  fetchS8(): number {
+    return (this.fetch8() << 24) >> 24;
+  }
+
+  fetch16(): number {
+    const lin = (this.segBase[CS] + this.eip) | 0;
+    if (lin >>> 12 === this.fetchTag && (lin & 0xfff) !== 0xfff) {
+      const p = (this.fetchXor ^ lin) >>> 0;
+      this.eip = (this.eip + 2) | 0;
+      return this.ram[p] | (this.ram[p + 1] << 8);
+    }
+    const lo = this.fetch8();
+    return lo | (this.fetch8() << 8);
+  }
+
+  fetch32(): number {
+    const lin = (this.segBase[CS] + this.eip) | 0;
+    if (lin >>> 12 === this.fetchTag && (lin & 0xfff) <= 0xffc) {
+      const p = (this.fetchXor ^ lin) >>> 0;
+      const m = this.ram;
+      this.eip = (this.eip + 4) | 0;
+      return m[p] | (m[p + 1] << 8) | (m[p + 2] << 16) | (m[p + 3] << 24);
+    }
+    const a = this.fetch8(), b = this.fetch8(), c = this.fetch8();
+    return a | (b << 8) | (c << 16) | (this.fetch8() << 24);
+  }
+
+  fetchImm8(): number {
+    return this.fetch8();
+  }
+
+  // =========================== stack ===========================
+
+  push16(v: number): void {
+    const sp = (this.r32[ESP] - 2) & this.stackMask;
+    this.wr16((this.segBase[SS] + sp) | 0, v);
+    this.setSp(sp);
+  }
+
+  push32(v: number): void {
+    const sp = (this.r32[ESP] - 4) & this.stackMask;
+    this.wr32((this.segBase[SS] + sp) | 0, v);
+    this.setSp(sp);
+  }
+
+  pop16(): number {
+    const sp = this.r32[ESP] & this.stackMask;
+    const v = this.rd16((this.segBase[SS] + sp) | 0);
+    this.setSp(sp + 2);
+    return v;
+  }
+
+  pop32(): number {
+    const sp = this.r32[ESP] & this.stackMask;
+    const v = this.rd32((this.segBase[SS] + sp) | 0);
+    this.setSp(sp + 4);
+    return v;
+  }
+
+  /** Reads the stack `offset` bytes above the top without popping. */
+  peek16(offset: number): number {
+    return this.rd16((this.segBase[SS] + ((this.r32[ESP] + offset) & this.stackMask)) | 0);
+  }
+  peek32(offset: number): number {
+    return this.rd32((this.segBase[SS] + ((this.r32[ESP] + offset) & this.stackMask)) | 0);
+  }
+
+  setSp(sp: number): void {
+    if (this.stack32) this.r32[ESP] = sp;
+    else this.r16[ESP * 2] = sp;
+  }
+
+  /** Adds to ESP or SP according to SS.B. */
+  addSp(n: number): void {
+    this.setSp((this.r32[ESP] + n) & this.stackMask);
+  }
+
+  // =========================== misc host-interface ===========================
+
+  getReg32(index: number): number { return this.r32[index & 7]; }
+  setReg32(index: number, value: number): void { this.r32[index & 7] = value; }
+  setReg16(index: number, value: number): void { this.r16[(index & 7) * 2] = value; }
+  signalFpuIrq13(): void { if (this.onFpuIrq13) this.onFpuIrq13(); }
+  get operandSize32(): boolean { return this.o32; }
+  get currentCs(): number { return this.segSel[CS]; }
+  get currentEip(): number { return this.instrStart; }
+  get currentDataSelector(): number { return (this.modrm >> 6) === 3 ? 0 : this.segSel[this.eaSeg]; }
+  get currentDataOffset(): number { return (this.modrm >> 6) === 3 ? 0 : this.eaOff; }
+
+  /** TSC: virtual time at the nominal frequency plus the offset WRMSR/reset set. */
+  clockTicks(): number {
+    return Math.floor(this.clock.now() * TSC_GHZ);
+  }
+  readTsc(): number {
+    return this.clockTicks() + this.tscOffset;
+  }
+
+  /** Recomputes which debug-register breakpoints are armed (after MOV DR7 / state load). */
+  updateBreakpoints(): void {
+    this.debugActive = (this.dr[7] & 0xff) !== 0;
+    this.eventPending = true;
+  }
+
+  /** Real-mode style segment load (used by far jumps etc. in real mode and by tests). */
+  loadSegmentReal(seg: number, sel: number): void {
+    loadSegmentRealMode(this, seg, sel);
+  }
+}
+
+void TF; void IF;

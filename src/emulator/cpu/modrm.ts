@@ -1,0 +1,118 @@
+// ModRM/SIB decoding (16- and 32-bit addressing) and operand access for the E (r/m) and G (reg)
+// operands of the current instruction.
+
+import type { CPU } from "./cpu.ts";
+import { DS, SS, REG8_INDEX } from "./constants.ts";
+
+/** Reads ModRM and, for memory forms, the SIB/displacement; sets c.modrm, c.eaOff, c.eaSeg, c.ea. */
+export function decodeModrm(c: CPU): void {
+  const m = c.fetch8();
+  c.modrm = m;
+  if (m < 0xc0) decodeAddress(c, m);
+}
+
+export function decodeAddress(c: CPU, m: number): void {
+  const mod = m >> 6;
+  const rm = m & 7;
+  const r = c.r32;
+  let off: number;
+  let seg = DS;
+  if (!c.a32) {
+    switch (rm) {
+      case 0: off = r[3] + r[6]; break;
+      case 1: off = r[3] + r[7]; break;
+      case 2: off = r[5] + r[6]; seg = SS; break;
+      case 3: off = r[5] + r[7]; seg = SS; break;
+      case 4: off = r[6]; break;
+      case 5: off = r[7]; break;
+      case 6:
+        if (mod === 0) off = c.fetch16();
+        else { off = r[5]; seg = SS; }
+        break;
+      default: off = r[3]; break;
+    }
+    if (mod === 1) off += c.fetchS8();
+    else if (mod === 2) off += c.fetch16();
+    off &= 0xffff;
+  } else {
+    if (rm === 4) {
+      const sib = c.fetch8();
+      const base = sib & 7;
+      const index = (sib >> 3) & 7;
+      if (base === 5 && mod === 0) off = c.fetch32();
+      else {
+        off = r[base];
+        if (base === 4 || base === 5) seg = SS;
+      }
+      if (index !== 4) off += r[index] << (sib >> 6);
+    } else if (rm === 5 && mod === 0) {
+      off = c.fetch32();
+    } else {
+      off = r[rm];
+      if (rm === 5) seg = SS;
+    }
+    if (mod === 1) off += c.fetchS8();
+    else if (mod === 2) off += c.fetch32();
+    off |= 0;
+  }
+  if (c.segOvr >= 0) seg = c.segOvr;
+  c.eaOff = off;
+  c.eaSeg = seg;
+  c.ea = (c.segBase[seg] + off) | 0;
+}
+
+export function readE8(c: CPU): number {
+  const m = c.modrm;
+  return m >= 0xc0 ? c.r8[REG8_INDEX[m & 7]] : c.rd8(c.ea);
+}
+export function writeE8(c: CPU, v: number): void {
+  const m = c.modrm;
+  if (m >= 0xc0) c.r8[REG8_INDEX[m & 7]] = v;
+  else c.wr8(c.ea, v);
+}
+export function readE16(c: CPU): number {
+  const m = c.modrm;
+  return m >= 0xc0 ? c.r16[(m & 7) << 1] : c.rd16(c.ea);
+}
+export function writeE16(c: CPU, v: number): void {
+  const m = c.modrm;
+  if (m >= 0xc0) c.r16[(m & 7) << 1] = v;
+  else c.wr16(c.ea, v);
+}
+export function readE32(c: CPU): number {
+  const m = c.modrm;
+  return m >= 0xc0 ? c.r32[m & 7] : c.rd32(c.ea);
+}
+export function writeE32(c: CPU, v: number): void {
+  const m = c.modrm;
+  if (m >= 0xc0) c.r32[m & 7] = v;
+  else c.wr32(c.ea, v);
+}
+
+export function regField(c: CPU): number {
+  return (c.modrm >> 3) & 7;
+}
+export function readG8(c: CPU): number {
+  return c.r8[REG8_INDEX[(c.modrm >> 3) & 7]];
+}
+export function writeG8(c: CPU, v: number): void {
+  c.r8[REG8_INDEX[(c.modrm >> 3) & 7]] = v;
+}
+export function readG16(c: CPU): number {
+  return c.r16[((c.modrm >> 3) & 7) << 1];
+}
+export function writeG16(c: CPU, v: number): void {
+  c.r16[((c.modrm >> 3) & 7) << 1] = v;
+}
+export function readG32(c: CPU): number {
+  return c.r32[(c.modrm >> 3) & 7];
+}
+export function writeG32(c: CPU, v: number): void {
+  c.r32[(c.modrm >> 3) & 7] = v;
+}
+
+/** Linear address of offset `off` in segment `defaultSeg` unless overridden (string ops, XLAT, MOV moffs). */
+export function segAddress(c: CPU, defaultSeg: number, off: number): number {
+  const seg = c.segOvr >= 0 ? c.segOvr : defaultSeg;
+  return (c.segBase[seg] + off) | 0;
+}

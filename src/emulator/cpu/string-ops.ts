@@ -1,0 +1,125 @@
+// String instructions MOVS/CMPS/STOS/LODS/SCAS/INS/OUTS with REP/REPE/REPNE and address-size
+// overrides. A long REP runs in bounded chunks: after CHUNK iterations the instruction is restarted
+// (EIP rewound, registers already reflect the progress) so interrupts and the slice budget are served.
+
+import type { CPU } from "./cpu.ts";
+import type { Handler } from "./decoder.ts";
+import { DS, ECX, EDI, EDX, ES, ESI, EAX } from "./constants.ts";
+import { DF, getZF, setSubFlags } from "./flags.ts";
+import { portIn, portOut, checkIoPermission } from "./port-io.ts";
+
+const CHUNK = 4096;
+
+const MOVS = 0, CMPS = 1, STOS = 2, LODS = 3, SCAS = 4, INS = 5, OUTS = 6;
+
+function read(c: CPU, lin: number, size: number): number {
+  return size === 1 ? c.rd8(lin) : size === 2 ? c.rd16(lin) : c.rd32(lin);
+}
+function write(c: CPU, lin: number, size: number, v: number): void {
+  if (size === 1) c.wr8(lin, v);
+  else if (size === 2) c.wr16(lin, v);
+  else c.wr32(lin, v);
+}
+
+/** One iteration; updates ESI/EDI. */
+function once(c: CPU, kind: number, size: number): void {
+  const a32 = c.a32;
+  const r = c.r32;
+  const si = a32 ? r[ESI] : c.r16[ESI << 1];
+  const di = a32 ? r[EDI] : c.r16[EDI << 1];
+  const d = (c.flags & DF) !== 0 ? -size : size;
+  const srcSeg = c.segOvr >= 0 ? c.segOvr : DS;
+  const src = (c.segBase[srcSeg] + si) | 0;
+  const dst = (c.segBase[ES] + di) | 0;
+  let useSi = false, useDi = false;
+  switch (kind) {
+    case MOVS:
+      write(c, dst, size, read(c, src, size));
+      useSi = useDi = true;
+      break;
+    case CMPS: {
+      const a = read(c, src, size), b = read(c, dst, size);
+      const mask = size === 4 ? -1 : (1 << (size * 8)) - 1;
+      setSubFlags(c, a, b, (a - b) & mask, size * 8 - 1);
+      useSi = useDi = true;
+      break;
+    }
+    case STOS:
+      write(c, dst, size, size === 1 ? c.r8[0] : size === 2 ? c.r16[0] : r[EAX]);
+      useDi = true;
+      break;
+    case LODS: {
+      const v = read(c, src, size);
+      if (size === 1) c.r8[0] = v;
+      else if (size === 2) c.r16[0] = v;
+      else r[EAX] = v;
+      useSi = true;
+      break;
+    }
+    case SCAS: {
+      const a = size === 1 ? c.r8[0] : size === 2 ? c.r16[0] : r[EAX];
+      const b = read(c, dst, size);
+      const mask = size === 4 ? -1 : (1 << (size * 8)) - 1;
+      setSubFlags(c, a, b, (a - b) & mask, size * 8 - 1);
+      useDi = true;
+      break;
+    }
+    case INS: {
+      // Check the destination before the port read (which may have side effects).
+      c.probeWrite(dst, size);
+      write(c, dst, size, portIn(c, c.r16[EDX << 1], size));
+      useDi = true;
+      break;
+    }
+    default: {
+      const v = read(c, src, size);
+      portOut(c, c.r16[EDX << 1], size, v);
+      useSi = true;
+    }
+  }
+  if (a32) {
+    if (useSi) r[ESI] = (si + d) | 0;
+    if (useDi) r[EDI] = (di + d) | 0;
+  } else {
+    if (useSi) c.r16[ESI << 1] = si + d;
+    if (useDi) c.r16[EDI << 1] = di + d;
+  }
+}
+
+function stringOp(c: CPU, kind: number, size: number): void {
+  if (kind >= INS) checkIoPermission(c, c.r16[EDX << 1], size);
+  if (c.rep === 0) {
+    once(c, kind, size);
+    return;
+  }
+  const a32 = c.a32;
+  const testsZf = kind === CMPS || kind === SCAS;
+  const wantZf = c.rep === 0xf3;
+  let count = a32 ? c.r32[ECX] : c.r16[ECX << 1];
+  let budget = CHUNK;
+  while (count !== 0) {
+    once(c, kind, size);
+    count = a32 ? (count - 1) | 0 : (count - 1) & 0xffff;
+    if (a32) c.r32[ECX] = count;
+    else c.r16[ECX << 1] = count;
+    if (testsZf && getZF(c) !== wantZf) return;
+    if (--budget === 0 && count !== 0) {
+      c.eip = c.instrStart;
+      return;
+    }
+  }
+}
+
+export function installStringOps(t: Handler[]): void {
+  const pair = (opcode: number, kind: number): void => {
+    t[opcode] = (c) => stringOp(c, kind, 1);
+    t[opcode + 1] = (c) => stringOp(c, kind, c.o32 ? 4 : 2);
+  };
+  pair(0xa4, MOVS);
+  pair(0xa6, CMPS);
+  pair(0xaa, STOS);
+  pair(0xac, LODS);
+  pair(0xae, SCAS);
+  pair(0x6c, INS);
+  pair(0x6e, OUTS);
+}

@@ -1,0 +1,84 @@
+// Test harness: assembles snippets with nasm and runs them on a CPU with plain RAM and an I/O bus.
+
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PhysicalMemory } from "../../src/emulator/memory.ts";
+import { IOBus } from "../../src/emulator/io-bus.ts";
+import { VirtualClock } from "../../src/emulator/clock.ts";
+import { CPU, CS, DS, ES, SS } from "../../src/emulator/cpu/cpu.ts";
+
+export function assemble(source: string, bits: 16 | 32 = 16, org = 0): Uint8Array {
+  const dir = mkdtempSync(join(tmpdir(), "cpu-test-"));
+  try {
+    const src = join(dir, "t.asm");
+    const out = join(dir, "t.bin");
+    writeFileSync(src, `bits ${bits}\norg ${org}\n${source}\n`);
+    execFileSync("nasm", ["-f", "bin", "-o", out, src], { stdio: ["ignore", "ignore", "pipe"] });
+    return new Uint8Array(readFileSync(out));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export interface TestMachine {
+  cpu: CPU;
+  memory: PhysicalMemory;
+  io: IOBus;
+  clock: VirtualClock;
+  /** Bytes written to port 0xE9. */
+  out: number[];
+}
+
+export function makeMachine(ramMiB = 2): TestMachine {
+  const memory = new PhysicalMemory(ramMiB << 20, { shared: false });
+  const io = new IOBus();
+  const clock = new VirtualClock(() => 0);
+  const cpu = new CPU(memory, io, clock);
+  const out: number[] = [];
+  io.register(0xe9, 1, { out8: (_p, v) => out.push(v) }, "debugcon");
+  return { cpu, memory, io, clock, out };
+}
+
+/** Loads 16-bit code at 0000:0x1000 (real mode, stack at 0x8000) and runs it until HLT. */
+export function runReal(source: string, setup?: (m: TestMachine) => void, maxInstructions = 1_000_000): TestMachine {
+  const m = makeMachine();
+  const code = assemble(source, 16, 0x1000);
+  m.memory.writeBytes(0x1000, code);
+  const c = m.cpu;
+  c.loadSegmentReal(CS, 0);
+  c.loadSegmentReal(DS, 0);
+  c.loadSegmentReal(ES, 0);
+  c.loadSegmentReal(SS, 0);
+  c.eip = 0x1000;
+  c.r32[4] = 0x8000;
+  if (setup) setup(m);
+  runUntilHalt(m, maxInstructions);
+  return m;
+}
+
+/** Loads 32-bit code at 0x10000 in flat protected mode (stack at 0x90000) and runs it until HLT. */
+export function runFlat32(source: string, setup?: (m: TestMachine) => void, maxInstructions = 1_000_000, ramMiB = 4): TestMachine {
+  const m = makeMachine(ramMiB);
+  const code = assemble(source, 32, 0x10000);
+  m.memory.writeBytes(0x10000, code);
+  m.cpu.enterFlatProtectedMode(0x10000, { esp: 0x90000 });
+  if (setup) setup(m);
+  runUntilHalt(m, maxInstructions);
+  return m;
+}
+
+export function runUntilHalt(m: TestMachine, maxInstructions: number): void {
+  let total = 0;
+  while (!m.cpu.halted && total < maxInstructions) {
+    const n = m.cpu.run(Math.min(100_000, maxInstructions - total));
+    total += n;
+    if (n === 0) break;
+  }
+  if (!m.cpu.halted) throw new Error(`did not halt within ${maxInstructions} instructions (eip=0x${m.cpu.eip.toString(16)})`);
+}
+
+export function text(m: TestMachine): string {
+  return String.fromCharCode(...m.out);
+}
