@@ -1,0 +1,76 @@
+// `npm run vm -- …`: boots one Hypertab machine headless in Node. COM1 is on stdin/stdout.
+
+import { resolve } from "node:path";
+import { buildMachineConfig, parseVmArgs, USAGE, UsageError } from "./vm/options.ts";
+import { EXIT_STOPPED, EXIT_USAGE, runMachine } from "./vm/run-machine.ts";
+
+const root = resolve(import.meta.dirname, "..");
+
+async function main(): Promise<number> {
+  let config;
+  let opts;
+  try {
+    opts = parseVmArgs(process.argv.slice(2));
+    if (opts.help) {
+      console.log(USAGE);
+      return 0;
+    }
+    config = buildMachineConfig(opts, resolve(root, "public/bios"));
+  } catch (e) {
+    if (e instanceof UsageError || (e as Error).message) {
+      console.error(`vm: ${(e as Error).message}\n\n${USAGE}`);
+      return EXIT_USAGE;
+    }
+    throw e;
+  }
+
+  const stdin = process.stdin;
+  const raw = stdin.isTTY === true;
+  const out: number[] = [];
+  let flushScheduled = false;
+  const flush = () => {
+    flushScheduled = false;
+    if (out.length) process.stdout.write(Uint8Array.from(out.splice(0)));
+  };
+
+  const outcome = await runMachine({
+    config,
+    timeoutSeconds: opts.timeoutSeconds,
+    onSerial: (byte) => {
+      out.push(byte);
+      if (!flushScheduled) {
+        flushScheduled = true;
+        setImmediate(flush);
+      }
+    },
+    onDebugcon: opts.debugcon ? (byte) => process.stderr.write(Uint8Array.of(byte)) : undefined,
+    onStart: (_machine, control) => {
+      if (raw) stdin.setRawMode(true);
+      let escape = false;
+      stdin.on("data", (chunk: Buffer) => {
+        // Ctrl-A x quits (as in QEMU) when stdin is a terminal; Ctrl-A Ctrl-A sends one Ctrl-A.
+        if (raw) {
+          for (const byte of chunk) {
+            if (escape) {
+              escape = false;
+              if (byte === 0x78 /* x */) control.stop("quit (Ctrl-A x)", EXIT_STOPPED);
+              else control.input(Uint8Array.of(byte));
+            } else if (byte === 0x01) escape = true;
+            else control.input(Uint8Array.of(byte));
+          }
+        } else control.input(new Uint8Array(chunk));
+      });
+      stdin.resume();
+    },
+  });
+  flush();
+  if (raw) stdin.setRawMode(false);
+  stdin.pause();
+  if (outcome.end !== "power-off" && outcome.end !== "debug-exit") console.error(`\nvm: ${outcome.message}`);
+  else if (process.env.HYPERTAB_VM_VERBOSE) console.error(`\nvm: ${outcome.message} (status ${outcome.status})`);
+  return outcome.status;
+}
+
+process.exitCode = await main();
+// Do not wait for stdin or stray timers.
+process.exit(process.exitCode);

@@ -1,0 +1,147 @@
+// Command-line options of `npm run vm`, in QEMU's spirit, turned into a MachineConfig.
+
+import { existsSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import type { BootDevice, CardConfig, MachineConfig } from "../../src/emulator/machine-config.ts";
+import { detectKernelFormat } from "./kernel-format.ts";
+
+export interface VmOptions {
+  memMiB: number;
+  bios?: string;
+  vgabios?: string;
+  kernel?: string;
+  initrd?: string;
+  append?: string;
+  fda?: string;
+  hda?: string;
+  cdrom?: string;
+  boot?: "a" | "c" | "d";
+  timeoutSeconds?: number;
+  debugcon: boolean;
+  vga: boolean;
+  help: boolean;
+}
+
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+export const USAGE = `Usage: npm run vm -- [options]
+  --mem MB            guest RAM (default 128)
+  --bios FILE         SeaBIOS image (default public/bios/bios.bin when present)
+  --vgabios FILE      VGA BIOS (default public/bios/vgabios-stdvga.bin when present)
+  --kernel FILE       Linux bzImage or Multiboot v1 kernel (direct boot)
+  --initrd FILE       initial ramdisk for a Linux kernel
+  --append STRING     kernel command line
+  --fda IMG           floppy image (drive A:)
+  --hda IMG           hard disk image (primary master)
+  --cdrom IMG         CD image (secondary master)
+  --boot a|c|d        boot from floppy, disk or CD first
+  --timeout SECONDS   stop after this many wall-clock seconds (exit 124)
+  --debugcon          print port 0xE9 bytes to stderr
+  --no-vga            no VGA card
+COM1 is on stdin/stdout (raw mode on a TTY; Ctrl-A x quits).
+Exit status: isa-debug-exit (port 0xF4) value V -> (V<<1)|1, ACPI power-off -> 0,
+timeout -> 124, guest crash -> 120, emulator not ready -> 122, usage error -> 64.`;
+
+const VALUE_OPTIONS = new Set(["mem", "bios", "vgabios", "kernel", "initrd", "append", "fda", "hda", "cdrom", "boot", "timeout"]);
+
+export function parseVmArgs(argv: readonly string[]): VmOptions {
+  const opts: VmOptions = { memMiB: 128, debugcon: false, vga: true, help: false };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const m = /^--?([a-z-]+)(?:=(.*))?$/.exec(arg);
+    if (!m) throw new UsageError(`unexpected argument "${arg}"`);
+    const name = m[1]!;
+    if (name === "help" || name === "h") {
+      opts.help = true;
+      continue;
+    }
+    if (name === "debugcon") {
+      opts.debugcon = true;
+      continue;
+    }
+    if (name === "no-vga") {
+      opts.vga = false;
+      continue;
+    }
+    if (!VALUE_OPTIONS.has(name)) throw new UsageError(`unknown option --${name}`);
+    const value = m[2] ?? argv[++i];
+    if (value === undefined) throw new UsageError(`--${name} needs a value`);
+    switch (name) {
+      case "mem": {
+        const mb = Number(value.replace(/[mM]$/, ""));
+        if (!Number.isInteger(mb) || mb < 1 || mb > 3584) throw new UsageError(`--mem must be a whole number of MiB from 1 to 3584, got "${value}"`);
+        opts.memMiB = mb;
+        break;
+      }
+      case "timeout": {
+        const s = Number(value);
+        if (!Number.isFinite(s) || s <= 0) throw new UsageError(`--timeout must be a positive number of seconds, got "${value}"`);
+        opts.timeoutSeconds = s;
+        break;
+      }
+      case "boot":
+        if (value !== "a" && value !== "c" && value !== "d") throw new UsageError(`--boot must be a, c or d, got "${value}"`);
+        opts.boot = value;
+        break;
+      default:
+        (opts as unknown as Record<string, string>)[name] = value;
+    }
+  }
+  if (opts.initrd && !opts.kernel) throw new UsageError("--initrd needs --kernel");
+  if (opts.append !== undefined && !opts.kernel) throw new UsageError("--append needs --kernel");
+  if (!opts.help && !opts.kernel && !opts.fda && !opts.hda && !opts.cdrom)
+    throw new UsageError("nothing to boot: give --kernel, --fda, --hda or --cdrom");
+  return opts;
+}
+
+function readInput(path: string, what: string): Uint8Array {
+  const full = resolve(path);
+  if (!existsSync(full)) throw new UsageError(`${what} file not found: ${path}`);
+  return new Uint8Array(readFileSync(full));
+}
+
+const BOOT_LETTER: Record<"a" | "c" | "d", BootDevice> = { a: "floppy", c: "disk", d: "cdrom" };
+
+/** Builds the machine description; `defaultsDir` is where default firmware is looked for. */
+export function buildMachineConfig(opts: VmOptions, defaultsDir: string): MachineConfig {
+  const biosPath = opts.bios ?? (existsSync(resolve(defaultsDir, "bios.bin")) ? resolve(defaultsDir, "bios.bin") : undefined);
+  const vgaPath = opts.vgabios ?? (existsSync(resolve(defaultsDir, "vgabios-stdvga.bin")) ? resolve(defaultsDir, "vgabios-stdvga.bin") : undefined);
+  const cards: CardConfig[] = [{ type: "serial", index: 0 }, { type: "ps2" }, { type: "debug-exit" }];
+  if (opts.vga) cards.push({ type: "vga" });
+  if (opts.debugcon) cards.push({ type: "debugcon" });
+  if (opts.fda) cards.push({ type: "floppy", drive: 0, image: readInput(opts.fda, "--fda") });
+  if (opts.hda) cards.push({ type: "ide-disk", channel: 0, slave: false, image: readInput(opts.hda, "--hda") });
+  if (opts.cdrom) cards.push({ type: "ide-cdrom", channel: 1, slave: false, image: readInput(opts.cdrom, "--cdrom") });
+
+  let boot: MachineConfig["boot"];
+  if (opts.kernel) {
+    const kernel = readInput(opts.kernel, "--kernel");
+    const format = detectKernelFormat(kernel, opts.kernel);
+    if (format === "bzimage") {
+      boot = { kind: "linux", kernel, cmdline: opts.append ?? "", ...(opts.initrd ? { initrd: readInput(opts.initrd, "--initrd") } : {}) };
+    } else {
+      if (opts.initrd) throw new UsageError("--initrd is only for Linux kernels (this one is Multiboot)");
+      boot = { kind: "multiboot", kernel, cmdline: opts.append ?? "" };
+    }
+  } else {
+    const present: BootDevice[] = [];
+    if (opts.fda) present.push("floppy");
+    if (opts.hda) present.push("disk");
+    if (opts.cdrom) present.push("cdrom");
+    const first = opts.boot ? BOOT_LETTER[opts.boot] : undefined;
+    if (first && !present.includes(first)) throw new UsageError(`--boot ${opts.boot}: no ${first} image given`);
+    const order = first ? [first, ...present.filter((d) => d !== first)] : present;
+    if (!biosPath) throw new UsageError("booting from a disk needs --bios (or run npm run guests for public/bios/bios.bin)");
+    boot = { kind: "firmware", order };
+  }
+
+  return {
+    memoryMiB: opts.memMiB,
+    ...(biosPath ? { bios: readInput(biosPath, "--bios") } : {}),
+    ...(vgaPath && opts.vga ? { vgaBios: readInput(vgaPath, "--vgabios") } : {}),
+    boot,
+    cards,
+  };
+}
