@@ -51,8 +51,9 @@ export class CpuScheduler {
     // Several VMs want the CPU and we know how fast they run: proportional budgets.
     let perShare = Infinity; // instructions per ms per unit of share
     if (competing.length >= 2 && !unknownSpeed) {
-      const missed = competing.some((v) => v.missFraction > 0.2);
-      this.headroom = missed ? Math.max(0.3, this.headroom * 0.9) : Math.min(0.95, this.headroom + 0.01);
+      // A VM that misses its budget in more than a few periods drags the ratio towards 1:1.
+      const missed = competing.some((v) => v.missFraction > 0.04);
+      this.headroom = missed ? Math.max(0.3, this.headroom * 0.92) : Math.min(0.9, this.headroom + 0.005);
       let demandPerUnit = 0; // host cores needed per unit of perShare
       for (const v of competing) {
         perShare = Math.min(perShare, v.speed / v.share); // no VM may need more than one core

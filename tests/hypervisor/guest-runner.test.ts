@@ -1,0 +1,163 @@
+// The guest runner and the hypervisor core together, in real Node threads: CPU shares, pause,
+// serial back-pressure, input delivery, crashes. The machine is a scripted stand-in
+// (scripted-machine.ts) because these tests are about the runner, not the emulator.
+
+import { afterEach, describe, expect, it } from "vitest";
+import { Worker } from "node:worker_threads";
+import { Hypervisor, type GuestLauncher } from "../../src/hypervisor/hypervisor.ts";
+import type { GuestMessage } from "../../src/hypervisor/guest-runner.ts";
+import { Ctl, St, RunRequest, ringGuestDoorbell } from "../../src/hypervisor/shared-layout.ts";
+import { SpscByteRing, SpscRecordRing } from "../../src/hypervisor/spsc-ring.ts";
+import { keyIndex } from "../../src/hypervisor/key-codes.ts";
+import type { ScriptOptions } from "./scripted-machine.ts";
+
+const bootstrap = new URL("./ts-worker-bootstrap.mjs", import.meta.url);
+const entry = new URL("./runner-worker.ts", import.meta.url).href;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const workers: Worker[] = [];
+
+afterEach(async () => {
+  await Promise.all(workers.splice(0).map((w) => w.terminate()));
+});
+
+function launcherWith(scripts: Map<string, ScriptOptions>, messages: GuestMessage[] = []): GuestLauncher {
+  return {
+    launch(spec, events) {
+      const w = new Worker(bootstrap, { workerData: { entry, spec: { machine: spec.machine, channels: spec.channels, periodMs: spec.periodMs }, script: scripts.get(spec.vmId) ?? {} } });
+      workers.push(w);
+      w.on("message", (m: GuestMessage) => {
+        messages.push(m);
+        if (m.type === "started") events.started();
+        else if (m.type === "crashed") events.crashed(m.reason);
+        else if (m.type === "powered-off") events.poweredOff(m.reason);
+        else if (m.type === "reset") events.guestReset(m.reason);
+      });
+      w.on("error", (e) => events.crashed(`worker error: ${e.message}`));
+      return { terminate: () => void w.terminate() };
+    },
+  };
+}
+
+const resources = {
+  catalog: async () => ({
+    guests: [{ id: "toy", name: "Toy", os: "", description: "", memoryMiB: 16, boot: { kind: "linux" as const, kernel: "toy/kernel", cmdline: "" } }],
+    problems: [],
+  }),
+  file: async () => new Uint8Array(16),
+  firmware: async () => ({}),
+};
+
+const toy = (name: string, share: number) => ({ name, guest: { kind: "catalog" as const, guestId: "toy" }, memoryMiB: 16, share, capPercent: 100, cards: [] });
+
+async function until(what: string, ms: number, probe: () => boolean): Promise<void> {
+  const end = Date.now() + ms;
+  while (!probe()) {
+    if (Date.now() > end) throw new Error(`${what}: not within ${ms} ms`);
+    await sleep(20);
+  }
+}
+
+describe("guest runner under the hypervisor (Node threads)", () => {
+  it("two CPU-bound guests at shares 3:1 execute instructions 3 ± 0.45 : 1", async () => {
+    const hv = new Hypervisor(launcherWith(new Map()), resources, { guestCores: 1.5 });
+    const a = (await hv.createVm(toy("a", 300), { start: true })).id;
+    const b = (await hv.createVm(toy("b", 100), { start: true })).id;
+    const timer = setInterval(() => hv.tick(), 250);
+    try {
+      await until("both running", 10_000, () => hv.list().every((v) => v.state === "running"));
+      await sleep(3000);
+      const stats = (id: string) => new Float64Array(hv.channels(id)!.stats)[St.INSTRUCTIONS];
+      const a0 = stats(a);
+      const b0 = stats(b);
+      await sleep(6000);
+      const ratio = (stats(a) - a0) / (stats(b) - b0);
+      console.log(`share ratio 3:1 measured ${ratio.toFixed(3)}; budgets ${hv.list().map((v) => v.stats.budget).join(" / ")}`);
+      expect(Math.abs(ratio - 3)).toBeLessThanOrEqual(0.45);
+    } finally {
+      clearInterval(timer);
+      hv.stop(a);
+      hv.stop(b);
+    }
+  }, 30_000);
+
+  it("pause freezes the instruction counter and resume continues it", async () => {
+    const hv = new Hypervisor(launcherWith(new Map()), resources);
+    const id = (await hv.createVm(toy("p", 100), { start: true })).id;
+    await until("running", 10_000, () => hv.list()[0].state === "running");
+    const st = new Float64Array(hv.channels(id)!.stats);
+    await until("counting", 5000, () => st[St.INSTRUCTIONS] > 0);
+    hv.pause(id);
+    await sleep(300);
+    const frozen = st[St.INSTRUCTIONS];
+    await sleep(700);
+    expect(st[St.INSTRUCTIONS]).toBe(frozen);
+    hv.resume(id);
+    await until("counting again", 5000, () => st[St.INSTRUCTIONS] > frozen);
+    hv.stop(id);
+  }, 20_000);
+
+  it("serial output is held back by a full ring and arrives complete and in order", async () => {
+    const total = 150_000; // more than twice the 64 KiB ring
+    const hv = new Hypervisor(launcherWith(new Map([["vm1", { serialBytes: total }]])), resources);
+    const id = (await hv.createVm(toy("s", 100), { start: true })).id;
+    await until("running", 10_000, () => hv.list()[0].state === "running");
+    const ring = SpscByteRing.attach(hv.channels(id)!.serialOut);
+    await until("ring filled up", 10_000, () => ring.free() === 0);
+    await sleep(200); // a slow reader: the guest must wait, not drop
+    const buf = new Uint8Array(4096);
+    let got = 0;
+    let bad = 0;
+    const end = Date.now() + 15_000;
+    while (got < total && Date.now() < end) {
+      const n = ring.read(buf, 1 + (got % 4096));
+      for (let i = 0; i < n; i++) if (buf[i] !== ((got + i) & 0xff)) bad++;
+      got += n;
+      if (n === 0) await sleep(1);
+    }
+    expect(got).toBe(total);
+    expect(bad).toBe(0);
+    expect(new Float64Array(hv.channels(id)!.stats)[St.SERIAL_OUT]).toBe(total);
+    hv.stop(id);
+  }, 30_000);
+
+  it("delivers serial input and key events through the rings, waking an idle guest", async () => {
+    const probe = new Int32Array(new SharedArrayBuffer(16));
+    const hv = new Hypervisor(launcherWith(new Map([["vm1", { idle: true, probe }]])), resources);
+    const id = (await hv.createVm(toy("k", 100), { start: true })).id;
+    await until("running", 10_000, () => hv.list()[0].state === "running");
+    const ch = hv.channels(id)!;
+    const control = new Int32Array(ch.control);
+    const serialIn = SpscByteRing.attach(ch.serialIn);
+    serialIn.setDoorbell({ words: control, index: Ctl.DOORBELL });
+    const keys = SpscRecordRing.attach(ch.keyboard);
+    keys.setDoorbell({ words: control, index: Ctl.DOORBELL });
+    serialIn.write(new TextEncoder().encode("echo hi\n"));
+    for (let i = 0; i < 20; i++) keys.push([keyIndex("KeyA"), i % 2 === 0 ? 1 : 0]);
+    await until("all input delivered", 5000, () => probe[0] === 8 && probe[1] === 10);
+    expect(probe[2]).toBe("KeyA".length);
+    hv.stop(id);
+  }, 20_000);
+
+  it("an emulator exception marks the VM crashed with the reason; the other VM keeps running", async () => {
+    const hv = new Hypervisor(launcherWith(new Map([["vm2", { failCreate: "CPU exploded at 0x1234" } as ScriptOptions]])), resources);
+    const a = (await hv.createVm(toy("ok", 100), { start: true })).id;
+    const b = (await hv.createVm(toy("bad", 100), { start: true })).id;
+    await until("bad crashed", 10_000, () => hv.list().find((v) => v.id === b)!.state === "crashed");
+    expect(hv.list().find((v) => v.id === b)!.reason).toContain("CPU exploded at 0x1234");
+    expect(hv.log.forVm(b).some((e) => e.level === "error" && e.message.includes("CPU exploded"))).toBe(true);
+    hv.injectGuestCrash(a);
+    await until("ok crashed by the hook", 5000, () => hv.list().find((v) => v.id === a)!.state === "crashed");
+    expect(hv.list().find((v) => v.id === a)!.reason).toContain("simulated emulator exception");
+  }, 20_000);
+
+  it("the hypervisor stops a guest through the control block", async () => {
+    const messages: GuestMessage[] = [];
+    const hv = new Hypervisor(launcherWith(new Map(), messages), resources);
+    const id = (await hv.createVm(toy("x", 100), { start: true })).id;
+    await until("running", 10_000, () => hv.list()[0].state === "running");
+    const control = new Int32Array(hv.channels(id)!.control);
+    Atomics.store(control, Ctl.RUN, RunRequest.STOP);
+    ringGuestDoorbell(control);
+    await until("runner exited", 5000, () => messages.some((m) => (m as { type: string }).type === "runner-exited"));
+  }, 20_000);
+});
