@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { AcpiPm, PM_TIMER_HZ } from "../../src/emulator/devices/acpi-pm.ts";
-import { acpiChecksum, buildAcpiTables, placeAcpiTables, PM_IO_BASE } from "../../src/emulator/devices/acpi-tables.ts";
+import { acpiChecksum, buildAcpiTables, ISA_DEVICES, placeAcpiTables, PM_IO_BASE } from "../../src/emulator/devices/acpi-tables.ts";
 import { FwCfg } from "../../src/emulator/devices/fw-cfg.ts";
 import type { PhysicalMemory } from "../../src/emulator/memory.ts";
 import { makePlatform, pciRead, pciWrite, type TestPlatform } from "./helpers.ts";
@@ -242,5 +242,52 @@ describe("ACPI power management function", () => {
     pm2.loadState(pm.saveState());
     expect(q.io.in16(PM_IO_BASE + 4) & 1).toBe(1);
     expect(q.io.in16(PM_IO_BASE + 2)).toBe(1 << 8);
+  });
+});
+
+/** Decodes an AML PkgLength; returns [length, bytes used]. */
+function pkgLen(a: Uint8Array, o: number): [number, number] {
+  const lead = a[o];
+  const extra = lead >>> 6;
+  if (extra === 0) return [lead & 0x3f, 1];
+  let len = lead & 0x0f;
+  for (let i = 0; i < extra; i++) len |= a[o + 1 + i] << (4 + 8 * i);
+  return [len, 1 + extra];
+}
+
+describe("DSDT", () => {
+  it("encodes \\_S5 and ISA devices with EISA ids and resources in well-formed packages", () => {
+    const blobs = buildAcpiTables({ apic: true, isaDevices: [ISA_DEVICES.keyboard, ISA_DEVICES.mouse, ISA_DEVICES.floppy, ISA_DEVICES.serial(0)] });
+    const placed = placeAcpiTables(blobs, 0x10000);
+    const t = placed.tables;
+    expect(str(t, 64, 4)).toBe("DSDT"); // right after the 64-byte FACS
+    const len = u32(t, 68);
+    const aml = t.subarray(64 + 36, 64 + len);
+    expect(acpiChecksum(t, 64, len)).toBe(0);
+    // Name(_S5_, Package) first.
+    expect([...aml.subarray(0, 5)]).toEqual([0x08, 0x5f, 0x53, 0x35, 0x5f]);
+    const [s5Len, s5Bytes] = pkgLen(aml, 6);
+    let o = 6 + s5Len; // the package's PkgLength counts from its own first byte
+    expect(s5Bytes).toBe(1);
+    // Scope(\_SB_) spanning exactly to the end of the table.
+    expect(aml[o]).toBe(0x10);
+    const [scopeLen] = pkgLen(aml, o + 1);
+    expect(o + 1 + scopeLen).toBe(aml.length);
+    expect(str(aml, o + 1 + pkgLen(aml, o + 1)[1], 5)).toBe("\\_SB_");
+    o = o + 1 + pkgLen(aml, o + 1)[1] + 5;
+    const found: string[] = [];
+    while (o < aml.length) {
+      expect([aml[o], aml[o + 1]]).toEqual([0x5b, 0x82]);
+      const [dl, db] = pkgLen(aml, o + 2);
+      const body = o + 2 + db;
+      const name = str(aml, body, 4);
+      // _HID name op followed by the EISA id DWordConst (what SeaBIOS compares at hid_aml + 5).
+      expect(aml[body + 4]).toBe(0x08);
+      expect(str(aml, body + 5, 4)).toBe("_HID");
+      found.push(`${name}:${[...aml.subarray(body + 9, body + 14)].map((b) => b.toString(16).padStart(2, "0")).join("")}`);
+      o = o + 2 + dl;
+    }
+    expect(o).toBe(aml.length);
+    expect(found).toEqual(["KBD_:0c41d00303", "MOU_:0c41d00f13", "FDC0:0c41d00700", "COM1:0c41d00501"]);
   });
 });

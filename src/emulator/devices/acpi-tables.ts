@@ -46,6 +46,8 @@ export interface AcpiOptions {
   /** Local APIC + I/O APIC present (adds the MADT). */
   apic: boolean;
   pmIoBase?: number;
+  /** ISA devices present (listed in the DSDT). */
+  isaDevices?: AcpiIsaDevice[];
 }
 
 const OEM_ID = "HYPTAB";
@@ -99,19 +101,75 @@ function sdtHeader(b: Blob, at: number, signature: string, length: number, revis
   b.u32(at + 32, 1);
 }
 
-/** Minimal DSDT body: Name(\_S5, Package(4){S5, S5, 0, 0}). */
-function dsdtAml(): number[] {
-  // Package elements: ZeroOp (0x00) for zero, BytePrefix (0x0A) n otherwise.
+/** AML PkgLength encoding for a package whose body (after the PkgLength) is `body` bytes. */
+function pkgLength(body: number): number[] {
+  if (body + 1 <= 0x3f) return [body + 1];
+  const total = body + 2;
+  if (total > 0xfff) throw new Error(`AML package of ${body} bytes is too large for this builder`);
+  return [0x40 | (total & 0x0f), total >>> 4];
+}
+
+function nameSeg(name: string): number[] {
+  if (!/^[A-Z_][A-Z0-9_]{0,3}$/.test(name)) throw new Error(`AML name "${name}" is not a valid name segment`);
+  return [...name.padEnd(4, "_")].map((c) => c.charCodeAt(0));
+}
+
+/** EisaId("PNPxxxx") as a DWordConst: SeaBIOS and Linux match on these bytes. */
+function eisaId(pnp: number): number[] {
+  return [0x0c, 0x41, 0xd0, (pnp >>> 8) & 0xff, pnp & 0xff];
+}
+
+export interface LegacyIoResource {
+  port: number;
+  length: number;
+}
+
+/** An ISA device for the DSDT: firmware (SeaBIOS probes PS/2 and floppy only when the DSDT lists
+ *  them) and the OS's PnP layer find it by its EISA id. */
+export interface AcpiIsaDevice {
+  name: string;
+  pnpId: number;
+  io: LegacyIoResource[];
+  irq?: number;
+}
+
+function isaDeviceAml(d: AcpiIsaDevice): number[] {
+  const crs: number[] = [];
+  for (const r of d.io) crs.push(0x47, 0x01, r.port & 0xff, r.port >>> 8, r.port & 0xff, r.port >>> 8, 0x01, r.length);
+  if (d.irq !== undefined) crs.push(0x22, (1 << d.irq) & 0xff, (1 << d.irq) >>> 8);
+  crs.push(0x79, 0x00);
+  const buffer = [0x0a, crs.length, ...crs];
+  const crsName = [0x08, ...nameSeg("_CRS"), 0x11, ...pkgLength(buffer.length), ...buffer];
+  const hid = [0x08, ...nameSeg("_HID"), ...eisaId(d.pnpId)];
+  const body = [...nameSeg(d.name), ...hid, ...crsName];
+  return [0x5b, 0x82, ...pkgLength(body.length), ...body];
+}
+
+/** The DSDT body: Name(\_S5, Package(4){S5, S5, 0, 0}) and Scope(\_SB) with the ISA devices. */
+function dsdtAml(devices: AcpiIsaDevice[]): number[] {
   const elements: number[] = [];
   for (const v of [S5_SLP_TYP, S5_SLP_TYP, 0, 0]) {
     if (v === 0) elements.push(0x00);
     else if (v === 1) elements.push(0x01);
     else elements.push(0x0a, v);
   }
-  const body = [0x04, ...elements]; // NumElements, elements
-  const pkgLength = body.length + 1; // one-byte PkgLength counts itself
-  return [0x08, 0x5f, 0x53, 0x35, 0x5f, 0x12, pkgLength, ...body];
+  const pkg = [0x04, ...elements]; // NumElements, elements
+  const s5 = [0x08, 0x5f, 0x53, 0x35, 0x5f, 0x12, ...pkgLength(pkg.length), ...pkg];
+  if (devices.length === 0) return s5;
+  const scopeBody = [0x5c, ...nameSeg("_SB"), ...devices.flatMap(isaDeviceAml)];
+  return [...s5, 0x10, ...pkgLength(scopeBody.length), ...scopeBody];
 }
+
+/** Standard PC ISA resources for the devices a config may have. */
+export const ISA_DEVICES = {
+  keyboard: { name: "KBD", pnpId: 0x0303, io: [{ port: 0x60, length: 1 }, { port: 0x64, length: 1 }], irq: 1 },
+  mouse: { name: "MOU", pnpId: 0x0f13, io: [], irq: 12 },
+  floppy: { name: "FDC0", pnpId: 0x0700, io: [{ port: 0x3f2, length: 4 }, { port: 0x3f7, length: 1 }], irq: 6 },
+  serial: (index: number): AcpiIsaDevice => {
+    const ports = [0x3f8, 0x2f8, 0x3e8, 0x2e8];
+    return { name: `COM${index + 1}`, pnpId: 0x0501, io: [{ port: ports[index], length: 8 }], irq: index % 2 === 0 ? 4 : 3 };
+  },
+} satisfies Record<string, AcpiIsaDevice | ((i: number) => AcpiIsaDevice)>;
 
 export function buildAcpiTables(options: AcpiOptions): AcpiBlobs {
   const pm = options.pmIoBase ?? PM_IO_BASE;
@@ -126,7 +184,7 @@ export function buildAcpiTables(options: AcpiOptions): AcpiBlobs {
   t.ascii(facs, "FACS");
   t.u32(facs + 4, 64);
 
-  const aml = dsdtAml();
+  const aml = dsdtAml(options.isaDevices ?? []);
   const dsdt = t.reserve(36 + aml.length);
   sdtHeader(t, dsdt, "DSDT", 36 + aml.length, 1);
   t.bytes.set(aml, dsdt + 36);
