@@ -49,6 +49,10 @@ export interface VgaView {
   textLines(): string[];
   /** Renders the current screen into RGBA (width*height*4); returns dimensions. */
   render(into?: Uint8ClampedArray): { width: number; height: number; pixels: Uint8ClampedArray };
+  /** Optional: bumped by every render() that changed at least one pixel. */
+  readonly generation?: number;
+  /** Optional: the band of rows (full width) the last render() changed; top === bottom when none. */
+  readonly lastDirty?: { readonly top: number; readonly bottom: number };
 }
 
 export interface Keyboard {
