@@ -75,6 +75,8 @@ export interface VmInfo {
   id: string;
   name: string;
   guestLabel: string;
+  /** The catalog guest it boots, or null for an uploaded image. */
+  guestId: string | null;
   /** What the VM boots from: "serial+vga console", etc., for the UI's console layout. */
   consoles: { serial: boolean; vga: boolean };
   state: VmState;
@@ -620,6 +622,7 @@ export class Hypervisor {
       id: vm.id,
       name: vm.config.name,
       guestLabel: this.guestLabel(vm),
+      guestId: vm.config.guest.kind === "catalog" ? vm.config.guest.guestId : null,
       consoles: { serial: cards.some((c) => c.kind === "serial"), vga: cards.some((c) => c.kind === "vga") },
       state: vm.state,
       reason: vm.reason,

@@ -2,7 +2,7 @@
 // the create-VM dialog and the event log. Polls the hypervisor for state; screens and input go
 // through shared memory (VmIo), not through messages.
 
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { memo, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type { LogEntry } from "../hypervisor/event-log.ts";
 import type { HostInfo, VmInfo } from "../hypervisor/hypervisor.ts";
 import { CreateVmDialog } from "./create-vm-dialog.tsx";
@@ -11,8 +11,10 @@ import { formatRate } from "./format.ts";
 import { hypervisor } from "./hypervisor-client.ts";
 import { VmIo } from "./vm-io.ts";
 import { VmPanel } from "./vm-panel.tsx";
+import { restoreSetup, saveSetup } from "./saved-setup.ts";
 
 let bootstrap: Promise<unknown> | null = null;
+let restored = false;
 
 /** One VmIo per VM and guest generation (a restarted VM has new channels). */
 const ios = new Map<string, { generation: number; io: VmIo | null }>();
@@ -41,6 +43,7 @@ export function App() {
     for (const id of [...ios.keys()]) if (!list.some((v) => v.id === id)) ios.delete(id);
     setVms(list);
     setHost(h);
+    if (restored) saveSetup(list);
     if (events.length) {
       lastSeq.current = events[events.length - 1].seq;
       setLog((old) => [...old, ...events].slice(-500));
@@ -49,7 +52,13 @@ export function App() {
 
   useEffect(() => {
     installDebugHooks(hv, ios, refresh);
-    bootstrap ??= hv.createDefaultVms().catch((e: unknown) => setNotice(`Default VMs: ${String(e)}`));
+    bootstrap ??= restoreSetup(hv).then(
+      (problems) => {
+        restored = true;
+        if (problems.length) setNotice(`Saved setup: ${problems.join("; ")}`);
+      },
+      (e: unknown) => setNotice(`Starting the VMs: ${e instanceof Error ? e.message : String(e)}`),
+    );
     let stopped = false;
     const loop = async () => {
       while (!stopped) {
@@ -108,20 +117,33 @@ export function App() {
       {notice && <div className="notice" role="alert" data-testid="notice">{notice}<button onClick={() => setNotice("")}>×</button></div>}
       {host && host.catalogProblems.length > 0 && <div className="notice">Guest manifest: {host.catalogProblems.join("; ")}</div>}
       <main className="vms">{panels.length ? panels : <p className="muted">No VMs yet.</p>}</main>
-      <section className="log">
-        <h2>Event log</h2>
-        <ol data-testid="event-log">
-          {[...log].reverse().map((e) => (
-            <li key={e.seq} className={`log-${e.level}`}>
-              <time>{new Date(e.time).toLocaleTimeString()}</time>
-              <span className="log-vm">{e.vmId ?? "host"}</span>
-              <span className="log-kind">{e.kind}</span>
-              <span>{e.message}</span>
-            </li>
-          ))}
-        </ol>
-      </section>
+      <EventLogView log={log} />
       {creating && <CreateVmDialog host={host} onClose={() => setCreating(false)} onCreated={() => void refresh()} />}
     </div>
   );
 }
+
+/** hh:mm:ss, without Date.toLocaleTimeString (it builds a formatter per call: far too slow). */
+function clockTime(ms: number): string {
+  const d = new Date(ms);
+  const two = (n: number) => (n < 10 ? `0${n}` : String(n));
+  return `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
+}
+
+const EventLogView = memo(function EventLogView(props: { log: LogEntry[] }) {
+  return (
+    <section className="log">
+      <h2>Event log</h2>
+      <ol data-testid="event-log">
+        {[...props.log].reverse().map((e) => (
+          <li key={e.seq} className={`log-${e.level}`}>
+            <time>{clockTime(e.time)}</time>
+            <span className="log-vm">{e.vmId ?? "host"}</span>
+            <span className="log-kind">{e.kind}</span>
+            <span>{e.message}</span>
+          </li>
+        ))}
+      </ol>
+    </section>
+  );
+});

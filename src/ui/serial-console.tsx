@@ -3,7 +3,6 @@
 // the full ring), and typed bytes wait in VmIo until the input ring has room.
 
 import { useEffect, useRef } from "react";
-import { Terminal } from "@xterm/xterm";
 import "@xterm/xterm/css/xterm.css";
 import type { VmIo } from "./vm-io.ts";
 
@@ -16,6 +15,20 @@ export function SerialConsole(props: { io: VmIo; vmId: string }) {
   useEffect(() => {
     const host = hostRef.current;
     if (!host) return;
+    let cleanup: (() => void) | null = null;
+    let cancelled = false;
+    // xterm.js is loaded on first use, keeping the page's first script short.
+    void import("@xterm/xterm").then(({ Terminal }) => {
+      if (cancelled) return;
+      cleanup = mount(Terminal, host);
+    });
+    return () => {
+      cancelled = true;
+      cleanup?.();
+    };
+  }, [io]);
+
+  function mount(Terminal: typeof import("@xterm/xterm").Terminal, host: HTMLDivElement): () => void {
     const term = new Terminal({
       cols: 80,
       rows: 25,
@@ -46,7 +59,7 @@ export function SerialConsole(props: { io: VmIo; vmId: string }) {
       sub.dispose();
       term.dispose();
     };
-  }, [io]);
+  }
 
   return <div className="serial" ref={hostRef} data-testid={`serial-${props.vmId}`} title="Serial console (COM1)" />;
 }

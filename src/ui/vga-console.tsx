@@ -15,6 +15,13 @@ export function VgaConsole(props: { io: VmIo; vmId: string }) {
     const ctx = canvas?.getContext("2d", { alpha: false });
     if (!canvas || !ctx) return;
     const fb = framebufferViews(io.channels.framebuffer);
+    // Until the guest's VGA produces a frame, say so instead of showing a black box.
+    ctx.fillStyle = "#000";
+    ctx.fillRect(0, 0, canvas.width, canvas.height);
+    ctx.fillStyle = "#556";
+    ctx.font = "16px ui-monospace, monospace";
+    ctx.textAlign = "center";
+    ctx.fillText("no signal", canvas.width / 2, canvas.height / 2);
     let image: ImageData | null = null;
     let lastGen = 0;
     let raf = 0;
