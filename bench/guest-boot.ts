@@ -1,0 +1,193 @@
+// One benchmark run in this process: boot the default Linux guest with one engine (Hypertab or
+// v86) to its banner and shell prompt, optionally time a busybox shell loop, and print one JSON line.
+// bench/run.ts starts a fresh process per run so runs do not share JIT warm-up or heap.
+
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import type { MachineConfig } from "../src/emulator/machine-config.ts";
+import { runMachine } from "../scripts/vm/run-machine.ts";
+
+export type Engine = "hypertab" | "v86";
+
+export interface BootRunResult {
+  engine: Engine;
+  ok: boolean;
+  /** Seconds from start to the banner / to the first prompt (null if not reached). */
+  bannerSeconds: number | null;
+  promptSeconds: number | null;
+  /** Seconds for the shell loop (null when not run or not finished). */
+  loopSeconds: number | null;
+  /** Process RSS minus guest RAM, MiB, measured at the prompt (or at the end). */
+  overheadMiB: number;
+  error: string | null;
+  serialTail: string;
+}
+
+export interface BootRunSpec {
+  engine: Engine;
+  bios: string;
+  vgaBios: string;
+  kernel: string;
+  initrd: string;
+  cmdline: string;
+  memoryMiB: number;
+  banner: string;
+  prompt: string;
+  timeoutSeconds: number;
+  /** Shell loop to time after the prompt, or "" to skip. */
+  loop: string;
+  loopTimeoutSeconds: number;
+}
+
+export const SHELL_LOOP = "i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done";
+/** Printed after the loop; written so the echoed command line does not contain it. */
+const LOOP_MARK_CMD = "echo LOOP$((40+2))DONE";
+const LOOP_MARK = "LOOP42DONE";
+
+const MiB = 1024 * 1024;
+
+/** Watches the serial byte stream for the banner, the prompt and the loop marker. */
+class SerialWatch {
+  text = "";
+  bannerAt: number | null = null;
+  promptAt: number | null = null;
+  loopStartedAt: number | null = null;
+  loopDoneAt: number | null = null;
+  constructor(
+    private readonly spec: BootRunSpec,
+    private readonly t0: number,
+    private readonly send: (s: string) => void,
+    private readonly done: () => void,
+  ) {}
+  byte(b: number): void {
+    this.text += String.fromCharCode(b);
+    if (this.text.length > 65536) this.text = this.text.slice(-32768);
+    const now = performance.now();
+    if (this.bannerAt === null && this.text.endsWith(this.spec.banner)) this.bannerAt = now;
+    if (this.promptAt === null && this.bannerAt !== null && this.text.endsWith(this.spec.prompt)) {
+      this.promptAt = now;
+      if (this.spec.loop) {
+        this.loopStartedAt = performance.now();
+        this.send(`${this.spec.loop}; ${LOOP_MARK_CMD}\n`);
+      } else this.done();
+    }
+    if (this.loopStartedAt !== null && this.loopDoneAt === null && this.text.endsWith(LOOP_MARK)) {
+      this.loopDoneAt = now;
+      this.done();
+    }
+  }
+  result(engine: Engine, error: string | null, overheadMiB: number): BootRunResult {
+    const s = (t: number | null, from = this.t0) => (t === null ? null : (t - from) / 1000);
+    return {
+      engine,
+      ok: this.promptAt !== null && error === null,
+      bannerSeconds: s(this.bannerAt),
+      promptSeconds: s(this.promptAt),
+      loopSeconds: this.loopStartedAt !== null && this.loopDoneAt !== null ? s(this.loopDoneAt, this.loopStartedAt) : null,
+      overheadMiB,
+      error,
+      serialTail: this.text.slice(-400),
+    };
+  }
+}
+
+const overhead = (memoryMiB: number) => Math.round((process.memoryUsage().rss / MiB - memoryMiB) * 10) / 10;
+const readBytes = (p: string) => new Uint8Array(readFileSync(p));
+
+async function bootHypertab(spec: BootRunSpec): Promise<BootRunResult> {
+  const config: MachineConfig = {
+    memoryMiB: spec.memoryMiB,
+    bios: readBytes(spec.bios),
+    vgaBios: readBytes(spec.vgaBios),
+    boot: { kind: "linux", kernel: readBytes(spec.kernel), initrd: readBytes(spec.initrd), cmdline: spec.cmdline },
+    cards: [{ type: "serial", index: 0 }, { type: "vga" }, { type: "ps2" }, { type: "debug-exit" }],
+  };
+  let overheadAtPrompt: number | null = null;
+  let watch: SerialWatch | null = null;
+  const t0 = performance.now();
+  const outcome = await runMachine({
+    config,
+    timeoutSeconds: spec.timeoutSeconds + (spec.loop ? spec.loopTimeoutSeconds : 0),
+    onStart: (_machine, control) => {
+      watch = new SerialWatch(spec, t0, (s) => control.input(s), () => control.stop("done"));
+    },
+    onSerial: (b) => {
+      watch!.byte(b);
+      if (watch!.promptAt !== null && overheadAtPrompt === null) overheadAtPrompt = overhead(spec.memoryMiB);
+    },
+  });
+  const w = watch ?? new SerialWatch(spec, t0, () => {}, () => {});
+  const error = outcome.end === "stopped" ? null : outcome.message;
+  return w.result("hypertab", error, overheadAtPrompt ?? overhead(spec.memoryMiB));
+}
+
+async function bootV86(spec: BootRunSpec): Promise<BootRunResult> {
+  const root = resolve(import.meta.dirname, "..");
+  const { V86 } = (await import("v86")) as unknown as { V86: new (o: Record<string, unknown>) => V86Instance };
+  const buf = (p: string) => {
+    const b = readFileSync(p);
+    return { buffer: b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) };
+  };
+  const t0 = performance.now();
+  const emulator = new V86({
+    wasm_path: resolve(root, "node_modules/v86/build/v86.wasm"),
+    bios: buf(spec.bios),
+    vga_bios: buf(spec.vgaBios),
+    bzimage: buf(spec.kernel),
+    initrd: buf(spec.initrd),
+    cmdline: spec.cmdline,
+    memory_size: spec.memoryMiB * MiB,
+    vga_memory_size: 8 * MiB,
+    autostart: true,
+    disable_speaker: true,
+    disable_keyboard: true,
+    disable_mouse: true,
+  });
+  let overheadAtPrompt: number | null = null;
+  const finished = new Promise<string | null>((resolveRun) => {
+    const watch = new SerialWatch(spec, t0, (s) => emulator.serial0_send(s), () => resolveRun(null));
+    (globalThis as { __watch?: SerialWatch }).__watch = watch;
+    emulator.add_listener("serial0-output-byte", (b: number) => {
+      watch.byte(b);
+      if (watch.promptAt !== null && overheadAtPrompt === null) overheadAtPrompt = overhead(spec.memoryMiB);
+    });
+    setTimeout(() => resolveRun(`timeout after ${spec.timeoutSeconds + (spec.loop ? spec.loopTimeoutSeconds : 0)} s`), (spec.timeoutSeconds + (spec.loop ? spec.loopTimeoutSeconds : 0)) * 1000);
+  });
+  const error = await finished;
+  const watch = (globalThis as { __watch?: SerialWatch }).__watch!;
+  await emulator.destroy().catch(() => {});
+  return watch.result("v86", error, overheadAtPrompt ?? overhead(spec.memoryMiB));
+}
+
+interface V86Instance {
+  add_listener(event: string, listener: (value: number) => void): void;
+  serial0_send(data: string): void;
+  destroy(): Promise<void>;
+}
+
+export async function bootOnce(spec: BootRunSpec): Promise<BootRunResult> {
+  return spec.engine === "v86" ? bootV86(spec) : bootHypertab(spec);
+}
+
+// As a child process: spec as JSON in argv[2], result as one JSON line prefixed "RESULT ".
+if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {
+  const spec = JSON.parse(process.argv[2] ?? "{}") as BootRunSpec;
+  let result: BootRunResult;
+  try {
+    result = await bootOnce(spec);
+  } catch (e) {
+    const err = e as Error;
+    result = {
+      engine: spec.engine,
+      ok: false,
+      bannerSeconds: null,
+      promptSeconds: null,
+      loopSeconds: null,
+      overheadMiB: overhead(spec.memoryMiB),
+      error: err.name === "EmulatorNotReadyError" ? `Hypertab cannot boot yet: ${err.message}` : `${err.name}: ${err.message}`,
+      serialTail: "",
+    };
+  }
+  process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
+  process.exit(0);
+}
