@@ -62,6 +62,11 @@ describe("VGA text mode", () => {
     io.out16(0x3d4, 0x1413); // row offset 40 cells
     expect(vga.mode()).toEqual({ kind: "text", cols: 40, rows: 25 });
     expect(vga.textLines()[2]).toBe("second row");
+    // A real 40-column mode halves the dot clock: pixels are drawn double width.
+    io.out16(0x3c4, 0x0801);
+    expect(vga.mode()).toEqual({ kind: "text", cols: 40, rows: 25 });
+    const frame = vga.render();
+    expect([frame.width, frame.height]).toEqual([720, 400]);
   });
 
   it("reports the cursor from CRTC 0x0A/0x0B/0x0E/0x0F and draws it blinking", () => {

@@ -164,6 +164,7 @@ describe("Bochs VBE (DISPI) and the PCI function", () => {
     expect(vga.mode()).toEqual({ kind: "graphics", width: 1024, height: 768, bpp: 16 });
     memory.write8(base + 0x408, 5); // 0x3C8 DAC write index
     expect(memory.read8(base + 0x408)).toBe(5);
-    expect(memory.read16(base + 0x600)).toBe(8);
+    expect(memory.read32(base + 0x600)).toBe(8);
+    expect(memory.read32(base + 0x604)).toBe(0x1e1e1e1e);
   });
 });

@@ -18,6 +18,9 @@ export class ScreenGeometry {
   rows = 25;
   charWidth = 9;
   charHeight = 16;
+  /** Text only: each character pixel is drawn this many pixels wide (2 with the halved dot clock
+   *  of 40-column modes, so they keep the 80-column screen shape). */
+  hScale = 1;
   /** VGA: first plane word displayed; VBE: first VRAM byte. */
   start = 0;
   /** VGA: plane words per character row (text) or scan row (graphics); VBE: bytes per line. */
@@ -41,7 +44,7 @@ export class ScreenGeometry {
       this.start === o.start && this.lineOffset === o.lineOffset && this.maxScan === o.maxScan &&
       this.repeat === o.repeat && this.cgaBit === o.cgaBit && this.hercBit === o.hercBit &&
       this.splitRow === o.splitRow && this.panning === o.panning && this.blank === o.blank &&
-      this.charWidth === o.charWidth && this.charHeight === o.charHeight;
+      this.charWidth === o.charWidth && this.charHeight === o.charHeight && this.hScale === o.hScale;
   }
 
   copyFrom(o: ScreenGeometry): void {
@@ -57,6 +60,7 @@ export function computeGeometry(regs: VgaRegisters, dispi: BochsDispi, g: Screen
   g.panning = 0;
   g.splitRow = 0x7fffffff;
   g.cgaBit = g.hercBit = -1;
+  g.hScale = 1;
   if (dispi.enabled) {
     g.kind = "vbe";
     g.width = dispi.xres;
@@ -87,7 +91,8 @@ export function computeGeometry(regs: VgaRegisters, dispi: BochsDispi, g: Screen
     g.charHeight = maxScan + 1;
     g.cols = hde;
     g.rows = Math.max(1, Math.floor(vde / dbl / g.charHeight));
-    g.width = g.cols * g.charWidth;
+    g.hScale = (regs.seq[1] & 0x08) !== 0 ? 2 : 1;
+    g.width = g.cols * g.charWidth * g.hScale;
     g.height = g.rows * g.charHeight;
     g.bpp = 4;
     g.repeat = 1;

@@ -173,6 +173,8 @@ export class VgaRenderer {
     const lineGraphics = cw === 9 && (this.regs.attr[0x10] & 0x04) !== 0;
     const fontA = this.fontBase[1];
     const fontB = this.fontBase[0];
+    const scale = g.hScale;
+    const cellWidth = cw * scale;
     for (let col = 0; col < g.cols; col++) {
       const word = (rowWord + col) & (PLANE_WORDS - 1);
       const code = vram[word << 2];
@@ -185,10 +187,19 @@ export class VgaRenderer {
       } else bg = colors[at >> 4];
       const glyph = (((at & 0x08) !== 0 ? fontA : fontB) + code * 32) << 2;
       const extend = lineGraphics && code >= 0xc0 && code <= 0xdf;
-      let p = row * ch * width + col * cw;
+      let p = row * ch * width + col * cellWidth;
       for (let line = 0; line < ch; line++, p += width) {
         let bits = vram[(glyph + (line << 2)) | 2];
         if (col === cursorCol && line >= cursorStart && line <= cursorEnd) bits = 0xff | 0x100;
+        if (scale !== 1) {
+          // Halved dot clock: every character pixel twice as wide.
+          if (cw === 9 && extend && (bits & 1) !== 0) bits |= 0x100;
+          for (let x = 0, bit = 0x80; x < cw; x++, bit = x === 8 ? 0x100 : bit >> 1) {
+            const c = bits & bit ? fg : bg;
+            for (let k = 0; k < scale; k++) out[p + x * scale + k] = c;
+          }
+          continue;
+        }
         out[p] = bits & 0x80 ? fg : bg;
         out[p + 1] = bits & 0x40 ? fg : bg;
         out[p + 2] = bits & 0x20 ? fg : bg;

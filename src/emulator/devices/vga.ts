@@ -303,8 +303,10 @@ export class VgaDevice implements Device, VgaView {
       this.dispi.index = saved;
       return v;
     }
-    if (off === 0x600) return 8; // size of the QEMU extended register block
-    if (off === 0x604 || off === 0x606) return 0x1e1e; // framebuffer is little-endian
+    // QEMU extended registers, read as 32-bit words by Linux's bochs driver: block size, endianness.
+    if (off === 0x600) return 8;
+    if (off === 0x602) return 0;
+    if (off === 0x604 || off === 0x606) return 0x1e1e; // 0x1e1e1e1e: framebuffer is little-endian
     return 0xffff;
   }
 
