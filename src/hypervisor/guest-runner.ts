@@ -58,6 +58,7 @@ export class GuestRunner {
   private readonly keyRecord = new Int32Array(KEY_RECORD_INTS);
   private scratch: Uint8ClampedArray | undefined = undefined;
   private lastText = "";
+  private lastVgaGeneration = -1;
   private sliceInstructions = 20_000;
   // period accounting (CPU budget)
   private periodStart = 0;
@@ -339,12 +340,23 @@ export class GuestRunner {
     const src32 = aligned ? new Int32Array(r.pixels.buffer, r.pixels.byteOffset, srcStride * (r.height | 0)) : null;
     const dst32 = fb.pixels32;
     let changed = false;
+    // When the VGA says what changed, look only there (it renders every frame anyway).
+    let first = 0;
+    let last = height;
+    if (!resized && vga.generation !== undefined) {
+      if (vga.generation === this.lastVgaGeneration) return;
+      this.lastVgaGeneration = vga.generation;
+      if (vga.lastDirty) {
+        first = Math.max(0, vga.lastDirty.top | 0);
+        last = Math.min(height, vga.lastDirty.bottom | 0);
+      }
+    } else if (vga.generation !== undefined) this.lastVgaGeneration = vga.generation;
     if (resized) {
       Atomics.store(fb.header, Fb.WIDTH, width);
       Atomics.store(fb.header, Fb.HEIGHT, height);
       Atomics.store(fb.header, Fb.MODE, vga.mode().kind === "text" ? 1 : 2);
     }
-    for (let y = 0; y < height; y++) {
+    for (let y = first; y < last; y++) {
       const s = y * srcStride;
       const d = y * width;
       let rowChanged = resized;
