@@ -32,7 +32,7 @@ function launcherWith(scripts: Map<string, ScriptOptions>, messages: GuestMessag
         else if (m.type === "powered-off") events.poweredOff(m.reason);
         else if (m.type === "reset") events.guestReset(m.reason);
       });
-      w.on("error", (e) => events.crashed(`worker error: ${e.message}`));
+      w.on("error", (e: Error) => events.crashed(`worker error: ${e.message}`));
       return { terminate: () => void w.terminate() };
     },
   };
