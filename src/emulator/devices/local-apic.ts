@@ -74,7 +74,7 @@ function highestBit(words: Uint32Array): number {
 export class LocalApic implements Device, TimedDevice, MmioHandler {
   readonly name = "local-apic";
   /** IA32_APIC_BASE MSR (low 32 bits: this machine has 32-bit physical addresses). */
-  private baseMsr = LAPIC_DEFAULT_BASE | APIC_BASE_BSP | APIC_BASE_ENABLE;
+  private baseMsr = (LAPIC_DEFAULT_BASE | APIC_BASE_BSP | APIC_BASE_ENABLE) >>> 0;
   private mappedBase = -1;
   id = 0;
   tpr = 0;
@@ -174,7 +174,7 @@ export class LocalApic implements Device, TimedDevice, MmioHandler {
 
   /** Hard reset (power-on or RESET#): the MSR and all registers return to their reset values. */
   reset(): void {
-    this.baseMsr = LAPIC_DEFAULT_BASE | APIC_BASE_BSP | APIC_BASE_ENABLE;
+    this.baseMsr = (LAPIC_DEFAULT_BASE | APIC_BASE_BSP | APIC_BASE_ENABLE) >>> 0;
     this.id = 0;
     this.lint0Level = false;
     this.timerFires = 0;
