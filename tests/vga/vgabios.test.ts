@@ -170,3 +170,150 @@ describe.skipIf(!existsSync(VGABIOS))("SeaBIOS VGA BIOS on this device", () => {
     expect(vga.textLines().every((l) => l === "")).toBe(true);
   });
 });
+
+/** A CPU + PCI bus + this VGA with the VGA BIOS POSTed and mode 3 set; `int10` runs one INT 10h. */
+function bootVgaBios() {
+  const memory = new PhysicalMemory(16 << 20, { shared: false });
+  const io = new IOBus();
+  const clock = new VirtualClock(() => 0);
+  const base = {
+    io,
+    memory,
+    clock,
+    irq: { setIrq: () => {} },
+    log: () => {},
+    addTimer: () => {},
+    rescheduleTimer: () => {},
+    requestReset: () => {},
+    requestPowerOff: () => {},
+  };
+  const bus = new PciHostBus(base);
+  const rom = new Uint8Array(readFileSync(VGABIOS));
+  const vga = new VgaDevice({ ...base, pci: bus }, { vgaBios: rom });
+  io.out32(0xcf8, 0x80001010);
+  io.out32(0xcfc, LFB);
+  io.out32(0xcf8, 0x80001004);
+  io.out16(0xcfc, 0x0003);
+  memory.writeBytes(0xc0000, rom);
+  memory.writeBytes(0x1000, assemble(STUB));
+  memory.writeBytes(0x2000, assemble("bits 16\norg 0x2000\n  int 0x10\n  hlt\n"));
+  const cpu = new CPU(memory, io, clock);
+  cpu.reset();
+  for (const seg of [CS, DS, ES, SS]) cpu.loadSegmentReal(seg, 0);
+  cpu.eip = 0x1000;
+  cpu.r32[4] = 0x8000;
+  for (let i = 0; i < 400 && !cpu.halted; i++) cpu.run(100_000); // through POST and mode 3 (stage 1)
+  const int10 = (ax: number, bx = 0, cx = 0, dx = 0, es = 0, di = 0) => {
+    for (const seg of [CS, DS, SS]) cpu.loadSegmentReal(seg, 0);
+    cpu.loadSegmentReal(ES, es);
+    cpu.eip = 0x2000;
+    cpu.r32[4] = 0x8000;
+    cpu.r32[0] = ax;
+    cpu.r32[3] = bx;
+    cpu.r32[1] = cx;
+    cpu.r32[2] = dx;
+    cpu.r32[7] = di;
+    cpu.halted = false;
+    for (let i = 0; i < 400 && !cpu.halted; i++) cpu.run(100_000);
+    expect(cpu.halted, `INT 10h AX=${ax.toString(16)} returned`).toBe(true);
+    return { ax: cpu.r32[0] & 0xffff, bx: cpu.r32[3] & 0xffff, cx: cpu.r32[1] & 0xffff };
+  };
+  /** RGB the registers say colour `c` of a 16-colour-or-fewer mode should show, read via the ports. */
+  const attributeRgb = (c: number) => {
+    io.in8(0x3da);
+    io.out8(0x3c0, 0x20 | 0x12);
+    const planeEnable = io.in8(0x3c1) & 0x0f;
+    io.in8(0x3da);
+    io.out8(0x3c0, 0x20 | (c & planeEnable));
+    const dacIndex = io.in8(0x3c1) & 0x3f;
+    io.in8(0x3da);
+    io.out8(0x3c0, 0x20);
+    io.out8(0x3c7, dacIndex);
+    return [0, 1, 2].map(() => six2eight(io.in8(0x3c9)));
+  };
+  return { memory, io, vga, cpu, int10, attributeRgb };
+}
+
+const six2eight = (v: number) => ((v << 2) | (v >> 4)) & 0xff;
+
+describe.skipIf(!existsSync(VGABIOS))("SeaBIOS VGA BIOS modes on this device", () => {
+  const cases = [
+    { mode: 0x04, expect: { width: 320, height: 200, bpp: 2 }, colour: 2 },
+    { mode: 0x06, expect: { width: 640, height: 200, bpp: 1 }, colour: 1 },
+    { mode: 0x0d, expect: { width: 320, height: 200, bpp: 4 }, colour: 12 },
+    { mode: 0x0e, expect: { width: 640, height: 200, bpp: 4 }, colour: 9 },
+    { mode: 0x10, expect: { width: 640, height: 350, bpp: 4 }, colour: 5 },
+    { mode: 0x12, expect: { width: 640, height: 480, bpp: 4 }, colour: 14 },
+    { mode: 0x13, expect: { width: 320, height: 200, bpp: 8 }, colour: 0x2c },
+  ];
+  it("sets every standard graphics mode; BIOS put/get pixel round-trips and renders in the register colours", () => {
+    const { vga, int10, attributeRgb, io } = bootVgaBios();
+    for (const c of cases) {
+      int10(c.mode);
+      expect(vga.mode(), `mode ${c.mode.toString(16)}`).toEqual({ kind: "graphics", ...c.expect });
+      const x = c.expect.width - 3;
+      const y = c.expect.height - 2;
+      int10(0x0c00 | c.colour, 0, x, y);
+      int10(0x0c00 | c.colour, 0, 5, 7);
+      expect(int10(0x0d00, 0, x, y).ax & 0xff, `get pixel in mode ${c.mode.toString(16)}`).toBe(c.colour);
+      expect(int10(0x0d00, 0, x - 1, y).ax & 0xff).toBe(0);
+      const frame = vga.render();
+      expect([frame.width, frame.height]).toEqual([c.expect.width, c.expect.height]);
+      const at = (px: number, py: number) => [...frame.pixels.subarray((py * frame.width + px) * 4, (py * frame.width + px) * 4 + 3)];
+      let want: number[];
+      if (c.mode === 0x13) {
+        io.out8(0x3c7, c.colour);
+        want = [0, 1, 2].map(() => six2eight(io.in8(0x3c9)));
+      } else want = attributeRgb(c.colour);
+      expect(at(x, y), `pixel colour in mode ${c.mode.toString(16)}`).toEqual(want);
+      expect(at(5, 7)).toEqual(want);
+      expect(at(x - 1, y)).not.toEqual(want);
+    }
+    int10(0x0001);
+    expect(vga.mode()).toEqual({ kind: "text", cols: 40, rows: 25 });
+    int10(0x0e41, 0x0007);
+    expect(vga.textLines()[0]).toBe("A");
+    int10(0x1112); // 8x8 font: 80x50
+    expect(vga.mode()).toEqual({ kind: "text", cols: 40, rows: 50 });
+  });
+
+  it("VBE: controller and mode info point at BAR0, 32-bit mode set through INT 10h renders", () => {
+    const { vga, memory, int10 } = bootVgaBios();
+    memory.write32(0x3000, 0x32454256); // "VBE2"
+    expect(int10(0x4f00, 0, 0, 0, 0x0300, 0).ax).toBe(0x004f);
+    expect(String.fromCharCode(...memory.readBytes(0x3000, 4))).toBe("VESA");
+    expect(memory.read16(0x3004)).toBeGreaterThanOrEqual(0x0200);
+    expect(memory.read16(0x3012) * 64 * 1024).toBe(16 << 20); // total memory
+    const listPtr = memory.read32(0x300e);
+    const modes: number[] = [];
+    for (let p = ((listPtr >>> 16) << 4) + (listPtr & 0xffff); modes.length < 200; p += 2) {
+      const m = memory.read16(p);
+      if (m === 0xffff) break;
+      modes.push(m);
+    }
+    expect(modes).toContain(0x118);
+    // Find a 32 bpp mode of 800x600 in the list via 4F01.
+    let found = -1;
+    for (const m of modes) {
+      expect(int10(0x4f01, 0, m, 0, 0x0400, 0).ax).toBe(0x004f);
+      const w = memory.read16(0x4012);
+      const h = memory.read16(0x4014);
+      const bpp = memory.read8(0x4019);
+      if (w === 800 && h === 600 && bpp === 32) {
+        found = m;
+        expect(memory.read32(0x4028) >>> 0).toBe(LFB); // PhysBasePtr
+        expect(memory.read16(0x4010)).toBe(800 * 4); // BytesPerScanLine
+        break;
+      }
+    }
+    expect(found).toBeGreaterThan(0);
+    expect(int10(0x4f02, 0x4000 | found).ax).toBe(0x004f);
+    expect(vga.mode()).toEqual({ kind: "graphics", width: 800, height: 600, bpp: 32 });
+    memory.write32(LFB + (599 * 800 + 799) * 4, 0x00ff0000);
+    const frame = vga.render();
+    expect([...frame.pixels.subarray(frame.pixels.length - 4)]).toEqual([0xff, 0, 0, 255]);
+    expect(int10(0x4f03).bx).toBe(0x4000 | found);
+    expect(int10(0x0003).ax & 0xff).not.toBe(0xff);
+    expect(vga.mode()).toEqual({ kind: "text", cols: 80, rows: 25 });
+  });
+});
