@@ -122,7 +122,7 @@ export class I8042 implements Device {
         return;
       case 0xd4:
         if (this.mouse) {
-          this.ram[0] &= ~CB_AUX_DISABLED; // talking to the mouse enables its clock line
+          this.ram[0] &= ~CB_AUX_DISABLED; // sending to the mouse re-enables its clock line, as on QEMU
           this.status &= ~ST_TIMEOUT;
           this.mouse.write(value);
         } else {
@@ -132,6 +132,7 @@ export class I8042 implements Device {
         return;
     }
     this.status &= ~ST_TIMEOUT;
+    this.ram[0] &= ~CB_KBD_DISABLED; // sending to the keyboard re-enables its clock line, as on QEMU
     this.keyboard.write(value);
   }
 
