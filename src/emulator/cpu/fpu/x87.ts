@@ -27,6 +27,7 @@ import {
   bitLength,
   type FloatFormat,
 } from "./softfloat.ts";
+import { FastExtended } from "./fast-extended.ts";
 
 const CR0_MP = 1 << 1;
 const CR0_EM = 1 << 2;
@@ -55,6 +56,8 @@ const enum K {
 }
 
 const SIG_J = 0x8000000000000000n;
+/** fastToInt's "not handled here" answer (outside every integer format's range). */
+const FAST_FAIL = 2 ** 40;
 const SIG_QUIET = 0x4000000000000000n;
 const INDEF_SE = 0xffff;
 const INDEF_SIG = 0xc000000000000000n;
@@ -85,6 +88,19 @@ export function classify(se: number, sig: bigint): K {
   return j ? K.Normal : K.Unsupported;
 }
 
+/** classify() on the significand's 32-bit halves (no BigInt). */
+export function classifyHL(se: number, hi: number, lo: number): K {
+  const exp = se & 0x7fff;
+  if (exp === 0) return hi === 0 && lo === 0 ? K.Zero : K.Denormal;
+  const j = hi >= 0x80000000;
+  if (exp === 0x7fff) {
+    if (!j) return K.Unsupported;
+    if (hi === 0x80000000 && lo === 0) return K.Inf;
+    return (hi & 0x40000000) !== 0 ? K.QNaN : K.SNaN;
+  }
+  return j ? K.Normal : K.Unsupported;
+}
+
 export class X87 implements X87Unit {
   /** Sign and 15-bit exponent per physical register. */
   readonly se = new Uint16Array(8);
@@ -106,10 +122,12 @@ export class X87 implements X87Unit {
   private ferrSignaled = false;
 
   private readonly rnd = new Rounder();
+  private readonly fast = new FastExtended();
   private readonly ops = new ExactOps();
   // Operation results.
   private resSe = 0;
-  private resSig = 0n;
+  private resHi = 0;
+  private resLo = 0;
   /** Set by the memory-operand converters when the source was a denormal in its own format. */
   private loadDenormal = false;
   private readonly f64 = new Float64Array(1);
@@ -149,6 +167,30 @@ export class X87 implements X87Unit {
     this.empty[p] = 0;
   }
 
+  setRegHL(p: number, se: number, hi: number, lo: number): void {
+    this.se[p] = se;
+    this.sig32[2 * p] = lo;
+    this.sig32[2 * p + 1] = hi;
+    this.empty[p] = 0;
+  }
+
+  private setRegRes(p: number): void {
+    this.setRegHL(p, this.resSe, this.resHi, this.resLo);
+  }
+
+  private copyReg(dst: number, src: number): void {
+    this.setRegHL(dst, this.se[src], this.sig32[2 * src + 1], this.sig32[2 * src]);
+  }
+
+  private setResSig(sig: bigint): void {
+    this.resLo = Number(sig & 0xffffffffn);
+    this.resHi = Number((sig >> 32n) & 0xffffffffn);
+  }
+
+  private resBig(): bigint {
+    return (BigInt(this.resHi) << 32n) | BigInt(this.resLo);
+  }
+
   /** Full tag word (00 valid, 01 zero, 10 special, 11 empty) by physical register. */
   tagWord(): number {
     let tw = 0;
@@ -156,7 +198,7 @@ export class X87 implements X87Unit {
       let t: number;
       if (this.empty[p]) t = 3;
       else {
-        const k = classify(this.se[p], this.getSig(p));
+        const k = classifyHL(this.se[p], this.sig32[2 * p + 1], this.sig32[2 * p]);
         t = k === K.Zero ? 1 : k === K.Normal ? 0 : 2;
       }
       tw |= t << (2 * p);
@@ -219,14 +261,23 @@ export class X87 implements X87Unit {
 
   /** Pushes a value; on overflow the masked response pushes the indefinite. */
   private push(se: number, sig: bigint): void {
+    this.pushHL(se, Number((sig >> 32n) & 0xffffffffn), Number(sig & 0xffffffffn));
+  }
+
+  private pushHL(se: number, hi: number, lo: number): void {
     const p = (this.top - 1) & 7;
     if (!this.empty[p]) {
       if (!this.stackOverflow()) return;
       se = INDEF_SE;
-      sig = INDEF_SIG;
+      hi = 0xc0000000;
+      lo = 0;
     }
     this.top = p;
-    this.setReg(p, se, sig);
+    this.setRegHL(p, se, hi, lo);
+  }
+
+  private pushRes(): void {
+    this.pushHL(this.resSe, this.resHi, this.resLo);
   }
 
   private pop(): void {
@@ -263,7 +314,7 @@ export class X87 implements X87Unit {
 
   private packExt(r: Rounder, p: number): void {
     this.resSe = (r.outSign << 15) | (r.outExp & 0x7fff);
-    this.resSig = r.outSig << BigInt(64 - p);
+    this.setResSig(r.outSig << BigInt(64 - p));
   }
 
   /** Posts flags from an operation whose result goes to a register; returns whether to write it. */
@@ -289,13 +340,13 @@ export class X87 implements X87Unit {
       else useA = aSe <= bSe; // equal significands: the positive one
     } else useA = aNaN;
     this.resSe = useA ? aSe : bSe;
-    this.resSig = (useA ? aSig : bSig) | SIG_QUIET;
+    this.setResSig((useA ? aSig : bSig) | SIG_QUIET);
     return flags;
   }
 
   private indefinite(): number {
     this.resSe = INDEF_SE;
-    this.resSig = INDEF_SIG;
+    this.setResSig(INDEF_SIG);
     return FLAG_IE;
   }
 
@@ -346,13 +397,15 @@ export class X87 implements X87Unit {
 
   private setInf(sign: number, flags: number): number {
     this.resSe = (sign << 15) | 0x7fff;
-    this.resSig = SIG_J;
+    this.resHi = 0x80000000;
+    this.resLo = 0;
     return flags;
   }
 
   private setZero(sign: number, flags: number): number {
     this.resSe = sign << 15;
-    this.resSig = 0n;
+    this.resHi = 0;
+    this.resLo = 0;
     return flags;
   }
 
@@ -366,37 +419,56 @@ export class X87 implements X87Unit {
     this.loadDenormal = false;
     if (exp === 0xff) {
       this.resSe = (sign << 15) | 0x7fff;
-      this.resSig = SIG_J | (BigInt(frac) << 40n);
+      this.resHi = (0x80000000 | (frac << 8)) >>> 0;
+      this.resLo = 0;
     } else if (exp === 0) {
       if (frac === 0) this.setZero(sign, 0);
       else {
         this.loadDenormal = true;
-        this.fromInteger(sign, BigInt(frac), -149);
+        const n = Math.clz32(frac);
+        this.resSe = (sign << 15) | (16383 - 126 - (n - 8));
+        this.resHi = (frac << n) >>> 0;
+        this.resLo = 0;
       }
     } else {
       this.resSe = (sign << 15) | (exp - 127 + 16383);
-      this.resSig = SIG_J | (BigInt(frac) << 40n);
+      this.resHi = (0x80000000 | (frac << 8)) >>> 0;
+      this.resLo = 0;
     }
   }
 
+  /** IEEE double to extended, exact. */
   private fromF64(lo: number, hi: number): void {
     const sign = hi >>> 31;
     const exp = (hi >>> 20) & 0x7ff;
-    const frac = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo >>> 0);
+    const fhi = hi & 0xfffff;
     this.loadDenormal = false;
-    if (exp === 0x7ff) {
-      this.resSe = (sign << 15) | 0x7fff;
-      this.resSig = SIG_J | (frac << 11n);
-    } else if (exp === 0) {
-      if (frac === 0n) this.setZero(sign, 0);
-      else {
-        this.loadDenormal = true;
-        this.fromInteger(sign, frac, -1074);
-      }
-    } else {
-      this.resSe = (sign << 15) | (exp - 1023 + 16383);
-      this.resSig = SIG_J | (frac << 11n);
+    if (exp === 0 && fhi === 0 && lo === 0) {
+      this.setZero(sign, 0);
+      return;
     }
+    if (exp === 0) {
+      this.loadDenormal = true;
+      this.fromInteger(sign, (BigInt(fhi) << 32n) | BigInt(lo >>> 0), -1074);
+      return;
+    }
+    this.resSe = (sign << 15) | (exp === 0x7ff ? 0x7fff : exp - 1023 + 16383);
+    this.resHi = (0x80000000 | (fhi << 11) | (lo >>> 21)) >>> 0;
+    this.resLo = (lo << 11) >>> 0;
+  }
+
+  /** A signed 32-bit integer to extended, exact. */
+  private fromInt32(v: number): void {
+    if (v === 0) {
+      this.setZero(0, 0);
+      return;
+    }
+    const sign = v < 0 ? 1 : 0;
+    const m = (sign ? -v : v) >>> 0;
+    const n = Math.clz32(m);
+    this.resSe = (sign << 15) | (16383 + 31 - n);
+    this.resHi = (m << n) >>> 0;
+    this.resLo = 0;
   }
 
   /** (-1)^sign × m × 2^e, m < 2^64, exactly representable as extended. */
@@ -407,7 +479,7 @@ export class X87 implements X87Unit {
     }
     const n = bitLength(m);
     this.resSe = (sign << 15) | (e + n - 1 + 16383);
-    this.resSig = m << BigInt(64 - n);
+    this.setResSig(m << BigInt(64 - n));
   }
 
   /** Loads a memory operand of an arithmetic/compare instruction (D8, DA, DC, DE) into res*. */
@@ -422,17 +494,13 @@ export class X87 implements X87Unit {
         this.fromF64(lo, h.readLinear32(addr + 4));
         break;
       }
-      case 0xda: {
-        const v = h.readLinear32(addr) | 0;
+      case 0xda:
         this.loadDenormal = false;
-        this.fromInteger(v < 0 ? 1 : 0, BigInt(Math.abs(v)), 0);
+        this.fromInt32(h.readLinear32(addr) | 0);
         break;
-      }
-      default: {
-        const v = (h.readLinear16(addr) << 16) >> 16;
+      default:
         this.loadDenormal = false;
-        this.fromInteger(v < 0 ? 1 : 0, BigInt(Math.abs(v)), 0);
-      }
+        this.fromInt32((h.readLinear16(addr) << 16) >> 16);
     }
   }
 
@@ -538,9 +606,9 @@ export class X87 implements X87Unit {
 
   /** Compares a with b: 0 less, 1 equal, 2 greater, 3 unordered; posts IE/DE. Returns -1 when an
    *  unmasked invalid/denormal exception suppresses the result. `quiet`: QNaNs do not signal. */
-  private compare(aSe: number, aSig: bigint, bSe: number, bSig: bigint, quiet: boolean, bDen = false): number {
-    const ka = classify(aSe, aSig);
-    const kb = classify(bSe, bSig);
+  private compare(aSe: number, aHi: number, aLo: number, bSe: number, bHi: number, bLo: number, quiet: boolean, bDen = false): number {
+    const ka = classifyHL(aSe, aHi, aLo);
+    const kb = classifyHL(bSe, bHi, bLo);
     let flags = 0;
     let res: number;
     if (ka === K.Unsupported || kb === K.Unsupported || ka === K.SNaN || kb === K.SNaN) {
@@ -551,7 +619,7 @@ export class X87 implements X87Unit {
       res = 3;
     } else {
       if (ka === K.Denormal || kb === K.Denormal || bDen) flags = FLAG_DE;
-      res = compareOrdered(aSe, aSig, ka, bSe, bSig, kb);
+      res = compareOrdered(aSe, aHi, aLo, ka, bSe, bHi, bLo, kb);
     }
     this.raise(flags);
     this.setC1(false);
@@ -665,12 +733,10 @@ export class X87 implements X87Unit {
         break;
       case 0xdb:
         switch (reg) {
-          case 0: {
-            const v = h.readLinear32(addr) | 0;
-            this.fromInteger(v < 0 ? 1 : 0, BigInt(Math.abs(v)), 0);
-            this.push(this.resSe, this.resSig);
+          case 0:
+            this.fromInt32(h.readLinear32(addr) | 0);
+            this.pushRes();
             return;
-          }
           case 2:
           case 3:
             this.storeInt(addr, 32, reg === 3);
@@ -680,21 +746,23 @@ export class X87 implements X87Unit {
             const lo = h.readLinear32(addr);
             const hi = h.readLinear32(addr + 4);
             const se = h.readLinear16(addr + 8);
-            this.push(se, (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0));
+            this.pushHL(se, hi >>> 0, lo >>> 0);
             return;
           }
           case 7: {
             // FSTP m80
             const p = this.top;
             let se = this.se[p];
-            let sig = this.getSig(p);
+            let hi = this.sig32[2 * p + 1];
+            let lo = this.sig32[2 * p];
             if (this.empty[p]) {
               if (!this.stackUnderflow()) return;
               se = INDEF_SE;
-              sig = INDEF_SIG;
+              hi = 0xc0000000;
+              lo = 0;
             }
-            h.writeLinear32(addr, Number(sig & 0xffffffffn));
-            h.writeLinear32(addr + 4, Number(sig >> 32n));
+            h.writeLinear32(addr, lo);
+            h.writeLinear32(addr + 4, hi);
             h.writeLinear16(addr + 8, se);
             this.pop();
             return;
@@ -703,12 +771,10 @@ export class X87 implements X87Unit {
         break;
       case 0xdf:
         switch (reg) {
-          case 0: {
-            const v = (h.readLinear16(addr) << 16) >> 16;
-            this.fromInteger(v < 0 ? 1 : 0, BigInt(Math.abs(v)), 0);
-            this.push(this.resSe, this.resSig);
+          case 0:
+            this.fromInt32((h.readLinear16(addr) << 16) >> 16);
+            this.pushRes();
             return;
-          }
           case 2:
           case 3:
             this.storeInt(addr, 16, reg === 3);
@@ -723,7 +789,7 @@ export class X87 implements X87Unit {
             const sign = v < 0n ? 1 : 0;
             if (sign) v = -v;
             this.fromInteger(sign, v, 0);
-            this.push(this.resSe, this.resSig);
+            this.pushRes();
             return;
           }
           case 6:
@@ -741,17 +807,17 @@ export class X87 implements X87Unit {
 
   /** FLD m32fp/m64fp after conversion into res*: SNaN → IE + quiet, denormal → DE. */
   private loadFloat(): void {
-    const k = classify(this.resSe, this.resSig);
+    const k = classifyHL(this.resSe, this.resHi, this.resLo);
     let flags = 0;
     if (k === K.SNaN) {
       flags = FLAG_IE;
-      this.resSig |= SIG_QUIET;
+      this.resHi = (this.resHi | 0x40000000) >>> 0;
     }
     if (this.loadDenormal) flags |= FLAG_DE;
     this.raise(flags);
     this.setC1(false);
     if (this.unmasked(flags)) return;
-    this.push(this.resSe, this.resSig);
+    this.pushRes();
   }
 
   private storeFloat(addr: number, fmt: FloatFormat, popAfter: boolean): void {
@@ -765,7 +831,7 @@ export class X87 implements X87Unit {
         h.writeLinear32(addr + 4, 0xfff80000);
       }
     } else {
-      if (!this.toFloat(p, fmt)) return;
+      if (!this.fastToFloat(p, fmt === FMT_F32) && !this.toFloat(p, fmt)) return;
       if (fmt === FMT_F32) h.writeLinear32(addr, this.out32[0]);
       else {
         h.writeLinear32(addr, this.out32[0]);
@@ -775,6 +841,95 @@ export class X87 implements X87Unit {
     if (popAfter) this.pop();
   }
 
+  /** Normal values inside the single/double normal range: round the significand on numbers.
+   *  Leaves the bits in out32 and posts PE/C1; false means "use the exact path". */
+  private fastToFloat(p: number, single: boolean): boolean {
+    const se = this.se[p];
+    const e = se & 0x7fff;
+    const hi = this.sig32[2 * p + 1];
+    const lo = this.sig32[2 * p];
+    if (hi < 0x80000000 || e === 0 || e === 0x7fff) return false;
+    const sign = se >> 15;
+    const rc = (this.cw >> 10) & 3;
+    let E: number, rb: number, rest: boolean, odd: number;
+    if (single) {
+      E = e - 16383 + 127;
+      if (E < 1 || E > 254) return false;
+      rb = (hi >>> 7) & 1;
+      rest = (hi & 0x7f) !== 0 || lo !== 0;
+      odd = (hi >>> 8) & 1;
+    } else {
+      E = e - 16383 + 1023;
+      if (E < 1 || E > 2046) return false;
+      rb = (lo >>> 10) & 1;
+      rest = (lo & 0x3ff) !== 0;
+      odd = (lo >>> 11) & 1;
+    }
+    const inexact = rb !== 0 || rest;
+    let up = false;
+    if (inexact) {
+      if (rc === RC_NEAREST) up = rb !== 0 && (rest || odd !== 0);
+      else if (rc === RC_DOWN) up = sign === 1;
+      else if (rc === RC_UP) up = sign === 0;
+    }
+    if (single) {
+      let m = hi >>> 8;
+      if (up && ++m === 0x1000000) {
+        m = 0x800000;
+        if (++E > 254) return false;
+      }
+      this.out32[0] = ((sign << 31) | (E << 23) | (m & 0x7fffff)) >>> 0;
+    } else {
+      let mhi = hi >>> 11;
+      let mlo = ((hi << 21) | (lo >>> 11)) >>> 0;
+      if (up) {
+        mlo += 1;
+        if (mlo === 4294967296) {
+          mlo = 0;
+          if (++mhi === 0x200000) {
+            mhi = 0x100000;
+            if (++E > 2046) return false;
+          }
+        }
+      }
+      this.out32[0] = mlo;
+      this.out32[1] = ((sign << 31) | (E << 20) | (mhi & 0xfffff)) >>> 0;
+    }
+    if (inexact) this.raise(FLAG_PE);
+    this.setC1(up);
+    return true;
+  }
+
+  /** FIST m16/m32 of a normal value with 1 <= |x| < 2^31: round on numbers. Returns the integer,
+   *  or FAST_FAIL to use the exact path (which also handles overflow). */
+  private fastToInt(p: number, bits: number): number {
+    const se = this.se[p];
+    const eu = (se & 0x7fff) - 16383;
+    const hi = this.sig32[2 * p + 1];
+    if (eu < 0 || eu > 30 || hi < 0x80000000) return FAST_FAIL;
+    const lo = this.sig32[2 * p];
+    const sh = 31 - eu;
+    let v = hi >>> sh;
+    const rb = (hi >>> (sh - 1)) & 1;
+    const rest = (sh > 1 && (hi & ((1 << (sh - 1)) - 1)) !== 0) || lo !== 0;
+    const inexact = rb !== 0 || rest;
+    const sign = se >> 15;
+    let up = false;
+    if (inexact) {
+      const rc = (this.cw >> 10) & 3;
+      if (rc === RC_NEAREST) up = rb !== 0 && (rest || (v & 1) !== 0);
+      else if (rc === RC_DOWN) up = sign === 1;
+      else if (rc === RC_UP) up = sign === 0;
+    }
+    if (up) v++;
+    const r = sign ? -v : v;
+    const limit = bits === 16 ? 32768 : 2147483648;
+    if (r >= limit || r < -limit) return FAST_FAIL;
+    if (inexact) this.raise(FLAG_PE);
+    this.setC1(up);
+    return r;
+  }
+
   private storeInt(addr: number, bits: number, popAfter: boolean): void {
     const p = this.top;
     let v: bigint | null;
@@ -782,6 +937,15 @@ export class X87 implements X87Unit {
       if (!this.stackUnderflow()) return;
       v = -(1n << BigInt(bits - 1));
     } else {
+      if (bits !== 64) {
+        const f = this.fastToInt(p, bits);
+        if (f !== FAST_FAIL) {
+          if (bits === 16) this.host.writeLinear16(addr, f & 0xffff);
+          else this.host.writeLinear32(addr, f >>> 0);
+          if (popAfter) this.pop();
+          return;
+        }
+      }
       v = this.integerForStore(p, bits);
       if (v === null) return;
     }
@@ -805,7 +969,7 @@ export class X87 implements X87Unit {
     }
     const sign = h.readLinear8(addr + 9) >> 7;
     this.fromInteger(sign, v, 0);
-    this.push(this.resSe, this.resSig);
+    this.pushRes();
   }
 
   private fbstp(addr: number): void {
@@ -849,7 +1013,8 @@ export class X87 implements X87Unit {
   private memArith(opcode: number, reg: number, addr: number): void {
     this.loadMemOperand(opcode, addr);
     const bSe = this.resSe;
-    const bSig = this.resSig;
+    const bHi = this.resHi;
+    const bLo = this.resLo;
     const bDen = this.loadDenormal;
     const p = this.top;
     if (reg === 2 || reg === 3) {
@@ -858,35 +1023,57 @@ export class X87 implements X87Unit {
         if (!this.stackUnderflow()) return;
         this.setCompareCodes(3);
       } else {
-        const res = this.compare(this.se[p], this.getSig(p), bSe, bSig, false, bDen);
+        const res = this.compare(this.se[p], this.sig32[2 * p + 1], this.sig32[2 * p], bSe, bHi, bLo, false, bDen);
         if (res < 0) return;
         this.setCompareCodes(res);
       }
       if (reg === 3) this.pop();
       return;
     }
-    this.binaryToReg(reg, p, bSe, bSig, bDen, false);
+    this.binaryToReg(reg, p, bSe, bHi, bLo, bDen, false);
   }
 
   /** Performs arithmetic group op `reg` (0 add, 1 mul, 4 sub, 5 subr, 6 div, 7 divr) with the
    *  destination register's value and the other operand; `swap` flips sub/subr and div/divr (the DC
    *  and DE register forms). */
-  private binaryToReg(reg: number, dest: number, oSe: number, oSig: bigint, oDen: boolean, swap: boolean): boolean {
+  private binaryToReg(reg: number, dest: number, oSe: number, oHi: number, oLo: number, oDen: boolean, swap: boolean): boolean {
     if (this.empty[dest]) {
       if (!this.stackUnderflow()) return false;
       this.setReg(dest, INDEF_SE, INDEF_SIG);
       return true;
     }
     const dSe = this.se[dest];
-    const dSig = this.getSig(dest);
-    let flags: number;
+    const dHi = this.sig32[2 * dest + 1];
+    const dLo = this.sig32[2 * dest];
     let reversed = reg === 5 || reg === 7;
     if (swap && reg >= 4) reversed = !reversed;
     const op = reg === 0 ? 0 : reg === 1 ? 2 : reg <= 5 ? 1 : 3;
+    // Fast path: normal operands, add/sub/mul, normal result.
+    const de = dSe & 0x7fff;
+    const oe = oSe & 0x7fff;
+    if (op !== 3 && !oDen && de !== 0 && de !== 0x7fff && oe !== 0 && oe !== 0x7fff && dHi >= 0x80000000 && oHi >= 0x80000000) {
+      const f = this.fast;
+      const pc = (this.cw >> 8) & 3;
+      const p = pc === 0 ? 24 : pc === 2 ? 53 : 64;
+      const rc = (this.cw >> 10) & 3;
+      let ok: boolean;
+      if (op === 2) ok = f.mul(dSe >> 15, de, dHi, dLo, oSe >> 15, oe, oHi, oLo, p, rc);
+      else if (reversed) ok = f.add(oSe >> 15, oe, oHi, oLo, (dSe >> 15) ^ op, de, dHi, dLo, p, rc);
+      else ok = f.add(dSe >> 15, de, dHi, dLo, (oSe >> 15) ^ op, oe, oHi, oLo, p, rc);
+      if (ok) {
+        this.rnd.roundedUp = f.roundedUp;
+        this.finishResult(f.flags);
+        this.setRegHL(dest, f.se, f.hi, f.lo);
+        return true;
+      }
+    }
+    const dSig = (BigInt(dHi) << 32n) | BigInt(dLo);
+    const oSig = (BigInt(oHi) << 32n) | BigInt(oLo);
+    let flags: number;
     if (reversed) flags = this.arith(op, oSe, oSig, oDen, dSe, dSig, false);
     else flags = this.arith(op, dSe, dSig, false, oSe, oSig, oDen);
     if (!this.finishResult(flags)) return false;
-    this.setReg(dest, this.resSe, this.resSig);
+    this.setRegRes(dest);
     return true;
   }
 
@@ -909,7 +1096,7 @@ export class X87 implements X87Unit {
           this.setReg(p0, INDEF_SE, INDEF_SIG);
           return;
         }
-        this.binaryToReg(reg, p0, this.se[pi], this.getSig(pi), false, false);
+        this.binaryToReg(reg, p0, this.se[pi], this.sig32[2 * pi + 1], this.sig32[2 * pi], false, false);
         return;
       case 0xdc:
       case 0xde: {
@@ -929,7 +1116,7 @@ export class X87 implements X87Unit {
           if (opcode === 0xde) this.pop();
           return;
         }
-        if (this.binaryToReg(reg, pi, this.se[p0], this.getSig(p0), false, true) && opcode === 0xde) this.pop();
+        if (this.binaryToReg(reg, pi, this.se[p0], this.sig32[2 * p0 + 1], this.sig32[2 * p0], false, true) && opcode === 0xde) this.pop();
         return;
       }
       case 0xd9:
@@ -974,7 +1161,7 @@ export class X87 implements X87Unit {
               this.setReg(pi, INDEF_SE, INDEF_SIG);
             } else {
               this.setC1(false);
-              this.setReg(pi, this.se[p0], this.getSig(p0));
+              this.copyReg(pi, p0);
             }
             if (reg === 3) this.pop();
             return;
@@ -998,7 +1185,7 @@ export class X87 implements X87Unit {
             if (this.empty[p0]) {
               if (!this.stackUnderflow()) return;
               this.setReg(pi, INDEF_SE, INDEF_SIG);
-            } else this.setReg(pi, this.se[p0], this.getSig(p0));
+            } else this.copyReg(pi, p0);
             this.pop();
             return;
           case 5:
@@ -1017,7 +1204,7 @@ export class X87 implements X87Unit {
       if (!this.stackUnderflow()) return;
       this.setCompareCodes(3);
     } else {
-      const res = this.compare(this.se[p0], this.getSig(p0), this.se[pi], this.getSig(pi), quiet);
+      const res = this.compare(this.se[p0], this.sig32[2 * p0 + 1], this.sig32[2 * p0], this.se[pi], this.sig32[2 * pi + 1], this.sig32[2 * pi], quiet);
       if (res < 0) return;
       this.setCompareCodes(res);
     }
@@ -1030,7 +1217,7 @@ export class X87 implements X87Unit {
       if (!this.stackUnderflow()) return;
       res = 3;
     } else {
-      res = this.compare(this.se[p0], this.getSig(p0), this.se[pi], this.getSig(pi), quiet);
+      res = this.compare(this.se[p0], this.sig32[2 * p0 + 1], this.sig32[2 * p0], this.se[pi], this.sig32[2 * pi + 1], this.sig32[2 * pi], quiet);
       if (res < 0) return;
     }
     this.host.setCompareFlags(res === 1 || res === 3, res === 3, res === 0 || res === 3);
@@ -1061,7 +1248,7 @@ export class X87 implements X87Unit {
       return;
     }
     this.setC1(false);
-    if (c) this.setReg(p0, this.se[pi], this.getSig(pi));
+    if (c) this.copyReg(p0, pi);
   }
 
   private fxch(pi: number): void {
@@ -1072,9 +1259,10 @@ export class X87 implements X87Unit {
       if (this.empty[pi]) this.setReg(pi, INDEF_SE, INDEF_SIG);
     } else this.setC1(false);
     const se = this.se[p0];
-    const sig = this.getSig(p0);
-    this.setReg(p0, this.se[pi], this.getSig(pi));
-    this.setReg(pi, se, sig);
+    const hi = this.sig32[2 * p0 + 1];
+    const lo = this.sig32[2 * p0];
+    this.copyReg(p0, pi);
+    this.setRegHL(pi, se, hi, lo);
   }
 
   private d9Reg(reg: number, i: number, pi: number, modrm: number): void {
@@ -1087,7 +1275,7 @@ export class X87 implements X87Unit {
           return;
         }
         this.setC1(false);
-        this.push(this.se[pi], this.getSig(pi));
+        this.pushHL(this.se[pi], this.sig32[2 * pi + 1], this.sig32[2 * pi]);
         return;
       case 1:
         this.fxch(pi);
@@ -1099,7 +1287,7 @@ export class X87 implements X87Unit {
         if (this.empty[p0]) {
           if (!this.stackUnderflow()) return;
           this.setReg(pi, INDEF_SE, INDEF_SIG);
-        } else this.setReg(pi, this.se[p0], this.getSig(p0));
+        } else this.copyReg(pi, p0);
         this.pop();
         return;
       case 4:
@@ -1121,7 +1309,7 @@ export class X87 implements X87Unit {
               return;
             }
             {
-              const res = this.compare(this.se[p0], this.getSig(p0), 0, 0n, false);
+              const res = this.compare(this.se[p0], this.sig32[2 * p0 + 1], this.sig32[2 * p0], 0, 0, 0, false);
               if (res >= 0) this.setCompareCodes(res);
             }
             return;
@@ -1150,7 +1338,7 @@ export class X87 implements X87Unit {
       this.sw |= SW_C3 | SW_C0;
       return;
     }
-    switch (classify(this.se[p], this.getSig(p))) {
+    switch (classifyHL(this.se[p], this.sig32[2 * p + 1], this.sig32[2 * p])) {
       case K.Unsupported:
         break;
       case K.QNaN:
@@ -1175,7 +1363,7 @@ export class X87 implements X87Unit {
   private fldConst(i: number): void {
     this.setC1(false);
     if (i === 6) {
-      this.push(0, 0n);
+      this.pushHL(0, 0, 0);
       return;
     }
     const rc = (this.cw >> 10) & 3;
@@ -1184,7 +1372,7 @@ export class X87 implements X87Unit {
     // The stored value is the round-to-nearest one; directed modes step to the other neighbour.
     if (dir > 0 && rc === RC_UP) sig += 1n;
     else if (dir < 0 && (rc === RC_DOWN || rc === RC_ZERO)) sig -= 1n;
-    this.push(CONST_EXP[i], sig);
+    this.pushHL(CONST_EXP[i], Number(sig >> 32n), Number(sig & 0xffffffffn));
   }
 
   // ---- D9 E0-FF: transcendental and miscellaneous --------------------------------------------
@@ -1250,7 +1438,7 @@ export class X87 implements X87Unit {
         flags |= this.roundToReg(0, this.ops.rM, this.ops.rE, this.ops.rSticky, fmt);
       }
     }
-    if (this.finishResult(flags)) this.setReg(p0, this.resSe, this.resSig);
+    if (this.finishResult(flags)) this.setRegRes(p0);
   }
 
   private frndint(p0: number): void {
@@ -1262,11 +1450,11 @@ export class X87 implements X87Unit {
     else if (k === K.QNaN || k === K.SNaN) flags = this.propagateNaN(se, sig, k, se, sig, k);
     else if (k === K.Zero || k === K.Inf) {
       this.resSe = se;
-      this.resSig = sig;
+      this.setResSig(sig);
     } else if ((se & 0x7fff) - 16383 >= 63) {
       // Already an integer.
       this.resSe = se;
-      this.resSig = sig;
+      this.setResSig(sig);
       if (k === K.Denormal) flags = FLAG_DE;
     } else {
       const v = this.roundToInteger(se, sig)!;
@@ -1275,7 +1463,7 @@ export class X87 implements X87Unit {
       this.fromInteger(sign, v < 0n ? -v : v, 0);
       if (v === 0n) this.setZero(sign, 0);
     }
-    if (this.finishResult(flags)) this.setReg(p0, this.resSe, this.resSig);
+    if (this.finishResult(flags)) this.setRegRes(p0);
   }
 
   private fscale(p0: number, p1: number): void {
@@ -1293,13 +1481,13 @@ export class X87 implements X87Unit {
       if ((ka === K.Zero && !negScale) || (ka === K.Inf && negScale)) flags = this.indefinite();
       else if (ka === K.Zero || ka === K.Inf) {
         this.resSe = aSe;
-        this.resSig = aSig;
+        this.setResSig(aSig);
       } else if (negScale) this.setZero(aSe >> 15, 0);
       else this.setInf(aSe >> 15, 0);
       if (ka === K.Denormal) flags |= FLAG_DE;
     } else if (ka === K.Zero || ka === K.Inf) {
       this.resSe = aSe;
-      this.resSig = aSig;
+      this.setResSig(aSig);
       if (kb === K.Denormal) flags |= FLAG_DE;
     } else {
       if (ka === K.Denormal || kb === K.Denormal) flags |= FLAG_DE;
@@ -1318,7 +1506,7 @@ export class X87 implements X87Unit {
         flags |= this.roundToReg(aSe >> 15, aSig, ((aSe & 0x7fff) || 1) - 16446 + n, false, FMT_EXT64);
       }
     }
-    if (this.finishResult(flags)) this.setReg(p0, this.resSe, this.resSig);
+    if (this.finishResult(flags)) this.setRegRes(p0);
   }
 
   private fxtract(p0: number): void {
@@ -1331,35 +1519,35 @@ export class X87 implements X87Unit {
     if (k === K.Unsupported) {
       flags = this.indefinite();
       expSe = this.resSe;
-      expSig = this.resSig;
+      expSig = this.resBig();
     } else if (k === K.QNaN || k === K.SNaN) {
       flags = this.propagateNaN(se, sig, k, se, sig, k);
       expSe = this.resSe;
-      expSig = this.resSig;
+      expSig = this.resBig();
     } else if (k === K.Zero) {
       flags = FLAG_ZE;
       expSe = 0xffff;
       expSig = SIG_J;
       this.resSe = se;
-      this.resSig = sig;
+      this.setResSig(sig);
     } else if (k === K.Inf) {
       expSe = 0x7fff;
       expSig = SIG_J;
       this.resSe = se;
-      this.resSig = sig;
+      this.setResSig(sig);
     } else {
       if (k === K.Denormal) flags = FLAG_DE;
       const n = bitLength(sig);
       const E = ((se & 0x7fff) || 1) - 16383 - (64 - n);
       this.fromInteger(E < 0 ? 1 : 0, BigInt(Math.abs(E)), 0);
       expSe = this.resSe;
-      expSig = this.resSig;
+      expSig = this.resBig();
       this.resSe = (se & 0x8000) | 16383;
-      this.resSig = sig << BigInt(64 - n);
+      this.setResSig(sig << BigInt(64 - n));
     }
     if (!this.finishResult(flags)) return;
     this.setReg(p0, expSe, expSig);
-    this.push(this.resSe, this.resSig);
+    this.pushRes();
   }
 
   private fprem(p0: number, p1: number, ieee: boolean): void {
@@ -1377,7 +1565,7 @@ export class X87 implements X87Unit {
     else if (ka === K.Zero || kb === K.Inf) {
       if (ka === K.Denormal || kb === K.Denormal) flags = FLAG_DE;
       this.resSe = aSe;
-      this.resSig = aSig;
+      this.setResSig(aSig);
     } else {
       if (ka === K.Denormal || kb === K.Denormal) flags = FLAG_DE;
       if (this.unmasked(flags)) {
@@ -1421,10 +1609,10 @@ export class X87 implements X87Unit {
       if (r === 0n) this.setZero(sa, 0);
       else flags |= this.roundToReg(rSign, r, e, false, FMT_EXT64);
       this.raise(flags);
-      this.setReg(p0, this.resSe, this.resSig);
+      this.setRegRes(p0);
       return;
     }
-    if (this.finishResult(flags)) this.setReg(p0, this.resSe, this.resSig);
+    if (this.finishResult(flags)) this.setRegRes(p0);
     this.setC1(false);
   }
 
@@ -1456,7 +1644,7 @@ export class X87 implements X87Unit {
     this.fromF64(lo, hi);
     const se = this.resSe;
     const e = ((se & 0x7fff) || 1) - 16446;
-    const flags = this.roundToReg(se >> 15, this.resSig, e, inexact);
+    const flags = this.roundToReg(se >> 15, this.resBig(), e, inexact);
     return flags | (inexact ? FLAG_PE : 0);
   }
 
@@ -1477,11 +1665,11 @@ export class X87 implements X87Unit {
       else flags = this.propagateNaN(aSe, aSig, ka, aSe, aSig, ka);
       if (!this.finishResult(flags)) return;
       if (binary) {
-        this.setReg(p1, this.resSe, this.resSig);
+        this.setRegRes(p1);
         this.pop();
       } else {
-        this.setReg(p0, this.resSe, this.resSig);
-        if (modrm === 0xf2 || modrm === 0xfb) this.push(this.resSe, this.resSig);
+        this.setRegRes(p0);
+        if (modrm === 0xf2 || modrm === 0xfb) this.pushRes();
       }
       return;
     }
@@ -1503,8 +1691,8 @@ export class X87 implements X87Unit {
         if (ka === K.Inf) {
           flags |= this.indefinite();
           if (!this.finishResult(flags)) return;
-          this.setReg(p0, this.resSe, this.resSig);
-          if (modrm === 0xf2 || modrm === 0xfb) this.push(this.resSe, this.resSig);
+          this.setRegRes(p0);
+          if (modrm === 0xf2 || modrm === 0xfb) this.pushRes();
           return;
         }
         if (((aSe & 0x7fff) || 1) - 16383 >= 63) {
@@ -1528,12 +1716,12 @@ export class X87 implements X87Unit {
         else first = Math.sin(x);
         flags |= this.fromDoubleRounded(first, !(modrm === 0xff && x === 0));
         if (!this.finishResult(flags)) return;
-        this.setReg(p0, this.resSe, this.resSig);
+        this.setRegRes(p0);
         if (modrm === 0xf2) this.push(0x3fff, SIG_J);
         else if (modrm === 0xfb) {
           const f2 = this.fromDoubleRounded(Math.cos(x), x !== 0);
           this.raise(f2);
-          this.push(this.resSe, this.resSig);
+          this.pushRes();
         }
         return;
       }
@@ -1550,7 +1738,7 @@ export class X87 implements X87Unit {
         } else r = Math.expm1(x * Math.LN2);
         if (ka === K.Inf && x > 0) this.setInf(0, 0);
         else flags |= this.fromDoubleRounded(r, inexact);
-        if (this.finishResult(flags)) this.setReg(p0, this.resSe, this.resSig);
+        if (this.finishResult(flags)) this.setRegRes(p0);
         return;
       }
       case 0xf1: // FYL2X: ST1 = ST1 * log2(ST0), pop
@@ -1586,7 +1774,7 @@ export class X87 implements X87Unit {
           }
         }
         if (!this.finishResult(flags)) return;
-        this.setReg(p1, this.resSe, this.resSig);
+        this.setRegRes(p1);
         this.pop();
         return;
       }
@@ -1595,7 +1783,7 @@ export class X87 implements X87Unit {
         const r = Math.atan2(y, x);
         flags |= this.fromDoubleRounded(r, r !== 0);
         if (!this.finishResult(flags)) return;
-        this.setReg(p1, this.resSe, this.resSig);
+        this.setRegRes(p1);
         this.pop();
         return;
       }
@@ -1637,7 +1825,7 @@ export class X87 implements X87Unit {
             const se = h.readLinear16(a + 8);
             const p = this.phys(i);
             const wasEmpty = this.empty[p];
-            this.setReg(p, se, (BigInt(hi) << 32n) | BigInt(lo));
+            this.setRegHL(p, se, hi, lo);
             this.empty[p] = wasEmpty;
           }
           return;
@@ -1878,21 +2066,19 @@ export class X87 implements X87Unit {
   }
 }
 
-/** Magnitude/sign comparison of two ordered (non-NaN, supported) values: 0 <, 1 =, 2 >. */
-function compareOrdered(aSe: number, aSig: bigint, ka: K, bSe: number, bSig: bigint, kb: K): number {
-  if (ka === K.Zero && kb === K.Zero) return 1;
-  const sa = ka === K.Zero ? -1 : aSe >> 15;
-  const sb = kb === K.Zero ? -1 : bSe >> 15;
-  // Signed zero compares as 0: handle sign differences first.
-  const signOf = (s: number, zero: boolean): number => (zero ? 0 : s ? -1 : 1);
-  const ga = signOf(sa, ka === K.Zero);
-  const gb = signOf(sb, kb === K.Zero);
+/** Comparison of two ordered (non-NaN, supported) values: 0 <, 1 =, 2 >. */
+function compareOrdered(aSe: number, aHi: number, aLo: number, ka: K, bSe: number, bHi: number, bLo: number, kb: K): number {
+  const ga = ka === K.Zero ? 0 : aSe & 0x8000 ? -1 : 1;
+  const gb = kb === K.Zero ? 0 : bSe & 0x8000 ? -1 : 1;
   if (ga !== gb) return ga < gb ? 0 : 2;
-  const ea = (aSe & 0x7fff) || 1;
-  const eb = (bSe & 0x7fff) || 1;
+  if (ga === 0) return 1;
+  // Same sign: compare magnitudes by (exponent, treating 0 as 1 for denormals), then significand.
+  const ea = aSe & 0x7fff || 1;
+  const eb = bSe & 0x7fff || 1;
   let mag: number;
   if (ea !== eb) mag = ea < eb ? -1 : 1;
-  else mag = aSig === bSig ? 0 : aSig < bSig ? -1 : 1;
+  else if (aHi !== bHi) mag = aHi < bHi ? -1 : 1;
+  else mag = aLo === bLo ? 0 : aLo < bLo ? -1 : 1;
   if (ga < 0) mag = -mag;
   return mag < 0 ? 0 : mag === 0 ? 1 : 2;
 }
