@@ -133,6 +133,33 @@ describe("Bochs VBE (DISPI) and the PCI function", () => {
     dispiWrite(io, 4, 0x00);
   });
 
+  it("4 bpp planar VBE: banked window through the planar write logic, rendered beyond 64 KiB planes", () => {
+    const { vga, io, memory } = makeVga();
+    dispiWrite(io, 1, 1024);
+    dispiWrite(io, 2, 768);
+    dispiWrite(io, 3, 4);
+    dispiWrite(io, 4, 0x01);
+    expect(vga.mode()).toEqual({ kind: "graphics", width: 1024, height: 768, bpp: 4 });
+    expect(dispiRead(io, 7)).toBe(Math.floor((16 << 20) / 512));
+    io.out16(0x3c4, 0x0f02);
+    io.out16(0x3ce, 0x0205); // write mode 2
+    // Row 700 starts at plane word 700 * 128 = 89600 = bank 1, offset 24064.
+    dispiWrite(io, 5, 1);
+    memory.read8(0xa0000 + 24064);
+    memory.write8(0xa0000 + 24064, 0x0c);
+    expect(vga.memory.vram32[89600]).toBe(0x00000000 | (0xff << 16) | (0xff << 24));
+    io.out16(0x3ce, 0x0005);
+    io.out16(0x3ce, 0x0304); // read map 3
+    expect(memory.read8(0xa0000 + 24064)).toBe(0xff);
+    io.in8(0x3da);
+    io.out8(0x3c0, 0x20);
+    const frame = vga.render();
+    const want = [0xff, 0x55, 0x55, 255]; // attribute 12 -> EGA 0x3c (light red) in the power-on palette
+    expect(pixel(frame, 0, 700)).toEqual(want);
+    expect(pixel(frame, 7, 700)).toEqual(want);
+    expect(pixel(frame, 8, 700)).toEqual([0, 0, 0, 255]);
+  });
+
   it("keeps the mode inside VRAM whatever the guest asks for", () => {
     const { vga, io } = makeVga({ vramMiB: 1 });
     dispiWrite(io, 1, 0xffff);

@@ -278,7 +278,7 @@ describe.skipIf(!existsSync(VGABIOS))("SeaBIOS VGA BIOS modes on this device", (
   });
 
   it("VBE: controller and mode info point at BAR0, 32-bit mode set through INT 10h renders", () => {
-    const { vga, memory, int10 } = bootVgaBios();
+    const { vga, memory, int10, attributeRgb } = bootVgaBios();
     memory.write32(0x3000, 0x32454256); // "VBE2"
     expect(int10(0x4f00, 0, 0, 0, 0x0300, 0).ax).toBe(0x004f);
     expect(String.fromCharCode(...memory.readBytes(0x3000, 4))).toBe("VESA");
@@ -313,6 +313,17 @@ describe.skipIf(!existsSync(VGABIOS))("SeaBIOS VGA BIOS modes on this device", (
     const frame = vga.render();
     expect([...frame.pixels.subarray(frame.pixels.length - 4)]).toEqual([0xff, 0, 0, 255]);
     expect(int10(0x4f03).bx).toBe(0x4000 | found);
+    // Planar VBE mode 0x102 (800x600, 16 colours): BIOS put/get pixel through the planar window.
+    expect(int10(0x4f02, 0x0102).ax).toBe(0x004f);
+    expect(vga.mode()).toEqual({ kind: "graphics", width: 800, height: 600, bpp: 4 });
+    int10(0x0c0e, 0, 797, 598);
+    expect(int10(0x0d00, 0, 797, 598).ax & 0xff).toBe(14);
+    expect(int10(0x0d00, 0, 796, 598).ax & 0xff).toBe(0);
+    const planar = vga.render();
+    const px = (x: number, y: number) => [...planar.pixels.subarray((y * 800 + x) * 4, (y * 800 + x) * 4 + 3)];
+    expect(px(797, 598)).toEqual(attributeRgb(14));
+    expect(px(796, 598)).toEqual(attributeRgb(0));
+    expect(px(797, 598)).not.toEqual(px(796, 598));
     expect(int10(0x0003).ax & 0xff).not.toBe(0xff);
     expect(vga.mode()).toEqual({ kind: "text", cols: 80, rows: 25 });
   });

@@ -41,7 +41,7 @@ export const DISPI_MAX_BPP = 32;
 export class BochsDispi {
   index = 0;
   readonly regs = new Uint16Array(REG_COUNT);
-  /** Effective mode while enabled. */
+  /** Effective mode while enabled (4 bpp is VGA planar memory; startByte/lineBytes still count VRAM bytes). */
   xres = 640;
   yres = 480;
   bpp = 8;
@@ -53,6 +53,10 @@ export class BochsDispi {
     private readonly memory: VgaMemory,
     private readonly vgaRegs: VgaRegisters,
   ) {}
+
+  get vramSize(): number {
+    return this.memory.size;
+  }
 
   get enabled(): boolean {
     return (this.regs[DispiReg.Enable] & DISPI_ENABLED) !== 0;
@@ -128,16 +132,20 @@ export class BochsDispi {
   private fixup(): void {
     const r = this.regs;
     let bpp = r[DispiReg.Bpp];
-    if (bpp !== 8 && bpp !== 15 && bpp !== 16 && bpp !== 24 && bpp !== 32) bpp = 8;
+    if (bpp !== 4 && bpp !== 8 && bpp !== 15 && bpp !== 16 && bpp !== 24 && bpp !== 32) bpp = 8;
     r[DispiReg.Bpp] = bpp;
-    const bytes = (bpp + 7) >> 3;
+    // 4 bpp is VGA planar: a line takes virtWidth/8 plane words, i.e. virtWidth/2 VRAM bytes.
+    const planar = bpp === 4;
+    const bytes = planar ? 1 : (bpp + 7) >> 3;
     const size = this.memory.size;
-    const xres = clamp(r[DispiReg.XRes], 8, DISPI_MAX_XRES);
+    let xres = clamp(r[DispiReg.XRes], 8, DISPI_MAX_XRES);
+    if (planar) xres &= ~7;
     r[DispiReg.XRes] = xres;
     let virtWidth = clamp(Math.max(r[DispiReg.VirtWidth], xres), xres, 0xffff);
+    if (planar) virtWidth &= ~7;
     if (virtWidth * bytes > size) virtWidth = xres;
     r[DispiReg.VirtWidth] = virtWidth;
-    const lineBytes = virtWidth * bytes;
+    const lineBytes = planar ? virtWidth >> 1 : virtWidth * bytes;
     const virtHeight = Math.min(Math.floor(size / lineBytes), 0xffff);
     r[DispiReg.VirtHeight] = virtHeight;
     const yres = clamp(r[DispiReg.YRes], 1, Math.min(DISPI_MAX_YRES, virtHeight));
@@ -151,11 +159,12 @@ export class BochsDispi {
     this.bpp = bpp;
     this.bytesPerPixel = bytes;
     this.lineBytes = lineBytes;
-    this.startByte = yoff * lineBytes + xoff * bytes;
+    this.startByte = planar ? yoff * lineBytes + ((xoff >> 3) << 2) : yoff * lineBytes + xoff * bytes;
   }
 
   private applyToMemory(): void {
     this.memory.vbeActive = this.enabled;
+    this.memory.vbePlanar = this.bpp === 4;
     this.memory.bankOffset = this.regs[DispiReg.Bank] << 16;
   }
 

@@ -34,6 +34,8 @@ export class ScreenGeometry {
   hercBit = -1;
   /** First output row shown from address 0 (split screen), or >= height for none. */
   splitRow = 0x7fffffff;
+  /** Plane-word addresses wrap with this mask: 64 KiB planes for VGA, all of VRAM for VBE planar. */
+  wordMask = 0xffff;
   /** Horizontal pixel panning in pixels. */
   panning = 0;
   /** Screen is blanked (sequencer screen-off or attribute palette address source clear). */
@@ -43,7 +45,7 @@ export class ScreenGeometry {
     return this.kind === o.kind && this.width === o.width && this.height === o.height && this.bpp === o.bpp &&
       this.start === o.start && this.lineOffset === o.lineOffset && this.maxScan === o.maxScan &&
       this.repeat === o.repeat && this.cgaBit === o.cgaBit && this.hercBit === o.hercBit &&
-      this.splitRow === o.splitRow && this.panning === o.panning && this.blank === o.blank &&
+      this.splitRow === o.splitRow && this.wordMask === o.wordMask && this.panning === o.panning && this.blank === o.blank &&
       this.charWidth === o.charWidth && this.charHeight === o.charHeight && this.hScale === o.hScale;
   }
 
@@ -61,6 +63,23 @@ export function computeGeometry(regs: VgaRegisters, dispi: BochsDispi, g: Screen
   g.splitRow = 0x7fffffff;
   g.cgaBit = g.hercBit = -1;
   g.hScale = 1;
+  g.wordMask = 0xffff;
+  if (dispi.enabled && dispi.bpp === 4) {
+    // Planar VBE mode: the VGA's planar pixel path over a DISPI-sized, VRAM-wide layout.
+    g.kind = "planar";
+    g.width = dispi.xres;
+    g.height = dispi.yres;
+    g.bpp = 4;
+    g.start = dispi.startByte >>> 2;
+    g.lineOffset = dispi.lineBytes >>> 2;
+    g.wordMask = (dispi.vramSize >>> 2) - 1;
+    g.cols = g.rows = 0;
+    g.charWidth = 8;
+    g.charHeight = 0;
+    g.maxScan = 0;
+    g.repeat = 1;
+    return g;
+  }
   if (dispi.enabled) {
     g.kind = "vbe";
     g.width = dispi.xres;
@@ -150,5 +169,5 @@ export function graphicsRowAddress(g: ScreenGeometry, y: number): number {
   let addr = base + Math.floor(scan / rows) * g.lineOffset;
   if (g.cgaBit >= 0) addr = (addr & ~(1 << g.cgaBit)) | ((rowScan & 1) << g.cgaBit);
   if (g.hercBit >= 0) addr = (addr & ~(1 << g.hercBit)) | (((rowScan >> 1) & 1) << g.hercBit);
-  return addr & 0xffff;
+  return addr & g.wordMask;
 }

@@ -32,6 +32,8 @@ export class VgaMemory {
   latch = 0;
   /** VBE/DISPI: when active, 0xA0000-0xAFFFF is a 64 KiB window at `bankOffset` into VRAM. */
   vbeActive = false;
+  /** DISPI 4 bpp: the banked window goes through the planar logic, `bankOffset` counting plane words. */
+  vbePlanar = false;
   bankOffset = 0;
   /** Legacy window selected by GR06 memory map select (physical base and size). */
   windowBase = 0xa0000;
@@ -104,6 +106,7 @@ export class VgaMemory {
     if (this.vbeActive) {
       const off = addr - 0xa0000;
       if (off >= 0x10000) return 0xff;
+      if (this.vbePlanar) return this.readPlanar(this.bankOffset + off);
       const v = this.bankOffset + off;
       return v < this.size ? this.vram[v] : 0xff;
     }
@@ -121,7 +124,13 @@ export class VgaMemory {
       this.latch = this.vram32[word];
       return this.vram[(word << 2) | (regs.gc[4] & 2) | (off & 1)];
     }
-    const word = off & (PLANE_WORDS - 1);
+    return this.readPlanar(off & (PLANE_WORDS - 1));
+  }
+
+  /** Planar read of plane word `word`: loads the latches, then read mode 0 or 1. */
+  private readPlanar(word: number): number {
+    if (word >= this.vram32.length) return 0xff;
+    const regs = this.regs;
     const latch = this.vram32[word];
     this.latch = latch;
     if ((regs.gc[5] & 0x08) === 0) return (latch >>> ((regs.gc[4] & 3) << 3)) & 0xff;
@@ -138,6 +147,11 @@ export class VgaMemory {
     if (this.vbeActive) {
       const off = addr - 0xa0000;
       if (off >= 0x10000) return;
+      if (this.vbePlanar) {
+        const word = this.bankOffset + off;
+        if (word < this.vram32.length) this.writePlanar(word, value & 0xff);
+        return;
+      }
       const v = this.bankOffset + off;
       if (v < this.size) {
         this.vram[v] = value;

@@ -223,9 +223,10 @@ export class VgaRenderer {
     // Plane words each row reads: 8 pixels per word in planar/CGA layouts, 4 in 256-colour.
     const pixelsPerWord = kind === "vga256" ? 4 : 8;
     const rowWords = Math.ceil((width + g.panning) / pixelsPerWord) + 1;
+    const mask = g.wordMask;
     for (let y = 0; y < g.height; y++) {
       const addr = graphicsRowAddress(g, y);
-      if (!full && addr + rowWords <= PLANE_WORDS && !mem.isRangeDirty(addr << 2, rowWords << 2)) continue;
+      if (!full && addr + rowWords <= mask + 1 && !mem.isRangeDirty(addr << 2, rowWords << 2)) continue;
       let o = y * width;
       if (kind === "vga256") {
         const colors = this.colors256;
@@ -236,7 +237,7 @@ export class VgaRenderer {
         const pan = g.panning;
         for (let x = 0; x < width; x++) {
           const px = x + pan;
-          const v = vram32[(addr + (px >> 3)) & (PLANE_WORDS - 1)];
+          const v = vram32[(addr + (px >> 3)) & mask];
           const s = 7 - (px & 7);
           out[o++] = colors[((v >>> s) & 1) | ((v >>> (s + 7)) & 2) | ((v >>> (s + 14)) & 4) | ((v >>> (s + 21)) & 8)];
         }
@@ -244,7 +245,7 @@ export class VgaRenderer {
         // CGA 4-colour: each plane word gives 4 pixels from plane 0's byte, then 4 from plane 1's.
         const colors = this.attrColors;
         for (let x = 0; x < width; x++) {
-          const word = (addr + (x >> 3)) & (PLANE_WORDS - 1);
+          const word = (addr + (x >> 3)) & mask;
           const b = vram[(word << 2) | ((x >> 2) & 1)];
           out[o++] = colors[(b >> (6 - ((x & 3) << 1))) & 3];
         }
