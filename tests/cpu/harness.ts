@@ -31,7 +31,7 @@ export interface TestMachine {
   out: number[];
 }
 
-export function makeMachine(ramMiB = 2): TestMachine {
+export function makeMachine(ramMiB = 4): TestMachine {
   const memory = new PhysicalMemory(ramMiB << 20, { shared: false });
   const io = new IOBus();
   const clock = new VirtualClock(() => 0);

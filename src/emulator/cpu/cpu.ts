@@ -16,7 +16,7 @@ import { loadSegmentRealMode, setSegmentCache } from "./segmentation.ts";
 import { saveCpuState, loadCpuState } from "./cpu-state.ts";
 import { createCoprocessors } from "./coprocessor-units.ts";
 
-import { CS, DS, EDX, ES, ESP, EVENTS_ONE, EVENTS_STOP, FS, GS, INT_EXCEPTION_TRAP, SS, CPU_SIGNATURE, TSC_GHZ } from "./constants.ts";
+import { CS, DS, EDI, EDX, ES, ESP, EVENTS_ONE, EVENTS_STOP, FS, GS, INT_EXCEPTION_TRAP, SS, CPU_SIGNATURE, TSC_GHZ } from "./constants.ts";
 export * from "./constants.ts";
 
 /** Thrown (one preallocated instance per CPU) to abandon the current instruction on a fault. */
@@ -705,6 +705,10 @@ export class CPU implements Stateful, CoprocessorHost {
   get currentCs(): number { return this.segSel[CS]; }
   get currentEip(): number { return this.instrStart; }
   get currentDataSelector(): number { return (this.modrm >> 6) === 3 ? 0 : this.segSel[this.eaSeg]; }
+  maskMoveAddress(): number {
+    const seg = this.segOvr >= 0 ? this.segOvr : DS;
+    return (this.segBase[seg] + (this.a32 ? this.r32[EDI] : this.r16[EDI * 2])) | 0;
+  }
   get currentDataOffset(): number { return (this.modrm >> 6) === 3 ? 0 : this.eaOff; }
 
   /** TSC: virtual time at the nominal frequency plus the offset WRMSR/reset set. */
