@@ -53,15 +53,34 @@ describe("16550A UART", () => {
     io.out8(COM1, 0x48);
     io.out8(COM1, 0x69);
     expect(out).toEqual([0x48, 0x69]);
-    uart.setTransmitBlocked(true);
+    uart.setTransmitHold(true);
     io.out8(COM1 + 2, 0x01);
     for (let i = 0; i < 16; i++) io.out8(COM1, 0x30 + i);
     expect(out.length).toBe(2);
     expect(io.in8(COM1 + 5) & 0x60).toBe(0); // THR not empty
-    uart.setTransmitBlocked(false);
+    uart.setTransmitHold(false);
     expect(out.length).toBe(18);
     expect(out[17]).toBe(0x3f);
     expect(io.in8(COM1 + 5) & 0x60).toBe(0x60);
+    // A guest that stops waiting for THRE while held still loses nothing.
+    uart.setTransmitHold(true);
+    for (let i = 0; i < 40; i++) io.out8(COM1, i);
+    uart.setTransmitHold(false);
+    expect(out.slice(18)).toEqual([...Array(40).keys()]);
+  });
+
+  it("lets the host hold output from inside its transmit listener", () => {
+    const { io, uart } = setup();
+    const got: number[] = [];
+    uart.onTransmit((b) => {
+      got.push(b);
+      if (got.length % 3 === 0) uart.setTransmitHold(true); // ring full after every third byte
+    });
+    uart.setTransmitHold(true);
+    io.out8(COM1 + 2, 0x01);
+    for (let i = 0; i < 10; i++) io.out8(COM1, 0x61 + i);
+    for (let round = 0; round < 20 && got.length < 10; round++) uart.setTransmitHold(false);
+    expect(got).toEqual([...Array(10).keys()].map((i) => 0x61 + i));
   });
 
   it("receives into the FIFO, raises RDA at the trigger level, and refuses bytes when full", () => {

@@ -26,6 +26,7 @@ export interface Uart16550Options {
 }
 
 const FIFO_SIZE = 16;
+const TX_BACKLOG = 4096;
 const INPUT_CLOCK_HZ = 1_843_200 / 16; // divisor 1 = 115200 baud
 
 // LSR bits
@@ -89,7 +90,9 @@ export class Uart16550 implements Device, TimedDevice, SerialPort {
   private readonly rx = new Uint8Array(FIFO_SIZE);
   private rxHead = 0;
   private rxCount = 0;
-  private readonly tx = new Uint8Array(FIFO_SIZE);
+  /** Transmit FIFO plus the backlog kept while the host holds output. */
+  private readonly tx = new Uint8Array(TX_BACKLOG);
+  private backlogWarned = false;
   private txHead = 0;
   private txCount = 0;
 
@@ -143,8 +146,9 @@ export class Uart16550 implements Device, TimedDevice, SerialPort {
     return this.mcr & MCR_LOOP ? 0 : this.rxCapacity() - this.rxCount;
   }
 
-  /** Back-pressure from the host: while blocked, output stays in the transmit FIFO (THR full). */
-  setTransmitBlocked(blocked: boolean): void {
+  /** Back-pressure from the host (SerialPort.setTransmitHold): while held, output stays in the
+   *  transmit FIFO and THR reads as full, so a polling or interrupt-driven guest simply waits. */
+  setTransmitHold(blocked: boolean): void {
     this.hostBlocked = blocked;
     if (!blocked) this.drainTx();
   }
@@ -303,11 +307,15 @@ export class Uart16550 implements Device, TimedDevice, SerialPort {
 
   private writeThr(value: number): void {
     this.thrInterrupt = false;
-    const capacity = this.fifoEnabled() ? FIFO_SIZE : 1;
-    if (this.txCount < capacity) {
-      this.tx[(this.txHead + this.txCount) % FIFO_SIZE] = value;
+    // THRE already reads as full once the FIFO (or holding register) is occupied; a guest that stops
+    // waiting (Linux's console gives up after 10 ms) still loses nothing up to the backlog size.
+    if (this.txCount < TX_BACKLOG) {
+      this.tx[(this.txHead + this.txCount) % TX_BACKLOG] = value;
       this.txCount++;
-    } // else: a real UART overwrites; a guest that honours THRE never gets here
+    } else if (!this.backlogWarned) {
+      this.backlogWarned = true;
+      this.ctx.log("warn", this.name, `transmit backlog of ${TX_BACKLOG} bytes full while the host holds output; dropping`);
+    }
     this.lsr &= ~(LSR_THRE | LSR_TEMT);
     this.drainTx();
     this.updateIrq();
@@ -318,7 +326,7 @@ export class Uart16550 implements Device, TimedDevice, SerialPort {
     const loop = (this.mcr & MCR_LOOP) !== 0;
     while (this.txCount > 0 && (loop || !this.hostBlocked)) {
       const byte = this.tx[this.txHead];
-      this.txHead = (this.txHead + 1) % FIFO_SIZE;
+      this.txHead = (this.txHead + 1) % TX_BACKLOG;
       this.txCount--;
       if (loop) {
         if (this.rxCount >= this.rxCapacity()) this.lsr |= LSR_OE; // looped byte lost: overrun
@@ -461,8 +469,13 @@ export class Uart16550 implements Device, TimedDevice, SerialPort {
     typedField(f, o, "tx", this.tx);
     this.rxHead = index("rxHead") % FIFO_SIZE;
     this.rxCount = index("rxCount");
-    this.txHead = index("txHead") % FIFO_SIZE;
-    this.txCount = index("txCount");
+    const txHead = numberField(f, o, "txHead");
+    const txCount = numberField(f, o, "txCount");
+    if (!(Number.isInteger(txHead) && Number.isInteger(txCount) && txHead >= 0 && txHead < TX_BACKLOG && txCount >= 0 && txCount <= TX_BACKLOG)) {
+      throw new RangeError(`${o}: transmit queue position out of range`);
+    }
+    this.txHead = txHead;
+    this.txCount = txCount;
     this.irqLevel = false;
     this.ctx.irq.setIrq(this.irqLine, false);
     this.updateIrq();
