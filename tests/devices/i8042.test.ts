@@ -176,3 +176,21 @@ describe("i8042 keyboard controller", () => {
     expect(b.drain()).toEqual([0x2e]);
   });
 });
+
+describe("scan code set 3", () => {
+  it("sends set 3 make/break codes without E0 for keys that differ from set 2", () => {
+    const mods = { ctrl: false, alt: false, shift: false };
+    const codes = (code: string, down: boolean) => {
+      const out: number[] = [];
+      appendScancodes(code, down, 3, mods, out);
+      return out;
+    };
+    expect(codes("Escape", true)).toEqual([0x08]);
+    expect(codes("F1", false)).toEqual([0xf0, 0x07]);
+    expect(codes("KeyA", true)).toEqual([0x1c]);
+    expect(codes("ArrowUp", true)).toEqual([0x63]);
+    expect(codes("ControlRight", false)).toEqual([0xf0, 0x58]);
+    expect(codes("PrintScreen", true)).toEqual([0x57]);
+    expect(codes("AudioVolumeUp", true)).toEqual([]);
+  });
+});

@@ -6,12 +6,13 @@
 export interface KeyCodes {
   set1: number;
   set2: number;
-  /** Set 3 make code (break = F0 make, never E0). */
+  /** Set 3 make code (break = F0 make, never E0); -1 when the key has none here. */
   set3: number;
   e0: boolean;
 }
 
-// [code, set1, set2, e0, set3 (0 = same as set 2)]
+// [code, set1, set2, e0, set3]: set3 0 = same as set 2 (non-E0 keys only), -1 = no set 3 code known
+// (E0 keys without an explicit set 3 code send nothing in set 3).
 type Row = [string, number, number, boolean, number];
 
 const ROWS: Row[] = [
@@ -101,24 +102,24 @@ const ROWS: Row[] = [
   ["IntlBackslash", 0x56, 0x61, false, 0x13],
   ["F11", 0x57, 0x78, false, 0x56],
   ["F12", 0x58, 0x07, false, 0x5e],
-  ["NumpadEqual", 0x59, 0x0f, false, 0],
-  ["F13", 0x64, 0x08, false, 0],
-  ["F14", 0x65, 0x10, false, 0],
-  ["F15", 0x66, 0x18, false, 0],
-  ["F16", 0x67, 0x20, false, 0],
-  ["F17", 0x68, 0x28, false, 0],
-  ["F18", 0x69, 0x30, false, 0],
-  ["F19", 0x6a, 0x38, false, 0],
-  ["F20", 0x6b, 0x40, false, 0],
-  ["F21", 0x6c, 0x48, false, 0],
-  ["F22", 0x6d, 0x50, false, 0],
-  ["F23", 0x6e, 0x57, false, 0],
-  ["F24", 0x76, 0x5f, false, 0],
-  ["KanaMode", 0x70, 0x13, false, 0],
+  ["NumpadEqual", 0x59, 0x0f, false, -1],
+  ["F13", 0x64, 0x08, false, 0x7f],
+  ["F14", 0x65, 0x10, false, 0x80],
+  ["F15", 0x66, 0x18, false, 0x81],
+  ["F16", 0x67, 0x20, false, 0x82],
+  ["F17", 0x68, 0x28, false, 0x83],
+  ["F18", 0x69, 0x30, false, -1],
+  ["F19", 0x6a, 0x38, false, -1],
+  ["F20", 0x6b, 0x40, false, -1],
+  ["F21", 0x6c, 0x48, false, -1],
+  ["F22", 0x6d, 0x50, false, -1],
+  ["F23", 0x6e, 0x57, false, -1],
+  ["F24", 0x76, 0x5f, false, -1],
+  ["KanaMode", 0x70, 0x13, false, -1],
   ["IntlRo", 0x73, 0x51, false, 0],
-  ["Convert", 0x79, 0x64, false, 0],
-  ["NonConvert", 0x7b, 0x67, false, 0],
-  ["IntlYen", 0x7d, 0x6a, false, 0],
+  ["Convert", 0x79, 0x64, false, -1],
+  ["NonConvert", 0x7b, 0x67, false, -1],
+  ["IntlYen", 0x7d, 0x6a, false, 0x5d],
   // E0-prefixed keys
   ["NumpadEnter", 0x1c, 0x5a, true, 0x79],
   ["ControlRight", 0x1d, 0x14, true, 0x58],
@@ -172,7 +173,7 @@ const ALIASES: [string, string][] = [
 
 export const KEY_CODES: ReadonlyMap<string, KeyCodes> = (() => {
   const m = new Map<string, KeyCodes>();
-  for (const [code, set1, set2, e0, set3] of ROWS) m.set(code, { set1, set2, e0, set3: set3 || set2 });
+  for (const [code, set1, set2, e0, set3] of ROWS) m.set(code, { set1, set2, e0, set3: set3 !== 0 ? set3 : e0 ? -1 : set2 });
   for (const [alias, code] of ALIASES) m.set(alias, m.get(code)!);
   return m;
 })();
@@ -220,6 +221,7 @@ export function appendScancodes(code: string, down: boolean, set: 1 | 2 | 3, mod
   const k = KEY_CODES.get(code);
   if (!k) return false;
   if (set === 3) {
+    if (k.set3 < 0) return true; // known key without a set 3 code: nothing to send
     if (!down) out.push(0xf0);
     out.push(k.set3);
   } else if (set === 1) {
