@@ -265,6 +265,27 @@ describe("PIIX3 IDE with an ATA disk", () => {
     expect([io.in8(0x1f2), io.in8(0x1f3), io.in8(0x1f4), io.in8(0x1f5)]).toEqual([1, 1, 0, 0]);
   });
 
+  it("continues a PIO read in the middle of a sector after save and restore into a fresh controller", () => {
+    const a = setup({ primary: { master: { kind: "disk", image } }, secondary: { master: { kind: "cdrom", image: null } } });
+    a.io.out8(0x1f6, 0xe0);
+    a.io.out8(0x1f2, 2);
+    a.io.out8(0x1f3, 77);
+    a.io.out8(0x1f4, 0);
+    a.io.out8(0x1f5, 0);
+    a.io.out8(0x1f7, 0x20);
+    const first = a.readWords(0x1f0, 100);
+    const saved = a.ide.saveState();
+    const b = setup({ primary: { master: { kind: "disk", image } }, secondary: { master: { kind: "cdrom", image: null } } });
+    b.ide.loadState(saved);
+    const rest = b.readWords(0x1f0, 156);
+    expect(b.io.in8(0x1f7) & 0x08).toBe(0x08);
+    const second = b.readWords(0x1f0, 256);
+    expect(Buffer.concat([first, rest, second])).toEqual(Buffer.from(image.subarray(77 * 512, 79 * 512)));
+    expect(b.io.in8(0x1f7)).toBe(0x50);
+    const c = setup({ primary: { master: { kind: "disk", image } } });
+    expect(() => c.ide.loadState(saved)).toThrow(/presence differs/);
+  });
+
   it("rejects disk images that are not whole sectors", () => {
     const ctx = makeTestContext();
     expect(() => new IdeController(ctx, { primary: { master: { kind: "disk", image: new Uint8Array(1000) } } })).toThrow(/multiple of 512/);
