@@ -1,0 +1,120 @@
+// Runs one differential test program (a Multiboot kernel that prints state lines on port 0xE9 and
+// exits through port 0xF4) in QEMU and in Hypertab, and compares the outputs line by line.
+
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { runMachine, type RunOutcome } from "../../scripts/vm/run-machine.ts";
+
+export const diffDir = resolve(import.meta.dirname);
+export const programsDir = join(diffDir, "programs");
+export const buildDir = resolve(diffDir, "../../.cache/diff");
+/** isa-debug-exit status of a program that reached its end: (0x10 << 1) | 1. */
+export const EXIT_OK = 0x21;
+
+export interface EngineRun {
+  status: number | null;
+  output: string;
+  error: string | null;
+}
+
+export function assemble(name: string, source: string): string {
+  mkdirSync(buildDir, { recursive: true });
+  const asmPath = join(buildDir, `${name}.asm`);
+  const binPath = join(buildDir, `${name}.bin`);
+  writeFileSync(asmPath, source);
+  const r = spawnSync("nasm", ["-f", "bin", "-I", `${diffDir}/`, "-o", binPath, asmPath], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`nasm failed for ${name}: ${r.stderr}`);
+  return binPath;
+}
+
+export function listPrograms(): { name: string; source: string }[] {
+  return readdirSync(programsDir)
+    .filter((f) => f.endsWith(".asm"))
+    .sort()
+    .map((f) => ({ name: f.replace(/\.asm$/, ""), source: readFileSync(join(programsDir, f), "utf8") }));
+}
+
+export function runQemu(binPath: string, timeoutMs = 30_000): EngineRun {
+  const out = `${binPath}.qemu.txt`;
+  rmSync(out, { force: true });
+  const r = spawnSync(
+    "qemu-system-i386",
+    [
+      "-kernel", binPath,
+      "-m", "32",
+      "-display", "none",
+      "-monitor", "none",
+      "-serial", "none",
+      "-no-reboot",
+      "-debugcon", `file:${out}`,
+      "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+    ],
+    { encoding: "utf8", timeout: timeoutMs },
+  );
+  const output = existsSync(out) ? readFileSync(out, "latin1") : "";
+  const error = r.error ? r.error.message : r.status === EXIT_OK ? null : `qemu exited with ${r.status}: ${r.stderr.trim()}`;
+  return { status: r.status, output, error };
+}
+
+export async function runHypertab(binPath: string, timeoutSeconds = 60): Promise<EngineRun> {
+  const kernel = new Uint8Array(readFileSync(binPath));
+  let output = "";
+  let outcome: RunOutcome;
+  try {
+    outcome = await runMachine({
+      config: {
+        memoryMiB: 32,
+        boot: { kind: "multiboot", kernel, cmdline: "" },
+        cards: [{ type: "serial", index: 0 }, { type: "debugcon" }, { type: "debug-exit" }],
+      },
+      timeoutSeconds,
+      onDebugcon: (b) => (output += String.fromCharCode(b)),
+    });
+  } catch (e) {
+    return { status: null, output, error: `${(e as Error).name}: ${(e as Error).message}` };
+  }
+  return { status: outcome.status, output, error: outcome.status === EXIT_OK ? null : outcome.message };
+}
+
+export interface Comparison {
+  equal: boolean;
+  lines: number;
+  /** First differing line (1-based) with both versions, or null. */
+  mismatch: { line: number; tag: string; expected: string; actual: string } | null;
+}
+
+export function compareOutputs(expected: string, actual: string): Comparison {
+  const a = expected.split("\n");
+  const b = actual.split("\n");
+  const n = Math.max(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    if (a[i] !== b[i]) {
+      const tag = (a[i] ?? b[i] ?? "").split(" ")[0] ?? "";
+      return { equal: false, lines: a.length - 1, mismatch: { line: i + 1, tag, expected: a[i] ?? "<end>", actual: b[i] ?? "<end>" } };
+    }
+  }
+  return { equal: true, lines: a.length - 1, mismatch: null };
+}
+
+/** Names the fields that differ between two state lines ("eax", "fl", ...). */
+export function differingFields(expected: string, actual: string): string[] {
+  const fields = (line: string) => new Map(line.split(" ").slice(1).map((kv) => kv.split("=") as [string, string]));
+  const e = fields(expected);
+  const a = fields(actual);
+  return [...e.keys()].filter((k) => e.get(k) !== a.get(k));
+}
+
+/** Mnemonics between `test_main:` and the end of a hand-written program (coverage report). */
+export function mnemonicsOf(source: string): Set<string> {
+  const out = new Set<string>();
+  const body = source.split("test_main:")[1] ?? "";
+  for (const raw of body.split("\n")) {
+    const line = raw.replace(/;.*/, "").trim();
+    if (!line || line.endsWith(":") || line.startsWith("%") || /^(DUMP|DUMPMEM|times|db|dw|dd|align)\b/.test(line)) continue;
+    const word = line.replace(/^[.\w]+:\s*/, "").split(/\s+/)[0]!;
+    if (/^(rep|repe|repz|repne|repnz|lock|o16|a16)$/.test(word)) out.add(line.split(/\s+/).slice(0, 2).join(" "));
+    else if (word) out.add(word);
+  }
+  return out;
+}
