@@ -4,6 +4,8 @@
 // can actually execute and by how many host cores there are, so executed instructions/s follow
 // the shares. A headroom factor backs off when a VM misses its budget (the host is busier than
 // measured) and creeps back up otherwise. A cap limits a VM to a percentage of one host core.
+// A VM much slower per instruction than the others is given its share of CPU time instead, so a
+// guest stuck in a slow emulation path cannot hold the other VMs to its pace.
 
 export interface SchedulerVm {
   id: string;
@@ -27,6 +29,9 @@ export interface SchedulerOptions {
   guestCores?: number;
 }
 
+/** Slower than this fraction (5x slower) of the fastest competing VM's speed: scheduled by CPU time. */
+const SLOW_FACTOR = 0.2;
+
 /** Budget in instructions per period; 0 = unlimited. */
 export type BudgetPlan = Map<string, number>;
 
@@ -47,24 +52,39 @@ export class CpuScheduler {
     const plan: BudgetPlan = new Map();
     const competing = vms.filter((v) => v.active && v.idleFraction < 0.5);
     const unknownSpeed = competing.some((v) => !(v.speed > 0));
+    const budgets = new Map<string, number>(); // instructions per ms; absent = unlimited
 
-    // Several VMs want the CPU and we know how fast they run: proportional budgets.
-    let perShare = Infinity; // instructions per ms per unit of share
     if (competing.length >= 2 && !unknownSpeed) {
-      // A VM that misses its budget in more than a few periods drags the ratio towards 1:1.
       const missed = competing.some((v) => v.missFraction > 0.04);
+      // A VM that misses its budget in more than a few periods drags the ratio towards 1:1.
       this.headroom = missed ? Math.max(0.3, this.headroom * 0.92) : Math.min(0.9, this.headroom + 0.005);
-      let demandPerUnit = 0; // host cores needed per unit of perShare
-      for (const v of competing) {
-        perShare = Math.min(perShare, v.speed / v.share); // no VM may need more than one core
-        demandPerUnit += v.share / v.speed;
+      const totalShare = competing.reduce((sum, v) => sum + v.share, 0);
+      const fastest = Math.max(...competing.map((v) => v.speed));
+      // A VM far slower per instruction than the others (an expensive emulation path) would pace
+      // everyone at its rate; it gets its share of CPU time instead of its share of instructions.
+      const slow = competing.filter((v) => v.speed < SLOW_FACTOR * fastest);
+      const paced = competing.filter((v) => v.speed >= SLOW_FACTOR * fastest);
+      let cores = this.guestCores;
+      for (const v of slow) {
+        const fraction = Math.min(1, (this.guestCores * v.share) / totalShare);
+        cores -= fraction;
+        if (fraction < 1) budgets.set(v.id, fraction * v.speed * this.headroom);
       }
-      perShare = Math.min(perShare, this.guestCores / demandPerUnit) * this.headroom;
+      if (paced.length === 1 && cores < 1) budgets.set(paced[0].id, Math.max(0.05, cores) * paced[0].speed * this.headroom);
+      else if (paced.length >= 2) {
+        let perShare = Infinity; // instructions per ms per unit of share
+        let demandPerUnit = 0; // host cores needed per unit of perShare
+        for (const v of paced) {
+          perShare = Math.min(perShare, v.speed / v.share); // no VM may need more than one core
+          demandPerUnit += v.share / v.speed;
+        }
+        perShare = Math.min(perShare, Math.max(0.05, cores) / demandPerUnit) * this.headroom;
+        for (const v of paced) budgets.set(v.id, perShare * v.share);
+      }
     }
 
     for (const v of vms) {
-      let budget = Infinity;
-      if (Number.isFinite(perShare)) budget = perShare * v.share * this.periodMs;
+      let budget = (budgets.get(v.id) ?? Infinity) * this.periodMs;
       if (v.capPercent < 100 && v.speed > 0) budget = Math.min(budget, (v.capPercent / 100) * v.speed * this.periodMs);
       else if (v.capPercent < 100) budget = Math.min(budget, 1000 * this.periodMs); // until measured: a cautious 1 MIPS
       plan.set(v.id, Number.isFinite(budget) ? Math.max(1000, Math.round(budget)) : 0);

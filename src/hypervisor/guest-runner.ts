@@ -188,8 +188,9 @@ export class GuestRunner {
   }
 
   private loop(machine: Machine): void {
-    let crashSeen = Atomics.load(this.ctl, Ctl.CRASH_SEQ);
-    let resetSeen = Atomics.load(this.ctl, Ctl.RESET_SEQ);
+    // The control block is fresh for every launch: requests made before the loop started count.
+    let crashSeen = 0;
+    let resetSeen = 0;
     let paused = false;
     let lastStats = -Infinity;
     let lastFrame = -Infinity;

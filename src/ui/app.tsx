@@ -33,11 +33,12 @@ export function App() {
     const [list, h, events] = await Promise.all([hv.list(), hv.host(), hv.events(lastSeq.current)]);
     for (const vm of list) {
       const known = ios.get(vm.id);
-      if (!known || known.generation !== vm.generation) {
+      // New guest worker, or channels not allocated yet when we last asked (VM still starting).
+      if (!known || known.generation !== vm.generation || (known.io === null && vm.state !== "stopped")) {
         ios.set(vm.id, { generation: vm.generation, io: known?.io ?? null });
         const channels = await hv.channels(vm.id);
         ios.set(vm.id, { generation: vm.generation, io: channels ? new VmIo(channels) : null });
-        setIoVersion((v) => v + 1);
+        if (channels || known?.io) setIoVersion((v) => v + 1);
       }
     }
     for (const id of [...ios.keys()]) if (!list.some((v) => v.id === id)) ios.delete(id);

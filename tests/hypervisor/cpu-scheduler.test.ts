@@ -18,7 +18,7 @@ describe("CpuScheduler", () => {
     const b = plan.get("b")!;
     expect(a / b).toBeCloseTo(3, 2);
     expect(a).toBeLessThanOrEqual(40_000 * 50); // never more than one core can do
-    // Different speeds still give an instruction ratio that follows the shares.
+    // Comparable but different speeds still give an instruction ratio that follows the shares.
     const p2 = s.plan([vm("a", 1, 80_000), vm("b", 1, 20_000)]);
     expect(p2.get("a")! / p2.get("b")!).toBeCloseTo(1, 2);
     expect(p2.get("b")!).toBeLessThanOrEqual(20_000 * 50);
@@ -35,5 +35,16 @@ describe("CpuScheduler", () => {
   it("caps a VM to a percentage of one core", () => {
     const s = new CpuScheduler({ periodMs: 50 });
     expect(s.plan([vm("a", 1, 10_000, { capPercent: 25 })]).get("a")).toBe(0.25 * 10_000 * 50);
+  });
+});
+
+describe("CpuScheduler with a much slower VM", () => {
+  it("schedules the slow VM by CPU time so it does not pace the fast one", () => {
+    const s = new CpuScheduler({ periodMs: 50, guestCores: 1.5 });
+    const plan = s.plan([vm("fast", 1, 50_000), vm("slow", 1, 100)]);
+    // The slow VM may use up to its half of the cores (0.75 core → capped budget); the fast VM gets
+    // the remaining 0.75 core, far more instructions than the slow VM's pace would allow.
+    expect(plan.get("slow")!).toBeLessThanOrEqual(100 * 50);
+    expect(plan.get("fast")!).toBeGreaterThan(0.5 * 50_000 * 50 * 0.5);
   });
 });
