@@ -60,6 +60,13 @@ export interface Keyboard {
   key(code: string, down: boolean): void;
 }
 
+/** Added for the PS/2 mouse (devices/ps2-mouse.ts): relative motion in screen convention. */
+export interface Mouse {
+  /** dx right, dy down, dz wheel (positive = towards the user, like DOM deltaY); buttons bit mask:
+   *  1 left, 2 right, 4 middle, 8 back, 16 forward. Motion is coalesced, never dropped. */
+  move(dx: number, dy: number, dz: number, buttons: number): void;
+}
+
 export interface Machine {
   readonly config: Readonly<import("./machine-config.ts").MachineConfig>;
   readonly state: MachineRunState;
@@ -76,6 +83,8 @@ export interface Machine {
   readonly serial: SerialPort[]; // COM1..COM4 present per config
   readonly vga: VgaView | null;
   readonly keyboard: Keyboard | null;
+  /** Optional (added with the PS/2 mouse): present when the machine has a PS/2 card. */
+  readonly mouse?: Mouse | null;
   /** Bytes written to port 0xE9 (debugcon). */
   onDebugcon(listener: (byte: number) => void): void;
   stats(): MachineStats;

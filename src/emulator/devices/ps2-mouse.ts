@@ -3,6 +3,7 @@
 // then 200,200,80 → ID 4 with five buttons). Host motion is accumulated and sent as packets when
 // the queue towards the controller has room, so fast motion is coalesced rather than lost.
 
+import type { Mouse } from "../machine-api.ts";
 import { booleanField, expectState, numberField, typedField, type SavedState, type Stateful } from "../state.ts";
 import { PS2_ACK, PS2_RESEND } from "./ps2-keyboard.ts";
 
@@ -12,7 +13,7 @@ const PS2_ERROR = 0xfc;
 /** Mouse buttons bit mask for `move`: 1 left, 2 right, 4 middle, 8 fourth, 16 fifth. */
 export type MouseButtons = number;
 
-export class Ps2Mouse implements Stateful {
+export class Ps2Mouse implements Mouse, Stateful {
   readonly name = "ps2-mouse";
   onData: () => void = () => {};
   private readonly queue = new Uint8Array(QUEUE_SIZE);
