@@ -65,12 +65,15 @@ export class InterruptSystem implements Device, IrqLines, CpuInterruptController
   private intr = false;
   private picToCpu = true;
   private readonly cpu: InterruptCpu;
+  /** Destination check for ExtINT entries (bound once: update() runs on every interrupt). */
+  private readonly lapicAccepts: (dest: number, logical: boolean) => boolean;
 
   constructor(options: InterruptSystemOptions) {
     const { ctx, cpu, apic } = options;
     this.cpu = cpu;
     this.pic = new PicPair(ctx);
     this.pic.onOutputChange = (level) => this.picOutputChanged(level);
+    this.lapicAccepts = (dest, logical) => this.lapic !== null && this.lapic.matchesDestination(dest, logical);
     if (apic) {
       const lapic = new LocalApic(ctx, {
         onStateChange: () => this.update(),
@@ -117,7 +120,8 @@ export class InterruptSystem implements Device, IrqLines, CpuInterruptController
     }
     if (line < 16) this.pic.setIrq(line, level);
     const ioapic = this.ioapic;
-    if (ioapic) ioapic.setLine(line === 0 ? 2 : line, level);
+    // ISA IRQ 0 is wired to pin 2; ISA IRQ 2 is redirected to IRQ 9 on AT boards (as in the 8259 pair).
+    if (ioapic) ioapic.setLine(line === 0 ? 2 : line === 2 ? 9 : line, level);
     // The PIC and LAPIC paths report changes themselves; nothing else to do.
   }
 
@@ -179,7 +183,7 @@ export class InterruptSystem implements Device, IrqLines, CpuInterruptController
     let picToCpu = true;
     let apicPending = false;
     if (lapic && lapic.globallyEnabled) {
-      picToCpu = lapic.lint0ExtInt || (this.ioapic !== null && this.ioapic.extIntRouted(0, (d, l) => lapic.matchesDestination(d, l)));
+      picToCpu = lapic.lint0ExtInt || (this.ioapic !== null && this.ioapic.extIntRouted(0, this.lapicAccepts));
       apicPending = lapic.pendingVector() >= 0;
     }
     this.picToCpu = picToCpu;

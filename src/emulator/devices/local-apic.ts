@@ -397,7 +397,6 @@ export class LocalApic implements Device, TimedDevice, MmioHandler {
   // ---- register file ----
 
   readRegister(offset: number): number {
-    const now = this.ctx.clock.now();
     switch (offset) {
       case 0x020:
         return (this.id << 24) >>> 0;
@@ -435,7 +434,7 @@ export class LocalApic implements Device, TimedDevice, MmioHandler {
       case 0x380:
         return this.initialCount >>> 0;
       case 0x390:
-        return this.currentCount(now) >>> 0;
+        return this.currentCount(this.ctx.clock.now()) >>> 0;
       case 0x3e0:
         return this.divideConfig;
     }
@@ -448,7 +447,6 @@ export class LocalApic implements Device, TimedDevice, MmioHandler {
 
   writeRegister(offset: number, value: number): void {
     value >>>= 0;
-    const now = this.ctx.clock.now();
     switch (offset) {
       case 0x020:
         this.id = value >>> 24;
@@ -501,7 +499,7 @@ export class LocalApic implements Device, TimedDevice, MmioHandler {
         let v = value & LVT_WRITABLE[index];
         if (!this.softwareEnabled) v |= LVT_MASKED;
         if (index === LVT_TIMER && ((v ^ this.lvt[index]) & LVT_TIMER_PERIODIC) !== 0) {
-          this.changeTimerSetting(now, () => {
+          this.changeTimerSetting(this.ctx.clock.now(), () => {
             this.lvt[LVT_TIMER] = v;
           });
         } else {
@@ -512,11 +510,11 @@ export class LocalApic implements Device, TimedDevice, MmioHandler {
       }
       case 0x380:
         this.initialCount = value;
-        this.startTimer(now, value);
+        this.startTimer(this.ctx.clock.now(), value);
         this.ctx.rescheduleTimer(this);
         return;
       case 0x3e0:
-        this.changeTimerSetting(now, () => {
+        this.changeTimerSetting(this.ctx.clock.now(), () => {
           this.divideConfig = value & 0x0b;
         });
         return;
