@@ -1,8 +1,7 @@
 // The x87 floating-point unit: eight 80-bit registers stored bit-exactly, stack/tag/status/control
 // words, last-instruction pointers, every ESC instruction (D8-DF), and the state both FSAVE and
 // FXSAVE need. Arithmetic is exact (softfloat.ts) and rounded once per the control word.
-// Transcendentals are evaluated in double precision and rounded into extended (documented
-// approximation: within ~1 ulp of double precision, not of extended precision).
+// Transcendentals are evaluated to 192 bits and rounded once (transcendental.ts).
 
 import { EXC_MF, EXC_NM, EXC_UD, type CoprocessorHost, type X87Unit } from "../coprocessor.ts";
 import { expectState, numberField, booleanField, typedField, StateError, type SavedState } from "../../state.ts";
@@ -28,6 +27,7 @@ import {
   type FloatFormat,
 } from "./softfloat.ts";
 import { FastExtended } from "./fast-extended.ts";
+import * as T from "./transcendental.ts";
 
 const CR0_MP = 1 << 1;
 const CR0_EM = 1 << 2;
@@ -130,8 +130,6 @@ export class X87 implements X87Unit {
   private resLo = 0;
   /** Set by the memory-operand converters when the source was a denormal in its own format. */
   private loadDenormal = false;
-  private readonly f64 = new Float64Array(1);
-  private readonly f64u = new Uint32Array(this.f64.buffer);
 
   constructor(private readonly host: CoprocessorHost) {
     this.reset();
@@ -1616,36 +1614,17 @@ export class X87 implements X87Unit {
     this.setC1(false);
   }
 
-  // ---- Transcendentals (double-precision evaluation) ---------------------------------------------
+  // ---- Transcendentals (transcendental.ts: 192-bit evaluation, one rounding) ---------------------
 
-  /** Extended to the nearest double (finite inputs). */
-  private toDouble(se: number, sig: bigint): number {
-    const e = ((se & 0x7fff) || 1) - 16446;
-    let v = Number(sig);
-    // Scale in two steps so that neither factor over/underflows on its own.
-    const half = e >> 1;
-    v = v * Math.pow(2, half) * Math.pow(2, e - half);
-    return se & 0x8000 ? -v : v;
-  }
-
-  /** A finite double into res* as extended at the current precision, flagging PE when `inexact`. */
-  private fromDoubleRounded(x: number, inexact: boolean): number {
-    if (x === 0) {
-      this.setZero(Object.is(x, -0) ? 1 : 0, 0);
-      return inexact ? FLAG_PE | FLAG_UE : 0;
+  /** Rounds transcendental.ts's result into res* at the current precision; returns the flags. */
+  private roundTrans(): number {
+    const o = T.out;
+    if (o.m === 0n) {
+      this.setZero(o.sign, 0);
+      return 0;
     }
-    if (!Number.isFinite(x)) {
-      this.setInf(x < 0 ? 1 : 0, 0);
-      return FLAG_OE | FLAG_PE;
-    }
-    this.f64[0] = x;
-    const hi = this.f64u[1];
-    const lo = this.f64u[0];
-    this.fromF64(lo, hi);
-    const se = this.resSe;
-    const e = ((se & 0x7fff) || 1) - 16446;
-    const flags = this.roundToReg(se >> 15, this.resBig(), e, inexact);
-    return flags | (inexact ? FLAG_PE : 0);
+    // Transcendentals deliver full 64-bit results whatever the precision control (measured).
+    return this.roundToReg(o.sign, o.m, o.e, !o.exact, FMT_EXT64);
   }
 
   private transcendental(modrm: number, p0: number, p1: number): void {
@@ -1680,8 +1659,10 @@ export class X87 implements X87Unit {
         return;
       }
     }
-    const x = ka === K.Inf ? (aSe & 0x8000 ? -Infinity : Infinity) : this.toDouble(aSe, aSig);
-    const y = kb === K.Inf ? (bSe & 0x8000 ? -Infinity : Infinity) : binary ? this.toDouble(bSe, bSig) : 0;
+    const sa = aSe >> 15;
+    const ea = ((aSe & 0x7fff) || 1) - 16446;
+    const sb = bSe >> 15;
+    const eb = ((bSe & 0x7fff) || 1) - 16446;
     switch (modrm) {
       case 0xfe: // FSIN
       case 0xff: // FCOS
@@ -1709,70 +1690,43 @@ export class X87 implements X87Unit {
           this.setC1(false);
           return;
         }
-        let first: number;
-        if (modrm === 0xfe) first = Math.sin(x);
-        else if (modrm === 0xff) first = Math.cos(x);
-        else if (modrm === 0xf2) first = Math.tan(x);
-        else first = Math.sin(x);
-        flags |= this.fromDoubleRounded(first, !(modrm === 0xff && x === 0));
+        T.trig(modrm === 0xff ? 1 : modrm === 0xf2 ? 2 : 0, sa, aSig, ea);
+        flags |= this.roundTrans();
         if (!this.finishResult(flags)) return;
+        if (modrm === 0xfb) {
+          // ST1 = sin, ST0 = cos.
+          const sinSe = this.resSe, sinHi = this.resHi, sinLo = this.resLo;
+          T.trig(1, sa, aSig, ea);
+          const f2 = this.roundTrans();
+          this.raise(f2);
+          this.setRegHL(p0, sinSe, sinHi, sinLo);
+          this.pushRes();
+          return;
+        }
         this.setRegRes(p0);
         if (modrm === 0xf2) this.push(0x3fff, SIG_J);
-        else if (modrm === 0xfb) {
-          const f2 = this.fromDoubleRounded(Math.cos(x), x !== 0);
-          this.raise(f2);
-          this.pushRes();
-        }
         return;
       }
       case 0xf0: {
         // F2XM1: 2^x - 1
-        let r: number;
-        let inexact = true;
-        if (ka === K.Inf) {
-          r = x > 0 ? Infinity : -1;
-          inexact = false;
-        } else if (ka === K.Zero) {
+        if (ka === K.Zero) {
           this.setC1(false);
           return; // ±0 unchanged
-        } else r = Math.expm1(x * Math.LN2);
-        if (ka === K.Inf && x > 0) this.setInf(0, 0);
-        else flags |= this.fromDoubleRounded(r, inexact);
+        }
+        if (ka === K.Inf) {
+          if (sa) this.fromInteger(1, 1n, 0);
+          else this.setInf(0, 0);
+        } else {
+          T.exp2m1(sa, aSig, ea);
+          flags |= this.roundTrans();
+        }
         if (this.finishResult(flags)) this.setRegRes(p0);
         return;
       }
       case 0xf1: // FYL2X: ST1 = ST1 * log2(ST0), pop
       case 0xf9: {
         // FYL2XP1: ST1 = ST1 * log2(ST0 + 1), pop
-        const plusOne = modrm === 0xf9;
-        let handled = false;
-        if (!plusOne) {
-          if ((aSe & 0x8000) !== 0 && ka !== K.Zero) {
-            flags |= this.indefinite();
-            handled = true;
-          } else if (ka === K.Zero) {
-            if (kb === K.Zero) flags |= this.indefinite();
-            else {
-              flags |= FLAG_ZE;
-              this.setInf((bSe >> 15) ^ 1, 0);
-            }
-            handled = true;
-          }
-        } else if (x <= -1) {
-          flags |= this.indefinite();
-          handled = true;
-        }
-        if (!handled) {
-          const l = plusOne ? Math.log1p(x) / Math.LN2 : Math.log2(x);
-          let r = y * l;
-          if (Number.isNaN(r)) flags |= this.indefinite();
-          else {
-            if (Object.is(r, 0) || Object.is(r, -0)) r = (l < 0 ? -1 : 1) * (y < 0 ? -1 : 1) * 0;
-            if (!Number.isFinite(r)) {
-              this.setInf(r < 0 ? 1 : 0, 0);
-            } else flags |= this.fromDoubleRounded(r, !(x === 1 && !plusOne) && !(x === 0 && plusOne));
-          }
-        }
+        flags |= modrm === 0xf1 ? this.fyl2x(sa, aSig, ea, ka, sb, bSig, eb, kb) : this.fyl2xp1(sa, aSig, ea, ka, sb, bSig, eb, kb);
         if (!this.finishResult(flags)) return;
         this.setRegRes(p1);
         this.pop();
@@ -1780,8 +1734,23 @@ export class X87 implements X87Unit {
       }
       case 0xf3: {
         // FPATAN: ST1 = atan2(ST1, ST0), pop
-        const r = Math.atan2(y, x);
-        flags |= this.fromDoubleRounded(r, r !== 0);
+        if (ka === K.Zero || ka === K.Inf || kb === K.Zero || kb === K.Inf) {
+          // Exact quadrant answers: multiples of pi/4 (or ±0).
+          const r = Math.atan2(kb === K.Zero ? (sb ? -0 : 0) : kb === K.Inf ? (sb ? -Infinity : Infinity) : sb ? -1 : 1,
+            ka === K.Zero ? (sa ? -0 : 0) : ka === K.Inf ? (sa ? -Infinity : Infinity) : sa ? -1 : 1);
+          if (r === 0) this.setZero(Object.is(r, -0) ? 1 : 0, 0);
+          else if ((ka === K.Inf) !== (kb === K.Inf) || ka === K.Zero || kb === K.Zero) {
+            // One side decides: 0, ±pi/2 or ±pi exactly in quarters.
+            T.piQuarters(r < 0 ? 1 : 0, Math.round(Math.abs(r) / (Math.PI / 4)));
+            flags |= this.roundTrans();
+          } else {
+            T.piQuarters(r < 0 ? 1 : 0, Math.round(Math.abs(r) / (Math.PI / 4)));
+            flags |= this.roundTrans();
+          }
+        } else {
+          T.atan2(sb, bSig, eb, sa, aSig, ea);
+          flags |= this.roundTrans();
+        }
         if (!this.finishResult(flags)) return;
         this.setRegRes(p1);
         this.pop();
@@ -1789,6 +1758,47 @@ export class X87 implements X87Unit {
       }
     }
     this.host.raiseException(EXC_UD);
+  }
+
+  /** FYL2X special cases and evaluation; result in res*, returns flags. */
+  private fyl2x(sx: number, mx: bigint, ex: number, kx: K, sy: number, my: bigint, ey: number, ky: K): number {
+    if (sx && kx !== K.Zero) return this.indefinite(); // log of a negative number
+    if (kx === K.Zero) {
+      if (ky === K.Zero) return this.indefinite();
+      return this.setInf(sy ^ 1, FLAG_ZE); // y·(-inf)
+    }
+    const xIsOne = kx === K.Normal && mx === SIG_J && ex === -63;
+    if (kx === K.Inf) {
+      if (ky === K.Zero) return this.indefinite();
+      return this.setInf(sy, 0);
+    }
+    if (ky === K.Inf) {
+      if (xIsOne) return this.indefinite(); // inf · 0
+      const below = ex + bitLength(mx) - 1 < 0; // x < 1: log negative
+      return this.setInf(sy ^ (below ? 1 : 0), 0);
+    }
+    if (ky === K.Zero) return this.setZero(sy ^ (ex + bitLength(mx) - 1 < 0 ? 1 : 0), 0);
+    T.ylog2x(sy, my, ey, mx, ex);
+    return this.roundTrans();
+  }
+
+  private fyl2xp1(sx: number, mx: bigint, ex: number, kx: K, sy: number, my: bigint, ey: number, ky: K): number {
+    if (kx === K.Inf) {
+      if (sx || ky === K.Zero) return this.indefinite();
+      return this.setInf(sy, 0);
+    }
+    if (ky === K.Inf) {
+      if (kx === K.Zero) return this.indefinite();
+      if (sx && ex + bitLength(mx) > 0) return this.indefinite(); // x <= -1
+      return this.setInf(sy ^ sx, 0);
+    }
+    if (kx === K.Zero || ky === K.Zero) return this.setZero(sy ^ sx, 0);
+    if (ex + bitLength(mx) > 0) {
+      // |x| >= 1: outside the documented domain; evaluate as log2 of (1 + x) when positive.
+      if (sx) return this.indefinite();
+    }
+    T.ylog2xp1(sy, my, ey, sx, mx, ex);
+    return this.roundTrans();
   }
 
   // ---- Environment: FLDCW/FSTCW/FSTSW/FSTENV/FLDENV/FSAVE/FRSTOR ---------------------------------
