@@ -17,8 +17,10 @@ export interface BootRunResult {
   promptSeconds: number | null;
   /** Seconds for the shell loop (null when not run or not finished). */
   loopSeconds: number | null;
-  /** Process RSS minus guest RAM, MiB, measured at the prompt (or at the end). */
+  /** Process RSS minus guest RAM, MiB, measured at the prompt (or at the end). Guest RAM pages the
+   *  guest never touched are not resident, so this can be below the true overhead (even negative). */
   overheadMiB: number;
+  rssMiB: number;
   error: string | null;
   serialTail: string;
 }
@@ -77,6 +79,7 @@ class SerialWatch {
     }
   }
   result(engine: Engine, error: string | null, overheadMiB: number): BootRunResult {
+    const rssMiB = Math.round((overheadMiB + this.spec.memoryMiB) * 10) / 10;
     const s = (t: number | null, from = this.t0) => (t === null ? null : (t - from) / 1000);
     return {
       engine,
@@ -85,10 +88,28 @@ class SerialWatch {
       promptSeconds: s(this.promptAt),
       loopSeconds: this.loopStartedAt !== null && this.loopDoneAt !== null ? s(this.loopDoneAt, this.loopStartedAt) : null,
       overheadMiB,
+      rssMiB,
       error,
       serialTail: this.text.slice(-400),
     };
   }
+}
+
+/** Calls `expire` when the prompt is not reached in time, or the shell loop does not finish in time. */
+function watchTimeouts(spec: BootRunSpec, watch: SerialWatch, expire: (why: string) => void): void {
+  const bootTimer = setTimeout(() => {
+    if (watch.promptAt === null) expire(`no shell prompt within ${spec.timeoutSeconds} s${watch.bannerAt === null ? " (no banner either)" : ""}`);
+  }, spec.timeoutSeconds * 1000);
+  bootTimer.unref();
+  const poll = setInterval(() => {
+    if (watch.loopStartedAt === null) return;
+    clearInterval(poll);
+    const loopTimer = setTimeout(() => {
+      if (watch.loopDoneAt === null) expire(`shell loop did not finish within ${spec.loopTimeoutSeconds} s`);
+    }, spec.loopTimeoutSeconds * 1000);
+    loopTimer.unref();
+  }, 100);
+  poll.unref();
 }
 
 const overhead = (memoryMiB: number) => Math.round((process.memoryUsage().rss / MiB - memoryMiB) * 10) / 10;
@@ -105,11 +126,16 @@ async function bootHypertab(spec: BootRunSpec): Promise<BootRunResult> {
   let overheadAtPrompt: number | null = null;
   let watch: SerialWatch | null = null;
   const t0 = performance.now();
+  let timedOut: string | null = null;
   const outcome = await runMachine({
     config,
-    timeoutSeconds: spec.timeoutSeconds + (spec.loop ? spec.loopTimeoutSeconds : 0),
     onStart: (_machine, control) => {
-      watch = new SerialWatch(spec, t0, (s) => control.input(s), () => control.stop("done"));
+      const w = new SerialWatch(spec, t0, (s) => control.input(s), () => control.stop("done"));
+      watch = w;
+      watchTimeouts(spec, w, (why) => {
+        timedOut = why;
+        control.stop(why);
+      });
     },
     onSerial: (b) => {
       watch!.byte(b);
@@ -117,7 +143,7 @@ async function bootHypertab(spec: BootRunSpec): Promise<BootRunResult> {
     },
   });
   const w = watch ?? new SerialWatch(spec, t0, () => {}, () => {});
-  const error = outcome.end === "stopped" ? null : outcome.message;
+  const error = timedOut ?? (outcome.end === "stopped" ? null : outcome.message);
   return w.result("hypertab", error, overheadAtPrompt ?? overhead(spec.memoryMiB));
 }
 
@@ -144,17 +170,15 @@ async function bootV86(spec: BootRunSpec): Promise<BootRunResult> {
     disable_mouse: true,
   });
   let overheadAtPrompt: number | null = null;
-  const finished = new Promise<string | null>((resolveRun) => {
-    const watch = new SerialWatch(spec, t0, (s) => emulator.serial0_send(s), () => resolveRun(null));
-    (globalThis as { __watch?: SerialWatch }).__watch = watch;
-    emulator.add_listener("serial0-output-byte", (b: number) => {
-      watch.byte(b);
-      if (watch.promptAt !== null && overheadAtPrompt === null) overheadAtPrompt = overhead(spec.memoryMiB);
-    });
-    setTimeout(() => resolveRun(`timeout after ${spec.timeoutSeconds + (spec.loop ? spec.loopTimeoutSeconds : 0)} s`), (spec.timeoutSeconds + (spec.loop ? spec.loopTimeoutSeconds : 0)) * 1000);
+  let settle: (error: string | null) => void = () => {};
+  const finished = new Promise<string | null>((r) => (settle = r));
+  const watch = new SerialWatch(spec, t0, (s) => emulator.serial0_send(s), () => settle(null));
+  emulator.add_listener("serial0-output-byte", (b: number) => {
+    watch.byte(b);
+    if (watch.promptAt !== null && overheadAtPrompt === null) overheadAtPrompt = overhead(spec.memoryMiB);
   });
+  watchTimeouts(spec, watch, (why) => settle(why));
   const error = await finished;
-  const watch = (globalThis as { __watch?: SerialWatch }).__watch!;
   await emulator.destroy().catch(() => {});
   return watch.result("v86", error, overheadAtPrompt ?? overhead(spec.memoryMiB));
 }
@@ -184,6 +208,7 @@ if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename
       promptSeconds: null,
       loopSeconds: null,
       overheadMiB: overhead(spec.memoryMiB),
+      rssMiB: Math.round((process.memoryUsage().rss / MiB) * 10) / 10,
       error: err.name === "EmulatorNotReadyError" ? `Hypertab cannot boot yet: ${err.message}` : `${err.name}: ${err.message}`,
       serialTail: "",
     };

@@ -95,6 +95,7 @@ function runChild(spec: BootRunSpec): Promise<BootRunResult> {
         promptSeconds: null,
         loopSeconds: null,
         overheadMiB: 0,
+        rssMiB: 0,
         error: `benchmark process ended (${signal ?? code}) without a result: ${err.trim().split("\n").slice(-3).join(" | ")}`,
         serialTail: "",
       });
@@ -159,7 +160,7 @@ async function main(): Promise<void> {
       console.log(
         `[bench] ${engine.padEnd(8)} run ${run + 1}: banner ${fmt(r.bannerSeconds)}, prompt ${fmt(r.promptSeconds)}` +
           (loop ? `, shell loop ${fmt(r.loopSeconds)}` : "") +
-          `, RSS-guest ${r.overheadMiB} MiB${r.error ? ` — ${r.error}` : ""}`,
+          `, RSS ${r.rssMiB} MiB (RSS-guest RAM ${r.overheadMiB} MiB)${r.error ? ` — ${r.error}` : ""}`,
       );
       if (engine === "hypertab" && r.promptSeconds === null) {
         hypertabGaveUp.reason = r.error ?? "did not reach the prompt";
@@ -177,6 +178,7 @@ async function main(): Promise<void> {
       medianPromptSeconds: median(rs.map((r) => r.promptSeconds)),
       medianLoopSeconds: median(rs.map((r) => r.loopSeconds)),
       medianOverheadMiB: median(rs.map((r) => r.overheadMiB)),
+      medianRssMiB: median(rs.map((r) => r.rssMiB)),
     };
   };
   const v86 = summarize("v86");
