@@ -118,15 +118,15 @@ describe("VGA graphics modes", () => {
     io.out8(0x3c0, 0x32); // colour plane enable (index 0x12 with PAS set)
     io.out8(0x3c0, 0x03);
     expect(pixel(vga.render(), 3, 1)).toEqual(ega(0x03));
-    io.out8(0x3c0, 0x23); // palette register 3: not writable while PAS is set
+    io.out8(0x3c0, 0x23); // palette register 3 with PAS set: written, screen stays on
     io.out8(0x3c0, 0x10);
-    expect(pixel(vga.render(), 3, 1)).toEqual(ega(0x03));
-    io.out8(0x3c0, 0x03); // PAS clear: writable, but the screen blanks
-    io.out8(0x3c0, 0x10);
+    expect(pixel(vga.render(), 3, 1)).toEqual(ega(0x10));
+    io.out8(0x3c0, 0x03); // PAS clear: the screen blanks
+    io.out8(0x3c0, 0x11);
     expect(pixel(vga.render(), 3, 1)).toEqual([0, 0, 0, 255]);
     io.out8(0x3c0, 0x20);
-    expect(pixel(vga.render(), 3, 1)).toEqual(ega(0x10));
-    io.out8(0x3c0, 0x21); // flip-flop was in the data state: palette 0 (ignored, PAS set)
+    expect(pixel(vga.render(), 3, 1)).toEqual(ega(0x11));
+    io.out8(0x3c0, 0x21); // flip-flop was in the data state: this is data for palette 0
     expect(io.in8(0x3c0)).toBe(0x20);
     io.in8(0x3da);
     io.out8(0x3c0, 0x21);

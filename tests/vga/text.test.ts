@@ -136,6 +136,33 @@ describe("VGA text mode", () => {
     expect(pixel(noBlink, 4 * 9 + 1, y0)).toEqual([ir, ig, ib, 255]);
   });
 
+  it("monochrome addressing: CRTC and status at 0x3Bx, text at 0xB0000, underline attribute", () => {
+    const { vga, io, memory } = makeVga();
+    programMode(io, MODE_03H);
+    io.out8(0x3c2, 0x66); // mono: CRTC at 0x3B4, input status 1 at 0x3BA
+    io.out16(0x3ce, 0x0a06); // text, B0000 32K
+    expect(io.in8(0x3d5)).toBe(0xff); // colour ports no longer decode
+    io.out16(0x3d4, 0x000f); // ...nor take writes
+    io.out16(0x3b4, 0x0f14); // underline on line 15
+    io.out16(0x3b4, 0x200a); // cursor off
+    io.out8(0x3b4, 0x14);
+    expect(io.in8(0x3b5)).toBe(0x0f);
+    io.in8(0x3ba); // resets the attribute flip-flop in mono mode
+    io.out8(0x3c0, 0x30);
+    io.out8(0x3c0, 0x0e); // mode control: mono, line graphics, blink
+    loadGlyph(io, memory, 0x41, new Array(16).fill(0));
+    io.out16(0x3ce, 0x0a06);
+    memory.write16(0xb0000, 0x0141); // "A", underline attribute
+    memory.write16(0xb0002, 0x0741); // "A", normal
+    expect(vga.textLines()[0]).toBe("AA");
+    expect(memory.read8(0xb8000)).toBe(0xff);
+    const frame = vga.render();
+    expect(pixel(frame, 4, 15)).toEqual([0, 0, 0xaa, 255]); // EGA palette entry 1 (blue) from attribute 1
+    expect(pixel(frame, 8, 15)).toEqual([0, 0, 0xaa, 255]);
+    expect(pixel(frame, 4, 14)).toEqual([0, 0, 0, 255]);
+    expect(pixel(frame, 9 + 4, 15)).toEqual([0, 0, 0, 255]);
+  });
+
   it("DAC programming changes rendered text colours; the pel mask applies", () => {
     const { vga, io, memory } = makeVga();
     programMode(io, MODE_03H);

@@ -112,8 +112,9 @@ export class VgaRegisters {
       this.attrIndex = value & 0x3f;
     } else {
       const i = this.attrIndex & 0x1f;
-      // Palette registers are only writable while the palette address source bit is clear.
-      if (i < 0x15 && !(i < 0x10 && (this.attrIndex & 0x20) !== 0) && this.attr[i] !== value) {
+      // Palette registers stay writable with the palette address source bit set (QEMU and Bochs
+      // behave so, and SeaBIOS's VGA BIOS relies on it: it restores the index it found, PAS included).
+      if (i < 0x15 && this.attr[i] !== value) {
         this.attr[i] = value;
         this.displayDirty = true;
       }

@@ -174,6 +174,8 @@ export class VgaRenderer {
     const fontA = this.fontBase[1];
     const fontB = this.fontBase[0];
     const scale = g.hScale;
+    // Underline (monochrome attribute 0x01/0x09): CR14 names the scan line; colour modes put it off-cell.
+    const underline = this.regs.crtc[0x14] & 0x1f;
     const cellWidth = cw * scale;
     for (let col = 0; col < g.cols; col++) {
       const word = (rowWord + col) & (PLANE_WORDS - 1);
@@ -190,7 +192,7 @@ export class VgaRenderer {
       let p = row * ch * width + col * cellWidth;
       for (let line = 0; line < ch; line++, p += width) {
         let bits = vram[(glyph + (line << 2)) | 2];
-        if (col === cursorCol && line >= cursorStart && line <= cursorEnd) bits = 0xff | 0x100;
+        if ((col === cursorCol && line >= cursorStart && line <= cursorEnd) || (line === underline && (at & 0x77) === 0x01)) bits = 0x1ff;
         if (scale !== 1) {
           // Halved dot clock: every character pixel twice as wide.
           if (cw === 9 && extend && (bits & 1) !== 0) bits |= 0x100;
