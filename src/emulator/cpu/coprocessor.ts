@@ -72,7 +72,8 @@ export interface SimdUnit extends Stateful {
   execute(opcode: number, prefix: number, modrm: number, addr: number): void;
 }
 
-/** Which 0x0F xx opcodes the core hands to the SIMD unit (all take a ModRM byte). 0F AE is shared:
+/** Which 0x0F xx opcodes the core hands to the SIMD unit (all take a ModRM byte except 0F 77 EMMS:
+ *  see simdOpcodeHasModrm; pass modrm 0 and addr -1 for it). 0F AE is shared:
  *  the core keeps the fences and CLFLUSH (reg 5-7) and hands reg 0-3 (FXSAVE, FXRSTOR, LDMXCSR,
  *  STMXCSR) to the unit. */
 export function isSimdOpcode(op: number): boolean {
@@ -85,4 +86,9 @@ export function isSimdOpcode(op: number): boolean {
     (op >= 0xc4 && op <= 0xc6) ||
     (op >= 0xd0 && op <= 0xfe)
   );
+}
+
+/** 0F 77 (EMMS) has no ModRM byte; every other SIMD opcode has one. */
+export function simdOpcodeHasModrm(op: number): boolean {
+  return op !== 0x77;
 }
