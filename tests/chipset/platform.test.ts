@@ -189,3 +189,38 @@ describe("QEMU debug devices", () => {
     expect(con.bytesWritten).toBe(3);
   });
 });
+
+describe("NMI routing", () => {
+  it("board NMIs honour the RTC's NMI enable bit and go through LINT1 when the APIC is on", () => {
+    const h = new Harness();
+    const cpu = new FakeCpu();
+    let rtc: RtcCmos | null = null;
+    const sys = new InterruptSystem({ ctx: h.ctx, cpu, apic: true, nmiMasked: () => rtc!.nmiMasked });
+    rtc = new RtcCmos(h.ctx, { startTimeMs: 0 });
+    sys.raiseNmi(); // LINT1 masked at reset
+    expect(cpu.nmis).toBe(0);
+    h.memory.write32(0xfee000f0, 0x1ff);
+    h.memory.write32(0xfee00360, 0x400);
+    sys.raiseNmi();
+    expect(cpu.nmis).toBe(1);
+    h.io.out8(0x70, 0x80);
+    sys.raiseNmi();
+    expect(cpu.nmis).toBe(1);
+    expect(sys.counters.nmisMasked).toBe(1);
+    h.io.out8(0x70, 0x00);
+    sys.writeApicBaseMsr(0xfee00100); // APIC off: NMI pin goes straight to the CPU
+    sys.raiseNmi();
+    expect(cpu.nmis).toBe(2);
+  });
+
+  it("ISA IRQ 2 is redirected to IRQ 9 on both the 8259 and the I/O APIC", () => {
+    const h = new Harness();
+    const cpu = new FakeCpu();
+    const sys = new InterruptSystem({ ctx: h.ctx, cpu, apic: true });
+    h.memory.write32(0xfee000f0, 0x1ff);
+    h.memory.write32(0xfec00000, 0x10 + 18);
+    h.memory.write32(0xfec00010, 0x59);
+    sys.setIrq(2, true);
+    expect(sys.acknowledgeInterrupt()).toBe(0x59);
+  });
+});

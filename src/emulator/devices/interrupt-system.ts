@@ -30,6 +30,8 @@ export interface InterruptSystemOptions {
   cpu: InterruptCpu;
   /** Build the I/O APIC and the local APIC (otherwise a plain 8259 PC). */
   apic: boolean;
+  /** The chipset's NMI enable gate (RTC index port bit 7): board NMIs are dropped while it says so. */
+  nmiMasked?: () => boolean;
 }
 
 export const IRQ_LINES = 24;
@@ -44,6 +46,8 @@ export interface InterruptCounters {
   delivered: number;
   /** NMIs sent to the CPU. */
   nmis: number;
+  /** Board NMIs dropped by the chipset's NMI enable gate. */
+  nmisMasked: number;
   /** acknowledgeInterrupt calls that found nothing (the request vanished; should stay 0). */
   emptyAcknowledges: number;
 }
@@ -58,6 +62,7 @@ export class InterruptSystem implements Device, IrqLines, CpuInterruptController
     perLine: new Float64Array(IRQ_LINES),
     delivered: 0,
     nmis: 0,
+    nmisMasked: 0,
     emptyAcknowledges: 0,
   };
   /** Line levels as last driven by devices (bit per line). */
@@ -65,12 +70,14 @@ export class InterruptSystem implements Device, IrqLines, CpuInterruptController
   private intr = false;
   private picToCpu = true;
   private readonly cpu: InterruptCpu;
+  private readonly nmiMasked: (() => boolean) | null;
   /** Destination check for ExtINT entries (bound once: update() runs on every interrupt). */
   private readonly lapicAccepts: (dest: number, logical: boolean) => boolean;
 
   constructor(options: InterruptSystemOptions) {
     const { ctx, cpu, apic } = options;
     this.cpu = cpu;
+    this.nmiMasked = options.nmiMasked ?? null;
     this.pic = new PicPair(ctx);
     this.pic.onOutputChange = (level) => this.picOutputChanged(level);
     this.lapicAccepts = (dest, logical) => this.lapic !== null && this.lapic.matchesDestination(dest, logical);
@@ -125,8 +132,13 @@ export class InterruptSystem implements Device, IrqLines, CpuInterruptController
     // The PIC and LAPIC paths report changes themselves; nothing else to do.
   }
 
-  /** An NMI from the board (e.g. the monitor's "NMI button"): through LINT1 when the APIC is on. */
+  /** An NMI from the board (e.g. the monitor's "NMI button"): gated by the chipset's NMI enable,
+   *  then through LINT1 when the APIC is on. */
   raiseNmi(): void {
+    if (this.nmiMasked && this.nmiMasked()) {
+      this.counters.nmisMasked++;
+      return;
+    }
     const lapic = this.lapic;
     if (lapic && lapic.globallyEnabled) lapic.nmiPin();
     else this.nmiToCpu();
@@ -203,6 +215,7 @@ export class InterruptSystem implements Device, IrqLines, CpuInterruptController
       perLine: this.counters.perLine.slice(),
       delivered: this.counters.delivered,
       nmis: this.counters.nmis,
+      nmisMasked: this.counters.nmisMasked,
       emptyAcknowledges: this.counters.emptyAcknowledges,
     };
     if (this.ioapic) fields.ioapic = nest(this.ioapic.saveState());
@@ -234,6 +247,7 @@ export class InterruptSystem implements Device, IrqLines, CpuInterruptController
     typedField(f, o, "perLine", this.counters.perLine);
     this.counters.delivered = numberField(f, o, "delivered");
     this.counters.nmis = numberField(f, o, "nmis");
+    this.counters.nmisMasked = numberField(f, o, "nmisMasked");
     this.counters.emptyAcknowledges = numberField(f, o, "emptyAcknowledges");
     // Push the restored INTR level to the CPU unconditionally.
     this.update();
