@@ -1,8 +1,9 @@
-// Creates the x87 and SIMD units for a CPU. The real units live in cpu/fpu and cpu/simd (another
-// engineer's part); until they exist, the fallbacks make the CPU behave like one without them.
+// Creates the x87 (cpu/fpu) and MMX/SSE/SSE2 (cpu/simd) units for a CPU. The fallbacks in
+// coprocessor-fallback.ts model a CPU without them (used by tests that want exactly that).
 
 import type { CoprocessorHost, SimdUnit, X87Unit } from "./coprocessor.ts";
-import { createAbsentSimd, createAbsentX87 } from "./coprocessor-fallback.ts";
+import { createX87 } from "./fpu/index.ts";
+import { createSimd } from "./simd/index.ts";
 
 export interface CoprocessorUnits {
   x87: X87Unit;
@@ -12,6 +13,6 @@ export interface CoprocessorUnits {
 }
 
 export function createCoprocessors(host: CoprocessorHost): CoprocessorUnits {
-  const x87 = createAbsentX87(host);
-  return { x87, simd: createAbsentSimd(host), hasFpu: false, hasSimd: false };
+  const x87 = createX87(host);
+  return { x87, simd: createSimd(host, x87), hasFpu: true, hasSimd: true };
 }

@@ -318,14 +318,20 @@ export class CPU implements Stateful, CoprocessorHost {
 
   /** Decodes and executes one instruction (prefixes included). */
   step(): void {
+    // Prefix state is already clear here: prefix handlers restore it when their instruction ends,
+    // and deliverPendingFault does when it is abandoned.
     this.instrStart = this.eip;
+    OPCODE_TABLE[this.fetch8()](this);
+  }
+
+  /** Back to "no prefixes": default sizes from CS.D, no override, no REP/LOCK. */
+  clearPrefixes(): void {
     this.o32 = this.a32 = this.code32;
     this.segOvr = -1;
     this.rep = 0;
     this.simdPrefix = 0;
     this.lockPrefix = false;
     this.prefixCount = 0;
-    OPCODE_TABLE[this.fetch8()](this);
   }
 
   /** After an instruction that began with TF=1: #DB with DR6.BS. */
@@ -349,6 +355,7 @@ export class CPU implements Stateful, CoprocessorHost {
     this.code32 = (this.cr0 & 1) !== 0 && (this.flags & VM) === 0 && (this.segAttr[CS] & 0x4000) !== 0;
     this.stack32 = (this.cr0 & 1) !== 0 && (this.flags & VM) === 0 && (this.segAttr[SS] & 0x4000) !== 0;
     this.stackMask = this.stack32 ? -1 : 0xffff;
+    if (this.prefixCount === 0) this.o32 = this.a32 = this.code32;
     const user = this.cpl === 3;
     this.readMask = user ? TLB_VALID | TLB_UREAD | TLB_RAM : TLB_VALID | TLB_RAM;
     this.writeMask = user ? TLB_VALID | TLB_UWRITE | TLB_RAM : TLB_VALID | TLB_SWRITE | TLB_RAM;

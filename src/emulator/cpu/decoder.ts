@@ -28,7 +28,15 @@ const undefinedOpcode: Handler = (c) => {
 /** Index = opcode for the one-byte map, 0x100 + second byte for 0F xx. */
 export const OPCODE_TABLE: Handler[] = new Array<Handler>(512).fill(undefinedOpcode);
 
+/** After a prefix: dispatch the next byte. The outermost prefix clears the prefix state again
+ *  once the instruction has completed. */
 function nextOpcode(c: CPU): void {
+  if (c.prefixCount === 0) {
+    c.prefixCount = 1;
+    OPCODE_TABLE[c.fetch8()](c);
+    c.clearPrefixes();
+    return;
+  }
   // An instruction may not exceed 15 bytes; prefixes are the only way to get there.
   if (++c.prefixCount > 14) c.gp(0);
   OPCODE_TABLE[c.fetch8()](c);

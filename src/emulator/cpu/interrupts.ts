@@ -61,6 +61,7 @@ function isContributory(v: number): boolean {
 /** Delivers the fault in c.fault (thrown by the instruction at c.instrStart), escalating to #DF or
  *  a triple fault when it happened while delivering another exception. */
 export function deliverPendingFault(c: CPU): void {
+  c.clearPrefixes();
   for (let attempt = 0; attempt < 4; attempt++) {
     let vector = c.fault.vector;
     let code = c.fault.errorCode;
