@@ -17,6 +17,7 @@ import {
   St,
   Txt,
   KEY_RECORD_INTS,
+  MOUSE_RECORD_INTS,
   framebufferViews,
   type FramebufferViews,
   type VmChannels,
@@ -47,6 +48,8 @@ export class GuestRunner {
   private readonly serialOut: SpscByteRing;
   private readonly serialIn: SpscByteRing;
   private readonly keyboard: SpscRecordRing;
+  private readonly mouse: SpscRecordRing;
+  private readonly mouseRecord = new Int32Array(MOUSE_RECORD_INTS);
   private readonly fb: FramebufferViews;
   private readonly textHeader: Int32Array;
   private readonly textChars: Uint16Array;
@@ -80,6 +83,7 @@ export class GuestRunner {
     this.serialOut = SpscByteRing.attach(ch.serialOut);
     this.serialIn = SpscByteRing.attach(ch.serialIn);
     this.keyboard = SpscRecordRing.attach(ch.keyboard);
+    this.mouse = SpscRecordRing.attach(ch.mouse);
     this.fb = framebufferViews(ch.framebuffer);
     this.textHeader = new Int32Array(ch.text, 0, Txt.HEADER_INTS);
     this.textChars = new Uint16Array(ch.text, Txt.HEADER_INTS * 4, Txt.MAX_COLS * Txt.MAX_ROWS);
@@ -158,6 +162,14 @@ export class GuestRunner {
       while ((b = this.serialIn.peek()) >= 0 && port.receive(b)) {
         this.serialIn.consume();
         this.st[St.SERIAL_IN]++;
+      }
+    }
+    const mouse = machine.mouse ?? null;
+    for (let n = 0; n < MAX_KEYS_PER_ITERATION && this.mouse.pop(this.mouseRecord); n++) {
+      const r = this.mouseRecord;
+      if (mouse) {
+        mouse.move(r[0], r[1], r[2], r[3]);
+        this.st[St.MOUSE_EVENTS]++;
       }
     }
     const kbd = machine.keyboard;

@@ -62,6 +62,7 @@ export interface VmStats {
   serialOut: number;
   serialIn: number;
   keyEvents: number;
+  mouseEvents: number;
   frames: number;
   resets: number;
   uptimeSec: number;
@@ -644,6 +645,7 @@ export class Hypervisor {
         serialOut: s ? s[St.SERIAL_OUT] : 0,
         serialIn: s ? s[St.SERIAL_IN] : 0,
         keyEvents: s ? s[St.KEY_EVENTS] : 0,
+        mouseEvents: s ? s[St.MOUSE_EVENTS] : 0,
         frames: s ? s[St.FRAMES] : 0,
         resets: s ? s[St.RESETS] : 0,
         uptimeSec: s ? s[St.UPTIME_NS] / 1e9 : 0,

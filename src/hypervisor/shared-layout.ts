@@ -43,6 +43,7 @@ export const St = {
   SERIAL_OUT: 13,
   SERIAL_IN: 14,
   KEY_EVENTS: 15,
+  MOUSE_EVENTS: 20,
   FRAMES: 16,
   RESETS: 17,
   /** Wall ms (performance.timeOrigin + now) of the last loop iteration: liveness. */
@@ -107,9 +108,10 @@ export function readTextScreen(buffer: SharedArrayBuffer): string[] {
   return lines;
 }
 
-/** Keyboard ring records: [keyIndex (key-codes.ts), down 0/1]. Mouse: [dx, dy, buttons]. */
+/** Keyboard ring records: [keyIndex (key-codes.ts), down 0/1]. Mouse: [dx, dy, dz, buttons]
+ *  (screen convention: dy down, dz wheel towards the user; buttons 1 left, 2 right, 4 middle). */
 export const KEY_RECORD_INTS = 2;
-export const MOUSE_RECORD_INTS = 3;
+export const MOUSE_RECORD_INTS = 4;
 
 /** Everything a guest worker and the page share for one VM. */
 export interface VmChannels {

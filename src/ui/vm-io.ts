@@ -3,7 +3,7 @@
 // the text screen. Producers here are only ever the page's main thread.
 
 import { keyIndex, keystrokesForChar } from "../hypervisor/key-codes.ts";
-import { Ctl, KEY_RECORD_INTS, readTextScreen, St, type VmChannels } from "../hypervisor/shared-layout.ts";
+import { Ctl, KEY_RECORD_INTS, MOUSE_RECORD_INTS, readTextScreen, St, type VmChannels } from "../hypervisor/shared-layout.ts";
 import { SpscByteRing, SpscRecordRing } from "../hypervisor/spsc-ring.ts";
 
 const TRANSCRIPT_LIMIT = 256 * 1024;
@@ -15,6 +15,10 @@ export class VmIo {
   readonly serialOut: SpscByteRing;
   readonly serialIn: SpscByteRing;
   readonly keyboard: SpscRecordRing;
+  readonly mouse: SpscRecordRing;
+  /** Mouse motion not yet in the ring: coalesced while the buttons stay the same. */
+  private pendingMouse: number[] = []; // flat [dx, dy, dz, buttons, ...]
+  private readonly mouseRecord = new Int32Array(MOUSE_RECORD_INTS);
   private pendingSerial: number[] = [];
   private pendingKeys: number[] = []; // flat [index, down, ...]
   private readonly record = new Int32Array(KEY_RECORD_INTS);
@@ -28,7 +32,9 @@ export class VmIo {
     this.serialOut = SpscByteRing.attach(channels.serialOut);
     this.serialIn = SpscByteRing.attach(channels.serialIn);
     this.keyboard = SpscRecordRing.attach(channels.keyboard);
+    this.mouse = SpscRecordRing.attach(channels.mouse);
     const bell = { words: this.control, index: Ctl.DOORBELL };
+    this.mouse.setDoorbell(bell);
     this.serialIn.setDoorbell(bell);
     this.keyboard.setDoorbell(bell);
   }
@@ -44,6 +50,18 @@ export class VmIo {
     this.pendingKeys.push(i, down ? 1 : 0);
     this.flush();
     return true;
+  }
+
+  /** Relative mouse motion / wheel / button state; motion merges into the last queued record
+   *  while the buttons are unchanged, so nothing is lost and the ring is not flooded. */
+  sendMouse(dx: number, dy: number, dz: number, buttons: number): void {
+    const q = this.pendingMouse;
+    const n = q.length;
+    if (n >= 4 && q[n - 1] === buttons) {
+      q[n - 4] += dx;
+      q[n - 3] += dy;
+      q[n - 2] += dz;
+    } else q.push(dx, dy, dz, buttons);
   }
 
   /** Presses the keys in order, then releases them in reverse (Ctrl+Alt+Del...). */
@@ -68,6 +86,7 @@ export class VmIo {
 
   /** Moves queued input into the rings as far as they have room (call every frame). */
   flush(): void {
+    if (this.pendingMouse.length) this.flushMouse();
     if (this.pendingSerial.length) {
       let n = 0;
       while (n < this.pendingSerial.length && this.serialIn.writeByte(this.pendingSerial[n])) n++;
@@ -83,6 +102,17 @@ export class VmIo {
       }
       if (n) this.pendingKeys.splice(0, n);
     }
+  }
+
+  private flushMouse(): void {
+    let n = 0;
+    const q = this.pendingMouse;
+    while (n < q.length) {
+      for (let i = 0; i < 4; i++) this.mouseRecord[i] = Math.max(-0x8000, Math.min(0x7fff, Math.round(q[n + i])));
+      if (!this.mouse.push(this.mouseRecord)) break;
+      n += 4;
+    }
+    if (n) q.splice(0, n);
   }
 
   get pendingInput(): number {

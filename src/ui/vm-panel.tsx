@@ -91,7 +91,7 @@ export function VmPanel(props: {
           <div><dt>interrupts</dt><dd>{formatCount(s.interrupts)}</dd></div>
           <div><dt>I/O r/w</dt><dd>{formatCount(s.ioReads)}/{formatCount(s.ioWrites)}</dd></div>
           <div><dt>serial out/in</dt><dd>{formatCount(s.serialOut)}/{formatCount(s.serialIn)}</dd></div>
-          <div><dt>keys</dt><dd>{formatCount(s.keyEvents)}</dd></div>
+          <div><dt>keys/mouse</dt><dd>{formatCount(s.keyEvents)}/{formatCount(s.mouseEvents)}</dd></div>
           <div><dt>frames</dt><dd>{formatCount(s.frames)}</dd></div>
           <div><dt>uptime</dt><dd>{formatUptime(s.uptimeSec)}</dd></div>
           <div><dt>budget</dt><dd>{s.budget ? `${formatCount(s.budget)}/period` : "unlimited"}</dd></div>

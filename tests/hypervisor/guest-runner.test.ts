@@ -133,7 +133,10 @@ describe("guest runner under the hypervisor (Node threads)", () => {
     keys.setDoorbell({ words: control, index: Ctl.DOORBELL });
     serialIn.write(new TextEncoder().encode("echo hi\n"));
     for (let i = 0; i < 20; i++) keys.push([keyIndex("KeyA"), i % 2 === 0 ? 1 : 0]);
-    await until("all input delivered", 5000, () => probe[0] === 8 && probe[1] === 10);
+    const mouse = SpscRecordRing.attach(ch.mouse);
+    mouse.setDoorbell({ words: control, index: Ctl.DOORBELL });
+    for (let i = 0; i < 5; i++) mouse.push([3, -1, 0, 1]);
+    await until("all input delivered", 5000, () => probe[0] === 8 && probe[1] === 10 && probe[3] === 15);
     expect(probe[2]).toBe("KeyA".length);
     hv.stop(id);
   }, 20_000);

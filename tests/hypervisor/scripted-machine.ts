@@ -3,7 +3,7 @@
 // "instruction" (so budgets and shares are measured against a real clock), sends a numbered byte
 // stream on COM1 honouring setTransmitHold, and records what it receives. Never used by the product.
 
-import type { Keyboard, Machine, MachineStats, SerialPort, SliceResult, SlicePolicy } from "../../src/emulator/machine-api.ts";
+import type { Keyboard, Mouse, Machine, MachineStats, SerialPort, SliceResult, SlicePolicy } from "../../src/emulator/machine-api.ts";
 import type { MachineConfig } from "../../src/emulator/machine-config.ts";
 import type { SavedState } from "../../src/emulator/state.ts";
 
@@ -12,7 +12,7 @@ export interface ScriptOptions {
   serialBytes?: number;
   /** Report "halted" after every slice (an idle guest). */
   idle?: boolean;
-  /** Shared Int32Array where received serial bytes and key events are counted: [serialIn, keys, lastKeyCode hash]. */
+  /** Shared Int32Array where received input is counted: [serialIn, keys, last key code length, mouse dx sum]. */
   probe?: Int32Array;
 }
 
@@ -31,6 +31,7 @@ export class ScriptedMachine implements Machine {
   private lastWall = performance.now();
   readonly serial: SerialPort[];
   readonly keyboard: Keyboard;
+  readonly mouse: Mouse;
 
   constructor(readonly config: MachineConfig, private readonly options: ScriptOptions) {
     const probe = options.probe;
@@ -44,6 +45,11 @@ export class ScriptedMachine implements Machine {
         setTransmitHold: (hold) => void (this.held = hold),
       },
     ];
+    this.mouse = {
+      move: (dx) => {
+        if (probe) Atomics.add(probe, 3, dx);
+      },
+    };
     this.keyboard = {
       key: (code, down) => {
         if (probe && down) {
