@@ -71,3 +71,36 @@ describe("x87 fast paths agree with the exact core", () => {
     expect(checked).toBeGreaterThan(25000);
   });
 });
+
+describe("integer paths", () => {
+  it("isqrt returns floor(sqrt(n)) for random sizes", async () => {
+    const { isqrt } = await import("../../src/emulator/cpu/fpu/softfloat.ts");
+    const r = rng(99);
+    for (let i = 0; i < 3000; i++) {
+      const words = 1 + (i % 40);
+      let n = 0n;
+      for (let k = 0; k < words; k++) n = (n << 32n) | BigInt(r());
+      const s = isqrt(n);
+      expect(s * s <= n && (s + 1n) * (s + 1n) > n).toBe(true);
+    }
+  });
+
+  it("FILD m64 then FISTP m64 round-trips every 64-bit integer pattern", async () => {
+    const { X87 } = await import("../../src/emulator/cpu/fpu/index.ts");
+    const { FakeHost } = await import("./fake-host.ts");
+    const h = new FakeHost();
+    const x = new X87(h);
+    x.execute(0xdb, 0xe3, -1);
+    const r = rng(5);
+    const specials = [0n, 1n, -1n, 0x7fffffffffffffffn, -0x8000000000000000n, 0x100000000n, -0x100000000n];
+    for (let i = 0; i < 3000; i++) {
+      let v = i < specials.length ? specials[i] : BigInt.asIntN(64, (BigInt(r()) << 32n) | BigInt(r()));
+      if (i % 3 === 1) v >>= BigInt(r() % 63);
+      h.write64(0x100, BigInt.asUintN(64, v));
+      x.execute(0xdf, 0x28, 0x100); // FILD m64
+      x.execute(0xdf, 0x38, 0x200); // FISTP m64
+      expect(BigInt.asIntN(64, h.read64(0x200))).toBe(v);
+    }
+    expect(x.statusWord() & 0x3f).toBe(0);
+  });
+});

@@ -54,8 +54,16 @@ export function bitLength(m: bigint): number {
 /** Integer square root (floor) of a non-negative BigInt. */
 export function isqrt(n: bigint): bigint {
   if (n < 2n) return n;
-  // Start above the root, then Newton's iteration decreases monotonically to floor(sqrt(n)).
-  let x = 1n << BigInt((bitLength(n) >> 1) + 1);
+  // Start above the root (a double estimate widened by 2^-40, or a power of two beyond doubles'
+  // range), then Newton's iteration decreases monotonically to floor(sqrt(n)).
+  const bits = bitLength(n);
+  let x: bigint;
+  if (bits <= 1000) {
+    const shift = bits > 104 ? (bits - 104) & ~1 : 0;
+    const est = Math.sqrt(Number(n >> BigInt(shift))) * (1 + 2 ** -40) + 1;
+    x = BigInt(Math.ceil(est)) << BigInt(shift >> 1);
+    x += (x >> 40n) + 1n;
+  } else x = 1n << BigInt((bits >> 1) + 1);
   for (;;) {
     const y = (x + n / x) >> 1n;
     if (y >= x) return x;

@@ -781,12 +781,32 @@ export class X87 implements X87Unit {
             this.fbld(addr);
             return;
           case 5: {
-            const lo = h.readLinear32(addr) >>> 0;
-            const hi = h.readLinear32(addr + 4) | 0;
-            let v = (BigInt(hi) << 32n) | BigInt(lo);
-            const sign = v < 0n ? 1 : 0;
-            if (sign) v = -v;
-            this.fromInteger(sign, v, 0);
+            // FILD m64
+            let lo = h.readLinear32(addr) >>> 0;
+            let hi = h.readLinear32(addr + 4) >>> 0;
+            const sign = hi >>> 31;
+            if (sign) {
+              // Two's complement magnitude.
+              lo = (~lo + 1) >>> 0;
+              hi = (~hi + (lo === 0 ? 1 : 0)) >>> 0;
+            }
+            if (hi === 0 && lo === 0) this.setZero(0, 0);
+            else {
+              let e = 16383 + 63;
+              if (hi === 0) {
+                hi = lo;
+                lo = 0;
+                e -= 32;
+              }
+              const n = Math.clz32(hi);
+              if (n > 0) {
+                hi = ((hi << n) | (lo >>> (32 - n))) >>> 0;
+                lo = (lo << n) >>> 0;
+              }
+              this.resSe = (sign << 15) | (e - n);
+              this.resHi = hi;
+              this.resLo = lo;
+            }
             this.pushRes();
             return;
           }
@@ -928,6 +948,56 @@ export class X87 implements X87Unit {
     return r;
   }
 
+  /** FISTP m64 of a normal value with 1 <= |x| < 2^63: two's complement result in out32. */
+  private fastToInt64(p: number): boolean {
+    const se = this.se[p];
+    const eu = (se & 0x7fff) - 16383;
+    const hi = this.sig32[2 * p + 1];
+    if (eu < 0 || eu > 62 || hi < 0x80000000) return false;
+    const lo = this.sig32[2 * p];
+    const sh = 63 - eu; // 1..63
+    let vhi: number, vlo: number, rb: number, rest: boolean;
+    if (sh >= 32) {
+      const k = sh - 32;
+      vhi = 0;
+      vlo = hi >>> k;
+      rb = k === 0 ? lo >>> 31 : (hi >>> (k - 1)) & 1;
+      rest = k === 0 ? (lo & 0x7fffffff) !== 0 : (k > 1 && (hi & ((1 << (k - 1)) - 1)) !== 0) || lo !== 0;
+    } else {
+      vhi = hi >>> sh;
+      vlo = ((hi << (32 - sh)) | (lo >>> sh)) >>> 0;
+      rb = (lo >>> (sh - 1)) & 1;
+      rest = sh > 1 && (lo & ((1 << (sh - 1)) - 1)) !== 0;
+    }
+    const inexact = rb !== 0 || rest;
+    const sign = se >> 15;
+    let up = false;
+    if (inexact) {
+      const rc = (this.cw >> 10) & 3;
+      if (rc === RC_NEAREST) up = rb !== 0 && (rest || (vlo & 1) !== 0);
+      else if (rc === RC_DOWN) up = sign === 1;
+      else if (rc === RC_UP) up = sign === 0;
+    }
+    if (up) {
+      vlo += 1;
+      if (vlo === 4294967296) {
+        vlo = 0;
+        vhi += 1;
+      }
+    }
+    // Magnitude must fit: < 2^63, or exactly 2^63 when negative.
+    if (vhi >= 0x80000000 && !(sign && vhi === 0x80000000 && vlo === 0)) return false;
+    if (sign) {
+      vlo = (~vlo + 1) >>> 0;
+      vhi = (~vhi + (vlo === 0 ? 1 : 0)) >>> 0;
+    }
+    this.out32[0] = vlo >>> 0;
+    this.out32[1] = vhi >>> 0;
+    if (inexact) this.raise(FLAG_PE);
+    this.setC1(up);
+    return true;
+  }
+
   private storeInt(addr: number, bits: number, popAfter: boolean): void {
     const p = this.top;
     let v: bigint | null;
@@ -935,6 +1005,12 @@ export class X87 implements X87Unit {
       if (!this.stackUnderflow()) return;
       v = -(1n << BigInt(bits - 1));
     } else {
+      if (bits === 64 && this.fastToInt64(p)) {
+        this.host.writeLinear32(addr + 4, this.out32[1]);
+        this.host.writeLinear32(addr, this.out32[0]);
+        if (popAfter) this.pop();
+        return;
+      }
       if (bits !== 64) {
         const f = this.fastToInt(p, bits);
         if (f !== FAST_FAIL) {
