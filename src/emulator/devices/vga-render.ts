@@ -237,6 +237,29 @@ export class VgaRenderer {
       } else if (kind === "planar") {
         const colors = this.attrColors;
         const pan = g.panning;
+        if (pan === 0 && (width & 7) === 0) {
+          // Common case: whole plane words, 8 pixels each, bit 7 first.
+          for (let w = 0, words = width >> 3; w < words; w++) {
+            const v = vram32[(addr + w) & mask];
+            // Gather the four plane bits of each pixel into one nibble (pixel 0 in the top nibble).
+            const n =
+              SPREAD_NIBBLES[v & 0xff] |
+              (SPREAD_NIBBLES[(v >>> 8) & 0xff] << 1) |
+              (SPREAD_NIBBLES[(v >>> 16) & 0xff] << 2) |
+              (SPREAD_NIBBLES[v >>> 24] << 3);
+            out[o] = colors[n >>> 28];
+            out[o + 1] = colors[(n >>> 24) & 15];
+            out[o + 2] = colors[(n >>> 20) & 15];
+            out[o + 3] = colors[(n >>> 16) & 15];
+            out[o + 4] = colors[(n >>> 12) & 15];
+            out[o + 5] = colors[(n >>> 8) & 15];
+            out[o + 6] = colors[(n >>> 4) & 15];
+            out[o + 7] = colors[n & 15];
+            o += 8;
+          }
+          this.markRows(y, y + 1);
+          continue;
+        }
         for (let x = 0; x < width; x++) {
           const px = x + pan;
           const v = vram32[(addr + (px >> 3)) & mask];
@@ -300,6 +323,14 @@ export class VgaRenderer {
       this.markRows(y, y + 1);
     }
   }
+}
+
+/** Byte → its 8 bits spread to bit 0 of 8 nibbles (bit i to bit 4i), for planar pixel gathering. */
+const SPREAD_NIBBLES = new Int32Array(256);
+for (let b = 0; b < 256; b++) {
+  let v = 0;
+  for (let i = 0; i < 8; i++) v |= ((b >> i) & 1) << (4 * i);
+  SPREAD_NIBBLES[b] = v;
 }
 
 /** Font map n (0-7) → plane-2 word offset: maps 0-3 at 16 KiB steps, 4-7 at the 8 KiB midpoints. */

@@ -364,7 +364,7 @@ export class VgaDevice implements Device, VgaView {
     const r = this.renderer;
     r.render(this.ctx.clock.now());
     if (into && into.length === r.pixels.length) {
-      into.set(r.pixels);
+      if (into !== r.pixels) into.set(r.pixels);
       return { width: r.width, height: r.height, pixels: into };
     }
     return { width: r.width, height: r.height, pixels: r.pixels };
