@@ -1,12 +1,548 @@
-// Assembles a machine from a validated MachineConfig. (Being built: see issue 4.)
+// Assembles a PC from a validated MachineConfig: RAM, the CPU, the chipset every PC has (i440FX host
+// bridge with PAM shadowing, PIIX3 ISA bridge, PIIX4 power management with ACPI, fw_cfg, DMA), then
+// the cards the config lists, through a registry from card type to device factory. It owns the run
+// loop (CPU slices bounded by timer deadlines), reset/power-off/crash handling, the direct boot
+// paths and whole-machine snapshots.
 
-import type { Machine } from "./machine-api.ts";
-import type { MachineConfig } from "./machine-config.ts";
+import { VirtualClock, type TimedDevice } from "./clock.ts";
+import { CPU } from "./cpu/cpu.ts";
+import type { CpuInterruptController, Device, DeviceContext, IrqLines, Logger } from "./device.ts";
+import { AcpiPm } from "./devices/acpi-pm.ts";
+import { buildAcpiTables, ISA_DEVICES, PM_IO_BASE, placeAcpiTables, type AcpiBlobs, type AcpiIsaDevice } from "./devices/acpi-tables.ts";
+import { DebugExit } from "./devices/debug-exit.ts";
+import { Debugcon } from "./devices/debugcon.ts";
+import { Dma8237 } from "./devices/dma-8237.ts";
+import { FloppyController, type FloppyDriveSpec } from "./devices/floppy-controller.ts";
+import { FwCfg } from "./devices/fw-cfg.ts";
+import { I440fxHost } from "./devices/i440fx-host.ts";
+import { I8042 } from "./devices/i8042.ts";
+import { PciHostBus } from "./devices/pci-bus.ts";
+import { PicPair } from "./devices/pic-8259.ts";
+import { Pit8254 } from "./devices/pit-8254.ts";
+import { RtcCmos, type FloppyType } from "./devices/rtc-cmos.ts";
+import { SystemPorts } from "./devices/system-ports.ts";
+import { Piix3Isa } from "./devices/piix3-isa.ts";
+import { Uart16550 } from "./devices/uart-16550.ts";
+import { VgaDevice } from "./devices/vga.ts";
+import { IOBus } from "./io-bus.ts";
+import { directBootMemoryMap, loadLinux } from "./linux-boot.ts";
+import type { Keyboard, Machine, MachineRunState, MachineStats, SerialPort, SliceResult, SlicePolicy, VgaView } from "./machine-api.ts";
+import type { BootDevice, CardConfig, MachineConfig } from "./machine-config.ts";
+import { validateMachineConfig } from "./machine-config-validate.ts";
+import { machineFingerprint, restoreMachineState, saveMachineState } from "./machine-snapshot.ts";
+import { PhysicalMemory } from "./memory.ts";
+import { loadMultiboot } from "./multiboot.ts";
+import type { SavedState } from "./state.ts";
 
 export class EmulatorNotReadyError extends Error {
   override name = "EmulatorNotReadyError";
 }
 
-export function createMachine(_config: MachineConfig): Machine {
-  throw new EmulatorNotReadyError("The Hypertab emulator cannot boot machines yet (CPU and platform are being built).");
+/** Where direct boots put the ACPI tables and the RSDP (inside the reserved 0xE0000-0xFFFFF area,
+ *  where Linux also scans for the RSDP). */
+const DIRECT_ACPI_TABLES = 0xe0000;
+const DIRECT_ACPI_RSDP = 0xf0000;
+
+/** Longest CPU chunk between timer checks, in virtual ns: timer interrupts are never later than this. */
+const MAX_CHUNK_NS = 1_000_000;
+/** Smallest chunk, so a deadline that is already due still lets the CPU make progress. */
+const MIN_CHUNK_INSTRUCTIONS = 64;
+
+/** What a card factory gets: the device context plus the machine pieces some cards need. */
+export interface CardSite {
+  ctx: DeviceContext;
+  config: MachineConfig;
+  dma: Dma8237;
+  addDevice(device: Device): void;
+  addSerial(port: SerialPort): void;
+  setVga(view: VgaView): void;
+  setKeyboard(keyboard: Keyboard): void;
+  addDebugcon(emit: (listener: (byte: number) => void) => void): void;
+}
+
+type CardFactory = (site: CardSite, card: CardConfig) => void;
+
+/** Card type → device factory. Types whose device module is not in the tree yet are absent. */
+const CARD_FACTORIES: Partial<Record<CardConfig["type"], CardFactory>> = {
+  serial: (site, card) => {
+    if (card.type !== "serial") return;
+    const uart = new Uart16550(site.ctx, { index: card.index, name: `com${card.index + 1}` });
+    site.addDevice(uart);
+    site.addSerial(uart);
+  },
+  vga: (site, card) => {
+    if (card.type !== "vga") return;
+    const vga = new VgaDevice(site.ctx, { vgaBios: site.config.vgaBios, vramMiB: card.vramMiB });
+    site.addDevice(vga);
+    site.setVga(vga);
+  },
+  ps2: (site) => {
+    const kbc = new I8042(site.ctx, { mouse: true });
+    site.addDevice(kbc);
+    site.setKeyboard(kbc.keyboard);
+  },
+  floppy: (site, card) => {
+    // One controller serves both drives: build it for the first floppy card, from all of them.
+    const all = site.config.cards.filter((c): c is Extract<CardConfig, { type: "floppy" }> => c.type === "floppy");
+    if (all[0] !== card) return;
+    const drives: (FloppyDriveSpec | null)[] = [null, null];
+    for (const f of all) drives[f.drive] = { present: true, media: f.image ? { image: f.image } : null };
+    site.addDevice(new FloppyController(site.ctx, { drives, dma: site.dma }));
+  },
+  "debug-exit": (site) => site.addDevice(new DebugExit(site.ctx)),
+  debugcon: (site) => {
+    const dc = new Debugcon(site.ctx);
+    site.addDevice(dc);
+    site.addDebugcon((emit) => dc.onByte(emit));
+  },
+};
+
+/** The ISA devices the DSDT lists for this config (firmware probes PS/2 and floppy only if listed). */
+function isaDevicesOf(config: MachineConfig): AcpiIsaDevice[] {
+  const list: AcpiIsaDevice[] = [];
+  if (config.cards.some((c) => c.type === "ps2")) list.push(ISA_DEVICES.keyboard, ISA_DEVICES.mouse);
+  if (config.cards.some((c) => c.type === "floppy")) list.push(ISA_DEVICES.floppy);
+  for (const c of config.cards) if (c.type === "serial") list.push(ISA_DEVICES.serial(c.index));
+  return list;
+}
+
+/** CMOS drive type for a floppy image size (the BIOS derives the geometry from it). */
+function floppyType(image: Uint8Array | null): FloppyType {
+  if (!image) return "1.44M";
+  if (image.length <= 368640) return "360K";
+  if (image.length === 737280) return "720K";
+  if (image.length === 1228800) return "1.2M";
+  if (image.length === 2949120) return "2.88M";
+  return "1.44M";
+}
+
+/** SeaBIOS boot device paths (its "bootorder" fw_cfg file) for each boot device. */
+const BOOT_PATHS: Record<BootDevice, string> = {
+  floppy: "/isa/fdc@03f0/floppy@0",
+  disk: "/pci@i0cf8/ide@1,1/drive@0/disk@0",
+  cdrom: "/pci@i0cf8/ide@1,1/drive@1/disk@0",
+};
+
+class PcMachine implements Machine {
+  readonly config: Readonly<MachineConfig>;
+  readonly memory: PhysicalMemory;
+  readonly io = new IOBus();
+  readonly clock: VirtualClock;
+  readonly cpu: CPU;
+  readonly pciBus: PciHostBus;
+  readonly host: I440fxHost;
+  readonly piix3: Piix3Isa;
+  readonly acpiPm: AcpiPm;
+  readonly fwCfg: FwCfg | null;
+  readonly dma: Dma8237;
+  readonly pic: PicPair;
+  readonly pit: Pit8254;
+  readonly rtc: RtcCmos;
+  readonly systemPorts: SystemPorts;
+  readonly serial: SerialPort[] = [];
+  vga: VgaView | null = null;
+  keyboard: Keyboard | null = null;
+  /** Every stateful device, in creation order (also the save/restore and reset order). */
+  readonly devices: Device[] = [];
+  readonly fingerprint: string;
+  private readonly acpi: AcpiBlobs;
+
+  private runState: MachineRunState = "running";
+  private reason = "";
+  private status: number | null = null;
+  private paused = false;
+  private pendingReset: string | null = null;
+  private pendingPowerOff: { status: number; reason: string } | null = null;
+
+  private readonly timerDevices: TimedDevice[] = [];
+  private deadlines = new Float64Array(8);
+  private interruptCount = 0;
+  /** Recent speed estimate in instructions per virtual ns, to size chunks between deadlines. */
+  private instructionsPerNs = 0.02;
+  private readonly debugconListeners: ((byte: number) => void)[] = [];
+  private irqTarget: IrqLines | null = null;
+  private readonly log: Logger;
+
+  constructor(config: MachineConfig, options: MachineOptions = {}) {
+    this.config = config;
+    this.log = options.log ?? (() => {});
+    this.clock = new VirtualClock(options.wallClock);
+    const ramBytes = config.memoryMiB * 1048576;
+    this.memory = new PhysicalMemory(ramBytes, { shared: config.sharedMemory ?? typeof SharedArrayBuffer !== "undefined" });
+    this.cpu = new CPU(this.memory, this.io, this.clock);
+    this.cpu.onTripleFault = (why) => this.requestReset(`triple fault (${why})`);
+
+    const irqProxy: IrqLines = { setIrq: (line, level) => this.irqTarget?.setIrq(line, level) };
+    const baseCtx = {
+      io: this.io,
+      memory: this.memory,
+      irq: irqProxy,
+      clock: this.clock,
+      log: this.log,
+      addTimer: (d: TimedDevice) => this.addTimer(d),
+      rescheduleTimer: (d: TimedDevice) => this.rescheduleTimer(d),
+      requestReset: (why: string) => this.requestReset(why),
+      requestPowerOff: (status: number, why: string) => this.requestPowerOff(status, why),
+    };
+    this.pciBus = new PciHostBus(baseCtx);
+    const ctx: DeviceContext = { ...baseCtx, pci: this.pciBus };
+
+    // The chipset every PC of this model has.
+    this.pic = new PicPair(ctx);
+    this.irqTarget = this.buildInterruptSystem(ctx);
+    this.pit = new Pit8254(ctx);
+    this.rtc = new RtcCmos(ctx);
+    this.systemPorts = new SystemPorts(ctx, { pit: this.pit });
+    this.host = new I440fxHost(ctx, { bios: config.bios ?? null });
+    this.piix3 = new Piix3Isa(ctx, { bus: this.pciBus });
+    this.acpiPm = new AcpiPm(ctx);
+    this.dma = new Dma8237(ctx);
+    this.devices.push(this.pic, this.pit, this.rtc, this.systemPorts, this.host, this.piix3, this.acpiPm, this.dma);
+    this.acpi = buildAcpiTables({ apic: config.apic ?? true, pmIoBase: PM_IO_BASE, isaDevices: isaDevicesOf(config) });
+    if (config.boot.kind === "firmware") {
+      this.fwCfg = new FwCfg(ctx, {
+        ramBytes,
+        bootOrder: config.boot.order.map((d) => BOOT_PATHS[d]),
+        acpi: this.acpi,
+      });
+      this.devices.push(this.fwCfg);
+    } else {
+      this.fwCfg = null;
+    }
+
+    const site: CardSite = {
+      ctx,
+      config,
+      dma: this.dma,
+      addDevice: (d) => this.devices.push(d),
+      addSerial: (p) => this.serial.push(p),
+      setVga: (v) => (this.vga = v),
+      setKeyboard: (k) => (this.keyboard = k),
+      addDebugcon: (emit) => emit((b) => this.debugconListeners.forEach((l) => l(b))),
+    };
+    for (const card of config.cards) {
+      const factory = CARD_FACTORIES[card.type];
+      if (!factory) throw new EmulatorNotReadyError(`card type "${card.type}" has no device in this build yet`);
+      factory(site, card);
+    }
+    const names = new Set<string>();
+    for (const d of this.devices) {
+      if (names.has(d.name)) throw new Error(`machine: two devices are named "${d.name}"; snapshots need unique names`);
+      names.add(d.name);
+    }
+    this.fingerprint = machineFingerprint(config);
+    this.powerOn();
+  }
+
+  /** ISA IRQs to the 8259 pair, whose output drives the CPU's INTR pin. (The APIC-based
+   *  InterruptSystem replaces this once it is in the tree.) */
+  private buildInterruptSystem(_ctx: DeviceContext): IrqLines {
+    const pic = this.pic;
+    pic.onOutputChange = (level) => this.cpu.setIntrLine(level);
+    this.cpu.interruptController = this.countingController({ acknowledgeInterrupt: () => pic.acknowledge() });
+    this.cpu.setIntrLine(pic.output);
+    return { setIrq: (line, level) => (line < 16 ? pic.setIrq(line, level) : undefined) };
+  }
+
+  // ---- Machine API ----
+
+  get state(): MachineRunState {
+    return this.runState;
+  }
+  get stopReason(): string {
+    return this.reason;
+  }
+  get exitStatus(): number | null {
+    return this.status;
+  }
+
+  onDebugcon(listener: (byte: number) => void): void {
+    this.debugconListeners.push(listener);
+  }
+
+  stats(): MachineStats {
+    return {
+      instructions: this.cpu.instructionCount,
+      interrupts: this.interruptCount,
+      io: { ...this.io.counters },
+      uptimeNs: this.clock.now(),
+    };
+  }
+
+  pause(): void {
+    this.paused = true;
+    this.clock.pause();
+  }
+
+  resume(): void {
+    this.paused = false;
+    if (this.runState === "running" || this.runState === "halted") this.clock.start();
+  }
+
+  reset(): void {
+    if (this.runState === "crashed" || this.runState === "powered-off") {
+      this.runState = "running";
+      this.reason = "";
+      this.status = null;
+    }
+    this.hardReset();
+  }
+
+  runSlice(policy: SlicePolicy): SliceResult {
+    if (this.runState === "powered-off" || this.runState === "crashed") {
+      return { executed: 0, reason: this.runState, nextDeadlineNs: Infinity };
+    }
+    const budget = Math.max(0, Math.floor(policy.maxInstructions));
+    let executed = 0;
+    try {
+      if (!this.paused) this.clock.start();
+      for (;;) {
+        let now = this.clock.now();
+        let next = this.runTimers(now);
+        if (this.handlePending()) return this.stopped(executed);
+        if (executed >= budget) {
+          this.runState = "running";
+          return { executed, reason: "budget", nextDeadlineNs: next };
+        }
+        const chunk = this.chunkSize(budget - executed, next - now);
+        const n = this.cpu.run(chunk);
+        executed += n;
+        const after = this.clock.now();
+        if (n > 0 && after > now) {
+          // Smoothed speed, so one slow chunk (a GC pause) does not shrink the next ones too much.
+          this.instructionsPerNs = this.instructionsPerNs * 0.75 + (n / (after - now)) * 0.25;
+        }
+        if (this.handlePending()) return this.stopped(executed);
+        if (n === 0 && this.cpu.halted) {
+          now = this.clock.now();
+          next = this.runTimers(now);
+          if (this.handlePending()) return this.stopped(executed);
+          // A timer may just have raised an interrupt: let the CPU look once more before sleeping.
+          if (this.cpu.run(1) === 0 && this.cpu.halted) {
+            if (policy.skipIdle && next !== Infinity && next > now) {
+              this.clock.advance(next - now);
+              continue;
+            }
+            this.runState = "halted";
+            return { executed, reason: "halted", nextDeadlineNs: next };
+          }
+          executed += 1;
+        }
+      }
+    } catch (e) {
+      this.crash(e);
+      return { executed, reason: "crashed", nextDeadlineNs: Infinity };
+    }
+  }
+
+  private chunkSize(remaining: number, untilDeadlineNs: number): number {
+    const ipns = this.instructionsPerNs;
+    const cap = Math.max(MIN_CHUNK_INSTRUCTIONS, Math.floor(ipns * MAX_CHUNK_NS));
+    let chunk = Math.min(remaining, cap);
+    if (untilDeadlineNs !== Infinity) chunk = Math.min(chunk, Math.max(MIN_CHUNK_INSTRUCTIONS, Math.ceil(untilDeadlineNs * ipns)));
+    return Math.max(1, chunk);
+  }
+
+  private stopped(executed: number): SliceResult {
+    const reason = this.runState === "crashed" ? "crashed" : "powered-off";
+    return { executed, reason, nextDeadlineNs: Infinity };
+  }
+
+  /** Applies a reset or power-off the guest asked for. True when the machine stopped. */
+  private handlePending(): boolean {
+    if (this.pendingPowerOff) {
+      const p = this.pendingPowerOff;
+      this.pendingPowerOff = null;
+      this.runState = "powered-off";
+      this.status = p.status;
+      this.reason = p.reason;
+      this.clock.pause();
+      return true;
+    }
+    if (this.pendingReset !== null) {
+      this.log("info", "machine", `reset: ${this.pendingReset}`);
+      this.pendingReset = null;
+      this.hardReset();
+    }
+    return false;
+  }
+
+  private crash(e: unknown): void {
+    this.runState = "crashed";
+    const err = e as Error;
+    this.reason = `emulator error: ${err?.message ?? String(e)}`;
+    let eip = "";
+    try {
+      const r = this.cpu.getRegisters() as unknown as Record<string, number>;
+      eip = ` at cs:eip ${(r.cs ?? 0).toString(16)}:${((r.eip ?? 0) >>> 0).toString(16)}`;
+    } catch {
+      // registers unavailable: keep the message as is
+    }
+    this.reason += eip;
+    this.log("error", "machine", `${this.reason}\n${err?.stack ?? ""}`);
+    this.clock.pause();
+  }
+
+  // ---- timers ----
+
+  private addTimer(device: TimedDevice): void {
+    if (this.timerDevices.includes(device)) return;
+    this.timerDevices.push(device);
+    if (this.deadlines.length < this.timerDevices.length) {
+      const grown = new Float64Array(this.deadlines.length * 2);
+      grown.set(this.deadlines);
+      this.deadlines = grown;
+    }
+    this.deadlines[this.timerDevices.length - 1] = -Infinity;
+  }
+
+  private rescheduleTimer(device: TimedDevice): void {
+    const i = this.timerDevices.indexOf(device);
+    if (i < 0) return;
+    this.deadlines[i] = -Infinity;
+    this.cpu.requestStop(); // end the current chunk so the new deadline is seen at once
+  }
+
+  /** Ticks every due device; returns the earliest deadline. */
+  private runTimers(now: number): number {
+    let next = Infinity;
+    const devs = this.timerDevices;
+    const dl = this.deadlines;
+    for (let i = 0; i < devs.length; i++) {
+      if (dl[i] <= now) {
+        const d = devs[i].tick(now);
+        dl[i] = d === d ? d : Infinity; // NaN from a device must not stall the loop
+      }
+      if (dl[i] < next) next = dl[i];
+    }
+    return next;
+  }
+
+  private requestReset(reason: string): void {
+    if (this.pendingReset === null) this.pendingReset = reason;
+    this.cpu.requestStop();
+  }
+
+  private requestPowerOff(status: number, reason: string): void {
+    this.pendingPowerOff = { status, reason };
+    this.cpu.requestStop();
+  }
+
+  // ---- power-on, reset, boot ----
+
+  private hardReset(): void {
+    this.pciBus.reset();
+    for (const d of this.devices) d.reset();
+    this.deadlines.fill(-Infinity, 0, this.timerDevices.length);
+    this.powerOn();
+  }
+
+  private powerOn(): void {
+    this.memory.setA20(true);
+    this.cpu.reset();
+    this.prefillCmos();
+    const boot = this.config.boot;
+    if (boot.kind === "firmware") return; // the CPU starts at the reset vector in the BIOS ROM
+    this.prepareFirmwarelessPlatform();
+    const ramBytes = this.memory.ramSize;
+    const e820 = directBootMemoryMap(ramBytes);
+    if (boot.kind === "linux") {
+      const l = loadLinux(this.memory, {
+        kernel: boot.kernel,
+        initrd: boot.initrd,
+        cmdline: boot.cmdline,
+        ramBytes,
+        e820,
+        vgaText: this.config.cards.some((c) => c.type === "vga"),
+        acpiRsdpAddr: DIRECT_ACPI_RSDP,
+      });
+      this.cpu.enterFlatProtectedMode(l.entry, { esi: l.esi, ebx: 0, ebp: 0, edi: 0 });
+    } else {
+      const m = loadMultiboot(this.memory, { kernel: boot.kernel, cmdline: boot.cmdline, ramBytes, e820 });
+      // ESP is undefined by the spec; give kernels that forget to set it a usable low stack anyway.
+      this.cpu.enterFlatProtectedMode(m.entry, { eax: m.eax, ebx: m.ebx, esp: 0x7000 });
+    }
+  }
+
+  /** What SeaBIOS would have done before jumping to a kernel: shadow RAM, PM registers, ACPI tables. */
+  private prepareFirmwarelessPlatform(): void {
+    this.host.enableAllShadowRam();
+    this.acpiPm.enableAt(PM_IO_BASE);
+    const placed = placeAcpiTables(this.acpi, DIRECT_ACPI_TABLES);
+    if (placed.tables.length > DIRECT_ACPI_RSDP - DIRECT_ACPI_TABLES) throw new Error("ACPI tables too large for the direct-boot area");
+    this.memory.writeBytes(DIRECT_ACPI_TABLES, placed.tables);
+    this.memory.writeBytes(DIRECT_ACPI_RSDP, placed.rsdp);
+  }
+
+  /** CMOS contents SeaBIOS/QEMU expect (memory sizes, floppy types, boot order), via the RTC's API. */
+  private prefillCmos(): void {
+    const rtc = this.rtc;
+    rtc.setMemorySizes(this.memory.ramSize);
+    const floppies = this.config.cards.filter((c): c is Extract<CardConfig, { type: "floppy" }> => c.type === "floppy");
+    const typeOf = (drive: number): FloppyType => {
+      const f = floppies.find((c) => c.drive === drive);
+      return f ? floppyType(f.image) : "none";
+    };
+    rtc.setFloppyTypes(typeOf(0), typeOf(1));
+    const boot = this.config.boot;
+    if (boot.kind === "firmware") rtc.setBootOrder(boot.order, true);
+    rtc.updateChecksum();
+  }
+
+  // ---- snapshots ----
+
+  saveState(): SavedState {
+    return saveMachineState(this.snapshotParts());
+  }
+
+  loadState(state: SavedState): void {
+    restoreMachineState(this.snapshotParts(), state);
+    this.pendingReset = null;
+    this.pendingPowerOff = null;
+    this.deadlines.fill(-Infinity, 0, this.timerDevices.length);
+    this.runState = "running";
+    this.reason = "";
+    this.status = null;
+  }
+
+  private snapshotParts() {
+    return {
+      fingerprint: this.fingerprint,
+      memory: this.memory,
+      cpu: this.cpu,
+      clock: this.clock,
+      devices: this.devices,
+      pciBus: this.pciBus,
+    };
+  }
+
+  /** Host-side ACPI power button (a polite shutdown request). */
+  pressPowerButton(): void {
+    this.acpiPm.pressPowerButton();
+  }
+
+  /** Counts interrupts the CPU takes (wrapped around the interrupt controller). */
+  protected countingController(inner: CpuInterruptController): CpuInterruptController {
+    return {
+      acknowledgeInterrupt: () => {
+        const v = inner.acknowledgeInterrupt();
+        if (v >= 0) this.interruptCount++;
+        return v;
+      },
+    };
+  }
+}
+
+export interface MachineOptions {
+  /** Wall clock for virtual time (tests pass a fake one). */
+  wallClock?: () => number;
+  log?: Logger;
+}
+
+/** The concrete machine type, with the extras tests and the hypervisor use beyond `Machine`. */
+export type PcMachineType = PcMachine;
+
+export function createMachine(config: MachineConfig, options: MachineOptions = {}): Machine & PcMachine {
+  validateMachineConfig(config);
+  return new PcMachine(config, options);
 }

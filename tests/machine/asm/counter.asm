@@ -2,6 +2,7 @@
 ; after 'z' has been printed 3 times it powers off. State lives in RAM and registers.
 %include "mb-common.inc"
 mb_start:
+  mov esp, 0x90000          ; Multiboot leaves ESP undefined
   xor ecx, ecx              ; letters printed
   xor edi, edi
 .outer:

@@ -1,0 +1,54 @@
+import { describe, expect, it } from "vitest";
+import { createMachine } from "../../src/emulator/machine.ts";
+import type { MachineConfig } from "../../src/emulator/machine-config.ts";
+import { assemble, collectSerial, runUntil } from "./run-helpers.ts";
+
+function multiboot(name: string, cmdline = ""): MachineConfig {
+  return { memoryMiB: 16, boot: { kind: "multiboot", kernel: assemble(name), cmdline }, cards: [{ type: "serial", index: 0 }] };
+}
+
+describe("machine: direct Multiboot boot, reset and power-off", () => {
+  it("passes the command line in the Multiboot info and powers off with status 0 through ACPI S5", () => {
+    const m = createMachine(multiboot("hello", "hello from the info block"));
+    const out = collectSerial(m);
+    runUntil(m, () => m.state === "powered-off", { tail: out.text });
+    expect(out.text()).toBe("hello from the info block\n");
+    expect(m.exitStatus).toBe(0);
+    expect(m.stopReason).toBe("ACPI S5");
+    expect(m.runSlice({ maxInstructions: 1000 }).reason).toBe("powered-off");
+  });
+
+  it("resets on port 0xCF9 and on a triple fault, keeping RAM, and reloads the kernel", () => {
+    const m = createMachine(multiboot("reset"));
+    const out = collectSerial(m);
+    runUntil(m, () => m.state === "powered-off", { tail: out.text });
+    expect(out.text()).toBe("ABC");
+    expect(m.exitStatus).toBe(0);
+  });
+
+  it("snapshots mid-run and a fresh machine restored from it continues to the same end", () => {
+    const config = multiboot("counter");
+    const a = createMachine(config);
+    const outA = collectSerial(a);
+    runUntil(a, () => outA.text().length >= 30, { slice: 20_000, tail: outA.text });
+    const snap = a.saveState();
+    const before = outA.text();
+    runUntil(a, () => a.state === "powered-off", { tail: outA.text });
+
+    const b = createMachine(config);
+    const outB = collectSerial(b);
+    b.loadState(snap);
+    runUntil(b, () => b.state === "powered-off", { tail: outB.text });
+    expect(before + outB.text()).toBe(outA.text());
+    expect(outA.text()).toBe("abcdefghijklmnopqrstuvwxyz".repeat(3) + "\n");
+  });
+
+  it("refuses snapshots from another configuration, naming the mismatch", () => {
+    const a = createMachine(multiboot("counter"));
+    const b = createMachine({ ...multiboot("counter"), memoryMiB: 32 });
+    expect(() => b.loadState(a.saveState())).toThrow(/different machine configuration/);
+    const bad = a.saveState();
+    delete (bad.fields.devices as Record<string, unknown>)["acpi-pm"];
+    expect(() => a.loadState(bad)).toThrow(/no state for device "acpi-pm"/);
+  });
+});
