@@ -69,6 +69,19 @@ describe("82077AA floppy controller", () => {
     expect(ctx.levels[6]).toBe(false);
   });
 
+  it("seeks implicitly when READ DATA names another cylinder, as SeaBIOS expects (it never sends SEEK)", () => {
+    const image = new Uint8Array(readFileSync(FREEDOS));
+    const { ctx, send, results, programDma, resetController } = setup(image);
+    resetController();
+    send(0x07, 0x00);
+    send(0x08);
+    results();
+    programDma(0x50000, 512, true);
+    send(0xe6, 0x00, 40, 0, 1, 2, 1, 0x1b, 0xff); // cylinder 40, head 0, sector 1
+    expect(results()).toEqual([0x04, 0, 0, 40, 1, 1, 2]); // EOT reached with MT on head 0: next is head 1 sector 1
+    expect(ctx.memory.ram.subarray(0x50000, 0x50200)).toEqual(image.subarray(40 * 36 * 512, 40 * 36 * 512 + 512));
+  });
+
   it("reads the boot sector and continues across heads with multi-track", () => {
     const image = new Uint8Array(readFileSync(FREEDOS));
     const { ctx, send, results, programDma, resetController } = setup(image);

@@ -51,8 +51,6 @@ const ST1_ND = 0x04;
 const ST1_OR = 0x10;
 const ST1_EN = 0x80;
 // ST2
-const ST2_BC = 0x02;
-const ST2_WC = 0x10;
 
 const enum Phase {
   Idle = 0,
@@ -134,7 +132,7 @@ export class FloppyController implements Device {
   private stepRateHeadUnload = 0;
   private headLoadNonDma = 0;
   // CONFIGURE / LOCK / PERPENDICULAR
-  private config = 0x20; // EFIFO set (FIFO disabled), polling enabled, threshold 0
+  private config = 0x60; // EIS (implied seek, as QEMU), EFIFO (FIFO disabled), polling enabled
   private precompTrack = 0;
   private locked = false;
   private perpendicular = 0;
@@ -186,7 +184,7 @@ export class FloppyController implements Device {
     this.dataRate = 0;
     this.stepRateHeadUnload = 0;
     this.headLoadNonDma = 0;
-    this.config = 0x20;
+    this.config = 0x60;
     this.precompTrack = 0;
     this.locked = false;
     this.perpendicular = 0;
@@ -305,7 +303,7 @@ export class FloppyController implements Device {
     this.execKind = 0;
     this.seekDone = 0;
     if (!this.locked) {
-      this.config = 0x20;
+      this.config = 0x60;
       this.precompTrack = 0;
     }
     this.perpendicular &= 0x3c; // a software reset clears GAP and WGATE, keeps the drive bits
@@ -496,9 +494,11 @@ export class FloppyController implements Device {
       // No drive answers with track 0: the controller gives up (equipment check).
       if (recalibrate) st0 |= ST0_ABNORMAL | ST0_EQUIPMENT;
     } else {
-      d.cylinder = recalibrate ? 0 : cylinder;
+      const target = recalibrate ? 0 : cylinder;
+      // The disk-change line clears on a step pulse with media in the drive, so only a real move counts.
+      if (d.media && target !== d.cylinder) d.changed = false;
+      d.cylinder = target;
       d.head = head;
-      if (d.media) d.changed = false;
     }
     this.seekSt0[ds] = st0;
     this.seekDone |= 1 << ds;
@@ -593,21 +593,17 @@ export class FloppyController implements Device {
     const c = this.command;
     const ds = c[1] & 3;
     const head = (c[1] >> 2) & 1;
-    if (this.config & 0x40) {
-      const d0 = this.drives[ds];
-      if (d0 && d0.present) {
-        d0.cylinder = c[2];
-        if (d0.media) d0.changed = false;
-      }
+    // Implied seek to the requested cylinder. The 82077AA only does this with CONFIGURE's EIS bit,
+    // but QEMU always does, and SeaBIOS's INT 13h relies on it (it never issues SEEK).
+    const d0 = this.drives[ds];
+    if (d0 && d0.present && d0.cylinder !== c[2]) {
+      d0.cylinder = c[2];
+      if (d0.media) d0.changed = false;
     }
     const d = this.checkTrack(ds, head, write);
     if (!d) return;
     const g = d.geometry!;
     this.lastEot = c[6];
-    if (c[2] !== d.cylinder) {
-      this.errorResult(ds, head, 0, ST1_ND, c[2] === 0xff ? ST2_BC | ST2_WC : ST2_WC);
-      return;
-    }
     if (c[5] !== 2 || c[4] < 1 || c[4] > g.sectorsPerTrack) {
       this.errorResult(ds, head, 0, ST1_ND, 0);
       return;
