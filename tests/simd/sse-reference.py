@@ -70,6 +70,11 @@ for n, o, sub, imms in (("psrlw", 0x71, 2, (3, 15, 16)), ("psraw", 0x71, 4, (3, 
                         ("psrlq", 0x73, 2, (1, 33, 64)), ("psllq", 0x73, 6, (3, 32, 63)), ("psrldq", 0x73, 3, (1, 7, 17)), ("pslldq", 0x73, 7, (2, 15, 16))):
     for imm in imms:
         op(f"{n}_i{imm}", f"{n} ${imm}, %xmm0", o, 0x66, modrm=0xC0 | (sub << 3), imm=imm)
+        if n not in ("psrldq", "pslldq"):
+            op(f"{n}_i{imm}_mmx", f"{n} ${imm}, %mm0", o, 0, modrm=0xC0 | (sub << 3), imm=imm, inputs="m")
+for imm in (0x1B, 0xE4, 0x4E):
+    op(f"pshufw{imm}_mmx", f"pshufw ${imm}, %mm1, %mm0", 0x70, 0, imm=imm, inputs="m")
+op("pmovmskb_mmx", "pmovmskb %mm1, %eax", 0xD7, 0, inputs="m", check="a")
 
 C_HEAD = r'''
 #include <stdint.h>
