@@ -59,11 +59,39 @@ export function runReal(source: string, setup?: (m: TestMachine) => void, maxIns
 }
 
 /** Loads 32-bit code at 0x10000 in flat protected mode (stack at 0x90000) and runs it until HLT. */
+/** nasm prelude for flat 32-bit tests: SET_GATE vector, handler (interrupt gate, DPL 0; clobbers EAX). */
+export const FLAT_PRELUDE = `
+%macro SET_GATE 2
+  mov eax, %2
+  mov word [0x7000 + (%1)*8], ax
+  mov word [0x7000 + (%1)*8 + 2], 0x10
+  mov word [0x7000 + (%1)*8 + 4], 0x8e00
+  shr eax, 16
+  mov word [0x7000 + (%1)*8 + 6], ax
+%endmacro
+`;
+
+/** Flat protected mode with a real GDT (0x10 code, 0x18 data at 0x600) and an empty IDT at 0x7000. */
+export function enterFlat(m: TestMachine, entry: number): void {
+  const gdt = new Uint8Array(32);
+  const view = new DataView(gdt.buffer);
+  view.setUint32(16, 0x0000ffff, true);
+  view.setUint32(20, 0x00cf9a00, true);
+  view.setUint32(24, 0x0000ffff, true);
+  view.setUint32(28, 0x00cf9200, true);
+  m.memory.writeBytes(0x600, gdt);
+  m.cpu.enterFlatProtectedMode(entry, { esp: 0x90000 });
+  m.cpu.gdtBase = 0x600;
+  m.cpu.gdtLimit = 31;
+  m.cpu.idtBase = 0x7000;
+  m.cpu.idtLimit = 0x7ff;
+}
+
 export function runFlat32(source: string, setup?: (m: TestMachine) => void, maxInstructions = 1_000_000, ramMiB = 4): TestMachine {
   const m = makeMachine(ramMiB);
-  const code = assemble(source, 32, 0x10000);
+  const code = assemble(FLAT_PRELUDE + source, 32, 0x10000);
   m.memory.writeBytes(0x10000, code);
-  m.cpu.enterFlatProtectedMode(0x10000, { esp: 0x90000 });
+  enterFlat(m, 0x10000);
   if (setup) setup(m);
   runUntilHalt(m, maxInstructions);
   return m;

@@ -1,0 +1,308 @@
+import { describe, expect, it } from "vitest";
+import { runFlat32, makeMachine, assemble, enterFlat, FLAT_PRELUDE } from "./harness.ts";
+import { CPU } from "../../src/emulator/cpu/cpu.ts";
+
+const CF = 1, ZF = 0x40, SF = 0x80, OF = 0x800;
+const d = (m: { memory: { ram32: Int32Array } }, a: number): number => m.memory.ram32[a >>> 2] >>> 0;
+
+describe("32-bit instructions", () => {
+  it("CMPXCHG, CMPXCHG8B, XADD, BSWAP", () => {
+    const m = runFlat32(`
+      mov dword [0x1000], 5
+      mov eax, 5
+      mov ecx, 9
+      lock cmpxchg [0x1000], ecx     ; equal: [0x1000] = 9, ZF=1
+      setz [0x2000]
+      mov eax, 1
+      cmpxchg [0x1000], ecx          ; not equal: eax = 9, ZF=0
+      setz [0x2001]
+      mov [0x2004], eax
+      mov dword [0x1010], 0x11111111
+      mov dword [0x1014], 0x22222222
+      mov eax, 0x11111111
+      mov edx, 0x22222222
+      mov ebx, 0xaaaaaaaa
+      mov ecx, 0xbbbbbbbb
+      lock cmpxchg8b [0x1010]
+      setz [0x2002]
+      mov eax, 10
+      mov dword [0x1020], 32
+      lock xadd [0x1020], eax
+      mov [0x2008], eax
+      mov eax, 0x12345678
+      bswap eax
+      mov [0x200c], eax
+      hlt`);
+    expect(m.memory.ram[0x2000]).toBe(1);
+    expect(m.memory.ram[0x2001]).toBe(0);
+    expect(d(m, 0x2004)).toBe(9);
+    expect(m.memory.ram[0x2002]).toBe(1);
+    expect(d(m, 0x1010)).toBe(0xaaaaaaaa);
+    expect(d(m, 0x1014)).toBe(0xbbbbbbbb);
+    expect(d(m, 0x2008)).toBe(32);
+    expect(d(m, 0x1020)).toBe(42);
+    expect(d(m, 0x200c)).toBe(0x78563412);
+  });
+
+  it("bit scans, bit tests with memory offsets, SETcc and CMOVcc", () => {
+    const m = runFlat32(`
+      mov eax, 0x00f00000
+      bsf ecx, eax
+      bsr edx, eax
+      mov [0x2000], ecx
+      mov [0x2004], edx
+      mov dword [0x1000], 0
+      mov dword [0x1004], 0
+      mov eax, 37
+      bts [0x1000], eax              ; bit 5 of the dword at 0x1004
+      setc [0x2008]
+      bt [0x1000], eax
+      setc [0x2009]
+      mov eax, -1
+      btr dword [0x1004], 5
+      mov ebx, 1
+      mov ecx, 2
+      cmp ebx, ecx
+      cmovl ebx, ecx                 ; 1 < 2: ebx = 2
+      cmovg ecx, eax                 ; not taken
+      mov [0x200c], ebx
+      mov [0x2010], ecx
+      hlt`);
+    expect(d(m, 0x2000)).toBe(20);
+    expect(d(m, 0x2004)).toBe(23);
+    expect(m.memory.ram[0x2008]).toBe(0);
+    expect(m.memory.ram[0x2009]).toBe(1);
+    expect(d(m, 0x1004)).toBe(0);
+    expect(d(m, 0x200c)).toBe(2);
+    expect(d(m, 0x2010)).toBe(2);
+  });
+
+  it("32-bit MUL/IMUL/IDIV edge cases", () => {
+    const m = runFlat32(`
+      mov eax, 0xffffffff
+      mov ecx, 0xffffffff
+      mul ecx                        ; edx:eax = 0xfffffffe_00000001
+      mov [0x2000], eax
+      mov [0x2004], edx
+      mov eax, -7
+      mov ecx, 3
+      imul ecx                       ; -21
+      mov [0x2008], eax
+      mov [0x200c], edx
+      mov eax, -100
+      cdq
+      mov ecx, 7
+      idiv ecx                       ; -14 rem -2
+      mov [0x2010], eax
+      mov [0x2014], edx
+      mov eax, 0x10000
+      imul eax, eax, 0x10000         ; overflow: CF=OF=1
+      pushf
+      pop dword [0x2018]
+      hlt`);
+    expect(d(m, 0x2000)).toBe(1);
+    expect(d(m, 0x2004)).toBe(0xfffffffe);
+    expect(d(m, 0x2008) | 0).toBe(-21);
+    expect(d(m, 0x200c)).toBe(0xffffffff);
+    expect(d(m, 0x2010) | 0).toBe(-14);
+    expect(d(m, 0x2014) | 0).toBe(-2);
+    expect(d(m, 0x2018) & (CF | OF)).toBe(CF | OF);
+  });
+
+  it("ENTER/LEAVE, PUSHA/POPA, SIB addressing", () => {
+    const m = runFlat32(`
+      mov ebp, 0x12345678
+      enter 16, 0
+      mov [0x2000], esp
+      mov [0x2004], ebp
+      leave
+      mov [0x2008], ebp
+      mov [0x200c], esp
+      mov eax, 1
+      mov ecx, 2
+      pushad
+      mov eax, 0
+      mov ecx, 0
+      popad
+      mov [0x2010], ecx
+      mov ebx, 0x1000
+      mov esi, 3
+      mov dword [0x1000 + 3*8 + 4], 0xfeed
+      mov eax, [ebx + esi*8 + 4]
+      mov [0x2014], eax
+      hlt`);
+    expect(d(m, 0x2000)).toBe(0x90000 - 4 - 16);
+    expect(d(m, 0x2004)).toBe(0x90000 - 4);
+    expect(d(m, 0x2008)).toBe(0x12345678);
+    expect(d(m, 0x200c)).toBe(0x90000);
+    expect(d(m, 0x2010)).toBe(2);
+    expect(d(m, 0x2014)).toBe(0xfeed);
+  });
+
+  it("CPUID reports GenuineIntel family 6 with the implemented features", () => {
+    const m = runFlat32(`
+      xor eax, eax
+      cpuid
+      mov [0x2000], ebx
+      mov [0x2004], edx
+      mov [0x2008], ecx
+      mov [0x200c], eax
+      mov eax, 1
+      cpuid
+      mov [0x2010], eax
+      mov [0x2014], edx
+      hlt`);
+    const vendor = String.fromCharCode(...m.memory.ram.slice(0x2000, 0x200c));
+    expect(vendor).toBe("GenuineIntel");
+    expect((d(m, 0x2010) >> 8) & 0xf).toBe(6);
+    const f = d(m, 0x2014);
+    for (const bit of [0, 3, 4, 5, 8, 9, 11, 13, 15, 23, 24, 25, 26]) expect((f >>> bit) & 1, `feature bit ${bit}`).toBe(1);
+    expect((f >>> 6) & 1).toBe(0); // no PAE
+    expect((f >>> 1) & 1).toBe(0); // no VME
+  });
+
+  it("RDMSR/WRMSR: SYSENTER MSRs, PAT, MTRRs; unknown MSR raises #GP", () => {
+    const m = runFlat32(`
+      SET_GATE 13, gp
+      mov ecx, 0x174
+      mov eax, 0x60
+      xor edx, edx
+      wrmsr
+      mov ecx, 0x200
+      mov eax, 0x6
+      mov edx, 0x1
+      wrmsr
+      xor eax, eax
+      xor edx, edx
+      rdmsr
+      mov [0x2000], eax
+      mov [0x2004], edx
+      mov ecx, 0x174
+      rdmsr
+      mov [0x2008], eax
+      mov ecx, 0x12345
+      rdmsr
+      hlt
+    gp:
+      mov dword [0x200c], 0x600d
+      hlt
+    idtr: dw 256*8-1
+          dd 0x7000`);
+    expect(d(m, 0x2000)).toBe(6);
+    expect(d(m, 0x2004)).toBe(1);
+    expect(d(m, 0x2008)).toBe(0x60);
+    expect(d(m, 0x200c)).toBe(0x600d);
+  });
+
+  it("raises #UD for undefined opcodes and an invalid LOCK", () => {
+    const m = runFlat32(`
+      SET_GATE 6, ud
+      lock nop
+      db 0xff, 0xf8               ; FF /7: undefined
+      hlt
+    ud:
+      inc dword [0x2000]
+      mov eax, [esp]
+      mov [0x2004], eax
+      cmp dword [0x2000], 2
+      je .done
+      add dword [esp], 2          ; skip the locked NOP
+      iret
+    .done:
+      hlt
+    idtr: dw 256*8-1
+          dd 0x7000`);
+    expect(d(m, 0x2000)).toBe(2);
+  });
+});
+
+describe("state", () => {
+  it("saves and restores the whole CPU into a fresh one", () => {
+    const m = runFlat32(`
+      mov eax, 0x11111111
+      mov ebx, 0x22222222
+      stc
+      hlt
+      adc eax, ebx
+      mov [0x2000], eax
+      hlt`);
+    const saved = m.cpu.saveState();
+    const m2 = makeMachine(4);
+    m2.memory.ram.set(m.memory.ram);
+    m2.cpu.loadState(saved);
+    expect(m2.cpu.getRegisters()).toEqual(m.cpu.getRegisters());
+    m2.cpu.halted = false;
+    m2.cpu.run(10);
+    expect(m2.memory.ram32[0x2000 / 4]).toBe(0x33333334);
+    expect(() => m2.cpu.loadState({ ...saved, version: 99 })).toThrow(/version/);
+    const bad = { ...saved, fields: { ...saved.fields, regs: new Int32Array(3) } };
+    expect(() => m2.cpu.loadState(bad)).toThrow(/regs/);
+  });
+});
+
+describe("interrupts", () => {
+  it("takes external interrupts after STI's shadow, wakes from HLT and acknowledges", () => {
+    const m = makeMachine(4);
+    const code = assemble(FLAT_PRELUDE + `
+      SET_GATE 0x20, irq
+      sti
+      hlt
+      mov dword [0x2004], 1
+      cli
+      hlt
+    irq:
+      inc dword [0x2000]
+      iret
+    idtr: dw 256*8-1
+          dd 0x7000`, 32, 0x10000);
+    m.memory.writeBytes(0x10000, code);
+    const cpu: CPU = m.cpu;
+    enterFlat(m, 0x10000);
+    let acks = 0;
+    cpu.interruptController = { acknowledgeInterrupt: () => { acks++; cpu.setIntrLine(false); return 0x20; } };
+    cpu.run(1000);
+    expect(cpu.halted).toBe(true);
+    expect(m.memory.ram32[0x2000 / 4]).toBe(0);
+    cpu.setIntrLine(true);
+    cpu.run(1000);
+    expect(acks).toBe(1);
+    expect(m.memory.ram32[0x2000 / 4]).toBe(1);
+    expect(m.memory.ram32[0x2004 / 4]).toBe(1);
+    expect(cpu.halted).toBe(true);
+  });
+
+  it("single-steps with TF, delivering #DB after each instruction", () => {
+    const m = runFlat32(`
+      SET_GATE 1, db
+      pushfd
+      or dword [esp], 0x100
+      popfd
+      nop
+      nop
+      pushfd
+      and dword [esp], ~0x100
+      popfd
+      hlt
+    db:
+      inc dword [0x2000]
+      iret
+    idtr: dw 256*8-1
+          dd 0x7000`);
+    // Traps after: nop, nop, pushfd, and, popfd (the popfd that clears TF still traps).
+    expect(d(m, 0x2000)).toBe(5);
+  });
+
+  it("escalates to a triple fault without an IDT", () => {
+    const m = makeMachine(4);
+    m.memory.writeBytes(0x10000, assemble(`
+      lidt [idtr]
+      ud2
+    idtr: dw 0
+          dd 0`, 32, 0x10000));
+    let reason = "";
+    m.cpu.onTripleFault = (r) => { reason = r; };
+    m.cpu.enterFlatProtectedMode(0x10000, { esp: 0x90000 });
+    m.cpu.run(100);
+    expect(reason).not.toBe("");
+  });
+});
