@@ -85,7 +85,11 @@ describe("workstation", () => {
   it("1. boots both default VMs: Linux shell prompt on serial, memtest86+ banner on VGA", async () => {
     expect(linuxId).not.toBe(memtestId);
     expect((await vm(linuxId)).consoles).toEqual({ serial: true, vga: true });
-    await until("Linux shell prompt", BOOT_TIMEOUT_MS, async () => /[#$] ?$/m.test((await serialText(linuxId)).trimEnd()) && (await serialText(linuxId)).length > 200, [linuxId]);
+    const catalog = await page.evaluate(async () => (await window.__hypertab!.hv.host()).catalog);
+    const linuxGuest = catalog.find((g) => g.boot === "linux");
+    const prompt = (linuxGuest?.prompt ?? "# ").trimEnd();
+    await until(`Linux shell prompt "${prompt}"`, BOOT_TIMEOUT_MS, async () => (await serialText(linuxId)).trimEnd().endsWith(prompt), [linuxId]);
+    if (linuxGuest?.banner) expect(await serialText(linuxId)).toContain(linuxGuest.banner);
     await until("memtest86+ banner", BOOT_TIMEOUT_MS, async () => /memtest86\+/i.test(await screenText(memtestId)), [memtestId]);
     await expect.poll(async () => (await vm(linuxId)).state).toBe("running");
   }, BOOT_TIMEOUT_MS * 2 + 10_000);
@@ -100,6 +104,7 @@ describe("workstation", () => {
   }, 90_000);
 
   it("3. pausing VM 2 stops its instruction counter while VM 1's keeps rising; resuming continues", async () => {
+    await until("both VMs running", 30_000, async () => (await vm(memtestId)).state === "running" && (await vm(linuxId)).state === "running", [linuxId, memtestId]);
     await page.getByTestId(`pause-${memtestId}`).click();
     await until("VM 2 paused", 10_000, async () => (await vm(memtestId)).state === "paused");
     await sleep(500);

@@ -32,6 +32,10 @@ export interface SchedulerOptions {
 /** Slower than this fraction (5x slower) of the fastest competing VM's speed: scheduled by CPU time. */
 const SLOW_FACTOR = 0.2;
 
+/** Smallest budget per period: enough that a slice is real work, not call overhead (which would
+ *  make the VM look slow and shrink its budget further). */
+const MIN_BUDGET = 20_000;
+
 /** Budget in instructions per period; 0 = unlimited. */
 export type BudgetPlan = Map<string, number>;
 
@@ -87,7 +91,7 @@ export class CpuScheduler {
       let budget = (budgets.get(v.id) ?? Infinity) * this.periodMs;
       if (v.capPercent < 100 && v.speed > 0) budget = Math.min(budget, (v.capPercent / 100) * v.speed * this.periodMs);
       else if (v.capPercent < 100) budget = Math.min(budget, 1000 * this.periodMs); // until measured: a cautious 1 MIPS
-      plan.set(v.id, Number.isFinite(budget) ? Math.max(1000, Math.round(budget)) : 0);
+      plan.set(v.id, Number.isFinite(budget) ? Math.max(MIN_BUDGET, Math.round(budget)) : 0);
     }
     return plan;
   }
