@@ -31,6 +31,47 @@ describe("VGA graphics modes", () => {
     expect(memory.read8(0xa0000 + (10 * 320 + 17) / 4 - 0.25)).toBe(4);
   });
 
+  it("mode X: unchained 256 colours, 320x240, pixel x in plane x&3, page flipping by start address", () => {
+    const { vga, io, memory } = makeVga();
+    programMode(io, MODE_13H);
+    io.out16(0x3c4, 0x0604); // chain-4 off
+    io.out16(0x3d4, 0x0011); // unprotect
+    io.out16(0x3d4, 0x0014); // doubleword mode off
+    io.out16(0x3d4, 0xe317); // byte mode
+    // 480 displayed lines (vertical display end 0x1DF) with each row shown twice: 240 rows.
+    io.out16(0x3d4, 0xdf12);
+    io.out16(0x3d4, 0x3e07);
+    expect(vga.mode()).toEqual({ kind: "graphics", width: 320, height: 240, bpp: 8 });
+    setDac(io, 1, 63, 0, 0);
+    setDac(io, 2, 0, 63, 0);
+    io.out16(0x3c4, 0x0202); // plane 1 only
+    memory.write8(0xa0000 + 10 * 80 + 3, 1); // pixel (13, 10)
+    io.out16(0x3c4, 0x0f02); // all planes: 4 pixels per byte written
+    memory.write8(0xa0000 + 239 * 80 + 79, 2); // pixels (316..319, 239)
+    // Second page at plane offset 0x4B00 (320*240/4).
+    memory.write8(0xa0000 + 0x4b00, 1);
+    let frame = vga.render();
+    expect(pixel(frame, 13, 10)).toEqual([255, 0, 0, 255]);
+    expect(pixel(frame, 12, 10)).toEqual([0, 0, 0, 255]);
+    expect(pixel(frame, 14, 10)).toEqual([0, 0, 0, 255]);
+    expect(pixel(frame, 316, 239)).toEqual([0, 255, 0, 255]);
+    expect(pixel(frame, 319, 239)).toEqual([0, 255, 0, 255]);
+    expect(pixel(frame, 0, 0)).toEqual([0, 0, 0, 255]);
+    io.out16(0x3d4, 0x4b0c);
+    io.out16(0x3d4, 0x000d);
+    frame = vga.render();
+    expect(pixel(frame, 0, 0)).toEqual([255, 0, 0, 255]);
+    expect(pixel(frame, 3, 0)).toEqual([255, 0, 0, 255]);
+    expect(pixel(frame, 4, 0)).toEqual([0, 0, 0, 255]);
+    // Latched copy (write mode 1) moves all four planes at once.
+    io.out16(0x3d4, 0x000c);
+    memory.read8(0xa0000 + 10 * 80 + 3);
+    io.out16(0x3ce, 0x4105);
+    memory.write8(0xa0000 + 20 * 80 + 3, 0);
+    frame = vga.render();
+    expect(pixel(frame, 13, 20)).toEqual([255, 0, 0, 255]);
+  });
+
   it("mode 12h planar: write modes 0-3, set/reset, rotate, logical ops, bit mask, map mask", () => {
     const { vga, io, memory } = makeVga();
     programMode(io, MODE_12H);
