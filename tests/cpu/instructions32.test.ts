@@ -216,6 +216,43 @@ describe("32-bit instructions", () => {
   });
 });
 
+describe("string instructions", () => {
+  it("REP MOVS/STOS across pages, with overlap and in reverse", () => {
+    const m = runFlat32(`
+      cld
+      mov edi, 0x100ff0
+      mov eax, 0x11223344
+      mov ecx, 1000                  ; crosses into the next page
+      rep stosd
+      mov byte [0x110000], 0xab
+      mov esi, 0x110000
+      mov edi, 0x110001
+      mov ecx, 100                   ; overlapping forward copy replicates the byte
+      rep movsb
+      mov esi, 0x100ff0
+      mov edi, 0x120ffe
+      mov ecx, 1000
+      rep movsd
+      std
+      mov esi, 0x100ff0 + 3
+      mov edi, 0x130003
+      mov ecx, 4
+      rep movsb
+      cld
+      hlt`);
+    expect(d(m, 0x100ff0)).toBe(0x11223344);
+    expect(d(m, 0x100ff0 + 999 * 4)).toBe(0x11223344);
+    expect(d(m, 0x100ff0 + 1000 * 4)).toBe(0);
+    expect(m.memory.ram[0x110000 + 100]).toBe(0xab);
+    expect(m.memory.ram[0x110000 + 101]).toBe(0);
+    expect(m.memory.ram32.length).toBeGreaterThan(0);
+    expect(m.memory.ram[0x120ffe + 3999]).toBe(0x11);
+    expect(m.memory.ram[0x120ffe + 4000]).toBe(0);
+    expect(d(m, 0x130000)).toBe(0x11223344);
+    expect(m.cpu.r32[1]).toBe(0);
+  });
+});
+
 describe("state", () => {
   it("saves and restores the whole CPU into a fresh one", () => {
     const m = runFlat32(`

@@ -93,6 +93,10 @@ function stringOp(c: CPU, kind: number, size: number): void {
     return;
   }
   const a32 = c.a32;
+  if ((kind === MOVS || kind === STOS) && (c.flags & DF) === 0) {
+    bulkForward(c, kind, size);
+    // What is left (page crossings, MMIO, faults) goes through the exact per-element path.
+  }
   const testsZf = kind === CMPS || kind === SCAS;
   const wantZf = c.rep === 0xf3;
   let count = a32 ? c.r32[ECX] : c.r16[ECX << 1];
@@ -107,6 +111,71 @@ function stringOp(c: CPU, kind: number, size: number): void {
       c.eip = c.instrStart;
       return;
     }
+  }
+}
+
+/** REP MOVS/STOS with DF=0: copies/fills whole runs that stay inside one RAM page on each side
+ *  directly in memory.ram (at most CHUNK elements per call). Stops at anything unusual. */
+function bulkForward(c: CPU, kind: number, size: number): void {
+  const a32 = c.a32;
+  const r = c.r32;
+  const tlb = c.tlb;
+  const ram = c.ram;
+  let budget = CHUNK;
+  const srcBase = c.segBase[c.segOvr >= 0 ? c.segOvr : DS];
+  const dstBase = c.segBase[ES];
+  while (budget > 0) {
+    const count = a32 ? r[ECX] >>> 0 : c.r16[ECX << 1];
+    if (count === 0) return;
+    const di = a32 ? r[EDI] : c.r16[EDI << 1];
+    const dst = (dstBase + di) | 0;
+    const de = tlb[dst >>> 12];
+    if ((de & c.writeMask) !== c.writeMask) return;
+    let room = (4096 - (dst & 0xfff)) / size;
+    if (!a32) room = Math.min(room, (0x10000 - di) / size);
+    let n = Math.min(count, Math.floor(room), budget);
+    const pdst = ((de & ~0xfff) ^ dst) >>> 0;
+    if (kind === MOVS) {
+      const si = a32 ? r[ESI] : c.r16[ESI << 1];
+      const src = (srcBase + si) | 0;
+      const se = tlb[src >>> 12];
+      if ((se & c.readMask) !== c.readMask) return;
+      let sroom = (4096 - (src & 0xfff)) / size;
+      if (!a32) sroom = Math.min(sroom, (0x10000 - si) / size);
+      n = Math.min(n, Math.floor(sroom));
+      if (n <= 0) return;
+      const psrc = ((se & ~0xfff) ^ src) >>> 0;
+      const bytes = n * size;
+      // Overlap with the destination ahead of the source repeats a pattern: leave it to the exact loop.
+      if (pdst > psrc && pdst < psrc + bytes) return;
+      ram.copyWithin(pdst, psrc, psrc + bytes);
+      if (a32) r[ESI] = (si + bytes) | 0;
+      else c.r16[ESI << 1] = si + bytes;
+    } else {
+      if (n <= 0) return;
+      if (size === 1) ram.fill(r[EAX] & 0xff, pdst, pdst + n);
+      else if (size === 2) {
+        const v = r[EAX] & 0xffff;
+        if ((pdst & 1) === 0) c.ram16.fill(v, pdst >>> 1, (pdst >>> 1) + n);
+        else for (let i = 0; i < n; i++) { ram[pdst + 2 * i] = v; ram[pdst + 2 * i + 1] = v >> 8; }
+      } else {
+        const v = r[EAX];
+        if ((pdst & 3) === 0) c.ram32.fill(v, pdst >>> 2, (pdst >>> 2) + n);
+        else for (let i = 0; i < n; i++) {
+          const p = pdst + 4 * i;
+          ram[p] = v; ram[p + 1] = v >> 8; ram[p + 2] = v >> 16; ram[p + 3] = v >> 24;
+        }
+      }
+    }
+    const bytes = n * size;
+    if (a32) {
+      r[EDI] = (di + bytes) | 0;
+      r[ECX] = (count - n) | 0;
+    } else {
+      c.r16[EDI << 1] = di + bytes;
+      c.r16[ECX << 1] = count - n;
+    }
+    budget -= n;
   }
 }
 
