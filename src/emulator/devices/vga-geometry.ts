@@ -110,7 +110,8 @@ export function computeGeometry(regs: VgaRegisters, dispi: BochsDispi, g: Screen
     g.charHeight = maxScan + 1;
     g.cols = hde;
     g.rows = Math.max(1, Math.floor(vde / dbl / g.charHeight));
-    g.hScale = (regs.seq[1] & 0x08) !== 0 ? 2 : 1;
+    // Doubling only for genuinely narrow screens, so a guest cannot make frames absurdly wide.
+    g.hScale = (regs.seq[1] & 0x08) !== 0 && g.cols * g.charWidth <= 1152 ? 2 : 1;
     g.width = g.cols * g.charWidth * g.hScale;
     g.height = g.rows * g.charHeight;
     g.bpp = 4;
