@@ -159,7 +159,9 @@ export class Rounder {
         this.roundedUp = saveUp;
       }
     }
-    if (tiny && this.wrapUnderflow) {
+    // The biased delivery applies only when the scaled exponent fits; beyond that hardware gives
+    // the masked response (measured with FSCALE).
+    if (tiny && this.wrapUnderflow && E + X87_WRAP_BIAS >= f.emin) {
       const q = this.normalizeRounded(m, E - p + 1, e, sticky, sign, p);
       this.flags |= FLAG_UE;
       if (this.inexact) this.flags |= FLAG_PE;
@@ -187,7 +189,7 @@ export class Rounder {
     const E2 = this.qExp;
     if (E2 > f.emax) {
       this.flags |= FLAG_OE;
-      if (this.wrapOverflow) {
+      if (this.wrapOverflow && E2 - X87_WRAP_BIAS <= f.emax) {
         this.outExp = E2 - X87_WRAP_BIAS + f.bias;
         this.outSig = q;
         return;

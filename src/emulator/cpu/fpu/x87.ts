@@ -56,6 +56,8 @@ const enum K {
 }
 
 const SIG_J = 0x8000000000000000n;
+/** Or'ed into compare() results when an unmasked exception suppresses the pop. */
+const UNMASKED_COMPARE = 0x10;
 /** fastToInt's "not handled here" answer (outside every integer format's range). */
 const FAST_FAIL = 2 ** 40;
 const SIG_QUIET = 0x4000000000000000n;
@@ -544,9 +546,15 @@ export class X87 implements X87Unit {
         bits = (BigInt(r.outExp) << BigInt(fracBits)) | (r.outSig & ((1n << BigInt(fracBits)) - 1n));
       }
     }
+    if (this.unmasked(flags & (FLAG_OE | FLAG_UE))) {
+      // Suppressed store: only the overflow/underflow itself is reported (measured).
+      this.raise(flags & ~FLAG_PE);
+      this.setC1(false);
+      return false;
+    }
     this.raise(flags);
     this.setC1((flags & FLAG_PE) !== 0 && this.rnd.roundedUp);
-    if (this.unmasked(flags & (FLAG_IE | FLAG_DE | FLAG_OE | FLAG_UE))) return false;
+    if (this.unmasked(flags & FLAG_IE)) return false;
     if (single) {
       this.out32[0] = Number(bits) | (outSign << 31);
     } else {
@@ -621,7 +629,9 @@ export class X87 implements X87Unit {
     }
     this.raise(flags);
     this.setC1(false);
-    if (this.unmasked(flags)) return -1;
+    // Unmasked IE/DE: the condition codes are still set, but there is no pop (measured): callers
+    // see UNMASKED_COMPARE or'ed in.
+    if (this.unmasked(flags)) return res | UNMASKED_COMPARE;
     return res;
   }
 
@@ -834,7 +844,8 @@ export class X87 implements X87Unit {
     if (this.loadDenormal) flags |= FLAG_DE;
     this.raise(flags);
     this.setC1(false);
-    if (this.unmasked(flags)) return;
+    // An unmasked IE (SNaN) suppresses the load; a denormal is still loaded (measured).
+    if (this.unmasked(flags & FLAG_IE)) return;
     this.pushRes();
   }
 
@@ -1098,8 +1109,8 @@ export class X87 implements X87Unit {
         this.setCompareCodes(3);
       } else {
         const res = this.compare(this.se[p], this.sig32[2 * p + 1], this.sig32[2 * p], bSe, bHi, bLo, false, bDen);
-        if (res < 0) return;
-        this.setCompareCodes(res);
+        this.setCompareCodes(res & 3);
+        if (res & UNMASKED_COMPARE) return;
       }
       if (reg === 3) this.pop();
       return;
@@ -1279,8 +1290,8 @@ export class X87 implements X87Unit {
       this.setCompareCodes(3);
     } else {
       const res = this.compare(this.se[p0], this.sig32[2 * p0 + 1], this.sig32[2 * p0], this.se[pi], this.sig32[2 * pi + 1], this.sig32[2 * pi], quiet);
-      if (res < 0) return;
-      this.setCompareCodes(res);
+      this.setCompareCodes(res & 3);
+      if (res & UNMASKED_COMPARE) return;
     }
     for (let k = 0; k < pops; k++) this.pop();
   }
@@ -1292,10 +1303,10 @@ export class X87 implements X87Unit {
       res = 3;
     } else {
       res = this.compare(this.se[p0], this.sig32[2 * p0 + 1], this.sig32[2 * p0], this.se[pi], this.sig32[2 * pi + 1], this.sig32[2 * pi], quiet);
-      if (res < 0) return;
     }
-    this.host.setCompareFlags(res === 1 || res === 3, res === 3, res === 0 || res === 3);
-    if (popAfter) this.pop();
+    const r = res & 3;
+    this.host.setCompareFlags(r === 1 || r === 3, r === 3, r === 0 || r === 3);
+    if (popAfter && !(res & UNMASKED_COMPARE)) this.pop();
   }
 
   private fcmov(pi: number, cond: number, negate: boolean): void {
@@ -1384,7 +1395,7 @@ export class X87 implements X87Unit {
             }
             {
               const res = this.compare(this.se[p0], this.sig32[2 * p0 + 1], this.sig32[2 * p0], 0, 0, 0, false);
-              if (res >= 0) this.setCompareCodes(res);
+              this.setCompareCodes(res & 3);
             }
             return;
           case 5:
@@ -1530,6 +1541,8 @@ export class X87 implements X87Unit {
       this.resSe = se;
       this.setResSig(sig);
       if (k === K.Denormal) flags = FLAG_DE;
+    } else if (k === K.Denormal && this.unmasked(FLAG_DE)) {
+      flags = FLAG_DE;
     } else {
       const v = this.roundToInteger(se, sig)!;
       flags = this.pendingIntFlags | (k === K.Denormal ? FLAG_DE : 0);
