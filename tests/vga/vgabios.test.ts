@@ -12,6 +12,7 @@ import { CPU, CS, DS, ES, SS } from "../../src/emulator/cpu/cpu.ts";
 import type { DeviceContext } from "../../src/emulator/device.ts";
 import { PciHostBus } from "../../src/emulator/devices/pci-bus.ts";
 import { VgaDevice } from "../../src/emulator/devices/vga.ts";
+import { findRomFont16 } from "../../src/emulator/devices/vga-font.ts";
 import { IOBus } from "../../src/emulator/io-bus.ts";
 import { PhysicalMemory } from "../../src/emulator/memory.ts";
 
@@ -326,5 +327,36 @@ describe.skipIf(!existsSync(VGABIOS))("SeaBIOS VGA BIOS modes on this device", (
     expect(px(797, 598)).not.toEqual(px(796, 598));
     expect(int10(0x0003).ax & 0xff).not.toBe(0xff);
     expect(vga.mode()).toEqual({ kind: "text", cols: 80, rows: 25 });
+  });
+});
+
+describe.skipIf(!existsSync(VGABIOS))("power-on font from the VGA BIOS image", () => {
+  it("finds the ROM's 8x16 font and shows text with it before any BIOS code ran", () => {
+    const rom = new Uint8Array(readFileSync(VGABIOS));
+    const font = findRomFont16(rom);
+    expect(font).not.toBeNull();
+    expect([...font!.subarray(0x41 * 16 + 2, 0x41 * 16 + 8)]).toEqual([0x10, 0x38, 0x6c, 0xc6, 0xc6, 0xfe]); // "A"
+    const memory = new PhysicalMemory(2 << 20, { shared: false });
+    const io = new IOBus();
+    const base = {
+      io,
+      memory,
+      clock: new VirtualClock(() => 0),
+      irq: { setIrq: () => {} },
+      log: () => {},
+      addTimer: () => {},
+      rescheduleTimer: () => {},
+      requestReset: () => {},
+      requestPowerOff: () => {},
+    };
+    const vga = new VgaDevice({ ...base, pci: new PciHostBus(base) }, { vgaBios: rom });
+    memory.write16(0xb8000, 0x0741);
+    io.out16(0x3d4, 0x200a); // no cursor
+    const frame = vga.render();
+    for (let y = 0; y < 16; y++) {
+      let bits = 0;
+      for (let x = 0; x < 8; x++) if (frame.pixels[(y * 720 + x) * 4] !== 0) bits |= 0x80 >> x;
+      expect(bits, `row ${y}`).toBe(font![0x41 * 16 + y]);
+    }
   });
 });

@@ -1,5 +1,6 @@
-// A fallback 8x16 font loaded into plane 2 at power-on, so the text screen renders before (or
-// without) a VGA BIOS; a BIOS mode set replaces it with the real font. Printable ASCII comes from
+// The 8x16 font loaded into plane 2 at power-on, so the text screen renders before (or without) a
+// VGA BIOS run, e.g. for a direct Linux boot: the VGA BIOS image's own font when one is configured,
+// else a built-in fallback; a BIOS mode set replaces it anyway. Printable ASCII comes from
 // the project's own 5x7 glyphs (doubled vertically), box drawing and block characters are drawn
 // from their line segments, accented letters reuse their base letter, and the rest stays blank.
 
@@ -85,14 +86,33 @@ function drawBox(g: Uint8Array, up: number, down: number, left: number, right: n
   horizontal(right, 0x1f);
 }
 
-let cached: Uint8Array | null = null;
+/** Finds the 8x16 character table inside a VGA BIOS image (the font a BIOS mode set would load),
+ *  by its shape: NUL and space blank, 0xDB a full block, 'A' and '_' not blank. Null when absent. */
+export function findRomFont16(rom: Uint8Array): Uint8Array | null {
+  const size = 256 * 16;
+  const blank = (at: number) => {
+    for (let i = 0; i < 16; i++) if (rom[at + i] !== 0) return false;
+    return true;
+  };
+  for (let o = 0; o + size <= rom.length; o++) {
+    if (!blank(o) || !blank(o + 0x20 * 16)) continue;
+    let full = true;
+    for (let i = 0; i < 16 && full; i++) full = rom[o + 0xdb * 16 + i] === 0xff;
+    if (!full || blank(o + 0x41 * 16) || blank(o + 0x5f * 16)) continue;
+    return rom.slice(o, o + size);
+  }
+  return null;
+}
 
-/** Writes the fallback font into font map 0 of plane 2 (32 lines reserved per character). */
-export function loadFallbackFont(vram: Uint8Array): void {
-  cached ??= buildFallbackFont();
+let builtIn: Uint8Array | null = null;
+
+/** Writes a 256 x 16-line font into font map 0 of plane 2 (32 lines reserved per character): the
+ *  given one (e.g. found in the VGA BIOS image) or the built-in fallback. */
+export function loadFallbackFont(vram: Uint8Array, font?: Uint8Array | null): void {
+  const glyphs = font && font.length === 256 * FALLBACK_FONT_HEIGHT ? font : (builtIn ??= buildFallbackFont());
   for (let code = 0; code < 256; code++) {
     for (let line = 0; line < FALLBACK_FONT_HEIGHT; line++) {
-      vram[(((code * 32 + line) << 2) | 2)] = cached[code * FALLBACK_FONT_HEIGHT + line];
+      vram[((code * 32 + line) << 2) | 2] = glyphs[code * FALLBACK_FONT_HEIGHT + line];
     }
   }
 }

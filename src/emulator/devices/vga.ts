@@ -8,7 +8,7 @@ import type { VgaView } from "../machine-api.ts";
 import type { MmioHandler } from "../memory.ts";
 import { expectState, numberField, typedField, StateError, type SavedState } from "../state.ts";
 import { BochsDispi, DISPI_DATA_PORT, DISPI_INDEX_PORT } from "./vga-dispi.ts";
-import { loadFallbackFont } from "./vga-font.ts";
+import { findRomFont16, loadFallbackFont } from "./vga-font.ts";
 import { computeGeometry, ScreenGeometry } from "./vga-geometry.ts";
 import { PLANE_WORDS, VgaMemory } from "./vga-memory.ts";
 import { VgaRegisters } from "./vga-registers.ts";
@@ -56,6 +56,8 @@ export class VgaDevice implements Device, VgaView {
   private statusSkewNs = 0;
   private lastStatusNow = -1;
   private readonly textRow = new Uint8Array(256);
+  /** The VGA BIOS's 8x16 font, preloaded at power-on so text renders before the BIOS runs. */
+  private readonly powerOnFont: Uint8Array | null;
 
   constructor(ctx: DeviceContext, options: VgaOptions = {}) {
     this.ctx = ctx;
@@ -68,6 +70,7 @@ export class VgaDevice implements Device, VgaView {
       if (rom.length < 512 || rom.length > MAX_ROM_BYTES) throw new RangeError(`vga: VGA BIOS is ${rom.length} bytes, expected 512 to ${MAX_ROM_BYTES}`);
       if (rom[0] !== 0x55 || rom[1] !== 0xaa) throw new RangeError("vga: VGA BIOS lacks the 0x55 0xAA option ROM signature");
     }
+    this.powerOnFont = rom ? findRomFont16(rom) : null;
     const pciDevice = options.pciDevice ?? 2;
     this.memory = new VgaMemory(vramMiB << 20, this.regs);
     this.dispi = new BochsDispi(this.memory, this.regs);
@@ -117,7 +120,7 @@ export class VgaDevice implements Device, VgaView {
     this.regs.reset();
     this.memory.reset();
     this.dispi.reset();
-    loadFallbackFont(this.memory.vram);
+    loadFallbackFont(this.memory.vram, this.powerOnFont);
     this.statusSkewNs = 0;
     this.lastStatusNow = -1;
     this.renderer.invalidate();
