@@ -21,6 +21,8 @@ export interface ResolvedPackage {
   root: string;
   debFile: string;
   debSha256: string;
+  /** Whether this call downloaded the .deb (false: reused from the cache). */
+  downloaded: boolean;
 }
 
 export interface PackageRecord {
@@ -69,6 +71,26 @@ export function candidateVersion(spec: string): string {
   return candidate;
 }
 
+/** Candidate versions of several packages with one `apt-cache policy` call (it is slow to start). */
+export function candidateVersions(specs: readonly string[]): Map<string, string> {
+  const out = run("apt-cache", ["policy", ...specs]);
+  const found = new Map<string, string>();
+  let current: string | null = null;
+  for (const line of out.split("\n")) {
+    const head = /^(\S+):$/.exec(line);
+    if (head) current = head[1]!;
+    const cand = /^\s+Candidate:\s*(\S+)/.exec(line);
+    if (cand && current && cand[1] !== "(none)") found.set(current, cand[1]!);
+  }
+  const result = new Map<string, string>();
+  for (const spec of specs) {
+    // apt prints native-architecture packages without their ":arch" suffix.
+    const v = found.get(spec) ?? found.get(spec.replace(/:(amd64|all)$/, ""));
+    result.set(spec, v ?? candidateVersion(spec)); // the single look-up names what is missing
+  }
+  return result;
+}
+
 /** The dependency of `spec` whose name matches `pattern`, e.g. the versioned kernel package. */
 export function dependencyMatching(spec: string, pattern: RegExp): string {
   const out = run("apt-cache", ["depends", spec]);
@@ -85,7 +107,21 @@ interface IndexRecord {
   sha256: string;
 }
 
-function indexRecord(spec: string, version: string): IndexRecord {
+/** apt's record for spec=version, remembered next to the cache so later runs need no apt call. */
+function indexRecord(spec: string, version: string, cacheDir: string): IndexRecord {
+  const memo = join(cacheDir, `${spec.replace(/[^\w.+-]/g, "_")}=${version.replace(/[^\w.+~-]/g, "_")}.record.json`);
+  try {
+    const saved = JSON.parse(readFileSync(memo, "utf8")) as IndexRecord;
+    if (saved.arch && saved.filename && /^[0-9a-f]{64}$/.test(saved.sha256)) return saved;
+  } catch {
+    /* not remembered yet */
+  }
+  const record = indexRecordFromApt(spec, version);
+  writeFileSync(memo, JSON.stringify(record));
+  return record;
+}
+
+function indexRecordFromApt(spec: string, version: string): IndexRecord {
   const out = run("apt-cache", ["show", `${spec}=${version}`]);
   const first = out.split("\n\n")[0] ?? "";
   const field = (name: string) => new RegExp(`^${name}:\\s*(\\S+)`, "m").exec(first)?.[1];
@@ -138,10 +174,10 @@ export interface FetchLog {
  * briefly out of sync with the mirror) it retries, refreshes the index when root, then falls back
  * to another version apt knows of, and records which was used.
  */
-export function fetchPackage(spec: string, cacheDir: string, log: FetchLog): ResolvedPackage {
+export function fetchPackage(spec: string, cacheDir: string, log: FetchLog, knownCandidate?: string): ResolvedPackage {
   const { name } = splitSpec(spec);
   mkdirSync(cacheDir, { recursive: true });
-  const candidate = candidateVersion(spec);
+  const candidate = knownCandidate ?? candidateVersion(spec);
   const attempts: { version: string; why: string | null }[] = [{ version: candidate, why: null }];
   const errors: string[] = [];
   let refreshed = false;
@@ -150,13 +186,14 @@ export function fetchPackage(spec: string, cacheDir: string, log: FetchLog): Res
     const { version, why } = attempts[i]!;
     let record: IndexRecord;
     try {
-      record = indexRecord(spec, version);
+      record = indexRecord(spec, version, cacheDir);
     } catch (e) {
       errors.push(`${version}: ${(e as Error).message}`);
       continue;
     }
     const debFile = join(cacheDir, record.filename);
     const cached = sha256File(debFile) === record.sha256;
+    let downloaded = false;
     if (!cached) {
       let ok = false;
       for (let attempt = 1; attempt <= 3 && !ok; attempt++) {
@@ -164,6 +201,7 @@ export function fetchPackage(spec: string, cacheDir: string, log: FetchLog): Res
           log(`downloading ${spec}=${version}${attempt > 1 ? ` (attempt ${attempt})` : ""}`);
           download(spec, version, record, cacheDir);
           ok = true;
+          downloaded = true;
         } catch (e) {
           errors.push(`${version} attempt ${attempt}: ${(e as Error).message}`);
           if (attempt < 3) sleep(1000 * attempt);
@@ -201,7 +239,7 @@ export function fetchPackage(spec: string, cacheDir: string, log: FetchLog): Res
       writeFileSync(marker, record.sha256);
     }
     if (why) log(`${spec}: using ${version} (${why})`);
-    return { spec, name, arch: record.arch, candidate, version, fallback: why, root, debFile, debSha256: record.sha256 };
+    return { spec, name, arch: record.arch, candidate, version, fallback: why, root, debFile, debSha256: record.sha256, downloaded };
   }
   throw new PackageError(`could not fetch Debian package ${spec} (candidate ${candidate}): ${errors.slice(-3).join("; ")}`);
 }

@@ -5,7 +5,7 @@
 
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { candidateVersion, dependencyMatching, fetchPackage, recordOf, type PackageRecord, type ResolvedPackage } from "./debian.ts";
+import { candidateVersions, dependencyMatching, fetchPackage, recordOf, type PackageRecord, type ResolvedPackage } from "./debian.ts";
 import { sha256, sha256File } from "./exec.ts";
 import { buildInitramfs, GUEST_BANNER, GUEST_PROMPT } from "./initramfs.ts";
 import { buildLinuxIso } from "./linux-iso.ts";
@@ -116,17 +116,15 @@ export function runGuestPipeline(options: PipelineOptions): PipelineResult {
   // Local index look-ups only (no network): which package and version each output comes from.
   const specs: Record<string, string> = {};
   const candidates: Record<string, string> = {};
-  for (const [key, spec] of Object.entries(PACKAGES)) {
-    specs[key] = spec();
-    candidates[key] = candidateVersion(specs[key]!);
-  }
+  for (const [key, spec] of Object.entries(PACKAGES)) specs[key] = spec();
+  const versions = candidateVersions(Object.values(specs));
+  for (const key of Object.keys(specs)) candidates[key] = versions.get(specs[key]!)!;
   const fetched: Record<string, ResolvedPackage> = {};
   let downloaded = false;
   const pkg = (key: string): ResolvedPackage => {
     if (!fetched[key]) {
-      const before = existsSync(debDir) ? readdirSync(debDir).length : 0;
-      fetched[key] = fetchPackage(specs[key]!, debDir, log);
-      if (readdirSync(debDir).length !== before) downloaded = true;
+      fetched[key] = fetchPackage(specs[key]!, debDir, log, candidates[key]);
+      if (fetched[key]!.downloaded) downloaded = true;
     }
     return fetched[key]!;
   };
