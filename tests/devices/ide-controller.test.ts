@@ -391,7 +391,7 @@ describe("ATAPI CD-ROM", () => {
     expect(String.fromCharCode(...r.data.slice(8, 16))).toBe("HYPERTAB");
     r = packet(s, [0x43, 0, 0, 0, 0, 0, 0, 0, 100]);
     expect(r.data.slice(0, 4)).toEqual([0, 18, 1, 1]);
-    expect(r.data.slice(12, 20)).toEqual([0, 0x14, 0xaa, 0, 0, 0, blocks >> 8, blocks & 0xff]);
+    expect(r.data.slice(12, 20)).toEqual([0, 0x16, 0xaa, 0, 0, 0, blocks >> 8, blocks & 0xff]);
     r = packet(s, [0x43, 2, 0, 0, 0, 0, 0, 0, 100]);
     expect(r.data.slice(8, 12)).toEqual([0, 0, 2, 0]); // track 1 at 00:02:00
     r = packet(s, [0x43, 0, 1, 0, 0, 0, 0, 0, 12]);

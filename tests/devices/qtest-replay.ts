@@ -81,7 +81,7 @@ export function runOnOurs(io: IOBus, memory: PhysicalMemory, script: string[]): 
       case "inw":
         return `OK ${hex(io.in16(n(a)), 4)}`;
       case "inl":
-        return `OK ${hex(io.in32(n(a)), 8)}`;
+        return `OK ${hex(io.in32(n(a)), 4)}`;
       case "outb":
         io.out8(n(a), n(b));
         return "OK";

@@ -435,7 +435,7 @@ export class AtapiCdrom implements IdeCommandSet, Stateful {
         addr(n + 4, 0);
         n += 8;
       }
-      r.set([0, 0x14, 0xaa, 0], n);
+      r.set([0, 0x16, 0xaa, 0], n); // lead-out control as QEMU reports it
       addr(n + 4, this.blocks);
       n += 8;
       r[0] = (n - 2) >> 8;
@@ -550,7 +550,7 @@ export class AtapiCdrom implements IdeCommandSet, Stateful {
     this.source = Source.None;
     this.remaining = 0;
     drive.count = IR_IO | IR_COD;
-    drive.fail((key << 4) | ATA_ABRT);
+    drive.fail(key << 4); // the sense key in the error register (no ABRT, as QEMU)
   }
 
   // --- State ----------------------------------------------------------------------------------

@@ -87,7 +87,7 @@ export class IdeDrive {
       this.lbaHigh = 0;
       this.status = ATA_DRDY | ATA_DSC;
     }
-    this.device &= 0x10;
+    this.device = 0; // device 0 is selected after a reset
     this.error = 0x01;
     this.pio = 0;
     this.dmaPending = false;
@@ -157,7 +157,7 @@ export class IdeDrive {
     this.pio = 0;
     this.dmaPending = false;
     this.error = error;
-    this.status = ATA_DRDY | ATA_DSC | ATA_ERR;
+    this.status = ATA_DRDY | ATA_ERR; // as QEMU: no DSC on a failed command
     this.raiseInterrupt();
   }
 
