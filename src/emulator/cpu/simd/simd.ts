@@ -180,9 +180,13 @@ export class Simd implements SimdUnit {
     const f = this.fp.flags;
     if (f === 0) return;
     this.fp.flags = 0;
-    const mx = this.fp.mxcsr | f;
-    this.fp.mxcsr = mx;
-    if ((f & ~(mx >> 7) & 0x3f) !== 0) {
+    const masks = (this.fp.mxcsr >> 7) & 0x3f;
+    // An unmasked pre-computation exception (IE, DE, ZE) in any lane stops the instruction before
+    // the post-computation ones (OE, UE, PE) are recorded (measured).
+    const pre = f & 7;
+    const recorded = (pre & ~masks) !== 0 ? pre : f;
+    this.fp.mxcsr |= recorded;
+    if ((recorded & ~masks) !== 0) {
       this.host.raiseException((this.host.cr4 & CR4_OSXMMEXCPT) !== 0 ? EXC_XM : EXC_UD);
     }
   }
