@@ -142,9 +142,11 @@ export class CPU implements Stateful, CoprocessorHost {
   tlbOverflow = false;
   readMask = TLB_VALID | TLB_RAM;
   writeMask = TLB_VALID | TLB_SWRITE | TLB_RAM;
-  /** Linear page of the cached code page (-1 = none) and its (phys ^ lin) page bits. */
-  fetchTag = -1;
-  fetchXor = 0;
+  /** The cached code page as an EIP window: while fetchLo <= eip < fetchHi, the byte at eip is
+   *  ram[eip + fetchDelta]. An empty window (lo > hi) forces the slow path. */
+  fetchLo = 1;
+  fetchHi = 0;
+  fetchDelta = 0;
 
   interruptController: CpuInterruptController | null = null;
   onTripleFault: ((reason: string) => void) | null = null;
@@ -359,7 +361,8 @@ export class CPU implements Stateful, CoprocessorHost {
     const user = this.cpl === 3;
     this.readMask = user ? TLB_VALID | TLB_UREAD | TLB_RAM : TLB_VALID | TLB_RAM;
     this.writeMask = user ? TLB_VALID | TLB_UWRITE | TLB_RAM : TLB_VALID | TLB_SWRITE | TLB_RAM;
-    this.fetchTag = -1;
+    this.fetchLo = 1;
+    this.fetchHi = 0;
   }
 
   // =========================== flags ===========================
@@ -442,12 +445,14 @@ export class CPU implements Stateful, CoprocessorHost {
       }
       this.tlbCount = n;
     }
-    this.fetchTag = -1;
+    this.fetchLo = 1;
+    this.fetchHi = 0;
   }
 
   invalidatePage(lin: number): void {
     this.tlb[lin >>> 12] = 0;
-    this.fetchTag = -1;
+    this.fetchLo = 1;
+    this.fetchHi = 0;
   }
 
   // =========================== linear memory ===========================
@@ -607,21 +612,29 @@ export class CPU implements Stateful, CoprocessorHost {
   // =========================== instruction fetch ===========================
 
   fetch8(): number {
-    const lin = (this.segBase[CS] + this.eip) | 0;
-    let b: number;
-    if (lin >>> 12 === this.fetchTag) b = this.ram[(this.fetchXor ^ lin) >>> 0];
-    else b = this.fetch8Slow(lin);
-    this.eip = (this.eip + 1) | 0;
-    return b;
+    const eip = this.eip;
+    if (eip >= this.fetchLo && eip < this.fetchHi) {
+      this.eip = eip + 1;
+      return this.ram[eip + this.fetchDelta];
+    }
+    return this.fetch8Slow();
   }
 
-  private fetch8Slow(lin: number): number {
+  private fetch8Slow(): number {
+    const lin = (this.segBase[CS] + this.eip) | 0;
     const phys = this.physRead(lin, false);
     const e = this.tlb[lin >>> 12];
     if ((e & TLB_RAM) !== 0 && (e & this.readMask) === this.readMask) {
-      this.fetchTag = lin >>> 12;
-      this.fetchXor = e & ~0xfff;
+      // Window = the part of this linear page reachable from the current EIP without wrapping.
+      const lo = this.eip - (lin & 0xfff);
+      const hi = lo + 4096;
+      if (lo <= this.eip && hi > this.eip && hi <= 0x7fffffff + 1 && lo >= -0x80000000) {
+        this.fetchLo = lo;
+        this.fetchHi = hi;
+        this.fetchDelta = (phys - (lin & 0xfff)) - lo;
+      }
     }
+    this.eip = (this.eip + 1) | 0;
     return this.memory.read8(phys);
   }
 
@@ -630,10 +643,10 @@ export class CPU implements Stateful, CoprocessorHost {
   }
 
   fetch16(): number {
-    const lin = (this.segBase[CS] + this.eip) | 0;
-    if (lin >>> 12 === this.fetchTag && (lin & 0xfff) !== 0xfff) {
-      const p = (this.fetchXor ^ lin) >>> 0;
-      this.eip = (this.eip + 2) | 0;
+    const eip = this.eip;
+    if (eip >= this.fetchLo && eip + 2 <= this.fetchHi) {
+      const p = eip + this.fetchDelta;
+      this.eip = eip + 2;
       return this.ram[p] | (this.ram[p + 1] << 8);
     }
     const lo = this.fetch8();
@@ -641,11 +654,11 @@ export class CPU implements Stateful, CoprocessorHost {
   }
 
   fetch32(): number {
-    const lin = (this.segBase[CS] + this.eip) | 0;
-    if (lin >>> 12 === this.fetchTag && (lin & 0xfff) <= 0xffc) {
-      const p = (this.fetchXor ^ lin) >>> 0;
+    const eip = this.eip;
+    if (eip >= this.fetchLo && eip + 4 <= this.fetchHi) {
+      const p = eip + this.fetchDelta;
       const m = this.ram;
-      this.eip = (this.eip + 4) | 0;
+      this.eip = eip + 4;
       return m[p] | (m[p + 1] << 8) | (m[p + 2] << 16) | (m[p + 3] << 24);
     }
     const a = this.fetch8(), b = this.fetch8(), c = this.fetch8();
