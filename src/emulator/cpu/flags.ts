@@ -97,6 +97,33 @@ export function materializeFlags(c: CPU): void {
 
 /** Evaluates condition code 0-15 (the low nibble of Jcc/SETcc/CMOVcc). */
 export function testCondition(c: CPU, cc: number): boolean {
+  // Fast path: straight after CMP/SUB (all six flags lazy), compare the operands directly.
+  if (c.lazy === ARITH && c.lfKind === LF_SUB) {
+    const a = c.lfOp1, b = c.lfOp2;
+    let r: boolean;
+    switch (cc >> 1) {
+      case 1: r = a >>> 0 < b >>> 0; break;
+      case 2: r = c.lfRes === 0; break;
+      case 3: r = a >>> 0 <= b >>> 0; break;
+      case 4: r = ((c.lfRes >>> c.lfShift) & 1) !== 0; break;
+      case 6: {
+        const s = 31 - c.lfShift;
+        r = a << s < b << s;
+        break;
+      }
+      case 7: {
+        const s = 31 - c.lfShift;
+        r = a << s <= b << s;
+        break;
+      }
+      default: return slowCondition(c, cc);
+    }
+    return (cc & 1) !== 0 ? !r : r;
+  }
+  return slowCondition(c, cc);
+}
+
+function slowCondition(c: CPU, cc: number): boolean {
   let r: boolean;
   switch (cc >> 1) {
     case 0: r = getOF(c); break;
