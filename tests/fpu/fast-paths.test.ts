@@ -17,15 +17,15 @@ function rng(seed: number): () => number {
 }
 
 describe("x87 fast paths agree with the exact core", () => {
-  it("add, subtract and multiply of normal operands (30000 random cases)", () => {
+  it("add, subtract, multiply and divide of normal operands (40000 random cases)", () => {
     const r = rng(12345);
     const fast = new FastExtended();
     const ops = new ExactOps();
     const rnd = new Rounder();
     let checked = 0;
     const failures: string[] = [];
-    for (let i = 0; i < 30000; i++) {
-      const op = i % 3; // 0 add, 1 sub, 2 mul
+    for (let i = 0; i < 40000; i++) {
+      const op = i % 4; // 0 add, 1 sub, 2 mul, 3 div
       const p = [24, 53, 64][(i >> 2) % 3];
       const rc = (i >> 4) & 3;
       const fmt = p === 24 ? FMT_EXT24 : p === 53 ? FMT_EXT53 : FMT_EXT64;
@@ -43,12 +43,14 @@ describe("x87 fast paths agree with the exact core", () => {
         blo = (alo ^ (r() & 0xff)) >>> 0;
       }
       const sbEff = op === 1 ? sb ^ 1 : sb;
-      const ok = op === 2 ? fast.mul(sa, ea, ahi, alo, sb, eb, bhi, blo, p, rc) : fast.add(sa, ea, ahi, alo, sbEff, eb, bhi, blo, p, rc);
+      const ok =
+        op === 3 ? fast.div(sa, ea, ahi, alo, sb, eb, bhi, blo, p, rc) : op === 2 ? fast.mul(sa, ea, ahi, alo, sb, eb, bhi, blo, p, rc) : fast.add(sa, ea, ahi, alo, sbEff, eb, bhi, blo, p, rc);
       if (!ok) continue;
       checked++;
       const A = (BigInt(ahi) << 32n) | BigInt(alo);
       const B = (BigInt(bhi) << 32n) | BigInt(blo);
-      if (op === 2) ops.mul(sa, A, ea - 16446, sb, B, eb - 16446);
+      if (op === 3) ops.div(sa, A, ea - 16446, sb, B, eb - 16446, p);
+      else if (op === 2) ops.mul(sa, A, ea - 16446, sb, B, eb - 16446);
       else ops.add(sa, A, ea - 16446, sbEff, B, eb - 16446, rc);
       let se: number, sig: bigint, flags = 0, up = false;
       if (ops.rM === 0n) {
@@ -68,7 +70,7 @@ describe("x87 fast paths agree with the exact core", () => {
       if (got !== want && failures.length < 5) failures.push(`op${op} p${p} rc${rc} ${sa}:${ea}:${ahi}:${alo} ${sb}:${eb}:${bhi}:${blo}: want ${want} got ${got}`);
     }
     expect(failures.join("\n")).toBe("");
-    expect(checked).toBeGreaterThan(25000);
+    expect(checked).toBeGreaterThan(35000);
   });
 });
 

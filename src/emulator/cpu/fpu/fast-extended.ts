@@ -178,6 +178,126 @@ export class FastExtended {
     return this.finish(sa ^ sb, e, p, rc);
   }
 
+  // Long-division scratch: the partial remainder in 16-bit limbs (little-endian) and the divisor.
+  private readonly r = new Float64Array(8);
+  private readonly b = new Float64Array(4);
+  private bd = 0;
+
+  /** a / b for normal operands: three 32-bit quotient digits by schoolbook division, each digit
+   *  estimated in doubles and corrected against the exact remainder. */
+  div(sa: number, ea: number, ahi: number, alo: number, sb: number, eb: number, bhi: number, blo: number, p: number, rc: number): boolean {
+    const b = this.b;
+    b[0] = blo & 0xffff;
+    b[1] = blo >>> 16;
+    b[2] = bhi & 0xffff;
+    b[3] = bhi >>> 16;
+    this.bd = bhi * TWO32 + blo;
+    let e = ea - eb + 16383;
+    // A' = A or 2A so that A' / B is in [1, 2); R = A' · 2^31.
+    let shift = 31;
+    if (ahi < bhi || (ahi === bhi && alo < blo)) {
+      shift = 32;
+      e--;
+    }
+    if (e < 1 || e > 0x7ffe) return false;
+    const r = this.r;
+    // A · 2^shift in limbs: shift is 31 or 32, so build A·2^32 and halve when needed.
+    r[0] = 0;
+    r[1] = 0;
+    r[2] = alo & 0xffff;
+    r[3] = alo >>> 16;
+    r[4] = ahi & 0xffff;
+    r[5] = ahi >>> 16;
+    r[6] = 0;
+    if (shift === 31) {
+      for (let k = 0; k < 6; k++) r[k] = Math.floor(r[k] / 2) + (r[k + 1] % 2) * 32768;
+    }
+    const d2 = this.digit();
+    this.shift32();
+    const d1 = this.digit();
+    this.shift32();
+    const d0 = this.digit();
+    this.wh = d2;
+    this.wl = d1;
+    this.wx = d0;
+    this.st = r[0] !== 0 || r[1] !== 0 || r[2] !== 0 || r[3] !== 0 || r[4] !== 0;
+    return this.finish(sa ^ sb, e, p, rc);
+  }
+
+  /** One quotient digit: d = floor(R / B) (< 2^32), R -= d·B. */
+  private digit(): number {
+    const r = this.r;
+    const b = this.b;
+    const rd = ((((r[6] * 65536 + r[5]) * 65536 + r[4]) * 65536 + r[3]) * 65536 + r[2]) * TWO32 + r[1] * 65536 + r[0];
+    let d = Math.floor(rd / this.bd);
+    if (d > 0xffffffff) d = 0xffffffff;
+    if (d < 0) d = 0;
+    // R -= d·B exactly.
+    const dl = d % 65536;
+    const dh = (d - dl) / 65536;
+    let carry = 0;
+    let borrow = 0;
+    for (let k = 0; k < 7; k++) {
+      let t = carry;
+      if (k <= 3) t += dl * b[k];
+      if (k >= 1 && k <= 4) t += dh * b[k - 1];
+      const pk = t % 65536;
+      carry = (t - pk) / 65536;
+      let v = r[k] - pk - borrow;
+      borrow = 0;
+      if (v < 0) {
+        v += 65536;
+        borrow = 1;
+      }
+      r[k] = v;
+    }
+    // Too large an estimate leaves a borrow: add B back. Too small leaves R >= B: subtract it.
+    while (borrow) {
+      d--;
+      let c = 0;
+      for (let k = 0; k < 7; k++) {
+        let v = r[k] + (k <= 3 ? b[k] : 0) + c;
+        c = 0;
+        if (v >= 65536) {
+          v -= 65536;
+          c = 1;
+        }
+        r[k] = v;
+      }
+      if (c) borrow = 0; // the carry out cancels the earlier borrow
+    }
+    while (this.remainderAtLeastB()) {
+      d++;
+      let br = 0;
+      for (let k = 0; k < 7; k++) {
+        let v = r[k] - (k <= 3 ? b[k] : 0) - br;
+        br = 0;
+        if (v < 0) {
+          v += 65536;
+          br = 1;
+        }
+        r[k] = v;
+      }
+    }
+    return d;
+  }
+
+  private remainderAtLeastB(): boolean {
+    const r = this.r;
+    const b = this.b;
+    if (r[6] !== 0 || r[5] !== 0 || r[4] !== 0) return true;
+    for (let k = 3; k >= 0; k--) if (r[k] !== b[k]) return r[k] > b[k];
+    return true;
+  }
+
+  /** R ·= 2^32 (R < B < 2^64 here, so nothing is lost). */
+  private shift32(): void {
+    const r = this.r;
+    for (let k = 6; k >= 2; k--) r[k] = r[k - 2];
+    r[1] = 0;
+    r[0] = 0;
+  }
+
   /** Rounds the working value to p bits; false when the result leaves the normal range. */
   private finish(sign: number, e: number, p: number, rc: number): boolean {
     let hi = this.wh;

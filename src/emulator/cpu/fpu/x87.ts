@@ -1133,16 +1133,19 @@ export class X87 implements X87Unit {
     let reversed = reg === 5 || reg === 7;
     if (swap && reg >= 4) reversed = !reversed;
     const op = reg === 0 ? 0 : reg === 1 ? 2 : reg <= 5 ? 1 : 3;
-    // Fast path: normal operands, add/sub/mul, normal result.
+    // Fast path: normal operands and a normal result.
     const de = dSe & 0x7fff;
     const oe = oSe & 0x7fff;
-    if (op !== 3 && !oDen && de !== 0 && de !== 0x7fff && oe !== 0 && oe !== 0x7fff && dHi >= 0x80000000 && oHi >= 0x80000000) {
+    if (!oDen && de !== 0 && de !== 0x7fff && oe !== 0 && oe !== 0x7fff && dHi >= 0x80000000 && oHi >= 0x80000000) {
       const f = this.fast;
       const pc = (this.cw >> 8) & 3;
       const p = pc === 0 ? 24 : pc === 2 ? 53 : 64;
       const rc = (this.cw >> 10) & 3;
       let ok: boolean;
       if (op === 2) ok = f.mul(dSe >> 15, de, dHi, dLo, oSe >> 15, oe, oHi, oLo, p, rc);
+      else if (op === 3) {
+        ok = reversed ? f.div(oSe >> 15, oe, oHi, oLo, dSe >> 15, de, dHi, dLo, p, rc) : f.div(dSe >> 15, de, dHi, dLo, oSe >> 15, oe, oHi, oLo, p, rc);
+      }
       else if (reversed) ok = f.add(oSe >> 15, oe, oHi, oLo, (dSe >> 15) ^ op, de, dHi, dLo, p, rc);
       else ok = f.add(dSe >> 15, de, dHi, dLo, (oSe >> 15) ^ op, oe, oHi, oLo, p, rc);
       if (ok) {
