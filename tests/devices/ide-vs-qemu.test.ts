@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { IdeController } from "../../src/emulator/devices/ide-controller.ts";
 import { makeTestContext } from "./fake-context.ts";
-import { differences, qemuAvailable, runOnOurs, runOnQemu } from "./qtest-replay.ts";
+import { differences, qemuAvailable, QtestScript, runOnOurs, runOnQemu } from "./qtest-replay.ts";
 
 function makeDisk(sectors: number): Uint8Array {
   const img = new Uint8Array(sectors * 512);
@@ -30,33 +30,6 @@ function makeIso(blocks: number): Uint8Array {
   return img;
 }
 
-class Script {
-  readonly lines: string[] = [];
-  readonly skipped = new Set<number>();
-  push(...l: string[]): void {
-    this.lines.push(...l);
-  }
-  /** A read whose answer we knowingly differ on. */
-  skip(line: string): void {
-    this.skipped.add(this.lines.length);
-    this.lines.push(line);
-  }
-  wait(): void {
-    this.lines.push("clock_step 15");
-  }
-  regs(base: number, skipError = false): void {
-    for (let r = 1; r <= 7; r++) {
-      const l = `inb 0x${(base + r).toString(16)}`;
-      // Register 3 is reserved for packet devices (QEMU clears it, we keep the signature's 1).
-      if ((r === 1 && skipError) || (r === 3 && base === 0x170)) this.skip(l);
-      else this.push(l);
-    }
-  }
-  words(port: number, n: number): void {
-    for (let i = 0; i < n; i++) this.push(`inw 0x${port.toString(16)}`);
-  }
-}
-
 describe.skipIf(!qemuAvailable())("IDE and ATAPI against QEMU (qtest)", () => {
   it("answers the same registers, status bytes and data words as QEMU's PIIX IDE", async () => {
     const dir = mkdtempSync(join(tmpdir(), "hypertab-ide-"));
@@ -64,7 +37,7 @@ describe.skipIf(!qemuAvailable())("IDE and ATAPI against QEMU (qtest)", () => {
     const iso = makeIso(300);
     writeFileSync(join(dir, "disk.img"), disk);
     writeFileSync(join(dir, "cd.iso"), iso);
-    const s = new Script();
+    const s = new QtestScript();
     // Power-on signatures (the power-on error register differs: we report diagnostic code 1).
     s.regs(0x1f0, true);
     s.push("outb 0x1f6 0xa0", "outb 0x1f2 0x55", "outb 0x1f3 0xaa", "inb 0x1f2", "inb 0x1f3", "inb 0x1f6");

@@ -144,6 +144,9 @@ describe("16550A UART", () => {
 
   it("reports host modem line changes through MSR deltas and a modem-status interrupt", () => {
     const { io, uart, ctx } = setup();
+    expect(io.in8(COM1 + 6)).toBe(0xb0); // a ready terminal by default: CTS, DSR, DCD
+    uart.setModemLines({ cts: false, dsr: false, dcd: false });
+    expect(io.in8(COM1 + 6)).toBe(0x0b); // deltas for CTS, DSR, DCD
     io.out8(COM1 + 4, 0x08);
     io.out8(COM1 + 1, 0x08);
     uart.setModemLines({ cts: true, dcd: true, ri: true });

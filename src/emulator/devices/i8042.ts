@@ -72,7 +72,8 @@ export class I8042 implements Device {
     this.ram.fill(0);
     this.ram[0] = CB_KBD_INT | CB_TRANSLATE;
     this.status = ST_UNLOCKED;
-    this.outputPort = OP_RESET | (this.ctx.memory.a20Enabled ? OP_A20 : 0);
+    // Reset line high, A20 per memory, bits 2-3 high, keyboard clock and data lines high (0xCF as QEMU).
+    this.outputPort = 0xcd | (this.ctx.memory.a20Enabled ? OP_A20 : 0);
     this.outputBuffer = 0;
     this.outputFromAux = false;
     this.pendingCommand = 0;
@@ -188,7 +189,7 @@ export class I8042 implements Device {
         return;
       case 0xd0: {
         const obf = this.status & ST_OBF;
-        const p = (this.outputPort & 0x0f) | (obf && !this.outputFromAux ? 0x10 : 0) | (obf && this.outputFromAux ? 0x20 : 0);
+        const p = (this.outputPort & 0xcf) | (obf && !this.outputFromAux ? 0x10 : 0) | (obf && this.outputFromAux ? 0x20 : 0);
         this.reply(p, false);
         return;
       }

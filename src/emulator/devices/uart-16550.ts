@@ -81,7 +81,8 @@ export class Uart16550 implements Device, TimedDevice, SerialPort {
   private timeoutDeadline = Infinity;
   private lastRbr = 0;
   /** Host modem inputs (bit 4 CTS, 5 DSR, 6 RI, 7 DCD) and the last value seen through MSR. */
-  private hostModem = 0;
+  /** Defaults to CTS, DSR and DCD asserted: a terminal is attached and ready (as QEMU's chardevs). */
+  private hostModem = 0xb0;
   private modemInputs = 0;
   private irqLevel = false;
   /** True while the host cannot take more output. */
@@ -257,7 +258,7 @@ export class Uart16550 implements Device, TimedDevice, SerialPort {
       this.lastRbr = this.rx[this.rxHead];
       this.rxHead = (this.rxHead + 1) % FIFO_SIZE;
       this.rxCount--;
-    }
+    } else if (this.fifoEnabled()) this.lastRbr = 0; // an empty FIFO reads as 0 (as QEMU)
     if (this.rxCount === 0) this.lsr &= ~LSR_DR;
     this.timeoutInterrupt = false;
     this.armTimeout();
@@ -329,8 +330,11 @@ export class Uart16550 implements Device, TimedDevice, SerialPort {
       this.txHead = (this.txHead + 1) % TX_BACKLOG;
       this.txCount--;
       if (loop) {
-        if (this.rxCount >= this.rxCapacity()) this.lsr |= LSR_OE; // looped byte lost: overrun
-        else this.pushRx(byte);
+        if (this.rxCount < this.rxCapacity()) this.pushRx(byte);
+        else {
+          this.lsr |= LSR_OE; // overrun: a full FIFO drops the new byte, a lone RBR is overwritten
+          if (!this.fifoEnabled()) this.rx[this.rxHead] = byte;
+        }
       } else {
         for (const l of this.listeners) l(byte);
       }
