@@ -295,6 +295,15 @@ export class VgaRenderer {
       switch (g.bpp) {
         case 32:
         case 24:
+          if (bytes === 4 && (base & 3) === 0) {
+            // Aligned BGRX words: swap red and blue, force alpha.
+            const vram32 = mem.vram32;
+            for (let x = 0, w = base >>> 2; x < width; x++, w++) {
+              const v = vram32[w];
+              out[o++] = (0xff000000 | (v & 0x00ff00) | ((v >>> 16) & 0xff) | ((v & 0xff) << 16)) >>> 0;
+            }
+            break;
+          }
           for (let x = 0, p = base; x < width; x++, p += bytes) {
             out[o++] = (0xff000000 | (vram[p] << 16) | (vram[p + 1] << 8) | vram[p + 2]) >>> 0;
           }
