@@ -81,6 +81,12 @@ export class VgaDevice implements Device, VgaView {
       name: "vga window",
       read8: (addr) => mem.readWindow(addr),
       write8: (addr, v) => mem.writeWindow(addr, v),
+      // Text output and scrolling are word-sized: skip the bus's byte-splitting round trip.
+      read16: (addr) => mem.readWindow(addr) | (mem.readWindow(addr + 1) << 8),
+      write16: (addr, v) => {
+        mem.writeWindow(addr, v & 0xff);
+        mem.writeWindow(addr + 1, v >>> 8);
+      },
     };
     ctx.memory.mapMmio(0xa0000, 0x20000, legacy);
     this.lfbHandler = {
