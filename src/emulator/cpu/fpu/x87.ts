@@ -1,7 +1,8 @@
 // The x87 floating-point unit: eight 80-bit registers stored bit-exactly, stack/tag/status/control
 // words, last-instruction pointers, every ESC instruction (D8-DF), and the state both FSAVE and
-// FXSAVE need. Arithmetic is exact (softfloat.ts) and rounded once per the control word.
-// Transcendentals are evaluated to 192 bits and rounded once (transcendental.ts).
+// FXSAVE need. Arithmetic is exact (softfloat.ts) and rounded once per the control word; the common
+// cases (normal operands and results) take number-limb fast paths (fast-extended.ts) with identical
+// results. Transcendentals are evaluated to 192 bits and rounded once (transcendental.ts).
 
 import { EXC_MF, EXC_NM, EXC_UD, type CoprocessorHost, type X87Unit } from "../coprocessor.ts";
 import { expectState, numberField, booleanField, typedField, StateError, type SavedState } from "../../state.ts";
