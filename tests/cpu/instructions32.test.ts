@@ -379,3 +379,40 @@ describe("conditions", () => {
     });
   });
 });
+
+describe("debug registers", () => {
+  it("instruction breakpoints fault before the instruction; data breakpoints trap after the write", () => {
+    const m = runFlat32(`
+      SET_GATE 1, db
+      mov eax, target
+      mov dr0, eax
+      mov eax, 0x3000
+      mov dr1, eax
+      mov eax, (1 << 0) | (1 << 2) | (0b0111 << 20)   ; L0 exec; L1 write, 4 bytes
+      mov dr7, eax
+      nop
+    target:
+      mov dword [0x3000], 7         ; instruction breakpoint here, then the data breakpoint
+      mov dword [0x2000 + 12], 1
+      hlt
+    db:
+      mov eax, dr6
+      mov ebx, [0x2010]
+      mov [0x2000 + ebx*4], eax     ; record DR6
+      mov eax, [esp]
+      mov [0x2020 + ebx*4], eax     ; record EIP
+      inc dword [0x2010]
+      xor eax, eax
+      mov dr6, eax
+      or dword [esp+8], 0x10000     ; RF: resume without re-hitting the instruction breakpoint
+      iret
+    `);
+    const d = (a: number) => m.memory.ram32[a >>> 2] >>> 0;
+    expect(d(0x2010)).toBe(2);
+    expect(d(0x2000) & 0xf).toBe(1); // B0
+    expect(d(0x2004) & 0xf).toBe(2); // B1
+    expect(d(0x2024)).toBe(d(0x2020) + 10); // trap reported after the 10-byte store
+    expect(d(0x3000)).toBe(7);
+    expect(d(0x200c)).toBe(1);
+  });
+});

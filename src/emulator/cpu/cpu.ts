@@ -14,9 +14,10 @@ import { translate, TLB_GLOBAL, TLB_RAM, TLB_SWRITE, TLB_UREAD, TLB_UWRITE, TLB_
 import { deliverPendingFault, serviceEvents, deliverInterrupt } from "./interrupts.ts";
 import { loadSegmentRealMode, setSegmentCache } from "./segmentation.ts";
 import { saveCpuState, loadCpuState } from "./cpu-state.ts";
+import { checkDataBreakpoints, instructionBreakpointHit, updateBreakpoints } from "./debug.ts";
 import { createCoprocessors } from "./coprocessor-units.ts";
 
-import { CS, DS, EDI, EDX, ES, ESP, EVENTS_ONE, EVENTS_STOP, FS, GS, INT_EXCEPTION_TRAP, SS, CPU_SIGNATURE, TSC_GHZ } from "./constants.ts";
+import { CS, DS, EDI, EDX, ES, ESP, EVENTS_ONE, EVENTS_STOP, EXC_DB, FS, GS, INT_EXCEPTION_TRAP, SS, CPU_SIGNATURE, TSC_GHZ } from "./constants.ts";
 export * from "./constants.ts";
 
 /** Thrown (one preallocated instance per CPU) to abandon the current instruction on a fault. */
@@ -118,6 +119,10 @@ export class CPU implements Stateful, CoprocessorHost {
   readonly scratch = new Int32Array(40);
   /** Any DR7-enabled breakpoint: instruction breakpoints are checked between instructions. */
   debugActive = false;
+  /** A data breakpoint is armed: translate() keeps watched pages off the direct-RAM fast path. */
+  watchActive = false;
+  /** A data breakpoint matched during the current instruction (#DB trap after it). */
+  dataBreakpointHit = false;
 
   // ---- events ----
   halted = false;
@@ -228,16 +233,21 @@ export class CPU implements Stateful, CoprocessorHost {
         const r = serviceEvents(this);
         if (r === EVENTS_STOP) break;
         if (r === EVENTS_ONE) {
-          // Shadowed or traced instruction: exactly one, then look again.
+          // Shadowed, traced or breakpoint-watched instruction: exactly one, then look again.
           const tf = (this.flags & TF) !== 0;
+          this.dataBreakpointHit = false;
           try {
+            if (this.debugActive && instructionBreakpointHit(this)) {
+              this.instrStart = this.eip;
+              this.raise(EXC_DB);
+            }
             this.step();
+            if (tf || this.dataBreakpointHit) this.debugTrap(tf);
           } catch (e) {
             if (e !== this.fault) throw e;
             deliverPendingFault(this);
           }
           executed++;
-          if (tf) this.singleStepTrap();
           this.eventPending = true;
           continue;
         }
@@ -336,10 +346,12 @@ export class CPU implements Stateful, CoprocessorHost {
     this.prefixCount = 0;
   }
 
-  /** After an instruction that began with TF=1: #DB with DR6.BS. */
-  singleStepTrap(): void {
-    this.dr[6] |= 0x4000;
-    deliverInterrupt(this, 1, -1, INT_EXCEPTION_TRAP);
+  /** After an instruction that began with TF=1 (DR6.BS) or hit a data breakpoint: #DB trap. */
+  private debugTrap(singleStep: boolean): void {
+    if (singleStep) this.dr[6] |= 0x4000;
+    this.dataBreakpointHit = false;
+    this.instrStart = this.eip;
+    deliverInterrupt(this, EXC_DB, -1, INT_EXCEPTION_TRAP);
   }
 
   // =========================== mode bookkeeping ===========================
@@ -457,7 +469,8 @@ export class CPU implements Stateful, CoprocessorHost {
 
   // =========================== linear memory ===========================
 
-  private physRead(lin: number, write: boolean): number {
+  private physRead(lin: number, write: boolean, size = 1): number {
+    if (this.watchActive) checkDataBreakpoints(this, lin, size, write);
     const e = this.tlb[lin >>> 12];
     const need = write ? this.writeMask & ~TLB_RAM : this.readMask & ~TLB_RAM;
     if ((e & need) === need) return ((e & ~0xfff) ^ lin) >>> 0;
@@ -481,7 +494,7 @@ export class CPU implements Stateful, CoprocessorHost {
 
   private rd16Slow(lin: number): number {
     if ((lin & 0xfff) === 0xfff) return this.rd8(lin) | (this.rd8((lin + 1) | 0) << 8);
-    return this.memory.read16(this.physRead(lin, false));
+    return this.memory.read16(this.physRead(lin, false, 2));
   }
 
   rd32(lin: number): number {
@@ -502,7 +515,7 @@ export class CPU implements Stateful, CoprocessorHost {
       void a; void b;
       return this.rd8(lin) | (this.rd8((lin + 1) | 0) << 8) | (this.rd8((lin + 2) | 0) << 16) | (this.rd8((lin + 3) | 0) << 24);
     }
-    return this.memory.read32(this.physRead(lin, false));
+    return this.memory.read32(this.physRead(lin, false, 4));
   }
 
   wr8(lin: number, v: number): void {
@@ -532,7 +545,7 @@ export class CPU implements Stateful, CoprocessorHost {
       this.wr8((lin + 1) | 0, v >> 8);
       return;
     }
-    this.memory.write16(this.physRead(lin, true), v & 0xffff);
+    this.memory.write16(this.physRead(lin, true, 2), v & 0xffff);
   }
 
   wr32(lin: number, v: number): void {
@@ -555,7 +568,7 @@ export class CPU implements Stateful, CoprocessorHost {
       for (let i = 0; i < 4; i++) this.wr8((lin + i) | 0, v >> (i * 8));
       return;
     }
-    this.memory.write32(this.physRead(lin, true), v | 0);
+    this.memory.write32(this.physRead(lin, true, 4), v | 0);
   }
 
   /** Checks that a write to [lin, lin+len) would not fault (before a multi-part store). */
@@ -622,8 +635,11 @@ export class CPU implements Stateful, CoprocessorHost {
 
   private fetch8Slow(): number {
     const lin = (this.segBase[CS] + this.eip) | 0;
-    const phys = this.physRead(lin, false);
-    const e = this.tlb[lin >>> 12];
+    // Not physRead: instruction fetches do not trigger data breakpoints.
+    let e = this.tlb[lin >>> 12];
+    const need = this.readMask & ~TLB_RAM;
+    const phys = (e & need) === need ? ((e & ~0xfff) ^ lin) >>> 0 : translate(this, lin, false, this.cpl === 3);
+    e = this.tlb[lin >>> 12];
     if ((e & TLB_RAM) !== 0 && (e & this.readMask) === this.readMask) {
       // Window = the part of this linear page reachable from the current EIP without wrapping.
       const lo = this.eip - (lin & 0xfff);
@@ -741,8 +757,7 @@ export class CPU implements Stateful, CoprocessorHost {
 
   /** Recomputes which debug-register breakpoints are armed (after MOV DR7 / state load). */
   updateBreakpoints(): void {
-    this.debugActive = (this.dr[7] & 0xff) !== 0;
-    this.eventPending = true;
+    updateBreakpoints(this);
   }
 
   /** Real-mode style segment load (used by far jumps etc. in real mode and by tests). */

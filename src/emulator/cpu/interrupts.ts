@@ -50,7 +50,7 @@ export function serviceEvents(c: CPU): number {
     return EVENTS_STOP;
   }
   c.eventPending = (c.intrLine && (c.flags & IF) !== 0) || (c.nmiPending && !c.nmiBlocked);
-  if ((c.flags & TF) !== 0) return EVENTS_ONE;
+  if ((c.flags & TF) !== 0 || c.debugActive) return EVENTS_ONE;
   return EVENTS_RUN;
 }
 

@@ -4,6 +4,7 @@
 
 import type { CPU } from "./cpu.ts";
 import { EXC_PF } from "./constants.ts";
+import { pageWatched } from "./debug.ts";
 
 /** TLB entry bits (low 12 bits of an entry; the high 20 bits are physPage ^ linPage). */
 export const TLB_VALID = 0x01; // supervisor may read
@@ -25,7 +26,7 @@ export function translate(c: CPU, lin: number, write: boolean, user: boolean): n
   if ((c.cr0 & CR0_PG) === 0) {
     const phys = (lin & mem.a20Mask) >>> 0;
     const physPage = phys >>> 12;
-    const ramBit = mem.isRamPage(physPage) ? TLB_RAM : 0;
+    const ramBit = mem.isRamPage(physPage) && !(c.watchActive && pageWatched(c, linPage)) ? TLB_RAM : 0;
     c.tlbInsert(linPage, (((physPage ^ linPage) << 12) | TLB_VALID | TLB_UREAD | TLB_SWRITE | TLB_UWRITE | ramBit));
     return phys;
   }
@@ -75,7 +76,7 @@ export function translate(c: CPU, lin: number, write: boolean, user: boolean): n
     if (allowWrite && allowUser) bits |= TLB_UWRITE;
   }
   if (global && (c.cr4 & CR4_PGE) !== 0) bits |= TLB_GLOBAL;
-  if (mem.isRamPage(physPage)) bits |= TLB_RAM;
+  if (mem.isRamPage(physPage) && !(c.watchActive && pageWatched(c, linPage))) bits |= TLB_RAM;
   c.tlbInsert(linPage, ((physPage ^ linPage) << 12) | bits);
   return (phys | (lin & 0xfff)) >>> 0;
 }
