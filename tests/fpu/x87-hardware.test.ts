@@ -6,7 +6,8 @@ import { describe, expect, it } from "vitest";
 import { X87 } from "../../src/emulator/cpu/fpu/index.ts";
 import { FakeHost } from "./fake-host.ts";
 
-const OP_NAMES = ["fadd", "fsub", "fmul", "fdiv", "fsqrt", "fprem", "fprem1", "frndint", "fscale", "fxtract", "fst m32", "fst m64", "fist m32", "fistp m64", "fcom", "fucom", "fbstp", "fld m32", "fld m64", "fxam"];
+const OP_NAMES = ["fadd", "fsub", "fmul", "fdiv", "fsqrt", "fprem", "fprem1", "frndint", "fscale", "fxtract", "fst m32", "fst m64", "fist m32", "fistp m64", "fcom", "fucom", "fbstp", "fld m32", "fld m64", "fxam",
+  "fadd m32", "fadd m64", "fmul m32", "fdivr m64", "fiadd m32", "fisubr m16", "fcom m32", "ficomp m32"];
 
 // [opcode, modrm, memory operand?] for each op; "then" = an extra instruction after it.
 const ENCODING: [number, number, boolean][] = [
@@ -30,6 +31,14 @@ const ENCODING: [number, number, boolean][] = [
   [0xd9, 0x00, true],
   [0xdd, 0x00, true],
   [0xd9, 0xe5, false],
+  [0xd8, 0x00, true],
+  [0xdc, 0x00, true],
+  [0xd8, 0x08, true],
+  [0xdc, 0x38, true],
+  [0xda, 0x00, true],
+  [0xde, 0x28, true],
+  [0xd8, 0x10, true],
+  [0xda, 0x18, true],
 ];
 
 const hex = (v: number | bigint, w: number): string => v.toString(16).padStart(w, "0");
@@ -48,6 +57,11 @@ function runCase(h: FakeHost, x: FakeX87, f: string[]): string {
   if (op === 17 || op === 18) {
     h.write64(0x160, BigInt("0x" + f[3]));
     x.execute(opc, modrm, 0x160);
+  } else if (op >= 20) {
+    // The memory operand is recorded in the result's extra field.
+    h.write64(0x160, BigInt("0x" + f[12]));
+    x.execute(0xdb, 0x28, 0x100);
+    x.execute(opc, modrm, 0x160);
   } else {
     x.execute(0xdb, 0x28, 0x100); // FLD m80 a
     x.execute(opc, modrm, mem ? 0x160 : -1);
@@ -62,6 +76,7 @@ function runCase(h: FakeHost, x: FakeX87, f: string[]): string {
   let exLo = 0n;
   if (op === 10 || op === 12) exLo = BigInt(h.readLinear32(0x160));
   else if (op === 11 || op === 13) exLo = h.read64(0x160);
+  else if (op >= 20) exLo = h.read64(0x160);
   else if (op === 16) {
     exLo = h.read64(0x160);
     exHi = BigInt(h.readLinear16(0x168));

@@ -36,6 +36,19 @@ static f80 gen(int op, int which, const f80 *other) {
   v.m = sig; v.se = sign | exp; return v;
 }
 
+/** Memory operands: mostly the value b rounded to the format, sometimes raw bit patterns (denormals,
+ *  SNaNs, infinities). */
+static uint32_t memval32(const f80 *b) {
+  uint32_t c = (uint32_t)(b->m >> 3) % 8, x = (uint32_t)b->m;
+  if (c == 0) return x & 0x807fffff; if (c == 1) return 0x7f800000 | (x & 0x803fffff); if (c == 2) return x;
+  long double v; memcpy(&v, b, 10); float f = (float)v; memcpy(&x, &f, 4); return x;
+}
+static uint64_t memval64(const f80 *b) {
+  uint64_t c = (b->m >> 3) % 8, x = b->m;
+  if (c == 0) return x & 0x800fffffffffffffull; if (c == 1) return 0x7ff0000000000000ull | (x & 0x8007ffffffffffffull); if (c == 2) return x;
+  long double v; memcpy(&v, b, 10); double d = (double)v; memcpy(&x, &d, 8); return x;
+}
+
 #define PRE "fninit\n fldcw %[cw]\n fldt %[b]\n fldt %[a]\n"
 #define POST "fnstsw %[sw]\n fstpt %[r]\n fstpt %[r2]\n"
 
@@ -61,6 +74,15 @@ static void run(int op, uint16_t cw, f80 *a, f80 *b, f80 *r, f80 *r2, uint16_t *
     ONE(15, "fucom %%st(1)")
     case 16: __asm__ volatile(PRE "fbstp %[e]\n fld1\n" POST : [r] "=m"(*r), [r2] "=m"(*r2), [sw] "=m"(*sw), [e] "=m"(bcd) : [a] "m"(*a), [b] "m"(*b), [cw] "m"(cw));
       { uint16_t hi; memcpy(&e, bcd, 8); memcpy(&hi, bcd + 8, 2); ex[0] = hi; ex[1] = e; } return;
+#define MEMOP(n, ins, T, val) case n: { T m = (T)(val); __asm__ volatile(PRE ins " %[m]\n" POST : [r] "=m"(*r), [r2] "=m"(*r2), [sw] "=m"(*sw) : [a] "m"(*a), [b] "m"(*b), [cw] "m"(cw), [m] "m"(m)); e = (uint64_t)m; break; }
+    MEMOP(20, "fadds", uint32_t, memval32(b))
+    MEMOP(21, "faddl", uint64_t, memval64(b))
+    MEMOP(22, "fmuls", uint32_t, memval32(b))
+    MEMOP(23, "fdivrl", uint64_t, memval64(b))
+    MEMOP(24, "fiaddl", uint32_t, b->m)
+    MEMOP(25, "fisubrs", uint16_t, b->m)
+    MEMOP(26, "fcoms", uint32_t, memval32(b))
+    MEMOP(27, "ficompl", uint32_t, b->m)
     case 17: { uint32_t f = (uint32_t)a->m; __asm__ volatile("fninit\n fldcw %[cw]\n fldt %[b]\n flds %[f]\n" POST : [r] "=m"(*r), [r2] "=m"(*r2), [sw] "=m"(*sw) : [f] "m"(f), [b] "m"(*b), [cw] "m"(cw)); break; }
     case 18: { uint64_t f = a->m; __asm__ volatile("fninit\n fldcw %[cw]\n fldt %[b]\n fldl %[f]\n" POST : [r] "=m"(*r), [r2] "=m"(*r2), [sw] "=m"(*sw) : [f] "m"(f), [b] "m"(*b), [cw] "m"(cw)); break; }
     ONE(19, "fxam")
@@ -72,12 +94,12 @@ int main(void) {
   uint16_t cws[12]; // all exceptions masked; every rounding control x precision control 24/53/64
   for (int rc = 0; rc < 4; rc++) for (int pc = 0; pc < 3; pc++) cws[rc * 3 + pc] = 0x7f | (rc << 10) | ((pc == 0 ? 3 : pc == 1 ? 0 : 2) << 8);
   const int ncw = 12;
-  for (int op = 0; op <= 19; op++) {
-    int per = (op == 10 || op == 11 || op <= 3) ? 70 : 30;
+  for (int op = 0; op <= 27; op++) {
+    int per = (op == 10 || op == 11 || op <= 3) ? 70 : op >= 20 ? 24 : 30;
     for (int ci = 0; ci < ncw; ci++) {
       uint16_t cw = cws[ci];
-      if (op >= 14 && ci > 0) break; // compares/FXAM/loads: rounding does not matter
-      for (int k = 0; k < per * ((op >= 14) ? 4 : 1); k++) {
+      if (op >= 14 && op <= 19 && ci > 0) break; // compares/FXAM/loads: rounding does not matter
+      for (int k = 0; k < per * ((op >= 14 && op <= 19) ? 4 : 1); k++) {
         f80 a = gen(op, 0, 0), b = gen(op, 1, &a), r, r2; uint16_t sw; uint64_t ex[2];
         if (op == 17) a.m = rnd() & 0xffffffffull;
         if (op == 17 && (k & 3) == 0) a.m = (a.m & 0x807fffffull) | ((k & 4) ? 0x7f800000ull : 0);
