@@ -175,6 +175,31 @@ describe("VGA graphics modes", () => {
     expect(io.in8(0x3c1)).toBe(0x01);
   });
 
+  it("colour select (with and without P5/P4 select) and horizontal pixel panning", () => {
+    const { vga, io, memory } = makeVga();
+    programMode(io, MODE_12H);
+    io.out16(0x3ce, 0x0205); // write mode 2
+    memory.read8(0xa0000);
+    io.out16(0x3ce, 0x2008); // bit mask: pixel 2 only
+    memory.write8(0xa0000, 0x05); // pixel 2 = colour 5 -> attribute palette 0x05
+    setDac(io, 0xc5, 10, 20, 30); // colour select bits 2-3 = 3 -> DAC 0xC0 | 0x05
+    setDac(io, 0xe5, 40, 50, 60); // ...and with P5/P4 from colour select bits 0-1 = 2: 0xC0 | 0x20 | 0x05
+    const rgb = (r: number, g: number, b: number) => [r, g, b].map((v) => ((v << 2) | (v >> 4)) & 0xff).concat(255);
+    const writeAttr = (index: number, value: number) => {
+      io.in8(0x3da);
+      io.out8(0x3c0, 0x20 | index);
+      io.out8(0x3c0, value);
+    };
+    writeAttr(0x14, 0x0e);
+    expect(pixel(vga.render(), 2, 0)).toEqual(rgb(10, 20, 30));
+    writeAttr(0x10, 0x81); // graphics + P54S
+    expect(pixel(vga.render(), 2, 0)).toEqual(rgb(40, 50, 60));
+    writeAttr(0x13, 0x02); // pan left by 2 pixels
+    const panned = vga.render();
+    expect(pixel(panned, 0, 0)).toEqual(rgb(40, 50, 60));
+    expect(pixel(panned, 2, 0)).not.toEqual(rgb(40, 50, 60));
+  });
+
   it("CGA mode 4: 320x200x2 with odd lines in the 0x2000 bank", () => {
     const { vga, io, memory } = makeVga();
     programMode(io, MODE_04H);
