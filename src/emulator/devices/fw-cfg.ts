@@ -26,6 +26,8 @@ export const FW_CFG = {
   FILE_FIRST: 0x20,
 } as const;
 
+/** Selector bit 14 marks a write access; bit 15 (arch-local items) is part of the key. */
+const WRITE_CHANNEL = 0x4000;
 const ID_TRADITIONAL = 1;
 const ID_DMA = 2;
 
@@ -125,7 +127,7 @@ export class FwCfg implements Device {
   }
 
   private readByte(): number {
-    const item = this.items.get(this.selector & 0x3fff);
+    const item = this.items.get(this.selector & ~WRITE_CHANNEL);
     if (!item || this.offset >= item.length) return 0;
     return item[this.offset++];
   }
@@ -152,7 +154,7 @@ export class FwCfg implements Device {
     const target = bswap32(mem.read32(addr + 12)) >>> 0;
     let error = false;
     if (control & DMA_SELECT) this.select(control >>> 16);
-    const item = this.items.get(this.selector & 0x3fff);
+    const item = this.items.get(this.selector & ~WRITE_CHANNEL);
     if (control & DMA_WRITE) {
       error = true; // no writable items
     } else if (control & (DMA_READ | DMA_SKIP)) {
