@@ -42,8 +42,8 @@ export function makeMachine(ramMiB = 4): TestMachine {
 }
 
 /** Loads 16-bit code at 0000:0x1000 (real mode, stack at 0x8000) and runs it until HLT. */
-export function runReal(source: string, setup?: (m: TestMachine) => void, maxInstructions = 1_000_000): TestMachine {
-  const m = makeMachine();
+export function runReal(source: string, setup?: (m: TestMachine) => void, maxInstructions = 1_000_000, ramMiB = 4): TestMachine {
+  const m = makeMachine(ramMiB);
   const code = assemble(source, 16, 0x1000);
   m.memory.writeBytes(0x1000, code);
   const c = m.cpu;

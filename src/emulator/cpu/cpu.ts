@@ -10,7 +10,7 @@ import type { SavedState, Stateful } from "../state.ts";
 import type { CoprocessorHost, SimdUnit, X87Unit } from "./coprocessor.ts";
 import { ARITH, CF, EFLAGS_IMPLEMENTED, IF, OF, PF, SF, TF, VM, ZF, AF, arithFlags, materializeFlags } from "./flags.ts";
 import { OPCODE_TABLE } from "./decoder.ts";
-import { translate, TLB_GLOBAL, TLB_RAM, TLB_SWRITE, TLB_UREAD, TLB_UWRITE, TLB_VALID } from "./paging.ts";
+import { translate, TLB_GLOBAL, TLB_LARGE, TLB_RAM, TLB_SWRITE, TLB_UREAD, TLB_UWRITE, TLB_VALID } from "./paging.ts";
 import { deliverPendingFault, serviceEvents, deliverInterrupt } from "./interrupts.ts";
 import { loadSegmentRealMode, setSegmentCache } from "./segmentation.ts";
 import { saveCpuState, loadCpuState } from "./cpu-state.ts";
@@ -463,6 +463,9 @@ export class CPU implements Stateful, CoprocessorHost {
 
   invalidatePage(lin: number): void {
     this.tlb[lin >>> 12] = 0;
+    // The address may lie in a 4 MiB page cached as 4 KiB pieces: drop every piece of it.
+    const first = (lin >>> 22) << 10;
+    for (let p = first; p < first + 1024; p++) if ((this.tlb[p] & TLB_LARGE) !== 0) this.tlb[p] = 0;
     this.fetchLo = 1;
     this.fetchHi = 0;
   }

@@ -13,6 +13,7 @@ export const TLB_SWRITE = 0x04; // supervisor may write (and the dirty bit is al
 export const TLB_UWRITE = 0x08; // user may write (dirty already set)
 export const TLB_RAM = 0x10; // physical page is plain RAM: the fast paths may touch memory.ram
 export const TLB_GLOBAL = 0x20; // survives MOV CR3 (PGE)
+export const TLB_LARGE = 0x40; // part of a 4 MiB page: INVLPG anywhere in it drops all its pieces
 
 const CR0_WP = 0x10000;
 const CR0_PG = 0x80000000 | 0;
@@ -38,6 +39,7 @@ export function translate(c: CPU, lin: number, write: boolean, user: boolean): n
   let allowWrite: boolean;
   let global: boolean;
   let dirty: boolean;
+  let large = false;
   if ((pde & 0x80) !== 0 && (c.cr4 & CR4_PSE) !== 0) {
     allowUser = (pde & 4) !== 0;
     allowWrite = (pde & 2) !== 0;
@@ -50,6 +52,7 @@ export function translate(c: CPU, lin: number, write: boolean, user: boolean): n
     phys = ((pde & 0xffc00000) | (lin & 0x3ff000)) >>> 0;
     global = (pde & 0x100) !== 0;
     dirty = (pde & 0x40) !== 0;
+    large = true;
   } else {
     const pteAddr = ((pde & ~0xfff) | ((lin >>> 10) & 0xffc)) >>> 0;
     let pte = mem.read32(pteAddr);
@@ -69,7 +72,7 @@ export function translate(c: CPU, lin: number, write: boolean, user: boolean): n
   }
   phys = (phys & mem.a20Mask) >>> 0;
   const physPage = phys >>> 12;
-  let bits = TLB_VALID;
+  let bits = large ? TLB_VALID | TLB_LARGE : TLB_VALID;
   if (allowUser) bits |= TLB_UREAD;
   if (dirty) {
     if (allowWrite || (c.cr0 & CR0_WP) === 0) bits |= TLB_SWRITE;

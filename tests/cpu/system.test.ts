@@ -1,0 +1,149 @@
+import { describe, expect, it } from "vitest";
+import { runReal } from "./harness.ts";
+
+const PM = `
+      cli
+      lgdt [gdtr]
+      mov eax, cr0
+      or al, 1
+      mov cr0, eax
+      jmp 0x08:pm32
+bits 32
+pm32:
+      mov ax, 0x10
+      mov ds, ax
+      mov es, ax
+      mov ss, ax
+      mov esp, 0x90000
+      jmp test
+align 8
+gdt:  dq 0
+      dq 0x00cf9a000000ffff   ; 0x08 kernel code
+      dq 0x00cf92000000ffff   ; 0x10 kernel data
+      dq 0x00cffa000000ffff   ; 0x18 user code
+      dq 0x00cff2000000ffff   ; 0x20 user data
+gdtr: dw 5*8-1
+      dd gdt
+`;
+
+describe("system instructions", () => {
+  it("SYSEXIT to ring 3 and SYSENTER back", () => {
+    const m = runReal(PM + `
+test:
+      mov ecx, 0x174
+      mov eax, 0x08
+      xor edx, edx
+      wrmsr
+      mov ecx, 0x175
+      mov eax, 0x80000
+      wrmsr
+      mov ecx, 0x176
+      mov eax, kentry
+      wrmsr
+      mov ecx, 0x70000            ; user ESP
+      mov edx, user               ; user EIP
+      sysexit
+user:
+      mov [0x2000], esp           ; user code may write (flat DPL3 data)
+      mov ax, cs
+      mov [0x2004], ax
+      mov eax, 0x55
+      sysenter
+kentry:
+      mov [0x2008], eax
+      mov ax, cs
+      mov [0x200c], ax
+      mov ax, ss
+      mov [0x2010], ax
+      mov [0x2014], esp
+      hlt
+`);
+    const d = (a: number) => m.memory.ram32[a >>> 2] >>> 0;
+    expect(d(0x2000)).toBe(0x70000);
+    expect(d(0x2004) & 0xffff).toBe(0x1b);
+    expect(d(0x2008)).toBe(0x55);
+    expect(d(0x200c) & 0xffff).toBe(0x08);
+    expect(d(0x2010) & 0xffff).toBe(0x10);
+    expect(d(0x2014)).toBe(0x80000);
+    expect(m.cpu.getRegisters().cpl).toBe(0);
+  });
+
+  it("LAR, LSL, VERR, VERW, ARPL, SGDT, SMSW, STR", () => {
+    const m = runReal(PM + `
+test:
+      mov ax, 0x1b
+      lar ebx, ax
+      setz [0x2000]
+      mov [0x2004], ebx
+      mov ax, 0x10
+      lsl ecx, ax
+      setz [0x2001]
+      mov [0x2008], ecx
+      mov ax, 0x18
+      verr ax
+      setz [0x2002]
+      verw ax
+      setz [0x2003]
+      mov ax, 0x40                ; beyond the GDT limit
+      lar ebx, ax
+      setz [0x200c]
+      mov ax, 0x10
+      mov bx, 0x23
+      arpl ax, bx
+      setz [0x200d]
+      mov [0x2010], ax
+      sgdt [0x2020]
+      smsw [0x2030]
+      hlt
+`);
+    const d = (a: number) => m.memory.ram32[a >>> 2] >>> 0;
+    const b = (a: number) => m.memory.ram[a];
+    expect(b(0x2000)).toBe(1);
+    expect(d(0x2004)).toBe(0x00c0fa00); // limit bits 19:16 masked
+    expect(b(0x2001)).toBe(1);
+    expect(d(0x2008)).toBe(0xffffffff);
+    expect(b(0x2002)).toBe(1);
+    expect(b(0x2003)).toBe(0);
+    expect(b(0x200c)).toBe(0);
+    expect(b(0x200d)).toBe(1);
+    expect(d(0x2010) & 0xffff).toBe(0x13);
+    expect(m.memory.ram[0x2020] | (m.memory.ram[0x2021] << 8)).toBe(5 * 8 - 1);
+    expect(m.memory.ram[0x2030] & 1).toBe(1);
+  });
+
+  it("INVLPG inside a 4 MiB page drops all of its cached pieces", () => {
+    const m = runReal(PM + `
+test:
+      mov edi, 0x20000
+      mov ecx, 1024
+      xor eax, eax
+      rep stosd
+      mov dword [0x20000], 0x00000083            ; 0-4 MiB: 4 MiB page
+      mov dword [0x20000 + 4], 0x00000083        ; 4-8 MiB -> phys 0 (alias)
+      mov eax, cr4
+      or eax, 0x10
+      mov cr4, eax
+      mov eax, 0x20000
+      mov cr3, eax
+      mov eax, cr0
+      or eax, 0x80000000
+      mov cr0, eax
+      mov dword [0x300000], 0x11111111
+      mov dword [0x100000], 0x22222222
+      mov eax, [0x700000]                        ; alias of 0x300000 (cached piece)
+      mov [0x2000], eax
+      mov eax, [0x500000]                        ; alias of 0x100000 (cached piece)
+      mov dword [0x20000 + 4], 0x00000083 | (1 << 22)
+      invlpg [0x400000]                          ; one INVLPG anywhere in the large page
+      mov eax, [0x700000]                        ; now phys 0x700000 (identity, zero)
+      mov [0x2004], eax
+      mov eax, [0x500000]
+      mov [0x2008], eax
+      hlt
+`, undefined, 1_000_000, 16);
+    const d = (a: number) => m.memory.ram32[a >>> 2] >>> 0;
+    expect(d(0x2000)).toBe(0x11111111);
+    expect(d(0x2004)).toBe(0);
+    expect(d(0x2008)).toBe(0);
+  });
+});
