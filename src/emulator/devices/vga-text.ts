@@ -31,9 +31,15 @@ function buildTable(): string[] {
   return table;
 }
 
-/** Decodes one row of character codes (plane 0 bytes) into a string, trailing blanks removed. */
+/** The same table as UTF-16 code units, for building strings without concatenation. */
+const CP437_UNITS = Uint16Array.from(CP437, (c) => c.charCodeAt(0));
+const rowUnits = new Uint16Array(256);
+
+/** Decodes one row of character codes (plane 0 bytes, at most 256) into a string, trailing blanks removed. */
 export function decodeCp437Row(codes: Uint8Array, length: number): string {
-  let s = "";
-  for (let i = 0; i < length; i++) s += CP437[codes[i]];
-  return s.trimEnd();
+  const n = Math.min(length, rowUnits.length);
+  let end = n;
+  while (end > 0 && (codes[end - 1] === 0x20 || codes[end - 1] === 0x00 || codes[end - 1] === 0xff)) end--;
+  for (let i = 0; i < end; i++) rowUnits[i] = CP437_UNITS[codes[i]];
+  return String.fromCharCode.apply(null, rowUnits.subarray(0, end) as unknown as number[]);
 }
