@@ -155,6 +155,9 @@ export class CPU implements Stateful, CoprocessorHost {
 
   interruptController: CpuInterruptController | null = null;
   onTripleFault: ((reason: string) => void) | null = null;
+  /** Owner of MSR 0x1B (IA32_APIC_BASE): the platform's local APIC. RDMSR/WRMSR 0x1B go to it (after
+   *  the CPU's reserved-bit checks); while null the CPU keeps the value as plain storage. */
+  apicBaseMsr: { read(): number; write(value: number): void } | null = null;
   /** Legacy x87 error reporting (CR0.NE=0): the platform raises IRQ13. */
   onFpuIrq13: (() => void) | null = null;
   /** Called for opcodes the core does not know, before #UD is raised (debugging aid). */

@@ -33,7 +33,7 @@ export function readMsr(c: CPU): boolean {
       break;
     }
     case 0x17: break; // IA32_PLATFORM_ID
-    case 0x1b: lo = c.apicBase; break;
+    case 0x1b: lo = c.apicBaseMsr ? c.apicBaseMsr.read() : c.apicBase; break;
     case 0x2a: break; // EBL_CR_POWERON
     case 0x8b: break; // microcode signature
     case 0xfe: lo = 0x508; break; // MTRRcap: 8 variable ranges, fixed ranges, write-combining
@@ -63,9 +63,10 @@ export function writeMsr(c: CPU): boolean {
       c.tscOffset = (hi >>> 0) * TWO32 + (lo >>> 0) - c.clockTicks();
       return true;
     case 0x1b:
-      // Base must be 4 KiB aligned below 4 GiB; keep the BSP flag (bit 8) as it is.
+      // Base must be 4 KiB aligned below 4 GiB, no x2APIC (bit 10); the BSP flag (bit 8) is read-only.
       if (hi !== 0 || (lo & 0x6ff) !== 0) return false;
       c.apicBase = (lo & ~0x100) | (c.apicBase & 0x100);
+      if (c.apicBaseMsr) c.apicBaseMsr.write(c.apicBase);
       return true;
     case 0x79: return true; // microcode update trigger: nothing to update
     case 0x8b: return true;
