@@ -14,6 +14,9 @@ export interface LinuxIsoInputs {
   ldlinux: string; // usr/lib/syslinux/modules/bios/ldlinux.c32
 }
 
+/** Bumped whenever the CD's layout or configuration changes, so the pipeline rebuilds it. */
+export const LINUX_ISO_RECIPE = 2;
+
 /** Fixed timestamp for every file and volume date, so the same inputs give the same image. */
 const EPOCH = 1_700_000_000;
 
@@ -34,7 +37,6 @@ export function buildLinuxIso(inputs: LinuxIsoInputs, workDir: string): Uint8Arr
     "DEFAULT linux",
     "PROMPT 0",
     "TIMEOUT 0",
-    "SAY Hypertab Linux CD: booting /boot/vmlinuz",
     "LABEL linux",
     "  KERNEL /boot/vmlinuz",
     "  INITRD /boot/initrd.gz",

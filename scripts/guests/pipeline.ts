@@ -8,7 +8,7 @@ import { dirname, join } from "node:path";
 import { candidateVersions, dependencyMatching, fetchPackage, recordOf, type PackageRecord, type ResolvedPackage } from "./debian.ts";
 import { sha256, sha256File } from "./exec.ts";
 import { buildInitramfs, GUEST_BANNER, GUEST_PROMPT } from "./initramfs.ts";
-import { buildLinuxIso } from "./linux-iso.ts";
+import { buildLinuxIso, LINUX_ISO_RECIPE } from "./linux-iso.ts";
 import { buildMemtestFloppy } from "./memtest-floppy.ts";
 
 export const LINUX_CMDLINE = "console=ttyS0,115200 console=tty0 earlyprintk=serial,ttyS0,115200";
@@ -138,7 +138,7 @@ export function runGuestPipeline(options: PipelineOptions): PipelineResult {
     {
       path: "guests/linux/linux.iso",
       packages: ["isolinux", "syslinux"],
-      extra: () => `kernel=${sha256File(pub("guests/linux/vmlinuz"))} initrd=${sha256File(pub("guests/linux/initramfs.cpio.gz"))} cmdline=${LINUX_CMDLINE}`,
+      extra: () => `recipe=${LINUX_ISO_RECIPE} kernel=${sha256File(pub("guests/linux/vmlinuz"))} initrd=${sha256File(pub("guests/linux/initramfs.cpio.gz"))} cmdline=${LINUX_CMDLINE}`,
       build: (p) =>
         buildLinuxIso(
           {
