@@ -192,6 +192,15 @@ describe("Bochs VBE (DISPI) and the PCI function", () => {
     memory.write8(base + 0x408, 5); // 0x3C8 DAC write index
     expect(memory.read8(base + 0x408)).toBe(5);
     expect(memory.read32(base + 0x600)).toBe(8);
+    // EDID at offset 0: header, checksum, preferred 1024x768 detailed timing.
+    const edid = memory.readBytes(base, 128);
+    expect([...edid.subarray(0, 8)]).toEqual([0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0]);
+    expect(edid.reduce((a, b) => a + b, 0) & 0xff).toBe(0);
+    expect([edid[18], edid[19]]).toEqual([1, 4]);
+    expect(edid[56] | ((edid[58] >> 4) << 8)).toBe(1024);
+    expect(edid[59] | ((edid[61] >> 4) << 8)).toBe(768);
+    expect((edid[54] | (edid[55] << 8)) * 10_000).toBe(65_000_000);
+    expect(String.fromCharCode(...edid.subarray(95, 107))).toBe("Hypertab VGA");
     expect(memory.read32(base + 0x604)).toBe(0x1e1e1e1e);
   });
 });

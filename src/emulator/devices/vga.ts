@@ -8,6 +8,7 @@ import type { VgaView } from "../machine-api.ts";
 import type { MmioHandler } from "../memory.ts";
 import { expectState, numberField, typedField, StateError, type SavedState } from "../state.ts";
 import { BochsDispi, DISPI_DATA_PORT, DISPI_INDEX_PORT } from "./vga-dispi.ts";
+import { buildEdid, EDID_SIZE } from "./vga-edid.ts";
 import { findRomFont16, loadFallbackFont } from "./vga-font.ts";
 import { computeGeometry, ScreenGeometry } from "./vga-geometry.ts";
 import { PLANE_WORDS, VgaMemory } from "./vga-memory.ts";
@@ -58,6 +59,7 @@ export class VgaDevice implements Device, VgaView {
   private readonly textRow = new Uint8Array(256);
   /** The VGA BIOS's 8x16 font, preloaded at power-on so text renders before the BIOS runs. */
   private readonly powerOnFont: Uint8Array | null;
+  private readonly edid = buildEdid();
 
   constructor(ctx: DeviceContext, options: VgaOptions = {}) {
     this.ctx = ctx;
@@ -290,10 +292,11 @@ export class VgaDevice implements Device, VgaView {
     this.mmioBase = base;
   }
 
-  // QEMU std-vga MMIO BAR layout: 0x400-0x41F = VGA ports 0x3C0-0x3DF, 0x500-0x515 = DISPI
-  // registers (16-bit, index = (offset - 0x500) / 2), 0x600 = QEMU extended registers.
+  // QEMU std-vga MMIO BAR layout: 0x000-0x3FF = EDID, 0x400-0x41F = VGA ports 0x3C0-0x3DF,
+  // 0x500-0x515 = DISPI registers (16-bit, index = (offset - 0x500) / 2), 0x600 = QEMU extended registers.
 
   private mmioRead8(off: number): number {
+    if (off < 0x400) return off < EDID_SIZE ? this.edid[off] : 0;
     if (off >= 0x400 && off < 0x420) return this.portRead(0x3c0 + off - 0x400);
     const v = this.mmioRead16(off & ~1);
     return (off & 1) === 0 ? v & 0xff : v >>> 8;
@@ -304,6 +307,7 @@ export class VgaDevice implements Device, VgaView {
   }
 
   private mmioRead16(off: number): number {
+    if (off < 0x400) return this.mmioRead8(off) | (this.mmioRead8(off + 1) << 8);
     if (off >= 0x400 && off < 0x420) return this.portRead(0x3c0 + off - 0x400) | (this.portRead(0x3c1 + off - 0x400) << 8);
     if (off >= 0x500 && off < 0x516) {
       const saved = this.dispi.index;
