@@ -425,9 +425,10 @@ export function installAlu(t: Handler[]): void {
 /** IMUL Gv = a * b (truncated), CF=OF when the full product does not fit. */
 function imulInto(c: CPU, a: number, b: number): void {
   if (c.o32) {
-    const lo = imul32(c, a, b);
+    // The double product is exact whenever it fits in 32 bits, so "fits" is a plain comparison.
+    const lo = Math.imul(a, b);
     writeG32(c, lo);
-    mulFlags(c, lo, 31, c.mulHi !== lo >> 31);
+    mulFlags(c, lo, 31, (a | 0) * (b | 0) !== lo);
   } else {
     const p = ((a << 16) >> 16) * ((b << 16) >> 16);
     writeG16(c, p);
