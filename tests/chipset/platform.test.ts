@@ -224,3 +224,133 @@ describe("NMI routing", () => {
     expect(sys.acknowledgeInterrupt()).toBe(0x59);
   });
 });
+
+describe("lost-tick reinjection for the system timer", () => {
+  const PERIOD = (4773 * 1e9) / PIT_HZ;
+
+  function pitHz250(h: Harness): void {
+    h.io.out8(0x43, 0x34);
+    h.io.out8(0x40, 4773 & 0xff);
+    h.io.out8(0x40, 4773 >> 8);
+  }
+
+  it("8259 PC: ticks that arrive while the CPU has interrupts off are all delivered afterwards", () => {
+    const { h, cpu, sys } = build(false);
+    initPic(h);
+    h.io.out8(0x21, 0xfe);
+    pitHz250(h);
+    let ifFlag = false;
+    let delivered = 0;
+    const service = () => {
+      while (ifFlag && cpu.intr) {
+        expect(sys.acknowledgeInterrupt()).toBe(0x08);
+        h.io.out8(0x20, 0x20);
+        delivered++;
+      }
+    };
+    h.runFor(10.5 * PERIOD, service); // IF=0: ten ticks merge into one pending request
+    ifFlag = true;
+    h.runFor(0, service);
+    expect(delivered).toBe(10);
+    expect(sys.counters.timerReinjected).toBe(9);
+    h.runFor(100 * PERIOD, service);
+    expect(delivered).toBe(110);
+    expect(sys.counters.timerDropped).toBe(0);
+  });
+
+  it("APIC PC: the same through I/O APIC pin 2, and the backlog is bounded", () => {
+    const { h, cpu, sys } = build(true);
+    const lw = (o: number, v: number) => h.memory.write32(0xfee00000 + o, v);
+    lw(0xf0, 0x1ff);
+    lw(0x350, 0x10700);
+    h.memory.write32(0xfec00000, 0x14);
+    h.memory.write32(0xfec00010, 0x30);
+    pitHz250(h);
+    let ifFlag = false;
+    let delivered = 0;
+    const service = () => {
+      while (ifFlag && cpu.intr) {
+        expect(sys.acknowledgeInterrupt()).toBe(0x30);
+        lw(0xb0, 0);
+        delivered++;
+      }
+    };
+    h.runFor(2e9, service); // 2 s with interrupts off: 500 ticks, 1 pending + 250 kept
+    ifFlag = true;
+    h.runFor(0, service);
+    expect(delivered).toBe(251);
+    expect(sys.counters.timerDropped).toBe(Math.floor(2e9 / PERIOD) - 251);
+  });
+
+  it("a tick lost without an acknowledge (8259 re-initialized) does not hold up later ticks", () => {
+    const { h, cpu, sys } = build(false);
+    initPic(h);
+    h.io.out8(0x21, 0xfe);
+    pitHz250(h);
+    h.runFor(1.5 * PERIOD); // one tick pending, not taken
+    expect(cpu.intr).toBe(true);
+    initPic(h); // ICW1 drops the latched edge
+    h.io.out8(0x21, 0xfe);
+    expect(cpu.intr).toBe(false);
+    let delivered = 0;
+    h.runFor(5 * PERIOD, () => {
+      while (cpu.intr) {
+        sys.acknowledgeInterrupt();
+        h.io.out8(0x20, 0x20);
+        delivered++;
+      }
+    });
+    expect(delivered).toBe(5);
+  });
+
+  it("keeps no backlog while IRQ 0 has no live route, so unmasking causes no burst", () => {
+    const { h, cpu, sys } = build(false);
+    initPic(h);
+    h.io.out8(0x21, 0xff); // IRQ 0 masked
+    pitHz250(h);
+    h.runFor(49.5 * PERIOD);
+    h.io.out8(0x21, 0xfe);
+    let delivered = 0;
+    h.runFor(0.5 * PERIOD, () => {
+      while (cpu.intr) {
+        sys.acknowledgeInterrupt();
+        h.io.out8(0x20, 0x20);
+        delivered++;
+      }
+    });
+    expect(delivered).toBe(1); // the latched edge only
+    expect(sys.counters.timerReinjected).toBe(0);
+  });
+
+  it("LAPIC periodic timer: merged expiries are re-posted one by one as the CPU takes them", () => {
+    const { h, cpu, sys } = build(true);
+    const lw = (o: number, v: number) => h.memory.write32(0xfee00000 + o, v);
+    lw(0xf0, 0x1ff);
+    lw(0x3e0, 0xb);
+    lw(0x320, 0x200ec);
+    lw(0x380, 400_000); // 4 ms
+    let ifFlag = false;
+    let delivered = 0;
+    const service = () => {
+      while (ifFlag && cpu.intr) {
+        expect(sys.acknowledgeInterrupt()).toBe(0xec);
+        lw(0xb0, 0);
+        delivered++;
+      }
+    };
+    h.runFor(41e6, service); // 10 expiries while "IF=0"
+    ifFlag = true;
+    h.runFor(0, service);
+    expect(delivered).toBe(10);
+    expect(sys.lapic!.timerReinjected).toBe(9);
+    h.runFor(1e9, service);
+    expect(delivered).toBe(260);
+    // Reprogramming discards the backlog.
+    ifFlag = false;
+    h.runFor(20e6, service);
+    lw(0x380, 400_000);
+    ifFlag = true;
+    h.runFor(0, service);
+    expect(delivered).toBe(261);
+  });
+});

@@ -10,11 +10,17 @@
 //   deliverable vector does.
 // - `acknowledgeInterrupt` answers with the APIC's vector first, then with the 8259's INTA vector.
 //
+// The system timer (ISA IRQ 0) gets KVM-style lost-tick reinjection: an edge that arrives while the
+// previous one is still waiting for the CPU is counted, and re-sent each time the CPU acknowledges
+// the previous one (at most a second's worth at HZ=250 is kept). A guest whose tick handler runs
+// slower than the tick (our interpreter on a busy host) then still sees every tick, so Linux's
+// periodic jiffies keep pace with the TSC. Other lines merge edges exactly as the hardware does.
+//
 // Everything happens synchronously: INTR is re-evaluated after every state change, so the CPU never
 // acknowledges a request that has gone away (no spurious 8259 or APIC interrupts in normal operation).
 
 import type { DeviceContext, Device, IrqLines, CpuInterruptController } from "../device.ts";
-import { expectState, numberField, typedField, StateError, type SavedState, type StateValue } from "../state.ts";
+import { expectState, numberField, booleanField, typedField, StateError, type SavedState, type StateValue } from "../state.ts";
 import { PicPair } from "./pic-8259.ts";
 import { IoApic, IOAPIC_PINS } from "./io-apic.ts";
 import { LocalApic } from "./local-apic.ts";
@@ -35,6 +41,8 @@ export interface InterruptSystemOptions {
 }
 
 export const IRQ_LINES = 24;
+/** Most system timer ticks kept for reinjection. */
+export const TIMER_BACKLOG_MAX = 250;
 
 /** Counters for the hypervisor's monitoring. */
 export interface InterruptCounters {
@@ -50,6 +58,9 @@ export interface InterruptCounters {
   nmisMasked: number;
   /** acknowledgeInterrupt calls that found nothing (the request vanished; should stay 0). */
   emptyAcknowledges: number;
+  /** IRQ 0 edges merged while the previous was pending and re-sent later / dropped (backlog full). */
+  timerReinjected: number;
+  timerDropped: number;
 }
 
 export class InterruptSystem implements Device, IrqLines, CpuInterruptController {
@@ -64,7 +75,13 @@ export class InterruptSystem implements Device, IrqLines, CpuInterruptController
     nmis: 0,
     nmisMasked: 0,
     emptyAcknowledges: 0,
+    timerReinjected: 0,
+    timerDropped: 0,
   };
+  /** An IRQ 0 edge has been sent on a live route and the CPU has not acknowledged it yet. */
+  private timerOutstanding = false;
+  /** IRQ 0 edges merged into the outstanding one, to be re-sent. */
+  private timerBacklog = 0;
   /** Line levels as last driven by devices (bit per line). */
   private lineLevels = 0;
   private intr = false;
@@ -109,6 +126,8 @@ export class InterruptSystem implements Device, IrqLines, CpuInterruptController
 
   reset(): void {
     this.lineLevels = 0;
+    this.timerOutstanding = false;
+    this.timerBacklog = 0;
     this.pic.reset();
     this.ioapic?.reset();
     this.lapic?.reset();
@@ -120,16 +139,74 @@ export class InterruptSystem implements Device, IrqLines, CpuInterruptController
     if (!(line >= 0 && line < IRQ_LINES) || !Number.isInteger(line)) throw new RangeError(`interrupt-system: IRQ line ${line} does not exist (0-${IRQ_LINES - 1})`);
     const bit = 1 << line;
     if (level) {
-      if ((this.lineLevels & bit) === 0) this.counters.perLine[line]++;
+      if ((this.lineLevels & bit) === 0) {
+        this.counters.perLine[line]++;
+        if (line === 0 && !this.timerEdge()) return;
+      }
       this.lineLevels |= bit;
     } else {
       this.lineLevels &= ~bit;
     }
+    this.driveLine(line, level);
+  }
+
+  private driveLine(line: number, level: boolean): void {
     if (line < 16) this.pic.setIrq(line, level);
     const ioapic = this.ioapic;
     // ISA IRQ 0 is wired to pin 2; ISA IRQ 2 is redirected to IRQ 9 on AT boards (as in the 8259 pair).
     if (ioapic) ioapic.setLine(line === 0 ? 2 : line === 2 ? 9 : line, level);
     // The PIC and LAPIC paths report changes themselves; nothing else to do.
+  }
+
+  /** Is there a route on which an IRQ 0 edge reaches the CPU and gets acknowledged? */
+  private timerRouteLive(): boolean {
+    if (this.picToCpu && (this.pic.master.imr & 1) === 0) return true;
+    const lapic = this.lapic;
+    return lapic !== null && lapic.globallyEnabled && this.ioapic !== null && this.ioapic.liveVector(2) >= 0;
+  }
+
+  /** Is an IRQ 0 request still waiting at a live destination (8259 IRR, or the LAPIC IRR)? */
+  private timerStillPending(): boolean {
+    if (this.picToCpu && (this.pic.master.imr & 1) === 0 && (this.pic.master.irr & 1) !== 0) return true;
+    const lapic = this.lapic;
+    if (lapic === null || !lapic.globallyEnabled || this.ioapic === null) return false;
+    const v = this.ioapic.liveVector(2);
+    return v >= 0 && (lapic.irr[v >> 5] & (1 << (v & 31))) !== 0;
+  }
+
+  /** A rising IRQ 0 edge: returns false when it is merged into a still-pending one (backlogged). */
+  private timerEdge(): boolean {
+    if (!this.timerRouteLive()) {
+      this.timerOutstanding = false;
+      this.timerBacklog = 0;
+      return true;
+    }
+    // Only a request that is really still waiting merges the new edge; one that vanished without an
+    // acknowledge (8259 re-initialized, entry reprogrammed) must not hold up the following ticks.
+    if (this.timerOutstanding && this.timerStillPending()) {
+      if (this.timerBacklog < TIMER_BACKLOG_MAX) this.timerBacklog++;
+      else this.counters.timerDropped++;
+      return false;
+    }
+    this.timerOutstanding = true;
+    return true;
+  }
+
+  /** The CPU took a vector: if it was the system timer's, send the next backlogged tick. */
+  private timerAcknowledged(fromPic: boolean, vector: number): void {
+    if (!this.timerOutstanding) return;
+    const isTimer = fromPic ? this.pic.lastAcknowledgedIrq === 0 : this.ioapic !== null && this.ioapic.liveVector(2) === vector;
+    if (!isTimer) return;
+    this.timerOutstanding = false;
+    if (this.timerBacklog > 0 && this.timerRouteLive()) {
+      this.timerBacklog--;
+      this.counters.timerReinjected++;
+      this.timerOutstanding = true;
+      this.driveLine(0, true);
+      this.driveLine(0, false);
+    } else {
+      this.timerBacklog = 0;
+    }
   }
 
   /** An NMI from the board (e.g. the monitor's "NMI button"): gated by the chipset's NMI enable,
@@ -158,9 +235,16 @@ export class InterruptSystem implements Device, IrqLines, CpuInterruptController
     const lapic = this.lapic;
     if (lapic) {
       const v = lapic.acknowledge();
-      if (v >= 0) return this.delivered(v);
+      if (v >= 0) {
+        this.timerAcknowledged(false, v);
+        return this.delivered(v);
+      }
     }
-    if (this.picToCpu && this.pic.output) return this.delivered(this.pic.acknowledge());
+    if (this.picToCpu && this.pic.output) {
+      const v = this.pic.acknowledge();
+      this.timerAcknowledged(true, v);
+      return this.delivered(v);
+    }
     this.counters.emptyAcknowledges++;
     this.update();
     return -1;
@@ -217,6 +301,10 @@ export class InterruptSystem implements Device, IrqLines, CpuInterruptController
       nmis: this.counters.nmis,
       nmisMasked: this.counters.nmisMasked,
       emptyAcknowledges: this.counters.emptyAcknowledges,
+      timerOutstanding: this.timerOutstanding,
+      timerBacklog: this.timerBacklog,
+      timerReinjected: this.counters.timerReinjected,
+      timerDropped: this.counters.timerDropped,
     };
     if (this.ioapic) fields.ioapic = nest(this.ioapic.saveState());
     if (this.lapic) fields.lapic = nest(this.lapic.saveState());
@@ -249,6 +337,12 @@ export class InterruptSystem implements Device, IrqLines, CpuInterruptController
     this.counters.nmis = numberField(f, o, "nmis");
     this.counters.nmisMasked = numberField(f, o, "nmisMasked");
     this.counters.emptyAcknowledges = numberField(f, o, "emptyAcknowledges");
+    this.timerOutstanding = booleanField(f, o, "timerOutstanding");
+    const backlog = numberField(f, o, "timerBacklog");
+    if (!Number.isInteger(backlog) || backlog < 0 || backlog > TIMER_BACKLOG_MAX) throw new StateError(`${o}: field "timerBacklog" must be 0-${TIMER_BACKLOG_MAX}`);
+    this.timerBacklog = backlog;
+    this.counters.timerReinjected = numberField(f, o, "timerReinjected");
+    this.counters.timerDropped = numberField(f, o, "timerDropped");
     // Push the restored INTR level to the CPU unconditionally.
     this.update();
     this.cpu.setIntrLine(this.intr);

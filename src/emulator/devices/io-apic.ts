@@ -85,6 +85,14 @@ export class IoApic implements Device, MmioHandler {
     }
   }
 
+  /** The vector of `pin`'s entry when it is unmasked and delivers fixed / lowest priority, else -1. */
+  liveVector(pin: number): number {
+    const low = this.redirection[2 * pin];
+    if (low & RTE_MASKED) return -1;
+    const mode = (low >> 8) & 7;
+    return mode === 0 || mode === 1 ? low & 0xff : -1;
+  }
+
   /** True when `pin` is an unmasked ExtINT entry aimed at the CPU: the 8259 INTR is routed through. */
   extIntRouted(pin: number, accepts: (dest: number, logical: boolean) => boolean): boolean {
     const low = this.redirection[2 * pin];

@@ -7,6 +7,12 @@
 // so the exact value only has to be constant. TSC-deadline mode is not offered (CPUID must not
 // report it); bit 18 of the timer LVT is reserved here.
 //
+// Lost ticks: when a periodic expiry finds the previous timer interrupt still pending in IRR, real
+// hardware merges them. A guest whose tick handler runs slower than the period (our interpreter, a
+// busy host) would then lose jiffies and Linux's clocksource watchdog declares the TSC unstable. So,
+// like KVM's "reinject" policy, merged expiries are kept in a bounded backlog and re-posted one at a
+// time as the CPU accepts each one: every expiry is delivered exactly once, late but in order.
+//
 // Reset values follow the SDM except LINT0, which comes out of reset as ExtINT, unmasked - the
 // virtual-wire set-up a PC BIOS leaves behind (QEMU does the same), so the 8259 reaches the CPU even
 // before firmware touches the APIC.
@@ -97,8 +103,13 @@ export class LocalApic implements Device, TimedDevice, MmioHandler {
   private timerStartCount = 0;
   private timerNextExpiry = 0;
   private lint0Level = false;
-  /** Timer interrupts raised (for monitoring). */
+  /** Periodic expiries waiting to be re-posted because the previous one was still pending. */
+  private timerBacklog = 0;
+  /** Timer expiries (for monitoring). */
   timerFires = 0;
+  /** Expiries that had to wait in the backlog, and expiries dropped because it was full. */
+  timerReinjected = 0;
+  timerDropped = 0;
 
   constructor(
     private readonly ctx: DeviceContext,
@@ -170,6 +181,7 @@ export class LocalApic implements Device, TimedDevice, MmioHandler {
     this.timerStartNs = 0;
     this.timerStartCount = 0;
     this.timerNextExpiry = 0;
+    this.timerBacklog = 0;
   }
 
   /** Hard reset (power-on or RESET#): the MSR and all registers return to their reset values. */
@@ -178,6 +190,8 @@ export class LocalApic implements Device, TimedDevice, MmioHandler {
     this.id = 0;
     this.lint0Level = false;
     this.timerFires = 0;
+    this.timerReinjected = 0;
+    this.timerDropped = 0;
     this.powerOnRegisters();
     this.map();
     this.wiring.onStateChange();
@@ -240,6 +254,13 @@ export class LocalApic implements Device, TimedDevice, MmioHandler {
     const bit = 1 << (v & 31);
     this.irr[word] &= ~bit;
     this.isr[word] |= bit;
+    if (this.timerBacklog > 0 && v === (this.lvt[LVT_TIMER] & 0xff)) {
+      // The previous tick is now in service: queue the next merged one behind it.
+      this.timerBacklog--;
+      this.timerReinjected++;
+      this.irr[word] |= bit;
+      this.tmr[word] &= ~bit;
+    }
     this.wiring.onStateChange();
     return v;
   }
@@ -358,6 +379,7 @@ export class LocalApic implements Device, TimedDevice, MmioHandler {
 
   /** Starts a counting segment at `now` from `count`. */
   private startTimer(now: number, count: number): void {
+    this.timerBacklog = 0;
     this.timerStartNs = now;
     this.timerStartCount = count;
     this.timerActive = count > 0 && this.initialCount > 0;
@@ -378,20 +400,41 @@ export class LocalApic implements Device, TimedDevice, MmioHandler {
     if (!this.timerActive) return Infinity;
     const e = this.elapsedTicks(now);
     if (e >= this.timerNextExpiry) {
-      this.timerFires++;
-      this.deliverLocal(LVT_TIMER, false);
       if (this.periodic() && this.initialCount > 0) {
         const start = this.timerStartCount;
-        let next = start + (Math.floor((e - start) / this.initialCount) + 1) * this.initialCount;
+        const initial = this.initialCount;
+        const due = Math.floor((e - this.timerNextExpiry) / initial) + 1;
+        let next = start + (Math.floor((e - start) / initial) + 1) * initial;
         const minTicks = Math.ceil(LAPIC_MIN_PERIODIC_NS / this.tickNs());
-        if (next - e < minTicks) next = start + Math.ceil((e + minTicks - start) / this.initialCount) * this.initialCount;
+        if (next - e < minTicks) next = start + Math.ceil((e + minTicks - start) / initial) * initial;
         this.timerNextExpiry = next;
+        this.timerExpired(due, initial * this.tickNs());
       } else {
         this.timerActive = false;
+        this.timerExpired(1, Infinity);
         return Infinity;
       }
     }
     return this.timerStartNs + this.timerNextExpiry * this.tickNs() + 1;
+  }
+
+  /** `count` expiries happened (periodic: `periodNs` apart). Delivers one, backlogs the rest. */
+  private timerExpired(count: number, periodNs: number): void {
+    this.timerFires += count;
+    const l = this.lvt[LVT_TIMER];
+    if (l & LVT_MASKED) return;
+    const vector = l & 0xff;
+    let merged = count;
+    if ((this.irr[vector >> 5] & (1 << (vector & 31))) === 0) {
+      this.deliverLocal(LVT_TIMER, false);
+      merged--;
+    }
+    if (merged === 0) return;
+    // At most a second's worth of periods (and never more than 1000) is kept.
+    const cap = Math.max(1, Math.min(1000, Math.floor(1e9 / periodNs)));
+    const backlog = this.timerBacklog + merged;
+    this.timerBacklog = Math.min(backlog, cap);
+    this.timerDropped += backlog - this.timerBacklog;
   }
 
   // ---- register file ----
@@ -473,6 +516,7 @@ export class LocalApic implements Device, TimedDevice, MmioHandler {
         if (wasEnabled && !this.softwareEnabled) {
           // Software disable masks every LVT entry.
           for (let i = 0; i < 6; i++) this.lvt[i] |= LVT_MASKED;
+          this.timerBacklog = 0;
         }
         this.wiring.onStateChange();
         return;
@@ -498,6 +542,7 @@ export class LocalApic implements Device, TimedDevice, MmioHandler {
         const index = (offset - 0x320) >> 4;
         let v = value & LVT_WRITABLE[index];
         if (!this.softwareEnabled) v |= LVT_MASKED;
+        if (index === LVT_TIMER && (v & LVT_MASKED || (v ^ this.lvt[index]) & 0xff)) this.timerBacklog = 0;
         if (index === LVT_TIMER && ((v ^ this.lvt[index]) & LVT_TIMER_PERIODIC) !== 0) {
           this.changeTimerSetting(this.ctx.clock.now(), () => {
             this.lvt[LVT_TIMER] = v;
@@ -582,7 +627,10 @@ export class LocalApic implements Device, TimedDevice, MmioHandler {
         timerStartCount: this.timerStartCount,
         timerNextExpiry: this.timerNextExpiry,
         lint0Level: this.lint0Level,
+        timerBacklog: this.timerBacklog,
         timerFires: this.timerFires,
+        timerReinjected: this.timerReinjected,
+        timerDropped: this.timerDropped,
       },
     };
   }
@@ -616,7 +664,10 @@ export class LocalApic implements Device, TimedDevice, MmioHandler {
     this.timerStartCount = u32("timerStartCount");
     this.timerNextExpiry = numberField(f, o, "timerNextExpiry");
     this.lint0Level = booleanField(f, o, "lint0Level");
+    this.timerBacklog = u32("timerBacklog");
     this.timerFires = numberField(f, o, "timerFires");
+    this.timerReinjected = numberField(f, o, "timerReinjected");
+    this.timerDropped = numberField(f, o, "timerDropped");
     this.map();
     this.wiring.onStateChange();
     this.ctx.rescheduleTimer(this);

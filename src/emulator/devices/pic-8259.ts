@@ -315,6 +315,8 @@ export class PicPair implements Device {
   readonly counters: PicCounters = { spuriousMaster: 0, spuriousSlave: 0 };
   /** The master's INT output (the CPU's INTR when no local APIC is in the way). */
   output = false;
+  /** ISA IRQ (0-15) the last INTA cycle acknowledged, or -1 for a spurious one. */
+  lastAcknowledgedIrq = -1;
   /** Called whenever `output` changes. */
   onOutputChange: ((level: boolean) => void) | null = null;
 
@@ -358,8 +360,10 @@ export class PicPair implements Device {
     const irq = master.pending();
     if (irq < 0) {
       this.counters.spuriousMaster++;
+      this.lastAcknowledgedIrq = -1;
       return master.vectorBase | 7;
     }
+    this.lastAcknowledgedIrq = irq;
     master.acceptIrq(irq);
     let vector: number;
     if ((master.icw3 & (1 << irq)) && !master.single) {
@@ -367,9 +371,11 @@ export class PicPair implements Device {
       const sirq = slave.pending();
       if (sirq < 0) {
         this.counters.spuriousSlave++;
+        this.lastAcknowledgedIrq = -1;
         vector = slave.vectorBase | 7;
       } else {
         slave.acceptIrq(sirq);
+        this.lastAcknowledgedIrq = 8 + sirq;
         vector = slave.vectorBase | sirq;
       }
     } else {
