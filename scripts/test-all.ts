@@ -74,8 +74,7 @@ function runStep(cmd: string, args: string[]): Promise<number> {
 interface VitestJson {
   numPassedTests: number;
   numFailedTests: number;
-  numTotalTests: number;
-  numFailedTestSuites?: number;
+  testResults?: { name: string; status: string; message?: string; assertionResults?: { status: string }[] }[];
 }
 
 async function vitest(label: string, configArgs: string[]): Promise<{ passed: number; failed: number }> {
@@ -90,8 +89,12 @@ async function vitest(label: string, configArgs: string[]): Promise<{ passed: nu
   ]);
   if (!existsSync(out)) return { passed: 0, failed: 1 };
   const json = JSON.parse(readFileSync(out, "utf8")) as VitestJson;
-  // A suite that fails to load has no tests counted: count it as a failure.
-  const failed = json.numFailedTests + (json.numFailedTestSuites ?? 0) > 0 ? Math.max(json.numFailedTests, json.numFailedTestSuites ?? 0, 1) : 0;
+  // A file that fails to load (or fails outside any test) has no failed test: count it once.
+  const brokenFiles = (json.testResults ?? []).filter(
+    (f) => f.status === "failed" && !(f.assertionResults ?? []).some((a) => a.status === "failed"),
+  );
+  for (const f of brokenFiles) console.error(`[test] file failed outside its tests: ${f.name.replace(root + "/", "")}: ${(f.message ?? "").split("\n")[0]}`);
+  const failed = json.numFailedTests + brokenFiles.length;
   return { passed: json.numPassedTests, failed: code !== 0 && failed === 0 ? 1 : failed };
 }
 

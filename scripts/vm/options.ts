@@ -42,7 +42,8 @@ export const USAGE = `Usage: npm run vm -- [options]
   --no-vga            no VGA card
 COM1 is on stdin/stdout (raw mode on a TTY; Ctrl-A x quits).
 Exit status: isa-debug-exit (port 0xF4) value V -> (V<<1)|1, ACPI power-off -> 0,
-timeout -> 124, guest crash -> 120, emulator not ready -> 122, usage error -> 64.`;
+timeout -> 124, guest crash -> 120, emulator not ready -> 122, bad image/config -> 66,
+usage error -> 64.`;
 
 const VALUE_OPTIONS = new Set(["mem", "bios", "vgabios", "kernel", "initrd", "append", "fda", "hda", "cdrom", "boot", "timeout"]);
 

@@ -7,12 +7,14 @@ import type { MachineConfig } from "../../src/emulator/machine-config.ts";
 /** Exit statuses. Guest-chosen isa-debug-exit statuses are always odd; ours are even. */
 export const EXIT_POWER_OFF = 0;
 export const EXIT_USAGE = 64;
+/** The machine could not be built from the config (bad kernel or disk image, invalid config). */
+export const EXIT_BAD_CONFIG = 66;
 export const EXIT_CRASHED = 120;
 export const EXIT_NOT_READY = 122;
 export const EXIT_TIMEOUT = 124;
 export const EXIT_STOPPED = 126;
 
-export type RunEnd = "debug-exit" | "power-off" | "crashed" | "timeout" | "not-ready" | "stopped";
+export type RunEnd = "debug-exit" | "power-off" | "crashed" | "timeout" | "not-ready" | "bad-config" | "stopped";
 
 export interface RunOutcome {
   status: number;
@@ -63,7 +65,8 @@ export async function runMachine(options: RunMachineOptions): Promise<RunOutcome
     const err = e as Error;
     if (err.name === "EmulatorNotReadyError")
       return { status: EXIT_NOT_READY, end: "not-ready", message: `Hypertab cannot boot this yet: ${err.message}`, instructions: 0, wallSeconds: elapsed() };
-    throw e;
+    // Config validation and boot-image loaders name what is wrong; report that, not a stack trace.
+    return { status: EXIT_BAD_CONFIG, end: "bad-config", message: `cannot build the machine: ${err.name}: ${err.message}`, instructions: 0, wallSeconds: elapsed() };
   }
 
   const inputQueue: number[] = [];

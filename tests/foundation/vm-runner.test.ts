@@ -9,7 +9,7 @@ import { afterAll, describe, expect, test } from "vitest";
 import type { Machine, SliceResult } from "../../src/emulator/machine-api.ts";
 import { detectKernelFormat, findMultibootHeader } from "../../scripts/vm/kernel-format.ts";
 import { buildMachineConfig, parseVmArgs, UsageError } from "../../scripts/vm/options.ts";
-import { EXIT_CRASHED, EXIT_NOT_READY, EXIT_TIMEOUT, runMachine } from "../../scripts/vm/run-machine.ts";
+import { EXIT_BAD_CONFIG, EXIT_CRASHED, EXIT_NOT_READY, EXIT_TIMEOUT, runMachine } from "../../scripts/vm/run-machine.ts";
 
 const root = resolve(import.meta.dirname, "../..");
 const work = mkdtempSync(join(tmpdir(), "vm-runner-test-"));
@@ -161,6 +161,19 @@ describe("run loop", () => {
     });
     expect(String.fromCharCode(...received)).toBe("hello");
     expect(out).toMatchObject({ end: "stopped", message: "done" });
+  });
+
+  test("a machine that cannot be built reports the loader's message, not a stack trace", async () => {
+    const out = await runMachine({
+      config: {} as never,
+      createMachine: () => {
+        const e = new Error("kernel: segment overlaps the reserved area");
+        e.name = "BootImageError";
+        throw e;
+      },
+    });
+    expect(out).toMatchObject({ status: EXIT_BAD_CONFIG, end: "bad-config" });
+    expect(out.message).toContain("BootImageError: kernel: segment overlaps");
   });
 
   test("an emulator that cannot boot yet is reported plainly", async () => {
