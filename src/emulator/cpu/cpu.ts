@@ -505,7 +505,8 @@ export class CPU implements Stateful, CoprocessorHost {
 
   rd32(lin: number): number {
     const e = this.tlb[lin >>> 12];
-    if ((e & this.readMask) === this.readMask && (lin & 0xfff) <= 0xffc) {
+    const need = this.readMask;
+    if ((e & need) === need && (lin & 0xfff) <= 0xffc) {
       const p = ((e & ~0xfff) ^ lin) >>> 0;
       if ((p & 3) === 0) return this.ram32[p >>> 2];
       const m = this.ram;
@@ -556,7 +557,8 @@ export class CPU implements Stateful, CoprocessorHost {
 
   wr32(lin: number, v: number): void {
     const e = this.tlb[lin >>> 12];
-    if ((e & this.writeMask) === this.writeMask && (lin & 0xfff) <= 0xffc) {
+    const need = this.writeMask;
+    if ((e & need) === need && (lin & 0xfff) <= 0xffc) {
       const p = ((e & ~0xfff) ^ lin) >>> 0;
       if ((p & 3) === 0) this.ram32[p >>> 2] = v;
       else {

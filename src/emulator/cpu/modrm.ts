@@ -8,53 +8,69 @@ import { DS, SS, REG8_INDEX } from "./constants.ts";
 export function decodeModrm(c: CPU): void {
   const m = c.fetch8();
   c.modrm = m;
-  if (m < 0xc0) decodeAddress(c, m);
+  if (m < 0xc0) {
+    if (c.a32) decodeAddress32(c, m);
+    else decodeAddress16(c, m);
+  }
 }
 
 export function decodeAddress(c: CPU, m: number): void {
+  if (c.a32) decodeAddress32(c, m);
+  else decodeAddress16(c, m);
+}
+
+function decodeAddress32(c: CPU, m: number): void {
   const mod = m >> 6;
   const rm = m & 7;
   const r = c.r32;
   let off: number;
   let seg = DS;
-  if (!c.a32) {
-    switch (rm) {
-      case 0: off = r[3] + r[6]; break;
-      case 1: off = r[3] + r[7]; break;
-      case 2: off = r[5] + r[6]; seg = SS; break;
-      case 3: off = r[5] + r[7]; seg = SS; break;
-      case 4: off = r[6]; break;
-      case 5: off = r[7]; break;
-      case 6:
-        if (mod === 0) off = c.fetch16();
-        else { off = r[5]; seg = SS; }
-        break;
-      default: off = r[3]; break;
+  if (rm === 4) {
+    const sib = c.fetch8();
+    const base = sib & 7;
+    const index = (sib >> 3) & 7;
+    if (base === 5 && mod === 0) off = c.fetch32();
+    else {
+      off = r[base];
+      if (base === 4 || base === 5) seg = SS;
     }
-    if (mod === 1) off += c.fetchS8();
-    else if (mod === 2) off += c.fetch16();
-    off &= 0xffff;
+    if (index !== 4) off += r[index] << (sib >> 6);
+  } else if (rm === 5 && mod === 0) {
+    off = c.fetch32();
   } else {
-    if (rm === 4) {
-      const sib = c.fetch8();
-      const base = sib & 7;
-      const index = (sib >> 3) & 7;
-      if (base === 5 && mod === 0) off = c.fetch32();
-      else {
-        off = r[base];
-        if (base === 4 || base === 5) seg = SS;
-      }
-      if (index !== 4) off += r[index] << (sib >> 6);
-    } else if (rm === 5 && mod === 0) {
-      off = c.fetch32();
-    } else {
-      off = r[rm];
-      if (rm === 5) seg = SS;
-    }
-    if (mod === 1) off += c.fetchS8();
-    else if (mod === 2) off += c.fetch32();
-    off |= 0;
+    off = r[rm];
+    if (rm === 5) seg = SS;
   }
+  if (mod === 1) off += c.fetchS8();
+  else if (mod === 2) off += c.fetch32();
+  off |= 0;
+  if (c.segOvr >= 0) seg = c.segOvr;
+  c.eaOff = off;
+  c.eaSeg = seg;
+  c.ea = (c.segBase[seg] + off) | 0;
+}
+
+function decodeAddress16(c: CPU, m: number): void {
+  const mod = m >> 6;
+  const r = c.r32;
+  let off: number;
+  let seg = DS;
+  switch (m & 7) {
+    case 0: off = r[3] + r[6]; break;
+    case 1: off = r[3] + r[7]; break;
+    case 2: off = r[5] + r[6]; seg = SS; break;
+    case 3: off = r[5] + r[7]; seg = SS; break;
+    case 4: off = r[6]; break;
+    case 5: off = r[7]; break;
+    case 6:
+      if (mod === 0) off = c.fetch16();
+      else { off = r[5]; seg = SS; }
+      break;
+    default: off = r[3]; break;
+  }
+  if (mod === 1) off += c.fetchS8();
+  else if (mod === 2) off += c.fetch16();
+  off &= 0xffff;
   if (c.segOvr >= 0) seg = c.segOvr;
   c.eaOff = off;
   c.eaSeg = seg;
