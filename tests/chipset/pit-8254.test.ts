@@ -56,6 +56,7 @@ describe("8254 PIT channel 0 interrupts", () => {
       expect(Math.abs(e.atNs - (start + (i + 1) * period))).toBeLessThan(2);
     });
     expect(pit.counters.missedIrqEdges).toBe(0);
+    expect(pit.counters.lateIrqEdges).toBe(0);
   });
 
   it("runs the BIOS 18.2 Hz tick in mode 3 with count 0 (65536)", () => {
@@ -110,17 +111,21 @@ describe("8254 PIT channel 0 interrupts", () => {
     expect(h.rising(0).length).toBe(1);
   });
 
-  it("merges edges the machine ticked too late for, counts them, and stays on the grid", () => {
+  it("sends every edge that came due when the machine ticks late, and stays on the grid", () => {
     const t0 = h.now;
     program(0, 0x34, 1000);
     h.tickDue();
     h.advance(3500 * NS_PER_TICK); // a long CPU slice
     h.tickDue();
-    expect(h.rising(0).length).toBe(1);
-    expect(pit.counters.missedIrqEdges).toBe(2);
+    expect(h.rising(0).length).toBe(3);
+    expect(pit.counters.lateIrqEdges).toBe(2);
     h.runFor(1000 * NS_PER_TICK);
     const last = h.rising(0).at(-1)!;
     expect(Math.round((last.atNs - t0) / NS_PER_TICK)).toBe(4000);
+    h.advance(1000 * 1000 * NS_PER_TICK); // 1000 periods late: at most 250 edges are sent
+    h.tickDue();
+    expect(h.rising(0).length).toBe(4 + 250);
+    expect(pit.counters.missedIrqEdges).toBe(750);
   });
 
   it("delivers mode 4 at N+1 and nothing after", () => {

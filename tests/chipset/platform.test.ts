@@ -282,6 +282,27 @@ describe("lost-tick reinjection for the system timer", () => {
     expect(sys.counters.timerDropped).toBe(Math.floor(2e9 / PERIOD) - 251);
   });
 
+  it("a late machine tick still gets every PIT period to the CPU", () => {
+    const { h, cpu, sys } = build(false);
+    initPic(h);
+    h.io.out8(0x21, 0xfe);
+    pitHz250(h);
+    let delivered = 0;
+    const service = () => {
+      while (cpu.intr) {
+        sys.acknowledgeInterrupt();
+        h.io.out8(0x20, 0x20);
+        delivered++;
+      }
+    };
+    h.tickDue();
+    h.advance(5.5 * PERIOD); // one long slice without timer service
+    h.runFor(0, service);
+    expect(delivered).toBe(5);
+    h.runFor(10 * PERIOD, service);
+    expect(delivered).toBe(15);
+  });
+
   it("a tick lost without an acknowledge (8259 re-initialized) does not hold up later ticks", () => {
     const { h, cpu, sys } = build(false);
     initPic(h);

@@ -4,15 +4,18 @@
 //
 // Counters are never stepped: each channel remembers when its counting element was loaded (virtual
 // ns) and derives count and OUT from the number of whole PIT clocks since then. IRQ 0 rising edges are
-// at exact multiples of the period from the load, so the interrupt rate has no drift; if the machine
-// ticks us late by more than a period, the edges in between collapse into one (like a PIC whose IRR
-// is already set) and are counted in `counters.missedIrqEdges`.
+// at exact multiples of the period from the load, so the interrupt rate has no drift. If the machine
+// ticks us late by more than a period, every edge that came due is still sent (up to
+// MAX_EDGES_PER_TICK): a plain PIC merges them, the interrupt system's lost-tick reinjection keeps
+// them; `counters.lateIrqEdges` counts the edges that were sent late.
 
 import type { DeviceContext, Device } from "../device.ts";
 import type { TimedDevice } from "../clock.ts";
 import { expectState, numberField, booleanField, StateError, type SavedState, type StateValue } from "../state.ts";
 
 export const PIT_HZ = 1193182;
+/** Most IRQ 0 edges sent from one late tick (a second's worth at HZ=250). */
+const MAX_EDGES_PER_TICK = 250;
 const TICKS_PER_NS = PIT_HZ / 1e9;
 const NS_PER_TICK = 1e9 / PIT_HZ;
 
@@ -436,16 +439,18 @@ export class PitChannel {
 }
 
 export interface PitCounters {
-  /** IRQ 0 rising edges delivered. */
+  /** IRQ 0 rising edges sent. */
   irqEdges: number;
-  /** Rising edges that fell between two late ticks and were merged into one. */
+  /** Edges sent after their time because the machine ticked the PIT more than a period late. */
+  lateIrqEdges: number;
+  /** Edges not sent at all (more than MAX_EDGES_PER_TICK came due in one late tick). */
   missedIrqEdges: number;
 }
 
 export class Pit8254 implements Device, TimedDevice {
   readonly name = "pit-8254";
   readonly channels = [new PitChannel(0), new PitChannel(1), new PitChannel(2)];
-  readonly counters: PitCounters = { irqEdges: 0, missedIrqEdges: 0 };
+  readonly counters: PitCounters = { irqEdges: 0, lateIrqEdges: 0, missedIrqEdges: 0 };
 
   constructor(private readonly ctx: DeviceContext) {
     ctx.io.register(0x40, 4, {
@@ -514,16 +519,17 @@ export class Pit8254 implements Device, TimedDevice {
     if (!ch.running || ch.paused) return Infinity;
     const t = ch.ticksAt(now);
     if (t >= ch.nextEdgeTick) {
-      const next = ch.edgeAfter(t);
-      if (ch.mode === 2 || ch.mode === 3) {
-        // Edges strictly between the one due and the one after `t` were not delivered on time.
-        const skipped = Math.floor((t - ch.nextEdgeTick) / ch.period);
-        if (skipped > 0) this.counters.missedIrqEdges += skipped;
+      let due = 1;
+      if (ch.mode === 2 || ch.mode === 3) due += Math.floor((t - ch.nextEdgeTick) / ch.period);
+      ch.nextEdgeTick = ch.edgeAfter(t);
+      const send = Math.min(due, MAX_EDGES_PER_TICK);
+      this.counters.lateIrqEdges += send - 1;
+      this.counters.missedIrqEdges += due - send;
+      this.counters.irqEdges += send;
+      for (let i = 0; i < send; i++) {
+        this.ctx.irq.setIrq(0, true);
+        this.ctx.irq.setIrq(0, false);
       }
-      ch.nextEdgeTick = next;
-      this.counters.irqEdges++;
-      this.ctx.irq.setIrq(0, true);
-      this.ctx.irq.setIrq(0, false);
     }
     return ch.tickToNs(ch.nextEdgeTick);
   }
@@ -535,6 +541,7 @@ export class Pit8254 implements Device, TimedDevice {
       fields: {
         channels: this.channels.map((c) => c.saveFields()),
         irqEdges: this.counters.irqEdges,
+        lateIrqEdges: this.counters.lateIrqEdges,
         missedIrqEdges: this.counters.missedIrqEdges,
       },
     };
@@ -551,6 +558,7 @@ export class Pit8254 implements Device, TimedDevice {
       this.channels[i].loadFields(c as { [key: string]: StateValue }, `pit-8254.channels[${i}]`);
     });
     this.counters.irqEdges = numberField(f, "pit-8254", "irqEdges");
+    this.counters.lateIrqEdges = numberField(f, "pit-8254", "lateIrqEdges");
     this.counters.missedIrqEdges = numberField(f, "pit-8254", "missedIrqEdges");
     this.ctx.rescheduleTimer(this);
   }
