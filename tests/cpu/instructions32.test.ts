@@ -416,3 +416,37 @@ describe("debug registers", () => {
     expect(d(0x200c)).toBe(1);
   });
 });
+
+describe("x87/SIMD dispatch", () => {
+  it("hands memory operands above 2 GiB to the units as unsigned linear addresses", () => {
+    // Paging maps linear 0xC0000000 to physical 0: FXSAVE/FNSTCW there must act on memory.
+    const m = runFlat32(`
+      SET_GATE 6, ud
+      mov edi, 0x200000
+      mov ecx, 1024
+      xor eax, eax
+      rep stosd
+      mov dword [0x200000], 0x00000083          ; 0-4 MiB identity (4 MiB page)
+      mov dword [0x200000 + 0xc00], 0x00000083  ; 0xC0000000 -> 0
+      mov eax, cr4
+      or eax, 0x610
+      mov cr4, eax
+      mov eax, 0x200000
+      mov cr3, eax
+      mov eax, cr0
+      or eax, 0x80000000
+      and eax, ~0xc                              ; EM=0, TS=0
+      mov cr0, eax
+      fninit
+      fnstcw [0xc0003000]
+      fxsave [0xc0003100]
+      mov dword [0x2000], 1
+      hlt
+    ud:
+      mov dword [0x2000], 2
+      hlt`);
+    expect(m.memory.ram32[0x2000 / 4]).toBe(1);
+    expect(m.memory.ram[0x3000] | (m.memory.ram[0x3001] << 8)).toBe(0x037f);
+    expect(m.memory.ram[0x3100] | (m.memory.ram[0x3101] << 8)).toBe(0x037f); // FXSAVE FCW
+  });
+});

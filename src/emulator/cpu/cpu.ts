@@ -751,7 +751,7 @@ export class CPU implements Stateful, CoprocessorHost {
   get currentDataSelector(): number { return (this.modrm >> 6) === 3 ? 0 : this.segSel[this.eaSeg]; }
   maskMoveAddress(): number {
     const seg = this.segOvr >= 0 ? this.segOvr : DS;
-    return (this.segBase[seg] + (this.a32 ? this.r32[EDI] : this.r16[EDI * 2])) | 0;
+    return (this.segBase[seg] + (this.a32 ? this.r32[EDI] : this.r16[EDI * 2])) >>> 0;
   }
   get currentDataOffset(): number { return (this.modrm >> 6) === 3 ? 0 : this.eaOff; }
 

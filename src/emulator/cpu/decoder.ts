@@ -98,11 +98,11 @@ function build(): void {
   };
   one[0x0f] = (c) => OPCODE_TABLE[0x100 | c.fetch8()](c);
 
-  // x87 escapes and WAIT
+  // x87 escapes and WAIT. Memory operands are passed as unsigned linear addresses (-1 = register).
   for (let op = 0xd8; op <= 0xdf; op++) {
     one[op] = (c) => {
       decodeModrm(c);
-      c.x87.execute(op, c.modrm, c.modrm >= 0xc0 ? -1 : c.ea);
+      c.x87.execute(op, c.modrm, c.modrm >= 0xc0 ? -1 : c.ea >>> 0);
     };
   }
   one[0x9b] = (c) => c.x87.wait();
@@ -114,7 +114,7 @@ function build(): void {
     if (!isSimdOpcode(op) || op === 0xae) continue;
     two[op] = (c) => {
       decodeModrm(c);
-      c.simd.execute(op, c.simdPrefix, c.modrm, c.modrm >= 0xc0 ? -1 : c.ea);
+      c.simd.execute(op, c.simdPrefix, c.modrm, c.modrm >= 0xc0 ? -1 : c.ea >>> 0);
     };
   }
   two[0xae] = (c) => {
@@ -127,7 +127,7 @@ function build(): void {
       return;
     }
     if (reg === 4) c.ud();
-    c.simd.execute(0xae, c.simdPrefix, c.modrm, c.modrm >= 0xc0 ? -1 : c.ea);
+    c.simd.execute(0xae, c.simdPrefix, c.modrm, c.modrm >= 0xc0 ? -1 : c.ea >>> 0);
   };
 
   for (let i = 0; i < 256; i++) {
