@@ -3,7 +3,7 @@
 // runs in fresh processes, then prints medians and the Hypertab/v86 ratio and writes
 // bench/results.json. A busybox shell loop after the prompt gives a CPU-bound comparison.
 //
-// Options: --runs N (default 3 per engine), --timeout S (per boot, default 240), --loop-runs N
+// Options: --runs N (default 3 per engine), --timeout S (per boot, default 600), --loop-runs N
 // (runs per engine that also time the shell loop, default 1; 0 skips it), --only v86|hypertab.
 
 import { spawn } from "node:child_process";
@@ -23,7 +23,7 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { runs: 3, timeoutSeconds: 240, loopRuns: 1, only: null };
+  const args: Args = { runs: 3, timeoutSeconds: 600, loopRuns: 1, only: null };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i]!.split("=", 2) as [string, string | undefined];
     const value = () => {
