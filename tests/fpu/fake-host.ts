@@ -24,32 +24,38 @@ export class FakeHost implements CoprocessorHost {
   imm: number[] = [];
   compareFlags: [boolean, boolean, boolean] | null = null;
 
-  private check(addr: number, len: number): void {
-    if (addr < 0 || addr + len > this.mem.length) throw new Error(`fake host: access ${addr.toString(16)}+${len} out of range`);
+  /** Linear address of mem[0]: tests of high (kernel-space) addresses set it to e.g. 0xC0000000. */
+  base = 0;
+
+  /** Maps a linear address (signed or unsigned int32, like the core's) to an index into mem. */
+  private check(addr: number, len: number): number {
+    const a = ((addr >>> 0) - this.base) >>> 0;
+    if (a + len > this.mem.length) throw new Error(`fake host: access ${(addr >>> 0).toString(16)}+${len} out of range`);
+    return a;
   }
-  readLinear8(a: number): number {
-    this.check(a, 1);
+  readLinear8(addr: number): number {
+    const a = this.check(addr, 1);
     return this.mem[a];
   }
-  readLinear16(a: number): number {
-    this.check(a, 2);
+  readLinear16(addr: number): number {
+    const a = this.check(addr, 2);
     return this.mem[a] | (this.mem[a + 1] << 8);
   }
-  readLinear32(a: number): number {
-    this.check(a, 4);
+  readLinear32(addr: number): number {
+    const a = this.check(addr, 4);
     return (this.mem[a] | (this.mem[a + 1] << 8) | (this.mem[a + 2] << 16) | (this.mem[a + 3] << 24)) >>> 0;
   }
-  writeLinear8(a: number, v: number): void {
-    this.check(a, 1);
+  writeLinear8(addr: number, v: number): void {
+    const a = this.check(addr, 1);
     this.mem[a] = v;
   }
-  writeLinear16(a: number, v: number): void {
-    this.check(a, 2);
+  writeLinear16(addr: number, v: number): void {
+    const a = this.check(addr, 2);
     this.mem[a] = v;
     this.mem[a + 1] = v >> 8;
   }
-  writeLinear32(a: number, v: number): void {
-    this.check(a, 4);
+  writeLinear32(addr: number, v: number): void {
+    const a = this.check(addr, 4);
     this.mem[a] = v;
     this.mem[a + 1] = v >> 8;
     this.mem[a + 2] = v >> 16;

@@ -245,3 +245,21 @@ describe("SSE memory forms", () => {
     expect(() => other.loadState({ ...s, fields: { ...s.fields, xmm: new Uint32Array(4) } })).toThrow(/xmm/);
   });
 });
+
+describe("kernel-space operands", () => {
+  it("memory operands above 2 GiB work when the core passes them as negative int32", () => {
+    const { h, x87, simd, x } = setup();
+    h.base = 0xc0000000;
+    const at = (off: number): number => (0xc0000000 + off) | 0; // what the core passes
+    simd.execute(0xae, 0, 0x05, at(0x200)); // FXSAVE [disp32]
+    expect(h.readLinear16(at(0x200))).toBe(0x037f);
+    h.writeLinear32(at(0x100), 0x3f800000);
+    simd.execute(0x10, 0xf3, 0x05, at(0x100)); // MOVSS xmm0, [disp32]
+    expect(x[0]).toBe(0x3f800000);
+    simd.execute(0x11, 0, 0x05, at(0x300)); // MOVUPS [disp32], xmm0
+    expect(h.readLinear32(at(0x300))).toBe(0x3f800000);
+    x87.execute(0xd9, 0x05, at(0x100)); // FLD dword [disp32]
+    x87.execute(0xdd, 0x1d, at(0x400)); // FSTP qword [disp32]
+    expect(h.read64(at(0x400))).toBe(0x3ff0000000000000n);
+  });
+});

@@ -655,7 +655,10 @@ export class X87 implements X87Unit {
     const h = this.host;
     if ((h.cr0 & (CR0_EM | CR0_TS)) !== 0) h.raiseException(EXC_NM);
     const reg = (modrm >> 3) & 7;
-    if (addr >= 0) {
+    // Memory vs register is ModRM's call: the core may pass linear addresses as signed int32
+    // (kernel addresses are negative then), so normalize them to unsigned.
+    if (modrm < 0xc0) {
+      addr >>>= 0;
       if (isNonWaitingMem(opcode, reg)) {
         this.controlMem(opcode, reg, addr);
         return;

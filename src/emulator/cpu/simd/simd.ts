@@ -194,6 +194,9 @@ export class Simd implements SimdUnit {
   // ---- Entry point --------------------------------------------------------------------------------
 
   execute(op: number, prefix: number, modrm: number, addr: number): void {
+    // Register operand is ModRM's call (mod == 3), never the address's: the core may pass linear
+    // addresses as signed int32. Internally -1 means "register" and memory addresses are unsigned.
+    addr = modrm >= 0xc0 ? -1 : addr >>> 0;
     const h = this.host;
     const reg = (modrm >> 3) & 7;
     const isReg = addr < 0;
