@@ -146,4 +146,86 @@ test:
     expect(d(0x2004)).toBe(0);
     expect(d(0x2008)).toBe(0);
   });
+
+  it("far CALL through a call gate to ring 0 copies parameters; RETF n returns to ring 3", () => {
+    const m = runReal(`
+      cli
+      lgdt [gdtr2]
+      mov eax, cr0
+      or al, 1
+      mov cr0, eax
+      jmp 0x08:pm
+bits 32
+pm:
+      mov ax, 0x10
+      mov ds, ax
+      mov es, ax
+      mov ss, ax
+      mov esp, 0x90000
+      ; TSS at 0x3000 with ring-0 stack 0x80000
+      mov dword [0x3004], 0x80000
+      mov dword [0x3008], 0x10
+      mov ax, 0x28
+      ltr ax
+      mov eax, gp_handler           ; #GP gate: ring-3 HLT ends the test in ring 0
+      mov [0x7000 + 13*8], ax
+      mov word [0x7000 + 13*8 + 2], 0x08
+      mov word [0x7000 + 13*8 + 4], 0x8e00
+      shr eax, 16
+      mov [0x7000 + 13*8 + 6], ax
+      lidt [idtr2]
+      ; call gate 0x30 -> 0x08:gate_target, DPL 3, 2 dword parameters
+      mov eax, gate_target
+      mov [gdt2 + 0x30], ax
+      mov word [gdt2 + 0x32], 0x08
+      mov byte [gdt2 + 0x34], 2
+      mov byte [gdt2 + 0x35], 0xec
+      shr eax, 16
+      mov [gdt2 + 0x36], ax
+      push dword 0x23
+      push dword 0x70000
+      push dword 0x2
+      push dword 0x1b
+      push dword user
+      iret
+user:
+      push dword 0x1111
+      push dword 0x2222
+      call 0x33:0
+      mov [0x2010], esp            ; back in ring 3, parameters popped by RETF 8
+      mov ax, cs
+      mov [0x2014], ax
+      hlt                          ; #GP in ring 3
+gp_handler:
+      hlt
+gate_target:
+      mov eax, [esp+8]             ; param 2 (pushed last = 0x2222 is at lower address)
+      mov [0x2000], eax
+      mov eax, [esp+12]
+      mov [0x2004], eax
+      mov eax, [esp+4]             ; caller CS
+      mov [0x2008], eax
+      mov [0x200c], esp
+      retf 8
+align 8
+gdt2: dq 0
+      dq 0x00cf9a000000ffff       ; 0x08
+      dq 0x00cf92000000ffff       ; 0x10
+      dq 0x00cffa000000ffff       ; 0x18
+      dq 0x00cff2000000ffff       ; 0x20
+      dw 0x67, 0x3000, 0x8900, 0  ; 0x28 TSS at 0x3000
+      dq 0                        ; 0x30 call gate (filled in)
+gdtr2: dw 7*8-1
+      dd gdt2
+idtr2: dw 256*8-1
+      dd 0x7000
+`);
+    const d = (a: number) => m.memory.ram32[a >>> 2] >>> 0;
+    expect(d(0x2000)).toBe(0x2222);
+    expect(d(0x2004)).toBe(0x1111);
+    expect(d(0x2008) & 0xffff).toBe(0x1b);
+    expect(d(0x200c)).toBe(0x80000 - 16 - 8);
+    expect(d(0x2010)).toBe(0x70000);
+    expect(d(0x2014) & 0xffff).toBe(0x1b);
+  });
 });
