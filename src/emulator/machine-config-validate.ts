@@ -21,6 +21,15 @@ export const FLOPPY_SIZES: ReadonlyMap<number, string> = new Map([
   [2949120, "2.88M"],
 ]);
 
+/** A floppy image as the drive sees it: standard sizes as they are; shorter images (boot-sector
+ *  programs) padded with zeros to 1.44M (2.88M above that), as QEMU does. Returns a copy when padding. */
+export function floppyMediaImage(image: Uint8Array): Uint8Array {
+  if (FLOPPY_SIZES.has(image.length)) return image;
+  const padded = new Uint8Array(image.length <= 1474560 ? 1474560 : 2949120);
+  padded.set(image);
+  return padded;
+}
+
 const MAX_DISK_BYTES = 128 * 2 ** 30; // LBA48 could go further; 128 GiB is plenty for a browser tab
 const MAX_CMDLINE = 4096;
 
@@ -105,8 +114,9 @@ function validateCard(card: CardConfig, i: number, config: MachineConfig): void 
       if (card.drive !== 0 && card.drive !== 1) fail(`${at}.drive: must be 0 (A:) or 1 (B:), got ${String(card.drive)}`);
       if (card.image !== null) {
         if (!isBytes(card.image)) fail(`${at}.image: must be a Uint8Array or null (empty drive)`);
-        if (!FLOPPY_SIZES.has(card.image.length)) {
-          fail(`${at}.image: ${card.image.length} bytes is not a floppy size; accepted: ${[...FLOPPY_SIZES].map(([b, n]) => `${n} (${b})`).join(", ")}`);
+        const len = card.image.length;
+        if (!FLOPPY_SIZES.has(len) && (len === 0 || len % 512 !== 0 || len > 2949120)) {
+          fail(`${at}.image: ${len} bytes is not a floppy size; accepted: ${[...FLOPPY_SIZES].map(([b, n]) => `${n} (${b})`).join(", ")}, or a shorter multiple of 512 (padded with zeros)`);
         }
       }
       return;

@@ -28,7 +28,7 @@ import { IOBus } from "./io-bus.ts";
 import { directBootMemoryMap, loadLinux } from "./linux-boot.ts";
 import type { Keyboard, Machine, MachineRunState, MachineStats, SerialPort, SliceResult, SlicePolicy, VgaView } from "./machine-api.ts";
 import type { BootDevice, CardConfig, MachineConfig } from "./machine-config.ts";
-import { validateMachineConfig } from "./machine-config-validate.ts";
+import { floppyMediaImage, validateMachineConfig } from "./machine-config-validate.ts";
 import { machineFingerprint, restoreMachineState, saveMachineState } from "./machine-snapshot.ts";
 import { PhysicalMemory } from "./memory.ts";
 import { loadMultiboot } from "./multiboot.ts";
@@ -45,6 +45,8 @@ const DIRECT_ACPI_RSDP = 0xf0000;
 
 /** Longest CPU chunk between timer checks, in virtual ns: timer interrupts are never later than this. */
 const MAX_CHUNK_NS = 1_000_000;
+/** How many idle gaps one skipIdle slice may jump over before it reports "halted" anyway. */
+const MAX_IDLE_SKIPS_PER_SLICE = 1000;
 /** Smallest chunk, so a deadline that is already due still lets the CPU make progress. */
 const MIN_CHUNK_INSTRUCTIONS = 64;
 
@@ -86,7 +88,7 @@ const CARD_FACTORIES: Partial<Record<CardConfig["type"], CardFactory>> = {
     const all = site.config.cards.filter((c): c is Extract<CardConfig, { type: "floppy" }> => c.type === "floppy");
     if (all[0] !== card) return;
     const drives: (FloppyDriveSpec | null)[] = [null, null];
-    for (const f of all) drives[f.drive] = { present: true, media: f.image ? { image: f.image } : null };
+    for (const f of all) drives[f.drive] = { present: true, media: f.image ? { image: floppyMediaImage(f.image) } : null };
     site.addDevice(new FloppyController(site.ctx, { drives, dma: site.dma }));
   },
   "debug-exit": (site) => site.addDevice(new DebugExit(site.ctx)),
@@ -109,6 +111,7 @@ function isaDevicesOf(config: MachineConfig): AcpiIsaDevice[] {
 /** CMOS drive type for a floppy image size (the BIOS derives the geometry from it). */
 function floppyType(image: Uint8Array | null): FloppyType {
   if (!image) return "1.44M";
+  image = floppyMediaImage(image);
   if (image.length <= 368640) return "360K";
   if (image.length === 737280) return "720K";
   if (image.length === 1228800) return "1.2M";
@@ -294,6 +297,7 @@ class PcMachine implements Machine {
     }
     const budget = Math.max(0, Math.floor(policy.maxInstructions));
     let executed = 0;
+    let idleSkips = 0;
     try {
       if (!this.paused) this.clock.start();
       for (;;) {
@@ -319,7 +323,9 @@ class PcMachine implements Machine {
           if (this.handlePending()) return this.stopped(executed);
           // A timer may just have raised an interrupt: let the CPU look once more before sleeping.
           if (this.cpu.run(1) === 0 && this.cpu.halted) {
-            if (policy.skipIdle && next !== Infinity && next > now) {
+            // Skipping is bounded per slice: a guest sleeping with interrupts off would otherwise
+            // keep this loop going forever without retiring an instruction.
+            if (policy.skipIdle && next !== Infinity && next > now && ++idleSkips <= MAX_IDLE_SKIPS_PER_SLICE) {
               this.clock.advance(next - now);
               continue;
             }

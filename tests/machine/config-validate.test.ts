@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { MachineConfig } from "../../src/emulator/machine-config.ts";
-import { validateMachineConfig } from "../../src/emulator/machine-config-validate.ts";
+import { floppyMediaImage, validateMachineConfig } from "../../src/emulator/machine-config-validate.ts";
 
 function bios(): Uint8Array {
   const b = new Uint8Array(128 * 1024);
@@ -15,8 +15,16 @@ function base(): MachineConfig {
 }
 
 describe("machine config validation", () => {
-  it("accepts a plain floppy machine", () => {
+  it("accepts a plain floppy machine, and short boot-sector images (padded like QEMU)", () => {
     expect(validateMachineConfig(base())).toBeTruthy();
+    const c = base();
+    c.cards = [{ type: "floppy", drive: 0, image: new Uint8Array(8704) }];
+    expect(validateMachineConfig(c)).toBeTruthy();
+    const padded = floppyMediaImage(new Uint8Array(8704).fill(1));
+    expect(padded.length).toBe(1474560);
+    expect(padded[8703]).toBe(1);
+    expect(padded[8704]).toBe(0);
+    expect(floppyMediaImage(floppy)).toBe(floppy);
   });
 
   const cases: [string, (c: MachineConfig) => void, RegExp][] = [
@@ -26,6 +34,7 @@ describe("machine config validation", () => {
     ["BIOS without reset jump", (c) => (c.bios = new Uint8Array(128 * 1024)), /^bios: no jump at the reset vector/],
     ["VGA BIOS signature", (c) => (c.vgaBios = new Uint8Array(1024)), /^vgaBios: no 0x55 0xAA/],
     ["odd floppy size", (c) => (c.cards = [{ type: "floppy", drive: 0, image: new Uint8Array(1000) }]), /^cards\[0\]\.image: 1000 bytes is not a floppy size; accepted: 160K/],
+    ["oversized floppy", (c) => (c.cards = [{ type: "floppy", drive: 0, image: new Uint8Array(2949120 + 512) }]), /^cards\[0\]\.image: 2949632 bytes is not a floppy size/],
     ["duplicate COM port", (c) => c.cards.push({ type: "serial", index: 0 }, { type: "serial", index: 0 }), /^cards\[2\]: duplicate serial COM1 \(already cards\[1\]\)/],
     ["duplicate IDE slot", (c) => c.cards.push({ type: "ide-disk", channel: 0, slave: false, image: new Uint8Array(512) }, { type: "ide-cdrom", channel: 0, slave: false, image: null }), /duplicate IDE primary master/],
     ["disk not sector-sized", (c) => c.cards.push({ type: "ide-disk", channel: 0, slave: false, image: new Uint8Array(513) }), /^cards\[1\]\.image: 513 bytes is not a non-empty multiple of 512/],
