@@ -16,6 +16,13 @@
 // slower than the tick (our interpreter on a busy host) then still sees every tick, so Linux's
 // periodic jiffies keep pace with the TSC. Other lines merge edges exactly as the hardware does.
 //
+// Wiring in the machine (one object is the IrqLines target, the CPU's controller and MSR 0x1B owner):
+//   const irq = new InterruptSystem({ ctx, cpu, apic, nmiMasked: () => rtc.nmiMasked });
+//   cpu.interruptController = irq;
+//   cpu.apicBaseMsr = { read: () => irq.readApicBaseMsr(), write: (v) => irq.writeApicBaseMsr(v) };
+// It creates the 8259 pair itself (ports 0x20/0xA0/0x4D0), the I/O APIC at 0xFEC00000 (ID 0) and the
+// local APIC at 0xFEE00000 (ID 0); the MADT must say the same.
+//
 // Everything happens synchronously: INTR is re-evaluated after every state change, so the CPU never
 // acknowledges a request that has gone away (no spurious 8259 or APIC interrupts in normal operation).
 
