@@ -450,3 +450,24 @@ describe("x87/SIMD dispatch", () => {
     expect(m.memory.ram[0x3100] | (m.memory.ram[0x3101] << 8)).toBe(0x037f); // FXSAVE FCW
   });
 });
+
+describe("self-modifying code", () => {
+  it("executes bytes written just before, in the same page, and after external (DMA) writes", () => {
+    const m = runFlat32(`
+      mov ecx, 3
+    again:
+      mov byte [patch + 1], 0x42      ; rewrite the immediate of the next MOV
+    patch:
+      mov al, 0x00
+      add [0x2000], al
+      loop again
+      hlt`);
+    expect(m.memory.ram[0x2000]).toBe(0x42 * 3 & 0xff);
+    // External write: replace the HLT-terminated program and run it again from the start.
+    m.memory.writeBytes(0x10000, new Uint8Array([0xb0, 0x07, 0xa2, 0x00, 0x30, 0x00, 0x00, 0xf4])); // mov al,7; mov [0x3000],al; hlt
+    m.cpu.eip = 0x10000;
+    m.cpu.halted = false;
+    m.cpu.run(10);
+    expect(m.memory.ram[0x3000]).toBe(7);
+  });
+});
