@@ -31,14 +31,19 @@ export async function freePort(): Promise<number> {
 
 let buildOnce: Promise<void> | null = null;
 
-/** `vite build` once per test process (skipped when HYPERTAB_E2E_SKIP_BUILD=1 and dist exists). */
+/** `vite build` into dist/ (once per process). */
+export function buildApp(): Promise<void> {
+  buildOnce ??= runToCompletion(process.execPath, [join(repoRoot, "node_modules/vite/bin/vite.js"), "build", "--logLevel", "warn"]);
+  return buildOnce;
+}
+
+/** Builds unless this e2e run's global setup already did (or HYPERTAB_E2E_SKIP_BUILD=1 and dist exists). */
 async function ensureBuilt(): Promise<void> {
-  if (process.env.HYPERTAB_E2E_SKIP_BUILD === "1") {
+  if (process.env.HYPERTAB_E2E_BUILT || process.env.HYPERTAB_E2E_SKIP_BUILD === "1") {
     const exists = await stat(join(repoRoot, "dist", "index.html")).then(() => true, () => false);
     if (exists) return;
   }
-  buildOnce ??= runToCompletion(process.execPath, [join(repoRoot, "node_modules/vite/bin/vite.js"), "build", "--logLevel", "warn"]);
-  return buildOnce;
+  return buildApp();
 }
 
 function runToCompletion(cmd: string, args: string[]): Promise<void> {
