@@ -18,6 +18,8 @@ async function fetchBytes(path: string, what: string): Promise<Uint8Array> {
   return new Uint8Array(await res.arrayBuffer());
 }
 
+const fileCache = new Map<string, Promise<Uint8Array>>();
+
 const resources: GuestResources = {
   async catalog() {
     const res = await fetch(new URL("/guests/manifest.json", origin));
@@ -30,7 +32,17 @@ const resources: GuestResources = {
     }
     return parseGuestManifest(json);
   },
-  file: (path) => fetchBytes(`/guests/${path}`, `guest file ${path}`),
+  file(path) {
+    // Guest files are immutable for the page's lifetime: fetch each once. Each machine gets its
+    // own copy anyway (structured clone into the guest worker), so guest writes never leak back.
+    let p = fileCache.get(path);
+    if (!p) {
+      p = fetchBytes(`/guests/${path}`, `guest file ${path}`);
+      p.catch(() => fileCache.delete(path));
+      fileCache.set(path, p);
+    }
+    return p;
+  },
   async firmware() {
     const [bios, vgaBios] = await Promise.all([
       fetchBytes("/bios/bios.bin", "SeaBIOS").catch(() => undefined),
