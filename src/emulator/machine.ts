@@ -6,7 +6,7 @@
 
 import { VirtualClock, type TimedDevice } from "./clock.ts";
 import { CPU } from "./cpu/cpu.ts";
-import type { CpuInterruptController, Device, DeviceContext, IrqLines, Logger } from "./device.ts";
+import type { Device, DeviceContext, IrqLines, Logger } from "./device.ts";
 import { AcpiPm } from "./devices/acpi-pm.ts";
 import { buildAcpiTables, ISA_DEVICES, PM_IO_BASE, placeAcpiTables, type AcpiBlobs, type AcpiIsaDevice } from "./devices/acpi-tables.ts";
 import { DebugExit } from "./devices/debug-exit.ts";
@@ -16,8 +16,9 @@ import { FloppyController, type FloppyDriveSpec } from "./devices/floppy-control
 import { FwCfg } from "./devices/fw-cfg.ts";
 import { I440fxHost } from "./devices/i440fx-host.ts";
 import { I8042 } from "./devices/i8042.ts";
+import { IdeController, type IdeChannelSpec, type IdeDeviceSpec } from "./devices/ide-controller.ts";
+import { InterruptSystem } from "./devices/interrupt-system.ts";
 import { PciHostBus } from "./devices/pci-bus.ts";
-import { PicPair } from "./devices/pic-8259.ts";
 import { Pit8254 } from "./devices/pit-8254.ts";
 import { RtcCmos, type FloppyType } from "./devices/rtc-cmos.ts";
 import { SystemPorts } from "./devices/system-ports.ts";
@@ -91,6 +92,9 @@ const CARD_FACTORIES: Partial<Record<CardConfig["type"], CardFactory>> = {
     for (const f of all) drives[f.drive] = { present: true, media: f.image ? { image: floppyMediaImage(f.image) } : null };
     site.addDevice(new FloppyController(site.ctx, { drives, dma: site.dma }));
   },
+  // Drives on the chipset's PIIX3 IDE function (built with the chipset, see ideChannels).
+  "ide-disk": () => {},
+  "ide-cdrom": () => {},
   "debug-exit": (site) => site.addDevice(new DebugExit(site.ctx)),
   debugcon: (site) => {
     const dc = new Debugcon(site.ctx);
@@ -119,12 +123,29 @@ function floppyType(image: Uint8Array | null): FloppyType {
   return "1.44M";
 }
 
-/** SeaBIOS boot device paths (its "bootorder" fw_cfg file) for each boot device. */
-const BOOT_PATHS: Record<BootDevice, string> = {
-  floppy: "/isa/fdc@03f0/floppy@0",
-  disk: "/pci@i0cf8/ide@1,1/drive@0/disk@0",
-  cdrom: "/pci@i0cf8/ide@1,1/drive@1/disk@0",
-};
+/** SeaBIOS's device path (its "bootorder" fw_cfg file) for the first card of a boot device kind. */
+function bootPath(config: MachineConfig, device: BootDevice): string {
+  if (device === "floppy") {
+    const f = config.cards.find((c) => c.type === "floppy");
+    return `/isa/fdc@03f0/floppy@${f && f.type === "floppy" ? f.drive : 0}`;
+  }
+  const type = device === "disk" ? "ide-disk" : "ide-cdrom";
+  const c = config.cards.find((x) => x.type === type);
+  const channel = c && (c.type === "ide-disk" || c.type === "ide-cdrom") ? c.channel : 0;
+  const slave = c && (c.type === "ide-disk" || c.type === "ide-cdrom") && c.slave ? 1 : 0;
+  return `/pci@i0cf8/ide@1,1/drive@${channel}/disk@${slave}`;
+}
+
+/** The PIIX3 IDE function's drives, from the ide-disk / ide-cdrom cards. */
+function ideChannels(config: MachineConfig): { primary: IdeChannelSpec; secondary: IdeChannelSpec } {
+  const channels: [IdeChannelSpec, IdeChannelSpec] = [{}, {}];
+  for (const c of config.cards) {
+    if (c.type !== "ide-disk" && c.type !== "ide-cdrom") continue;
+    const spec: IdeDeviceSpec = c.type === "ide-disk" ? { kind: "disk", image: c.image } : { kind: "cdrom", image: c.image };
+    channels[c.channel][c.slave ? "slave" : "master"] = spec;
+  }
+  return { primary: channels[0], secondary: channels[1] };
+}
 
 class PcMachine implements Machine {
   readonly config: Readonly<MachineConfig>;
@@ -138,7 +159,8 @@ class PcMachine implements Machine {
   readonly acpiPm: AcpiPm;
   readonly fwCfg: FwCfg | null;
   readonly dma: Dma8237;
-  readonly pic: PicPair;
+  readonly interrupts: InterruptSystem;
+  readonly ide: IdeController;
   readonly pit: Pit8254;
   readonly rtc: RtcCmos;
   readonly systemPorts: SystemPorts;
@@ -159,16 +181,18 @@ class PcMachine implements Machine {
 
   private readonly timerDevices: TimedDevice[] = [];
   private deadlines = new Float64Array(8);
-  private interruptCount = 0;
   /** Recent speed estimate in instructions per virtual ns, to size chunks between deadlines. */
   private instructionsPerNs = 0.02;
   private readonly debugconListeners: ((byte: number) => void)[] = [];
   private irqTarget: IrqLines | null = null;
   private readonly log: Logger;
+  /** Local APIC + I/O APIC present (the MADT describes them). */
+  private readonly apic: boolean;
 
   constructor(config: MachineConfig, options: MachineOptions = {}) {
     this.config = config;
     this.log = options.log ?? (() => {});
+    this.apic = config.apic ?? true;
     this.clock = new VirtualClock(options.wallClock);
     const ramBytes = config.memoryMiB * 1048576;
     this.memory = new PhysicalMemory(ramBytes, { shared: config.sharedMemory ?? typeof SharedArrayBuffer !== "undefined" });
@@ -191,21 +215,25 @@ class PcMachine implements Machine {
     const ctx: DeviceContext = { ...baseCtx, pci: this.pciBus };
 
     // The chipset every PC of this model has.
-    this.pic = new PicPair(ctx);
-    this.irqTarget = this.buildInterruptSystem(ctx);
-    this.pit = new Pit8254(ctx);
     this.rtc = new RtcCmos(ctx);
+    this.interrupts = new InterruptSystem({ ctx, cpu: this.cpu, apic: this.apic, nmiMasked: () => this.rtc.nmiMasked });
+    const irqs = this.interrupts;
+    this.irqTarget = irqs;
+    this.cpu.interruptController = irqs;
+    this.cpu.apicBaseMsr = { read: () => irqs.readApicBaseMsr(), write: (v) => irqs.writeApicBaseMsr(v) };
+    this.pit = new Pit8254(ctx);
     this.systemPorts = new SystemPorts(ctx, { pit: this.pit });
     this.host = new I440fxHost(ctx, { bios: config.bios ?? null });
     this.piix3 = new Piix3Isa(ctx, { bus: this.pciBus });
+    this.ide = new IdeController(ctx, ideChannels(config));
     this.acpiPm = new AcpiPm(ctx);
     this.dma = new Dma8237(ctx);
-    this.devices.push(this.pic, this.pit, this.rtc, this.systemPorts, this.host, this.piix3, this.acpiPm, this.dma);
-    this.acpi = buildAcpiTables({ apic: config.apic ?? true, pmIoBase: PM_IO_BASE, isaDevices: isaDevicesOf(config) });
+    this.devices.push(this.interrupts, this.rtc, this.pit, this.systemPorts, this.host, this.piix3, this.ide, this.acpiPm, this.dma);
+    this.acpi = buildAcpiTables({ apic: this.apic, pmIoBase: PM_IO_BASE, isaDevices: isaDevicesOf(config) });
     if (config.boot.kind === "firmware") {
       this.fwCfg = new FwCfg(ctx, {
         ramBytes,
-        bootOrder: config.boot.order.map((d) => BOOT_PATHS[d]),
+        bootOrder: config.boot.order.map((d) => bootPath(config, d)),
         acpi: this.acpi,
       });
       this.devices.push(this.fwCfg);
@@ -237,16 +265,6 @@ class PcMachine implements Machine {
     this.powerOn();
   }
 
-  /** ISA IRQs to the 8259 pair, whose output drives the CPU's INTR pin. (The APIC-based
-   *  InterruptSystem replaces this once it is in the tree.) */
-  private buildInterruptSystem(_ctx: DeviceContext): IrqLines {
-    const pic = this.pic;
-    pic.onOutputChange = (level) => this.cpu.setIntrLine(level);
-    this.cpu.interruptController = this.countingController({ acknowledgeInterrupt: () => pic.acknowledge() });
-    this.cpu.setIntrLine(pic.output);
-    return { setIrq: (line, level) => (line < 16 ? pic.setIrq(line, level) : undefined) };
-  }
-
   // ---- Machine API ----
 
   get state(): MachineRunState {
@@ -266,7 +284,7 @@ class PcMachine implements Machine {
   stats(): MachineStats {
     return {
       instructions: this.cpu.instructionCount,
-      interrupts: this.interruptCount,
+      interrupts: this.interrupts.counters.delivered,
       io: { ...this.io.counters },
       uptimeNs: this.clock.now(),
     };
@@ -525,17 +543,6 @@ class PcMachine implements Machine {
   /** Host-side ACPI power button (a polite shutdown request). */
   pressPowerButton(): void {
     this.acpiPm.pressPowerButton();
-  }
-
-  /** Counts interrupts the CPU takes (wrapped around the interrupt controller). */
-  protected countingController(inner: CpuInterruptController): CpuInterruptController {
-    return {
-      acknowledgeInterrupt: () => {
-        const v = inner.acknowledgeInterrupt();
-        if (v >= 0) this.interruptCount++;
-        return v;
-      },
-    };
   }
 }
 
