@@ -57,7 +57,9 @@ export interface X87Unit extends Stateful {
   /** Power-on / RESET state. */
   reset(): void;
   /** Executes ESC opcode 0xD8-0xDF with its ModRM. `addr` is the linear address of the memory
-   *  operand, or -1 when ModRM.mod == 3. Checks CR0.EM/TS itself (#NM) and pending exceptions. */
+   *  operand, or -1 when ModRM.mod == 3. Checks CR0.EM/TS itself (#NM) and pending exceptions.
+   *  (The units tell register from memory by ModRM.mod and accept addresses as signed or unsigned
+   *  32-bit values.) */
   execute(opcode: number, modrm: number, addr: number): void;
   /** WAIT/FWAIT (0x9B): #NM if CR0.TS and CR0.MP; #MF (or IRQ13) if an unmasked exception is pending. */
   wait(): void;
