@@ -1,0 +1,37 @@
+import { existsSync, readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { createMachine } from "../../src/emulator/machine.ts";
+import { floppyConfig, runUntilScreen, screen } from "./firmware-helpers.ts";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+const ISO = `${ROOT}public/guests/linux/linux.iso`;
+const MEMTEST = `${ROOT}public/guests/memtest/memtest-floppy.img`;
+
+describe("SeaBIOS boots the pipeline's CD and memtest images", () => {
+  it.runIf(existsSync(ISO))("El Torito from the secondary-master ATAPI drive: ISOLINUX loads the kernel and initrd", () => {
+    const base = floppyConfig("bootos.img");
+    const m = createMachine({
+      ...base,
+      memoryMiB: 128,
+      boot: { kind: "firmware", order: ["cdrom"] },
+      cards: [{ type: "vga" }, { type: "ps2" }, { type: "serial", index: 0 }, { type: "ide-cdrom", channel: 1, slave: false, image: new Uint8Array(readFileSync(ISO)) }],
+    });
+    let serial = "";
+    m.serial[0].onTransmit((b) => (serial += String.fromCharCode(b)));
+    runUntilScreen(m, "Probing EDD");
+    expect(screen(m)).toContain("Booting from DVD/CD");
+    expect(screen(m)).toContain("Loading /boot/initrd.gz...ok");
+    expect(serial).toContain("ISOLINUX");
+  });
+
+  it.runIf(existsSync(MEMTEST))("memtest86+ from its floppy image draws its banner", () => {
+    const base = floppyConfig("bootos.img");
+    const m = createMachine({
+      ...base,
+      memoryMiB: 64,
+      cards: [{ type: "vga" }, { type: "ps2" }, { type: "floppy", drive: 0, image: new Uint8Array(readFileSync(MEMTEST)) }],
+    });
+    runUntilScreen(m, "Memtest86+");
+    expect(screen(m)).toMatch(/Memory\s*:\s*64MB/);
+  });
+});
