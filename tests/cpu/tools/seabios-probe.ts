@@ -44,7 +44,7 @@ let lastReport = start;
 const hist = new Map<number, number>();
 while ((performance.now() - start) / 1000 < seconds) {
   const r = machine.runSlice({ maxInstructions: 200_000 });
-  const page = ((cpu.segBase[1] + cpu.eip) >>> 0) & ~0xff;
+  const page = (((cpu.segBase[1] + cpu.eip) & ~0xff) >>> 0);
   hist.set(page, (hist.get(page) ?? 0) + 1);
   if (r.reason === "crashed" || r.reason === "powered-off") {
     console.log(`machine ${r.reason}: ${machine.stopReason}`);
