@@ -6,7 +6,7 @@ import type { Handler } from "./decoder.ts";
 import { EAX, EDX, EXC_DE, REG8_INDEX } from "./constants.ts";
 import { ARITH, CF, OF, getCF, setAddFlags, setLogicFlags, setResultFlags, setSubFlags, materializeFlags } from "./flags.ts";
 import {
-  decodeModrm, readE16, readE32, readE8, readG16, readG32, readG8, writeE16, writeE32, writeE8, writeG16, writeG32, writeG8,
+  decodeAddress, decodeModrm, readE16, readE32, readE8, readG16, readG32, readG8, writeE16, writeE32, writeE8, writeG16, writeG32, writeG8,
 } from "./modrm.ts";
 
 /** op: 0 ADD, 1 OR, 2 ADC, 3 SBB, 4 AND, 5 SUB, 6 XOR, 7 CMP. Operands masked to the size; returns the result. */
@@ -240,18 +240,21 @@ export function installAlu(t: Handler[]): void {
       if (writes) writeE8(c, r);
     };
     t[base + 1] = (c) => {
-      decodeModrm(c);
+      const m = c.fetch8();
+      c.modrm = m;
       if (c.o32) {
-        const m = c.modrm;
+        const g = c.r32[(m >> 3) & 7];
         if (m >= 0xc0) {
           const i = m & 7;
-          const r = aluOp(c, op, c.r32[i], c.r32[(m >> 3) & 7], 31, -1);
+          const r = aluOp(c, op, c.r32[i], g, 31, -1);
           if (writes) c.r32[i] = r;
         } else {
-          const r = aluOp(c, op, c.rd32(c.ea), readG32(c), 31, -1);
+          decodeAddress(c, m);
+          const r = aluOp(c, op, c.rd32(c.ea), g, 31, -1);
           if (writes) c.wr32(c.ea, r);
         }
       } else {
+        if (m < 0xc0) decodeAddress(c, m);
         const r = aluOp(c, op, readE16(c), readG16(c), 15, 0xffff);
         if (writes) writeE16(c, r);
       }
@@ -262,14 +265,20 @@ export function installAlu(t: Handler[]): void {
       if (writes) writeG8(c, r);
     };
     t[base + 3] = (c) => {
-      decodeModrm(c);
+      const m = c.fetch8();
+      c.modrm = m;
       if (c.o32) {
-        const m = c.modrm;
         const g = (m >> 3) & 7;
-        const src = m >= 0xc0 ? c.r32[m & 7] : c.rd32(c.ea);
+        let src: number;
+        if (m >= 0xc0) src = c.r32[m & 7];
+        else {
+          decodeAddress(c, m);
+          src = c.rd32(c.ea);
+        }
         const r = aluOp(c, op, c.r32[g], src, 31, -1);
         if (writes) c.r32[g] = r;
       } else {
+        if (m < 0xc0) decodeAddress(c, m);
         const r = aluOp(c, op, readG16(c), readE16(c), 15, 0xffff);
         if (writes) writeG16(c, r);
       }

@@ -8,7 +8,7 @@ import { CS, DS, EAX, EBX, ECX, EDX, ES, FS, GS, SS, REG8_INDEX } from "./consta
 import { ZF, AF, CF, PF, SF, materializeFlags, setSubFlags, testCondition, getCF } from "./flags.ts";
 import { loadSegment } from "./segmentation.ts";
 import {
-  decodeModrm, readE16, readE32, readE8, readG16, readG32, readG8, segAddress, writeE16, writeE32, writeE8, writeG16,
+  decodeAddress, decodeModrm, readE16, readE32, readE8, readG16, readG32, readG8, segAddress, writeE16, writeE32, writeE8, writeG16,
   writeG32, writeG8,
 } from "./modrm.ts";
 
@@ -43,22 +43,36 @@ export function installDataMove(t: Handler[]): void {
     writeE8(c, readG8(c));
   };
   t[0x89] = (c) => {
-    decodeModrm(c);
-    const m = c.modrm;
+    const m = c.fetch8();
+    c.modrm = m;
     if (c.o32) {
       if (m >= 0xc0) c.r32[m & 7] = c.r32[(m >> 3) & 7];
-      else c.wr32(c.ea, c.r32[(m >> 3) & 7]);
-    } else writeE16(c, readG16(c));
+      else {
+        decodeAddress(c, m);
+        c.wr32(c.ea, c.r32[(m >> 3) & 7]);
+      }
+    } else {
+      if (m < 0xc0) decodeAddress(c, m);
+      writeE16(c, readG16(c));
+    }
   };
   t[0x8a] = (c) => {
     decodeModrm(c);
     writeG8(c, readE8(c));
   };
   t[0x8b] = (c) => {
-    decodeModrm(c);
-    const m = c.modrm;
-    if (c.o32) c.r32[(m >> 3) & 7] = m >= 0xc0 ? c.r32[m & 7] : c.rd32(c.ea);
-    else writeG16(c, readE16(c));
+    const m = c.fetch8();
+    c.modrm = m;
+    if (c.o32) {
+      if (m >= 0xc0) c.r32[(m >> 3) & 7] = c.r32[m & 7];
+      else {
+        decodeAddress(c, m);
+        c.r32[(m >> 3) & 7] = c.rd32(c.ea);
+      }
+    } else {
+      if (m < 0xc0) decodeAddress(c, m);
+      writeG16(c, readE16(c));
+    }
   };
   t[0x8c] = (c) => {
     decodeModrm(c);
