@@ -88,7 +88,12 @@ describe("workstation", () => {
     const catalog = await page.evaluate(async () => (await window.__hypertab!.hv.host()).catalog);
     const linuxGuest = catalog.find((g) => g.boot === "linux");
     const prompt = (linuxGuest?.prompt ?? "# ").trimEnd();
-    await until(`Linux shell prompt "${prompt}"`, BOOT_TIMEOUT_MS, async () => (await serialText(linuxId)).trimEnd().endsWith(prompt), [linuxId]);
+    await until(`Linux shell prompt "${prompt}"`, BOOT_TIMEOUT_MS, async () => {
+      const text = await serialText(linuxId);
+      const panic = /Kernel panic[^\n]*/.exec(text);
+      if (panic) throw new Error(`the Linux guest panicked: ${panic[0]}\n${text.slice(-1500)}`);
+      return text.trimEnd().endsWith(prompt);
+    }, [linuxId]);
     if (linuxGuest?.banner) expect(await serialText(linuxId)).toContain(linuxGuest.banner);
     await until("memtest86+ banner", BOOT_TIMEOUT_MS, async () => /memtest86\+/i.test(await screenText(memtestId)), [memtestId]);
     await expect.poll(async () => (await vm(linuxId)).state).toBe("running");

@@ -73,7 +73,7 @@ const launcher: GuestLauncher = {
 };
 
 const cores = typeof navigator !== "undefined" && navigator.hardwareConcurrency > 0 ? navigator.hardwareConcurrency : 2;
-const hv = new Hypervisor(launcher, resources, { budgetMiB: 1024, periodMs: 50, guestCores: Math.max(1, cores - 0.5) });
+const hv = new Hypervisor(launcher, resources, { budgetMiB: 1024, periodMs: 50, guestCores: Math.max(1, cores - 0.75) });
 setInterval(() => hv.tick(), 250);
 
 const api: HypervisorApi = {
