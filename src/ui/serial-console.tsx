@@ -4,9 +4,10 @@
 
 import { useEffect, useRef } from "react";
 import "@xterm/xterm/css/xterm.css";
+import { onFrame } from "./frame-loop.ts";
 import type { VmIo } from "./vm-io.ts";
 
-const CHUNK = 8192;
+const CHUNK = 4096; // per frame: keeps each xterm parse short
 
 export function SerialConsole(props: { io: VmIo; vmId: string }) {
   const hostRef = useRef<HTMLDivElement>(null);
@@ -41,10 +42,8 @@ export function SerialConsole(props: { io: VmIo; vmId: string }) {
     term.open(host);
     const sub = term.onData((data) => io.sendSerialText(data));
     let inFlight = 0;
-    let raf = 0;
     const buf = new Uint8Array(CHUNK);
     const pump = () => {
-      raf = requestAnimationFrame(pump);
       io.flush();
       if (inFlight > 1) return;
       const n = io.readSerial(buf, CHUNK);
@@ -53,9 +52,9 @@ export function SerialConsole(props: { io: VmIo; vmId: string }) {
         term.write(buf.slice(0, n), () => inFlight--);
       }
     };
-    raf = requestAnimationFrame(pump);
+    const stop = onFrame(pump);
     return () => {
-      cancelAnimationFrame(raf);
+      stop();
       sub.dispose();
       term.dispose();
     };

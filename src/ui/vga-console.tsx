@@ -4,6 +4,7 @@
 
 import { useEffect, useRef } from "react";
 import { Fb, framebufferViews } from "../hypervisor/shared-layout.ts";
+import { onFrame } from "./frame-loop.ts";
 import type { VmIo } from "./vm-io.ts";
 
 export function VgaConsole(props: { io: VmIo; vmId: string }) {
@@ -24,9 +25,7 @@ export function VgaConsole(props: { io: VmIo; vmId: string }) {
     ctx.fillText("no signal", canvas.width / 2, canvas.height / 2);
     let image: ImageData | null = null;
     let lastGen = 0;
-    let raf = 0;
     const draw = () => {
-      raf = requestAnimationFrame(draw);
       io.flush();
       const gen = Atomics.load(fb.header, Fb.GEN);
       if (gen === lastGen) return;
@@ -54,8 +53,7 @@ export function VgaConsole(props: { io: VmIo; vmId: string }) {
       }
       lastGen = gen;
     };
-    raf = requestAnimationFrame(draw);
-    return () => cancelAnimationFrame(raf);
+    return onFrame(draw);
   }, [io]);
 
   const onKey = (down: boolean) => (e: React.KeyboardEvent) => {
