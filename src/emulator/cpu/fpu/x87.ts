@@ -1835,11 +1835,8 @@ export class X87 implements X87Unit {
           const r = Math.atan2(kb === K.Zero ? (sb ? -0 : 0) : kb === K.Inf ? (sb ? -Infinity : Infinity) : sb ? -1 : 1,
             ka === K.Zero ? (sa ? -0 : 0) : ka === K.Inf ? (sa ? -Infinity : Infinity) : sa ? -1 : 1);
           if (r === 0) this.setZero(Object.is(r, -0) ? 1 : 0, 0);
-          else if ((ka === K.Inf) !== (kb === K.Inf) || ka === K.Zero || kb === K.Zero) {
-            // One side decides: 0, ±pi/2 or ±pi exactly in quarters.
-            T.piQuarters(r < 0 ? 1 : 0, Math.round(Math.abs(r) / (Math.PI / 4)));
-            flags |= this.roundTrans();
-          } else {
+          else {
+            // ±pi/4, ±pi/2, ±3pi/4 or ±pi, rounded from the 192-bit pi.
             T.piQuarters(r < 0 ? 1 : 0, Math.round(Math.abs(r) / (Math.PI / 4)));
             flags |= this.roundTrans();
           }
