@@ -338,6 +338,29 @@ describe("x87 transcendentals", () => {
   });
 });
 
+describe("x87 FPATAN special operands", () => {
+  it("zeros and infinities give exact quadrant angles rounded from pi", () => {
+    const { h, x, run } = setup();
+    const atan = (y: [number, bigint], xv: [number, bigint]): [number, bigint] => {
+      run(...FNINIT);
+      h.write80(0x100, y[0], y[1]);
+      h.write80(0x110, xv[0], xv[1]);
+      run(0xdb, 0x28, 0x100); // ST1 = y
+      run(0xdb, 0x28, 0x110); // ST0 = x
+      run(0xd9, 0xf3); // FPATAN
+      return [x.se[x.top], x.getSig(x.top)];
+    };
+    const one: [number, bigint] = [0x3fff, 1n << 63n];
+    const minusOne: [number, bigint] = [0xbfff, 1n << 63n];
+    const zero: [number, bigint] = [0, 0n];
+    const inf: [number, bigint] = [0x7fff, 1n << 63n];
+    expect(atan(one, zero)).toEqual([0x3fff, 0xc90fdaa22168c235n]); // pi/2
+    expect(atan(zero, minusOne)).toEqual([0x4000, 0xc90fdaa22168c235n]); // pi
+    expect(atan(inf, inf)).toEqual([0x3ffe, 0xc90fdaa22168c235n]); // pi/4
+    expect(atan(zero, one)).toEqual([0, 0n]);
+  });
+});
+
 describe("x87 state", () => {
   it("saveState/loadState round-trips into a fresh unit and rejects bad fields", () => {
     const { h, x, run } = setup();
