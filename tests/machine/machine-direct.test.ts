@@ -26,6 +26,41 @@ describe("machine: direct Multiboot boot, reset and power-off", () => {
     expect(m.exitStatus).toBe(0);
   });
 
+  it("isa-debug-exit stops the machine with status (v << 1) | 1", () => {
+    const m = createMachine({ ...multiboot("exit"), cards: [{ type: "serial", index: 0 }, { type: "debug-exit" }] });
+    const out = collectSerial(m);
+    runUntil(m, () => m.state === "powered-off", { tail: out.text });
+    expect(out.text()).toBe("x");
+    expect(m.exitStatus).toBe(0x21);
+  });
+
+  it("an exception inside the emulator becomes state crashed with the reason, never a throw to the host", () => {
+    const m = createMachine(multiboot("crashport"));
+    m.io.register(0x7777, 1, { out8: () => { throw new Error("device exploded"); } }, "test-bomb");
+    const out = collectSerial(m);
+    let last = m.runSlice({ maxInstructions: 10_000, skipIdle: true });
+    for (let i = 0; i < 10 && last.reason !== "crashed"; i++) last = m.runSlice({ maxInstructions: 10_000, skipIdle: true });
+    expect(last.reason).toBe("crashed");
+    expect(m.state).toBe("crashed");
+    expect(m.stopReason).toMatch(/device exploded/);
+    expect(out.text()).toBe("y");
+    // A reset brings a crashed machine back.
+    m.reset();
+    expect(m.state).toBe("running");
+  });
+
+  it("delivers PIT ticks exactly on their deadlines while the guest sleeps in HLT", () => {
+    // A wall clock that stands still: virtual time moves only by skipping idle gaps to the next
+    // timer deadline, so the guest's tick count must match virtual time exactly.
+    const m = createMachine(multiboot("pit"), { wallClock: () => 0 });
+    const out = collectSerial(m);
+    runUntil(m, () => m.state === "powered-off", { tail: out.text });
+    expect(out.text()).toBe("....\n");
+    const periodMs = (1193 / 1193182) * 1000;
+    expect(m.stats().uptimeNs / 1e6).toBeCloseTo(200 * periodMs, 3);
+    expect(m.stats().interrupts).toBe(200);
+  });
+
   it("snapshots mid-run and a fresh machine restored from it continues to the same end", () => {
     const config = multiboot("counter");
     const a = createMachine(config);

@@ -1,0 +1,93 @@
+; PIT channel 0 at ~1 kHz through the 8259 (vectors 0x20-0x2F); counts 200 IRQ 0 ticks while
+; sleeping in HLT, prints '.' every 50 ticks (4 in all), then powers off. The test checks the virtual time.
+%include "mb-common.inc"
+mb_start:
+  mov esp, 0x90000
+  ; Multiboot leaves GDTR undefined: load our own flat GDT (code 0x08, data 0x10).
+  lgdt [gdtr]
+  jmp 0x08:.flat
+.flat:
+  mov ax, 0x10
+  mov ds, ax
+  mov es, ax
+  mov ss, ax
+  ; IDT entry 0x20 -> irq0 (32-bit interrupt gate, selector = current CS)
+  mov eax, irq0
+  mov word [idt + 0x20 * 8], ax
+  mov word [idt + 0x20 * 8 + 2], cs
+  mov word [idt + 0x20 * 8 + 4], 0x8e00
+  shr eax, 16
+  mov word [idt + 0x20 * 8 + 6], ax
+  lidt [idtr]
+  ; 8259: ICW1-4, master at 0x20, slave at 0x28, only IRQ 0 unmasked
+  mov al, 0x11
+  out 0x20, al
+  out 0xa0, al
+  mov al, 0x20
+  out 0x21, al
+  mov al, 0x28
+  out 0xa1, al
+  mov al, 4
+  out 0x21, al
+  mov al, 2
+  out 0xa1, al
+  mov al, 1
+  out 0x21, al
+  out 0xa1, al
+  mov al, 0xfe
+  out 0x21, al
+  mov al, 0xff
+  out 0xa1, al
+  ; PIT channel 0, lo/hi, mode 2, divisor 1193 (~1000.15 Hz)
+  mov al, 0x34
+  out 0x43, al
+  mov ax, 1193
+  out 0x40, al
+  mov al, ah
+  out 0x40, al
+  sti
+.sleep:
+  hlt
+  cmp dword [ticks], 200
+  jb .sleep
+  cli
+  PUTC 10
+  POWEROFF
+
+irq0:
+  push eax
+  push edx
+  inc dword [ticks]
+  mov eax, [ticks]
+  xor edx, edx
+  push ecx
+  mov ecx, 50
+  div ecx
+  pop ecx
+  test edx, edx
+  jnz .eoi
+  mov dx, 0x3f8
+  mov al, '.'
+  out dx, al
+.eoi:
+  mov al, 0x20
+  out 0x20, al
+  pop edx
+  pop eax
+  iret
+
+align 8
+gdt:
+  dq 0
+  dq 0x00cf9a000000ffff
+  dq 0x00cf92000000ffff
+gdtr:
+  dw 3 * 8 - 1
+  dd gdt
+ticks: dd 0
+idtr:
+  dw 256 * 8 - 1
+  dd idt
+mb_load_end:
+idt: resb 256 * 8
+mb_bss_end:
