@@ -20,11 +20,6 @@ const config = buildMachineConfig(parseVmArgs(args), resolve(root, "public/bios"
 const machine = createMachine(config);
 const m = machine as unknown as { cpu: CPU; io: IOBus };
 const cpu = m.cpu;
-// Work around (probe only) fw-cfg.ts treating arch-local selectors 0x8000+ as their low bits.
-{
-  const fw = (machine as any).fwCfg;
-  if (fw) fw.select = function (v: number) { this.selector = (v & 0x8000) !== 0 ? 0x3fff : v & 0xffff; this.offset = 0; };
-}
 let line = "";
 if (!m.io.ownerOf(0x402)) {
   m.io.register(0x402, 1, { in8: () => 0xe9, out8: (_p, v) => {
