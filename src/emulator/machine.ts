@@ -229,7 +229,13 @@ class PcMachine implements Machine {
     this.acpiPm = new AcpiPm(ctx);
     this.dma = new Dma8237(ctx);
     this.devices.push(this.interrupts, this.rtc, this.pit, this.systemPorts, this.host, this.piix3, this.ide, this.acpiPm, this.dma);
-    this.acpi = buildAcpiTables({ apic: this.apic, pmIoBase: PM_IO_BASE, isaDevices: isaDevicesOf(config) });
+    this.acpi = buildAcpiTables({
+      apic: this.apic,
+      pmIoBase: PM_IO_BASE,
+      isaDevices: isaDevicesOf(config),
+      // PCI memory goes above RAM (256 MiB aligned), up to the I/O APIC.
+      pciWindow: { memBase: Math.max(0x10000000, Math.ceil(ramBytes / 0x10000000) * 0x10000000), memLimit: 0xfebfffff },
+    });
     if (config.boot.kind === "firmware") {
       this.fwCfg = new FwCfg(ctx, {
         ramBytes,

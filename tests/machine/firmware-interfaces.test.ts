@@ -256,8 +256,8 @@ function pkgLen(a: Uint8Array, o: number): [number, number] {
 }
 
 describe("DSDT", () => {
-  it("encodes \\_S5 and ISA devices with EISA ids and resources in well-formed packages", () => {
-    const blobs = buildAcpiTables({ apic: true, isaDevices: [ISA_DEVICES.keyboard, ISA_DEVICES.mouse, ISA_DEVICES.floppy, ISA_DEVICES.serial(0)] });
+  it("encodes \\_S5, the PCI root bridge and ISA devices with EISA ids and resources in well-formed packages", () => {
+    const blobs = buildAcpiTables({ apic: true, pciWindow: { memBase: 0x10000000, memLimit: 0xfebfffff }, isaDevices: [ISA_DEVICES.keyboard, ISA_DEVICES.mouse, ISA_DEVICES.floppy, ISA_DEVICES.serial(0)] });
     const placed = placeAcpiTables(blobs, 0x10000);
     const t = placed.tables;
     expect(str(t, 64, 4)).toBe("DSDT"); // right after the 64-byte FACS
@@ -288,6 +288,9 @@ describe("DSDT", () => {
       o = o + 2 + dl;
     }
     expect(o).toBe(aml.length);
-    expect(found).toEqual(["KBD_:0c41d00303", "MOU_:0c41d00f13", "FDC0:0c41d00700", "COM1:0c41d00501"]);
+    // The root bridge's _CRS carries the PCI memory window as a DWordMemory descriptor.
+    const hex = [...aml].map((b) => b.toString(16).padStart(2, "0")).join("");
+    expect(hex).toContain("871700000c01" + "00000000" + "00000010" + "ffffbffe");
+    expect(found).toEqual(["PCI0:0c41d00a03", "KBD_:0c41d00303", "MOU_:0c41d00f13", "FDC0:0c41d00700", "COM1:0c41d00501"]);
   });
 });

@@ -48,6 +48,8 @@ export interface AcpiOptions {
   pmIoBase?: number;
   /** ISA devices present (listed in the DSDT). */
   isaDevices?: AcpiIsaDevice[];
+  /** PCI root bridge memory window (adds \_SB.PCI0). */
+  pciWindow?: PciWindow;
 }
 
 const OEM_ID = "HYPTAB";
@@ -145,8 +147,51 @@ function isaDeviceAml(d: AcpiIsaDevice): number[] {
   return [0x5b, 0x82, ...pkgLength(body.length), ...body];
 }
 
-/** The DSDT body: Name(\_S5, Package(4){S5, S5, 0, 0}) and Scope(\_SB) with the ISA devices. */
-function dsdtAml(devices: AcpiIsaDevice[]): number[] {
+const u16le = (v: number) => [v & 0xff, (v >>> 8) & 0xff];
+const u32le = (v: number) => [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff];
+
+/** Word address space descriptor (bus numbers or I/O), producer, fixed min/max. */
+function wordSpace(type: 1 | 2, min: number, max: number): number[] {
+  return [0x88, 0x0d, 0x00, type, 0x0c, type === 1 ? 0x03 : 0x00, ...u16le(0), ...u16le(min), ...u16le(max), ...u16le(0), ...u16le(max - min + 1)];
+}
+
+/** DWord memory descriptor (read/write, non-cacheable), producer, fixed min/max. */
+function dwordMemory(min: number, max: number): number[] {
+  return [0x87, 0x17, 0x00, 0x00, 0x0c, 0x01, ...u32le(0), ...u32le(min), ...u32le(max), ...u32le(0), ...u32le(max - min + 1)];
+}
+
+/** Where PCI memory BARs may go: above RAM up to the I/O APIC. */
+export interface PciWindow {
+  memBase: number;
+  memLimit: number;
+}
+
+/** \_SB.PCI0, the PCI root bridge (PNP0A03) with its bus, I/O and memory windows, so an ACPI OS
+ *  enumerates bus 0 (without it Linux's ACPI PCI init never scans the bus). */
+function pciRootAml(w: PciWindow): number[] {
+  const crs = [
+    ...wordSpace(2, 0x00, 0xff),
+    0x47, 0x01, 0xf8, 0x0c, 0xf8, 0x0c, 0x01, 0x08, // config ports 0xCF8-0xCFF
+    ...wordSpace(1, 0x0000, 0x0cf7),
+    ...wordSpace(1, 0x0d00, 0xffff),
+    ...dwordMemory(0x000a0000, 0x000bffff), // legacy VGA window
+    ...dwordMemory(w.memBase, w.memLimit),
+    0x79, 0x00,
+  ];
+  const buffer = [0x0a, crs.length, ...crs];
+  const body = [
+    ...nameSeg("PCI0"),
+    0x08, ...nameSeg("_HID"), ...eisaId(0x0a03),
+    0x08, ...nameSeg("_ADR"), 0x00,
+    0x08, ...nameSeg("_UID"), 0x00,
+    0x08, ...nameSeg("_CRS"), 0x11, ...pkgLength(buffer.length), ...buffer,
+  ];
+  return [0x5b, 0x82, ...pkgLength(body.length), ...body];
+}
+
+/** The DSDT body: Name(\_S5, Package(4){S5, S5, 0, 0}) and Scope(\_SB) with the PCI root bridge
+ *  and the ISA devices. */
+function dsdtAml(devices: AcpiIsaDevice[], pci: PciWindow | undefined): number[] {
   const elements: number[] = [];
   for (const v of [S5_SLP_TYP, S5_SLP_TYP, 0, 0]) {
     if (v === 0) elements.push(0x00);
@@ -155,8 +200,8 @@ function dsdtAml(devices: AcpiIsaDevice[]): number[] {
   }
   const pkg = [0x04, ...elements]; // NumElements, elements
   const s5 = [0x08, 0x5f, 0x53, 0x35, 0x5f, 0x12, ...pkgLength(pkg.length), ...pkg];
-  if (devices.length === 0) return s5;
-  const scopeBody = [0x5c, ...nameSeg("_SB"), ...devices.flatMap(isaDeviceAml)];
+  if (devices.length === 0 && !pci) return s5;
+  const scopeBody = [0x5c, ...nameSeg("_SB"), ...(pci ? pciRootAml(pci) : []), ...devices.flatMap(isaDeviceAml)];
   return [...s5, 0x10, ...pkgLength(scopeBody.length), ...scopeBody];
 }
 
@@ -184,7 +229,7 @@ export function buildAcpiTables(options: AcpiOptions): AcpiBlobs {
   t.ascii(facs, "FACS");
   t.u32(facs + 4, 64);
 
-  const aml = dsdtAml(options.isaDevices ?? []);
+  const aml = dsdtAml(options.isaDevices ?? [], options.pciWindow);
   const dsdt = t.reserve(36 + aml.length);
   sdtHeader(t, dsdt, "DSDT", 36 + aml.length, 1);
   t.bytes.set(aml, dsdt + 36);
