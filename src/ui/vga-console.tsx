@@ -1,9 +1,9 @@
-// VGA console: draws the guest's shared framebuffer on a canvas, only the rows whose generation
-// stamp is newer than the last drawn frame; keyboard events go to the guest's PS/2 keyboard by
-// KeyboardEvent.code while the console has focus.
+// VGA console: a canvas the display worker draws the guest's shared framebuffer on (see
+// workers/display-worker.ts); keyboard events go to the guest's PS/2 keyboard by
+// KeyboardEvent.code while the console has focus, the mouse after a double click (pointer lock).
 
 import { useEffect, useRef } from "react";
-import { Fb, framebufferViews } from "../hypervisor/shared-layout.ts";
+import { attachCanvas } from "./display.ts";
 import { onFrame } from "./frame-loop.ts";
 import type { VmIo } from "./vm-io.ts";
 
@@ -13,47 +13,14 @@ export function VgaConsole(props: { io: VmIo; vmId: string }) {
 
   useEffect(() => {
     const canvas = canvasRef.current;
-    const ctx = canvas?.getContext("2d", { alpha: false });
-    if (!canvas || !ctx) return;
-    const fb = framebufferViews(io.channels.framebuffer);
-    // Until the guest's VGA produces a frame, say so instead of showing a black box.
-    ctx.fillStyle = "#000";
-    ctx.fillRect(0, 0, canvas.width, canvas.height);
-    ctx.fillStyle = "#556";
-    ctx.font = "16px ui-monospace, monospace";
-    ctx.textAlign = "center";
-    ctx.fillText("no signal", canvas.width / 2, canvas.height / 2);
-    let image: ImageData | null = null;
-    let lastGen = 0;
-    const draw = () => {
-      io.flush();
-      const gen = Atomics.load(fb.header, Fb.GEN);
-      if (gen === lastGen) return;
-      const width = Atomics.load(fb.header, Fb.WIDTH);
-      const height = Atomics.load(fb.header, Fb.HEIGHT);
-      if (width <= 0 || height <= 0 || width > Fb.MAX_WIDTH || height > Fb.MAX_HEIGHT) return;
-      let full = false;
-      if (!image || image.width !== width || image.height !== height) {
-        image = new ImageData(width, height);
-        canvas.width = width;
-        canvas.height = height;
-        full = true;
-      }
-      const dst = image.data;
-      let y = 0;
-      while (y < height) {
-        if (!full && Atomics.load(fb.rowGen, y) <= lastGen) {
-          y++;
-          continue;
-        }
-        const y0 = y;
-        while (y < height && (full || Atomics.load(fb.rowGen, y) > lastGen)) y++;
-        dst.set(fb.pixels.subarray(y0 * width * 4, y * width * 4), y0 * width * 4);
-        ctx.putImageData(image, 0, 0, 0, y0, width, y - y0);
-      }
-      lastGen = gen;
+    if (!canvas) return;
+    // Drawing happens in the display worker; the page only feeds input.
+    const detach = attachCanvas(canvas, io.channels.framebuffer);
+    const stop = onFrame(() => io.flush());
+    return () => {
+      stop();
+      detach();
     };
-    return onFrame(draw);
   }, [io]);
 
   const onKey = (down: boolean) => (e: React.KeyboardEvent) => {

@@ -8,8 +8,11 @@ import { SpscByteRing, SpscRecordRing } from "../hypervisor/spsc-ring.ts";
 
 const TRANSCRIPT_LIMIT = 256 * 1024;
 const encoder = new TextEncoder();
+let ioCount = 0;
 
 export class VmIo {
+  /** Distinguishes the channels of successive guest workers (a canvas is handed over once). */
+  readonly serial = ++ioCount;
   readonly control: Int32Array;
   readonly stats: Float64Array;
   readonly serialOut: SpscByteRing;

@@ -98,8 +98,8 @@ export function VmPanel(props: {
         </dl>
       </div>
       <div className="consoles">
-        {io && vm.consoles.vga && <VgaConsole io={io} vmId={vm.id} />}
-        {io && vm.consoles.serial && <SerialConsole io={io} vmId={vm.id} />}
+        {io && vm.consoles.vga && <VgaConsole key={io.serial} io={io} vmId={vm.id} />}
+        {io && vm.consoles.serial && <SerialConsole key={io.serial} io={io} vmId={vm.id} />}
         {!io && <div className="no-console muted">{vm.state === "starting" ? "Starting…" : "No console: the VM is not running."}</div>}
       </div>
     </section>
