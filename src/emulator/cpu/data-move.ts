@@ -234,13 +234,15 @@ export function installDataMove0F(t: Handler[]): void {
       else c.r16[r << 1] = 0; // BSWAP with a 16-bit operand is undefined; P6 clears the low word
     };
   }
-  // XADD
+  // XADD: SRC := DEST, then DEST := SUM, so `xadd r, r` leaves the sum. A memory destination is
+  // written first so that a faulting store leaves the register untouched.
   t[0xc0] = (c) => {
     decodeModrm(c);
     const a = readE8(c), b = readG8(c);
     const r = (a + b) & 0xff;
+    if (c.modrm >= 0xc0) writeG8(c, a);
     writeE8(c, r);
-    writeG8(c, a);
+    if (c.modrm < 0xc0) writeG8(c, a);
     addFlags(c, a, b, r, 7);
   };
   t[0xc1] = (c) => {
@@ -248,14 +250,16 @@ export function installDataMove0F(t: Handler[]): void {
     if (c.o32) {
       const a = readE32(c), b = readG32(c);
       const r = (a + b) | 0;
+      if (c.modrm >= 0xc0) writeG32(c, a);
       writeE32(c, r);
-      writeG32(c, a);
+      if (c.modrm < 0xc0) writeG32(c, a);
       addFlags(c, a, b, r, 31);
     } else {
       const a = readE16(c), b = readG16(c);
       const r = (a + b) & 0xffff;
+      if (c.modrm >= 0xc0) writeG16(c, a);
       writeE16(c, r);
-      writeG16(c, a);
+      if (c.modrm < 0xc0) writeG16(c, a);
       addFlags(c, a, b, r, 15);
     }
   };

@@ -4,7 +4,7 @@
 
 import type { CPU } from "./cpu.ts";
 import { CS, DS, ES, FS, GS, SS, INT_EXCEPTION } from "./constants.ts";
-import { isSimdOpcode } from "./coprocessor.ts";
+import { isSimdOpcode, simdOpcodeHasModrm } from "./coprocessor.ts";
 import { installAlu, imulGvEv } from "./alu.ts";
 import { installDataMove, installDataMove0F } from "./data-move.ts";
 import { installStack, installStack0F } from "./stack.ts";
@@ -112,10 +112,12 @@ function build(): void {
   // SIMD opcodes of the 0F map, and 0F AE (fences and CLFLUSH stay here).
   for (let op = 0; op < 256; op++) {
     if (!isSimdOpcode(op) || op === 0xae) continue;
-    two[op] = (c) => {
-      decodeModrm(c);
-      c.simd.execute(op, c.simdPrefix, c.modrm, c.modrm >= 0xc0 ? -1 : c.ea >>> 0);
-    };
+    two[op] = simdOpcodeHasModrm(op)
+      ? (c) => {
+          decodeModrm(c);
+          c.simd.execute(op, c.simdPrefix, c.modrm, c.modrm >= 0xc0 ? -1 : c.ea >>> 0);
+        }
+      : (c) => c.simd.execute(op, c.simdPrefix, 0, -1); // EMMS: no ModRM byte
   }
   two[0xae] = (c) => {
     decodeModrm(c);
