@@ -5,7 +5,7 @@ import { FloppyController } from "../../src/emulator/devices/floppy-controller.t
 import { floppyGeometryForSize } from "../../src/emulator/devices/floppy-geometry.ts";
 import { makeTestContext } from "./fake-context.ts";
 
-const FREEDOS = "/work/shared/guests/freedos-boot-1440k.img";
+const FREEDOS = `${process.env.HYPERTAB_GUESTS ?? new URL("../../../shared/guests", import.meta.url).pathname}/freedos-boot-1440k.img`;
 
 function setup(image: Uint8Array | null, writeMode?: "in-place" | "copy-on-write") {
   const ctx = makeTestContext();

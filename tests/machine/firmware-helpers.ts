@@ -15,7 +15,8 @@ function firmwareFile(name: string): Uint8Array {
   return new Uint8Array(readFileSync(path));
 }
 
-export const GUESTS = "/work/shared/guests";
+/** The bring-up images beside the checkout (never copied into it); HYPERTAB_GUESTS overrides. */
+export const GUESTS = process.env.HYPERTAB_GUESTS ?? new URL("../../../shared/guests", import.meta.url).pathname;
 
 export function floppyConfig(image: string): MachineConfig {
   return {

@@ -1,7 +1,8 @@
 // Boots the default Linux guest directly (as the benchmark does) and prints, once a second, the
 // guest's speed (million instructions per wall second) and where it spends its time: EIP samples
 // mapped to kernel symbols through the Debian package's System.map. A tool for finding slow boot
-// phases, not a test:  npx tsx tests/cpu/tools/linux-boot-probe.ts [seconds] [System.map]
+// phases, not a test (the kernel runs with nokaslr so that System.map applies; PROBE_APPEND
+// overrides the extra command-line words):  npx tsx tests/cpu/tools/linux-boot-probe.ts [seconds] [System.map]
 
 import { readFileSync, readdirSync, existsSync } from "node:fs";
 import { resolve } from "node:path";
@@ -51,7 +52,7 @@ const m = createMachine({
   memoryMiB: linux.memoryMiB,
   bios: new Uint8Array(readFileSync(resolve(root, "public/bios/bios.bin"))),
   vgaBios: new Uint8Array(readFileSync(resolve(root, "public/bios/vgabios-stdvga.bin"))),
-  boot: { kind: "linux", kernel: file(boot.kernel), initrd: file(boot.initrd), cmdline: boot.cmdline },
+  boot: { kind: "linux", kernel: file(boot.kernel), initrd: file(boot.initrd), cmdline: `${boot.cmdline} ${process.env.PROBE_APPEND ?? "nokaslr"}`.trim() },
   cards: [{ type: "serial", index: 0 }, { type: "vga" }, { type: "ps2" }, { type: "debug-exit" }],
 });
 const t0 = performance.now();
