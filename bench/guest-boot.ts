@@ -17,6 +17,8 @@ export interface BootRunResult {
   promptSeconds: number | null;
   /** Seconds for the shell loop (null when not run or not finished). */
   loopSeconds: number | null;
+  /** Guest instructions per second during the shell loop, in millions (null when not measured). */
+  loopMips: number | null;
   /** Process RSS minus guest RAM, MiB, measured at the prompt (or at the end). Guest RAM pages the
    *  guest never touched are not resident, so this can be below the true overhead (even negative). */
   overheadMiB: number;
@@ -55,6 +57,10 @@ class SerialWatch {
   promptAt: number | null = null;
   loopStartedAt: number | null = null;
   loopDoneAt: number | null = null;
+  private loopStartInstructions = 0;
+  private loopInstructions: number | null = null;
+  /** Guest instructions executed so far (set by the engine's runner). */
+  instructions: () => number = () => 0;
   constructor(
     private readonly spec: BootRunSpec,
     private readonly t0: number,
@@ -70,11 +76,13 @@ class SerialWatch {
       this.promptAt = now;
       if (this.spec.loop) {
         this.loopStartedAt = performance.now();
+        this.loopStartInstructions = this.instructions();
         this.send(`${this.spec.loop}; ${LOOP_MARK_CMD}\n`);
       } else this.done();
     }
     if (this.loopStartedAt !== null && this.loopDoneAt === null && this.text.endsWith(LOOP_MARK)) {
       this.loopDoneAt = now;
+      this.loopInstructions = this.instructions() - this.loopStartInstructions;
       this.done();
     }
   }
@@ -87,6 +95,10 @@ class SerialWatch {
       bannerSeconds: s(this.bannerAt),
       promptSeconds: s(this.promptAt),
       loopSeconds: this.loopStartedAt !== null && this.loopDoneAt !== null ? s(this.loopDoneAt, this.loopStartedAt) : null,
+      loopMips:
+        this.loopInstructions !== null && this.loopDoneAt !== null && this.loopStartedAt !== null
+          ? Math.round(this.loopInstructions / ((this.loopDoneAt - this.loopStartedAt) * 1000) * 10) / 10
+          : null,
       overheadMiB,
       rssMiB,
       error,
@@ -129,8 +141,9 @@ async function bootHypertab(spec: BootRunSpec): Promise<BootRunResult> {
   let timedOut: string | null = null;
   const outcome = await runMachine({
     config,
-    onStart: (_machine, control) => {
+    onStart: (machine, control) => {
       const w = new SerialWatch(spec, t0, (s) => control.input(s), () => control.stop("done"));
+      w.instructions = () => machine.stats().instructions;
       watch = w;
       watchTimeouts(spec, w, (why) => {
         timedOut = why;
@@ -173,12 +186,24 @@ async function bootV86(spec: BootRunSpec): Promise<BootRunResult> {
   let settle: (error: string | null) => void = () => {};
   const finished = new Promise<string | null>((r) => (settle = r));
   const watch = new SerialWatch(spec, t0, (s) => emulator.serial0_send(s), () => settle(null));
+  // v86's counter is 32 bits: accumulate its deltas often enough that it cannot wrap unseen.
+  let counted = 0;
+  let lastRaw = emulator.get_instruction_counter();
+  const accumulate = () => {
+    const raw = emulator.get_instruction_counter();
+    counted += (raw - lastRaw) >>> 0;
+    lastRaw = raw;
+    return counted;
+  };
+  const sampler = setInterval(accumulate, 100);
+  watch.instructions = accumulate;
   emulator.add_listener("serial0-output-byte", (b: number) => {
     watch.byte(b);
     if (watch.promptAt !== null && overheadAtPrompt === null) overheadAtPrompt = overhead(spec.memoryMiB);
   });
   watchTimeouts(spec, watch, (why) => settle(why));
   const error = await finished;
+  clearInterval(sampler);
   await emulator.destroy().catch(() => {});
   return watch.result("v86", error, overheadAtPrompt ?? overhead(spec.memoryMiB));
 }
@@ -186,6 +211,7 @@ async function bootV86(spec: BootRunSpec): Promise<BootRunResult> {
 interface V86Instance {
   add_listener(event: string, listener: (value: number) => void): void;
   serial0_send(data: string): void;
+  get_instruction_counter(): number;
   destroy(): Promise<void>;
 }
 
@@ -207,6 +233,7 @@ if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename
       bannerSeconds: null,
       promptSeconds: null,
       loopSeconds: null,
+      loopMips: null,
       overheadMiB: overhead(spec.memoryMiB),
       rssMiB: Math.round((process.memoryUsage().rss / MiB) * 10) / 10,
       error: err.name === "EmulatorNotReadyError" ? `Hypertab cannot boot yet: ${err.message}` : `${err.name}: ${err.message}`,

@@ -94,6 +94,7 @@ function runChild(spec: BootRunSpec): Promise<BootRunResult> {
         bannerSeconds: null,
         promptSeconds: null,
         loopSeconds: null,
+        loopMips: null,
         overheadMiB: 0,
         rssMiB: 0,
         error: `benchmark process ended (${signal ?? code}) without a result: ${err.trim().split("\n").slice(-3).join(" | ")}`,
@@ -159,7 +160,7 @@ async function main(): Promise<void> {
       results.push(r);
       console.log(
         `[bench] ${engine.padEnd(8)} run ${run + 1}: banner ${fmt(r.bannerSeconds)}, prompt ${fmt(r.promptSeconds)}` +
-          (loop ? `, shell loop ${fmt(r.loopSeconds)}` : "") +
+          (loop ? `, shell loop ${fmt(r.loopSeconds)} (${r.loopMips ?? "—"} MIPS)` : "") +
           `, RSS ${r.rssMiB} MiB (RSS-guest RAM ${r.overheadMiB} MiB)${r.error ? ` — ${r.error}` : ""}`,
       );
       if (engine === "hypertab" && r.promptSeconds === null) {
@@ -177,6 +178,7 @@ async function main(): Promise<void> {
       medianBannerSeconds: median(rs.map((r) => r.bannerSeconds)),
       medianPromptSeconds: median(rs.map((r) => r.promptSeconds)),
       medianLoopSeconds: median(rs.map((r) => r.loopSeconds)),
+      medianLoopMips: median(rs.map((r) => r.loopMips)),
       medianOverheadMiB: median(rs.map((r) => r.overheadMiB)),
       medianRssMiB: median(rs.map((r) => r.rssMiB)),
     };
@@ -197,6 +199,7 @@ async function main(): Promise<void> {
       `[bench]   ${name.padEnd(28)} ${fmt(s.medianBannerSeconds, "").padStart(8)}  ${fmt(s.medianPromptSeconds, "").padStart(8)}  ${fmt(s.medianLoopSeconds, "").padStart(11)}  ${fmt(s.medianOverheadMiB, " MiB").padStart(10)}`,
     );
   if (hypertab.reachedPrompt === 0) console.log(`[bench] Hypertab: cannot boot the Linux guest to its prompt yet — ${hypertabGaveUp.reason || "not measured"}`);
+  console.log(`[bench] shell loop (CPU-bound): Hypertab ${hypertab.medianLoopMips ?? "—"} MIPS, v86 ${v86.medianLoopMips ?? "—"} MIPS; guest-instruction rate ratio Hypertab/v86 ${ratio(hypertab.medianLoopMips, v86.medianLoopMips) ?? "—"}`);
   console.log(`[bench] ratio Hypertab/v86: banner ${ratios.banner ?? "—"}, prompt ${ratios.prompt ?? "—"}, shell loop ${ratios.shellLoop ?? "—"} (lower is better for Hypertab)`);
 
   const report = {
