@@ -1,6 +1,6 @@
 // CPU micro-benchmark: a tight 32-bit guest loop mixing ALU, memory, string and branch instructions,
 // run in flat protected mode (optionally with paging on). Prints guest M instructions/s.
-// Usage: npx tsx bench/cpu-loop.ts [seconds] [--paging]
+// Usage: npx tsx bench/cpu-loop.ts [seconds] [--paging] [--no-jit]
 
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync, rmSync } from "node:fs";
@@ -13,6 +13,7 @@ import { CPU } from "../src/emulator/cpu/cpu.ts";
 
 const seconds = Number(process.argv.find((a) => /^\d+(\.\d+)?$/.test(a)) ?? 3);
 const paging = process.argv.includes("--paging");
+const jit = !process.argv.includes("--no-jit");
 
 const SOURCE = `
 bits 32
@@ -79,7 +80,7 @@ function assemble(): Uint8Array {
 }
 
 const memory = new PhysicalMemory(4 << 20, { shared: false });
-const cpu = new CPU(memory, new IOBus(), new VirtualClock());
+const cpu = new CPU(memory, new IOBus(), new VirtualClock(), { jit });
 memory.writeBytes(0x10000, assemble());
 cpu.enterFlatProtectedMode(0x10000, { esp: 0x90000 });
 
@@ -94,6 +95,6 @@ const dt = (performance.now() - t0) / 1000;
 const u = process.cpuUsage(u0);
 const cpuSeconds = (u.user + u.system) / 1e6;
 console.log(
-  `cpu-loop${paging ? " (paging)" : ""}: ${(n / cpuSeconds / 1e6).toFixed(1)} M guest instructions per CPU-second ` +
+  `cpu-loop${paging ? " (paging)" : ""}${jit ? "" : " (interpreter)"}: ${(n / cpuSeconds / 1e6).toFixed(1)} M guest instructions per CPU-second ` +
     `(${(n / dt / 1e6).toFixed(1)} M/s wall; ${n} instructions, ${cpuSeconds.toFixed(2)} s CPU, ${dt.toFixed(2)} s wall)`,
 );

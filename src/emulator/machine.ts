@@ -196,7 +196,7 @@ class PcMachine implements Machine {
     this.clock = new VirtualClock(options.wallClock);
     const ramBytes = config.memoryMiB * 1048576;
     this.memory = new PhysicalMemory(ramBytes, { shared: config.sharedMemory ?? typeof SharedArrayBuffer !== "undefined" });
-    this.cpu = new CPU(this.memory, this.io, this.clock);
+    this.cpu = new CPU(this.memory, this.io, this.clock, { jit: options.jit, jitThreshold: options.jitThreshold });
     this.cpu.onTripleFault = (why) => this.requestReset(`triple fault (${why})`);
 
     const irqProxy: IrqLines = { setIrq: (line, level) => this.irqTarget?.setIrq(line, level) };
@@ -556,6 +556,10 @@ export interface MachineOptions {
   /** Wall clock for virtual time (tests pass a fake one). */
   wallClock?: () => number;
   log?: Logger;
+  /** Block compiler for hot 32-bit code (default on); false = pure interpreter. */
+  jit?: boolean;
+  /** Executions before a block is compiled (default 64); 1 compiles everything (tests). */
+  jitThreshold?: number;
 }
 
 /** The concrete machine type, with the extras tests and the hypervisor use beyond `Machine`. */

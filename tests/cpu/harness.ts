@@ -35,7 +35,11 @@ export function makeMachine(ramMiB = 4): TestMachine {
   const memory = new PhysicalMemory(ramMiB << 20, { shared: false });
   const io = new IOBus();
   const clock = new VirtualClock(() => 0);
-  const cpu = new CPU(memory, io, clock);
+  // HYPERTAB_JIT=0 runs the pure interpreter; HYPERTAB_JIT_THRESHOLD=1 compiles every block.
+  const cpu = new CPU(memory, io, clock, {
+    jit: process.env.HYPERTAB_JIT !== "0",
+    jitThreshold: Number(process.env.HYPERTAB_JIT_THRESHOLD) || undefined,
+  });
   const out: number[] = [];
   io.register(0xe9, 1, { out8: (_p, v) => out.push(v) }, "debugcon");
   return { cpu, memory, io, clock, out };

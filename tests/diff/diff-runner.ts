@@ -5,6 +5,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { runMachine, type RunOutcome } from "../../scripts/vm/run-machine.ts";
+import { createMachine, type MachineOptions } from "../../src/emulator/machine.ts";
 
 export const diffDir = resolve(import.meta.dirname);
 export const programsDir = join(diffDir, "programs");
@@ -57,7 +58,14 @@ export function runQemu(binPath: string, timeoutMs = 30_000): EngineRun {
   return { status: r.status, output, error };
 }
 
-export async function runHypertab(binPath: string, timeoutSeconds = 60): Promise<EngineRun> {
+/** CPU modes the suite runs every program in: the default, and the block compiler forced on for
+ *  every block (threshold 1) so compiled code really executes each instruction. */
+export const CPU_MODES: { name: string; options: MachineOptions }[] = [
+  { name: "default", options: {} },
+  { name: "jit-forced", options: { jit: true, jitThreshold: 1 } },
+];
+
+export async function runHypertab(binPath: string, timeoutSeconds = 60, machineOptions: MachineOptions = {}): Promise<EngineRun> {
   const kernel = new Uint8Array(readFileSync(binPath));
   let output = "";
   let outcome: RunOutcome;
@@ -69,6 +77,7 @@ export async function runHypertab(binPath: string, timeoutSeconds = 60): Promise
         cards: [{ type: "serial", index: 0 }, { type: "debugcon" }, { type: "debug-exit" }],
       },
       timeoutSeconds,
+      createMachine: (config) => createMachine(config, machineOptions),
       onDebugcon: (b) => (output += String.fromCharCode(b)),
     });
   } catch (e) {

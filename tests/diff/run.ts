@@ -4,7 +4,7 @@
 // instruction that caused it, and the instruction coverage.
 
 import { generateRandomProgram } from "./random-program.ts";
-import { assemble, compareOutputs, differingFields, listPrograms, mnemonicsOf, runHypertab, runQemu } from "./diff-runner.ts";
+import { assemble, compareOutputs, CPU_MODES, differingFields, listPrograms, mnemonicsOf, runHypertab, runQemu } from "./diff-runner.ts";
 
 function option(name: string, fallback: number): number {
   const i = process.argv.indexOf(name);
@@ -53,21 +53,23 @@ for (const c of cases) {
     console.log(`ok   ${c.name}: QEMU ${q.output.split("\n").length - 1} lines`);
     continue;
   }
-  const h = await runHypertab(bin);
-  const cmp = compareOutputs(q.output, h.output);
-  comparedLines += cmp.lines;
-  if (cmp.equal && !h.error) {
-    passed++;
-    console.log(`ok   ${c.name}: ${cmp.lines} state lines identical`);
-  } else {
-    failed++;
-    const m = cmp.mismatch;
-    console.log(`FAIL ${c.name}: ${h.error ?? ""}`);
-    if (m)
-      console.log(
-        `     line ${m.line} (step ${m.tag}: ${c.stepOf(m.tag)}) differs in ${differingFields(m.expected, m.actual).join(", ") || "shape"}\n` +
-          `     qemu:     ${m.expected}\n     hypertab: ${m.actual}`,
-      );
+  for (const mode of CPU_MODES) {
+    const h = await runHypertab(bin, 60, mode.options);
+    const cmp = compareOutputs(q.output, h.output);
+    comparedLines += cmp.lines;
+    if (cmp.equal && !h.error) {
+      passed++;
+      console.log(`ok   ${c.name} (${mode.name}): ${cmp.lines} state lines identical`);
+    } else {
+      failed++;
+      const m = cmp.mismatch;
+      console.log(`FAIL ${c.name} (${mode.name}): ${h.error ?? ""}`);
+      if (m)
+        console.log(
+          `     line ${m.line} (step ${m.tag}: ${c.stepOf(m.tag)}) differs in ${differingFields(m.expected, m.actual).join(", ") || "shape"}\n` +
+            `     qemu:     ${m.expected}\n     hypertab: ${m.actual}`,
+        );
+    }
   }
 }
 console.log(`\ncoverage: ${covered.size} instruction forms: ${[...covered].sort().join(" ")}`);

@@ -10,7 +10,8 @@ import type { SavedState, Stateful } from "../state.ts";
 import type { CoprocessorHost, SimdUnit, X87Unit } from "./coprocessor.ts";
 import { ARITH, CF, EFLAGS_IMPLEMENTED, IF, OF, PF, SF, TF, VM, ZF, AF, arithFlags, materializeFlags } from "./flags.ts";
 import { OPCODE_TABLE } from "./decoder.ts";
-import { translate, TLB_GLOBAL, TLB_LARGE, TLB_RAM, TLB_SWRITE, TLB_UREAD, TLB_UWRITE, TLB_VALID } from "./paging.ts";
+import { translate, TLB_GLOBAL, TLB_LARGE, TLB_NOCODE, TLB_RAM, TLB_SWRITE, TLB_UREAD, TLB_UWRITE, TLB_VALID } from "./paging.ts";
+import { BlockCache, type Block } from "./jit/block-cache.ts";
 import { deliverPendingFault, serviceEvents, deliverInterrupt } from "./interrupts.ts";
 import { loadSegmentRealMode, setSegmentCache } from "./segmentation.ts";
 import { saveCpuState, loadCpuState } from "./cpu-state.ts";
@@ -37,6 +38,13 @@ export interface CpuRegisters {
 
 
 const TLB_LIST_MAX = 8192;
+
+export interface CpuOptions {
+  /** Compile hot 32-bit code to JavaScript (default true); false = pure interpreter. */
+  jit?: boolean;
+  /** Executions of a block start before it is compiled (default 64; tests use 1). */
+  jitThreshold?: number;
+}
 
 export class CPU implements Stateful, CoprocessorHost {
   // ---- general registers ----
@@ -172,10 +180,19 @@ export class CPU implements Stateful, CoprocessorHost {
   readonly hasFpu: boolean;
   readonly hasSimd: boolean;
 
+  // ---- block compiler (jit/) ----
+  /** null when the CPU was built with { jit: false }. */
+  readonly jit: BlockCache | null;
+  /** The compiled block being run (fault accounting, self-modifying-code checks). */
+  jitBlock: Block | null = null;
+  /** Set when the running block's page is written: the block returns after the current instruction. */
+  jitSmc = false;
+
   constructor(
     readonly memory: PhysicalMemory,
     readonly io: IOBus,
     readonly clock: VirtualClock,
+    options: CpuOptions = {},
   ) {
     this.ram = memory.ram;
     this.ram16 = memory.ram16;
@@ -185,9 +202,13 @@ export class CPU implements Stateful, CoprocessorHost {
     this.simd = units.simd;
     this.hasFpu = units.hasFpu;
     this.hasSimd = units.hasSimd;
-    memory.onMapChange(() => this.flushTlb(false));
-    // No decoded-instruction cache exists (every fetch reads memory), so external writes need nothing.
-    memory.onExternalWrite(() => {});
+    this.jit = options.jit === false ? null : new BlockCache(this, { threshold: options.jitThreshold });
+    memory.onMapChange(() => {
+      this.jit?.flush();
+      this.flushTlb(false);
+    });
+    // DMA and loaders may overwrite compiled code.
+    memory.onExternalWrite((addr, length) => this.jit?.noteRange(addr, length));
     this.reset();
   }
 
@@ -222,6 +243,7 @@ export class CPU implements Stateful, CoprocessorHost {
     this.shadow = false;
     this.deliveringVector = -1;
     this.eventPending = true;
+    this.jit?.flush();
     this.updateCpuMode();
     this.flushTlb(false);
     this.x87.reset();
@@ -256,16 +278,67 @@ export class CPU implements Stateful, CoprocessorHost {
         }
       }
       try {
-        do {
-          this.step();
-        } while (++executed < maxInstructions && !this.eventPending);
+        if (this.jit !== null) executed = this.runCompiled(executed, maxInstructions);
+        else {
+          do {
+            this.step();
+          } while (++executed < maxInstructions && !this.eventPending);
+        }
       } catch (e) {
         if (e !== this.fault) throw e;
-        executed++;
+        const b = this.jitBlock;
+        if (b !== null) {
+          // Instructions of the block before the faulting one completed; the faulting one counts too.
+          this.jitBlock = null;
+          executed += this.jitExecuted;
+          let i = b.eips.indexOf(this.instrStart);
+          if (i < 0) i = b.len - 1;
+          executed += i + 1;
+        } else executed += this.jitExecuted + 1;
+        this.jitExecuted = 0;
         deliverPendingFault(this);
       }
     }
     this.instructionCount += executed;
+    return executed;
+  }
+
+  /** Instructions retired by runCompiled's current call (read back when a fault unwinds it). */
+  private jitExecuted = 0;
+
+  /** The run loop with the block compiler: compiled blocks where the cache has them (32-bit code and
+   *  stack only), the interpreter otherwise. Returns the new executed count. */
+  private runCompiled(start: number, max: number): number {
+    const jit = this.jit!;
+    let executed = start;
+    this.jitExecuted = 0;
+    do {
+      if (this.code32 && this.stack32) {
+        const eip = this.eip;
+        let phys = -1;
+        if (eip >= this.fetchLo && eip < this.fetchHi) phys = eip + this.fetchDelta;
+        else {
+          const lin = (this.segBase[CS] + eip) | 0;
+          const e = this.tlb[lin >>> 12];
+          if ((e & this.readMask) === this.readMask) phys = ((e & ~0xfff) ^ lin) >>> 0;
+        }
+        if (phys >= 0) {
+          const b = jit.find(phys, eip);
+          if (b !== null && executed + b.len <= max) {
+            this.jitSmc = false;
+            this.jitBlock = b;
+            this.jitExecuted = executed - start;
+            executed += b.fn!(this);
+            this.jitBlock = null;
+            continue;
+          }
+        }
+      }
+      this.jitExecuted = executed - start;
+      this.step();
+      executed++;
+    } while (executed < max && !this.eventPending);
+    this.jitExecuted = 0;
     return executed;
   }
 
@@ -327,6 +400,8 @@ export class CPU implements Stateful, CoprocessorHost {
 
   loadState(state: SavedState): void {
     loadCpuState(this, state);
+    // The compiled-code cache is not state: a restored machine rebuilds it lazily.
+    this.jit?.flush();
   }
 
   // =========================== interpreter ===========================
@@ -375,7 +450,7 @@ export class CPU implements Stateful, CoprocessorHost {
     if (this.prefixCount === 0) this.o32 = this.a32 = this.code32;
     const user = this.cpl === 3;
     this.readMask = user ? TLB_VALID | TLB_UREAD | TLB_RAM : TLB_VALID | TLB_RAM;
-    this.writeMask = user ? TLB_VALID | TLB_UWRITE | TLB_RAM : TLB_VALID | TLB_SWRITE | TLB_RAM;
+    this.writeMask = (user ? TLB_VALID | TLB_UWRITE | TLB_RAM : TLB_VALID | TLB_SWRITE | TLB_RAM) | (this.jit !== null ? TLB_NOCODE : 0);
     this.fetchLo = 1;
     this.fetchHi = 0;
   }
@@ -424,6 +499,8 @@ export class CPU implements Stateful, CoprocessorHost {
   // =========================== TLB ===========================
 
   tlbInsert(linPage: number, entry: number): void {
+    // Pages without compiled code may be written on the fast path; code pages go through physRead.
+    if (this.jit !== null && this.jit.codeChunks[(entry >>> 12) ^ linPage] === 0) entry |= TLB_NOCODE;
     if (this.tlb[linPage] === 0) {
       if (this.tlbCount < TLB_LIST_MAX) this.tlbList[this.tlbCount++] = linPage;
       else this.tlbOverflow = true;
@@ -478,9 +555,33 @@ export class CPU implements Stateful, CoprocessorHost {
   private physRead(lin: number, write: boolean, size = 1): number {
     if (this.watchActive) checkDataBreakpoints(this, lin, size, write);
     const e = this.tlb[lin >>> 12];
-    const need = write ? this.writeMask & ~TLB_RAM : this.readMask & ~TLB_RAM;
-    if ((e & need) === need) return ((e & ~0xfff) ^ lin) >>> 0;
-    return translate(this, lin, write, this.cpl === 3);
+    const need = write ? this.writeMask & ~(TLB_RAM | TLB_NOCODE) : this.readMask & ~TLB_RAM;
+    const phys = (e & need) === need ? ((e & ~0xfff) ^ lin) >>> 0 : translate(this, lin, write, this.cpl === 3);
+    if (write && this.jit !== null) this.jit.noteWrite(phys, size);
+    return phys;
+  }
+
+  /** Physical write outside the TLB fast paths (page-table A/D bits): drops compiled code there. */
+  jitNoteWrite(phys: number, size: number): void {
+    if (this.jit !== null) this.jit.noteWrite(phys, size);
+  }
+
+  /** A page now holds compiled code: TLB entries mapping it lose TLB_NOCODE (writes take physRead). */
+  jitProtectPage(page: number): void {
+    const tlb = this.tlb;
+    if (this.tlbOverflow) {
+      for (let i = 0; i < tlb.length; i++) {
+        const e = tlb[i];
+        if (e !== 0 && ((e >>> 12) ^ i) === page) tlb[i] = e & ~TLB_NOCODE;
+      }
+      return;
+    }
+    const list = this.tlbList;
+    for (let k = 0; k < this.tlbCount; k++) {
+      const i = list[k];
+      const e = tlb[i];
+      if (e !== 0 && ((e >>> 12) ^ i) === page) tlb[i] = e & ~TLB_NOCODE;
+    }
   }
 
   rd8(lin: number): number {
@@ -618,8 +719,9 @@ export class CPU implements Stateful, CoprocessorHost {
   private sysPhys(lin: number, write: boolean): number {
     const e = this.tlb[lin >>> 12];
     const need = write ? TLB_VALID | TLB_SWRITE : TLB_VALID;
-    if ((e & need) === need) return ((e & ~0xfff) ^ lin) >>> 0;
-    return translate(this, lin, write, false);
+    const phys = (e & need) === need ? ((e & ~0xfff) ^ lin) >>> 0 : translate(this, lin, write, false);
+    if (write && this.jit !== null) this.jit.noteWrite(phys, 4);
+    return phys;
   }
 
   // CoprocessorHost memory (linear addresses, current privilege)

@@ -14,6 +14,7 @@ export const TLB_UWRITE = 0x08; // user may write (dirty already set)
 export const TLB_RAM = 0x10; // physical page is plain RAM: the fast paths may touch memory.ram
 export const TLB_GLOBAL = 0x20; // survives MOV CR3 (PGE)
 export const TLB_LARGE = 0x40; // part of a 4 MiB page: INVLPG anywhere in it drops all its pieces
+export const TLB_NOCODE = 0x80; // no compiled code on the physical page: writes may use the fast path
 
 const CR0_WP = 0x10000;
 const CR0_PG = 0x80000000 | 0;
@@ -46,6 +47,7 @@ export function translate(c: CPU, lin: number, write: boolean, user: boolean): n
     checkAccess(c, lin, write, user, allowUser, allowWrite);
     const want = pde | 0x20 | (write ? 0x40 : 0);
     if (want !== pde) {
+      c.jitNoteWrite(pdeAddr, 4);
       mem.write32(pdeAddr, want);
       pde = want;
     }
@@ -60,9 +62,13 @@ export function translate(c: CPU, lin: number, write: boolean, user: boolean): n
     allowUser = (pde & pte & 4) !== 0;
     allowWrite = (pde & pte & 2) !== 0;
     checkAccess(c, lin, write, user, allowUser, allowWrite);
-    if ((pde & 0x20) === 0) mem.write32(pdeAddr, pde | 0x20);
+    if ((pde & 0x20) === 0) {
+      c.jitNoteWrite(pdeAddr, 4);
+      mem.write32(pdeAddr, pde | 0x20);
+    }
     const want = pte | 0x20 | (write ? 0x40 : 0);
     if (want !== pte) {
+      c.jitNoteWrite(pteAddr, 4);
       mem.write32(pteAddr, want);
       pte = want;
     }

@@ -1,0 +1,176 @@
+// The compiled-block cache of one CPU: blocks keyed by the physical address of their first byte
+// plus the guest EIP they were compiled for (the same physical code reached through two linear
+// addresses has different EIP constants), hotness counters so only code run `threshold` times is
+// compiled, per-page lists for invalidation, and the bounds that keep a guest from making the
+// host allocate without limit. Only 32-bit code with a 32-bit stack (CS.D = SS.B = 1, protected
+// mode) is compiled; the run loop checks that before asking.
+
+import type { CPU } from "../cpu.ts";
+import { compileBlock, type BlockFn } from "./compile-block.ts";
+
+export interface Block {
+  phys: number;
+  eip: number;
+  page: number;
+  /** Number of guest instructions (the most one run can retire). */
+  len: number;
+  /** null: not worth compiling (nothing inlinable); the interpreter runs it. */
+  fn: BlockFn | null;
+  eips: Int32Array;
+  /** Next block with the same physical start (other EIP). */
+  chain: Block | null;
+}
+
+export interface JitOptions {
+  /** Executions of a block start before it is compiled (1 = compile on first sight). */
+  threshold?: number;
+}
+
+const SLOT_BITS = 14;
+const SLOTS = 1 << SLOT_BITS;
+const HOT_SIZE = 1 << 16;
+/** Bounds: flush everything when either is exceeded. */
+const MAX_BLOCKS = 16384;
+const MAX_SOURCE_CHARS = 48 << 20;
+/** 128-byte chunks per page that hold compiled code (bit i = bytes 128i..128i+127). */
+const CHUNK_SHIFT = 7;
+/** A page whose code keeps being overwritten is left to the interpreter after this many times. */
+const MAX_PAGE_INVALIDATIONS = 32;
+
+function slotOf(phys: number, eip: number): number {
+  return ((phys ^ (phys >>> SLOT_BITS) ^ (eip << 3)) >>> 0) & (SLOTS - 1);
+}
+
+export class BlockCache {
+  readonly threshold: number;
+  /** Direct-mapped front cache. */
+  private readonly slots: (Block | null)[] = new Array<Block | null>(SLOTS).fill(null);
+  private readonly byPhys = new Map<number, Block>();
+  private readonly byPage = new Map<number, Block[]>();
+  private readonly hot = new Uint16Array(HOT_SIZE);
+  /** Per physical page: bitmask of 128-byte chunks covered by blocks (0 = no code). */
+  readonly codeChunks = new Int32Array(1 << 20);
+  private readonly invalidations = new Uint8Array(1 << 20);
+  private blockCount = 0;
+  private sourceChars = 0;
+  /** Statistics (tests and probes). */
+  compiled = 0;
+  flushes = 0;
+  invalidatedBlocks = 0;
+
+  constructor(private readonly cpu: CPU, options: JitOptions = {}) {
+    this.threshold = Math.max(1, Math.min(65535, options.threshold ?? 64));
+  }
+
+  /** The compiled block for (phys, eip), compiling it when it has become hot; null = interpret. */
+  find(phys: number, eip: number): Block | null {
+    const s = slotOf(phys, eip);
+    const b = this.slots[s];
+    if (b !== null && b.phys === phys && b.eip === eip) return b.fn !== null ? b : null;
+    return this.findSlow(phys, eip, s);
+  }
+
+  private findSlow(phys: number, eip: number, s: number): Block | null {
+    for (let b = this.byPhys.get(phys) ?? null; b !== null; b = b.chain) {
+      if (b.eip === eip) {
+        this.slots[s] = b;
+        return b.fn !== null ? b : null;
+      }
+    }
+    const h = (s ^ (phys >>> 4)) & (HOT_SIZE - 1);
+    if (++this.hot[h] < this.threshold) return null;
+    this.hot[h] = 0;
+    const page = phys >>> 12;
+    if (this.invalidations[page] >= MAX_PAGE_INVALIDATIONS) return null;
+    const c = this.cpu;
+    const compiled = compileBlock(c.ram, phys, eip);
+    if (this.blockCount + 1 > MAX_BLOCKS || this.sourceChars + compiled.sourceLength > MAX_SOURCE_CHARS) this.flush();
+    const block: Block = {
+      phys, eip, page, len: compiled.eips.length, fn: compiled.fn, eips: compiled.eips, chain: this.byPhys.get(phys) ?? null,
+    };
+    this.byPhys.set(phys, block);
+    let list = this.byPage.get(page);
+    if (list === undefined) {
+      list = [];
+      this.byPage.set(page, list);
+    }
+    list.push(block);
+    this.blockCount++;
+    this.sourceChars += compiled.sourceLength;
+    this.compiled++;
+    this.slots[s] = block;
+    // Mark the bytes as code: from now on CPU writes to this page take the slow path (TLB bit).
+    const first = (phys & 0xfff) >>> CHUNK_SHIFT;
+    const last = ((phys & 0xfff) + Math.max(1, compiled.byteLength) - 1) >>> CHUNK_SHIFT;
+    let mask = 0;
+    for (let i = first; i <= last && i < 32; i++) mask |= 1 << i;
+    const was = this.codeChunks[page];
+    this.codeChunks[page] = was | mask;
+    if (was === 0) c.jitProtectPage(page);
+    return block.fn !== null ? block : null;
+  }
+
+  /** A write of `len` bytes at physical `addr` (within one page) is about to happen. */
+  noteWrite(addr: number, len: number): void {
+    const page = addr >>> 12;
+    const mask = this.codeChunks[page];
+    if (mask === 0) return;
+    const lo = (addr & 0xfff) >>> CHUNK_SHIFT;
+    const hi = Math.min(0xfff, (addr & 0xfff) + len - 1) >>> CHUNK_SHIFT;
+    if ((mask & (1 << lo)) !== 0 || (mask & (1 << hi)) !== 0) this.invalidatePage(page);
+  }
+
+  /** External writes (DMA, loaders): any page with code in the range loses its blocks. */
+  noteRange(addr: number, len: number): void {
+    if (len <= 0) return;
+    const first = addr >>> 12;
+    const last = (addr + len - 1) >>> 12;
+    for (let p = first; p <= last && p < this.codeChunks.length; p++) if (this.codeChunks[p] !== 0) this.invalidatePage(p);
+  }
+
+  invalidatePage(page: number): void {
+    const list = this.byPage.get(page);
+    this.codeChunks[page] = 0;
+    if (this.invalidations[page] < 255) this.invalidations[page]++;
+    const running = this.cpu.jitBlock;
+    if (running !== null && running.page === page) this.cpu.jitSmc = true;
+    if (list === undefined) return;
+    this.byPage.delete(page);
+    for (const b of list) {
+      this.unlink(b);
+      const s = slotOf(b.phys, b.eip);
+      if (this.slots[s] === b) this.slots[s] = null;
+    }
+    this.blockCount -= list.length;
+    this.invalidatedBlocks += list.length;
+  }
+
+  private unlink(b: Block): void {
+    let head = this.byPhys.get(b.phys) ?? null;
+    if (head === b) {
+      if (b.chain === null) this.byPhys.delete(b.phys);
+      else this.byPhys.set(b.phys, b.chain);
+      return;
+    }
+    while (head !== null && head.chain !== b) head = head.chain;
+    if (head !== null) head.chain = b.chain;
+  }
+
+  /** Drops every block (cache full, memory map change, state load, reset). */
+  flush(): void {
+    this.slots.fill(null);
+    this.byPhys.clear();
+    this.byPage.clear();
+    this.codeChunks.fill(0);
+    this.invalidations.fill(0);
+    this.hot.fill(0);
+    this.blockCount = 0;
+    this.sourceChars = 0;
+    this.flushes++;
+    if (this.cpu.jitBlock !== null) this.cpu.jitSmc = true;
+  }
+
+  get size(): number {
+    return this.blockCount;
+  }
+}

@@ -1,0 +1,553 @@
+// The block compiler: decodes straight-line 32-bit guest code from one physical page and turns it
+// into the source of one JavaScript function, built once with `new Function`. Common instructions
+// are inlined with their decoded operands as constants; any other instruction becomes a call of
+// the interpreter for that one instruction (c.eip set to its start, c.step()).
+//
+// Contract of a block function `(c) => number`: it runs the instructions in order, leaves c.eip at
+// the next instruction and returns how many instructions it completed. Before any instruction
+// that can fault it stores that instruction's EIP in c.instrStart (the run loop maps it back to an
+// instruction count). After every instruction that stores to memory it returns early when
+// c.jitSmc says the block's own page was written (self-modifying code).
+
+import type { CPU } from "../cpu.ts";
+import { getCF, testCondition, PARITY_TABLE } from "../flags.ts";
+import { shiftOp } from "../shift-rotate.ts";
+import { decodeInsn, type Insn } from "./decode.ts";
+import {
+  computeLin, effectiveOffset, isRegForm, loadE, maskOf, readMem, reg, signShift, storeE, writeMem, type Size,
+} from "./emit-memory.ts";
+import { cfExpr, condExpr, setAdd, setLogic, setResult, setSub, type FlagState } from "./emit-flags.ts";
+
+export type BlockFn = (c: CPU) => number;
+
+export interface CompiledBlock {
+  fn: BlockFn | null;
+  /** Start EIP of every instruction (index i = i + 1 instructions done when it completes). */
+  eips: Int32Array;
+  /** Instructions inlined (not handed to the interpreter). */
+  inlined: number;
+  sourceLength: number;
+  /** Guest code bytes the block covers. */
+  byteLength: number;
+}
+
+export const MAX_BLOCK_INSNS = 64;
+
+const HELPERS = { G: getCF, T: testCondition, SH: shiftOp, PAR: PARITY_TABLE };
+
+/** One-byte opcodes the interpreter may run inside a block without ending it: they change
+ *  neither EIP (other than moving past themselves), nor modes, segments, paging or interrupt state. */
+const CONTINUE_ONE = new Set<number>([
+  0x06, 0x0e, 0x16, 0x1e, 0x27, 0x2f, 0x37, 0x3f, 0x60, 0x61, 0x62, 0x63, 0x68, 0x69, 0x6a, 0x6b,
+  0x8c, 0x8d, 0x8f, 0x9b, 0x9c, 0x9e, 0x9f, 0xa4, 0xa5, 0xa6, 0xa7, 0xaa, 0xab, 0xac, 0xad, 0xae, 0xaf,
+  0xc6, 0xc7, 0xc8, 0xc9, 0xd4, 0xd5, 0xd6, 0xd7, 0xf5, 0xf6, 0xf7, 0xf8, 0xf9, 0xfc, 0xfd, 0xfe,
+]);
+for (let b = 0; b < 0x40; b++) if ((b & 7) < 6) CONTINUE_ONE.add(b);
+for (let b = 0x40; b < 0x60; b++) CONTINUE_ONE.add(b);
+for (let b = 0x80; b <= 0x8b; b++) CONTINUE_ONE.add(b);
+for (let b = 0x90; b <= 0x99; b++) CONTINUE_ONE.add(b);
+for (let b = 0xa0; b <= 0xa3; b++) CONTINUE_ONE.add(b);
+for (let b = 0xa8; b <= 0xbf; b++) CONTINUE_ONE.add(b);
+for (let b = 0xc0; b <= 0xc1; b++) CONTINUE_ONE.add(b);
+for (let b = 0xd0; b <= 0xdf; b++) CONTINUE_ONE.add(b);
+const CONTINUE_TWO = new Set<number>([0x31, 0xa0, 0xa2, 0xa3, 0xa4, 0xa5, 0xa8, 0xab, 0xac, 0xad, 0xaf, 0xb0, 0xb1, 0xb3, 0xb6, 0xb7, 0xba, 0xbb, 0xbc, 0xbd, 0xbe, 0xbf, 0xc0, 0xc1]);
+for (let b = 0x40; b < 0x50; b++) CONTINUE_TWO.add(b);
+for (let b = 0x90; b < 0xa0; b++) CONTINUE_TWO.add(b);
+for (let b = 0xc8; b < 0xd0; b++) CONTINUE_TWO.add(b);
+
+function continuesAfterFallback(insn: Insn): boolean {
+  const op = insn.op;
+  if (op === 0xff) {
+    const r = (insn.modrm >> 3) & 7;
+    return r === 0 || r === 1 || r === 6;
+  }
+  return op < 0x100 ? CONTINUE_ONE.has(op) : CONTINUE_TWO.has(op & 0xff);
+}
+
+/** Per-block code generator state. */
+class Gen {
+  readonly out: string[] = [];
+  flags: FlagState | null = null;
+  /** Index of the instruction being emitted; k + 1 = count when it completes. */
+  k = 0;
+  /** Set once an instruction ended the block (no fall-through code after it). */
+  ended = false;
+
+  emit(s: string): void {
+    this.out.push(s);
+  }
+  /** Marks the instruction as possibly faulting. */
+  faultable(insn: Insn): void {
+    this.emit(`c.instrStart = ${insn.eip};`);
+  }
+  /** Early exit after a store when the block's page was written. */
+  smcCheck(insn: Insn): void {
+    this.emit(`if (c.jitSmc) { c.eip = ${insn.next}; return ${this.k + 1}; }`);
+  }
+  exitTo(eipExpr: string): void {
+    this.emit(`c.eip = ${eipExpr}; return ${this.k + 1};`);
+    this.ended = true;
+  }
+}
+
+/** Decodes and compiles the block at physical address `phys` / guest EIP `eip`. */
+export function compileBlock(ram: Uint8Array, phys: number, eip: number): CompiledBlock {
+  const end = (phys & ~0xfff) + 4096;
+  const g = new Gen();
+  const eips: number[] = [];
+  let inlined = 0;
+  let p = phys;
+  let cur = eip;
+  while (eips.length < MAX_BLOCK_INSNS && !g.ended) {
+    const insn = decodeInsn(ram, p, end, cur);
+    if (insn === null) break;
+    // Do not run across the wrap of the 32-bit EIP space.
+    if ((cur >= 0) !== (insn.next >= 0) && insn.next !== 0) break;
+    g.k = eips.length;
+    eips.push(cur);
+    if (emitInsn(g, insn)) inlined++;
+    else emitFallback(g, insn);
+    p += insn.len;
+    cur = insn.next;
+  }
+  const byteLength = Math.max(1, p - phys);
+  if (eips.length === 0 || inlined === 0) return { fn: null, eips: new Int32Array(eips), inlined: 0, sourceLength: 0, byteLength };
+  if (!g.ended) {
+    g.k = eips.length - 1;
+    g.exitTo(String(cur));
+  }
+  const body =
+    "const r32 = c.r32, r16 = c.r16, r8 = c.r8, ram = c.ram, ram16 = c.ram16, ram32 = c.ram32, tlb = c.tlb, segBase = c.segBase;\n" +
+    "const rm = c.readMask, wm = c.writeMask;\n" +
+    "let lin = 0, e = 0, p = 0, a = 0, b = 0, res = 0, t = 0, fa = 0, fb = 0, fr = 0;\n" +
+    g.out.join("\n");
+  const src = `const G = H.G, T = H.T, SH = H.SH, PAR = H.PAR;\nreturn function block_${(eip >>> 0).toString(16)}(c) {\n${body}\n};`;
+  const factory = new Function("H", src) as (h: typeof HELPERS) => BlockFn;
+  return { fn: factory(HELPERS), eips: new Int32Array(eips), inlined, sourceLength: src.length, byteLength };
+}
+
+/** The interpreter runs this one instruction. */
+function emitFallback(g: Gen, insn: Insn): void {
+  g.emit(`c.eip = ${insn.eip}; c.step();`);
+  g.flags = null;
+  if (continuesAfterFallback(insn)) g.emit(`if (c.eip !== ${insn.next} || c.jitSmc) return ${g.k + 1};`);
+  else {
+    g.emit(`return ${g.k + 1};`);
+    g.ended = true;
+  }
+}
+
+function opSize(insn: Insn, byteForm: boolean): Size {
+  return byteForm ? 8 : insn.o16 ? 16 : 32;
+}
+
+function maskStr(size: Size): string {
+  return String(maskOf(size));
+}
+
+/** ALU op 0-7 on variables a, b into res, with the flags record (alu.ts aluOp). */
+function emitAlu(g: Gen, op: number, size: Size): void {
+  const m = maskStr(size);
+  const s = signShift(size);
+  switch (op) {
+    case 0:
+      g.emit(`res = (a + b) & ${m}; ${setAdd("a", "b", "res", s)}`);
+      g.flags = { kind: "add", shift: s };
+      return;
+    case 1:
+      g.emit(`res = (a | b) & ${m}; ${setLogic("res", s)}`);
+      g.flags = { kind: "logic", shift: s };
+      return;
+    case 2:
+      g.emit(`t = ${cfExpr(g.flags)}; res = (a + b + t) & ${m}; ${setAdd("a", "b", "res", s)} ` +
+        `c.flags = (c.flags & -2) | ((t ? res >>> 0 <= a >>> 0 : res >>> 0 < a >>> 0) ? 1 : 0); c.lazy = 2260;`);
+      g.flags = null;
+      return;
+    case 3:
+      g.emit(`t = ${cfExpr(g.flags)}; res = (a - b - t) & ${m}; ${setSub("a", "b", "res", s)} ` +
+        `c.flags = (c.flags & -2) | ((t ? a >>> 0 <= b >>> 0 : a >>> 0 < b >>> 0) ? 1 : 0); c.lazy = 2260;`);
+      g.flags = null;
+      return;
+    case 4:
+      g.emit(`res = a & b & ${m}; ${setLogic("res", s)}`);
+      g.flags = { kind: "logic", shift: s };
+      return;
+    case 6:
+      g.emit(`res = (a ^ b) & ${m}; ${setLogic("res", s)}`);
+      g.flags = { kind: "logic", shift: s };
+      return;
+    default:
+      g.emit(`res = (a - b) & ${m}; ${setSub("a", "b", "res", s)}`);
+      g.flags = { kind: "sub", shift: s };
+  }
+}
+
+function emitIncDec(g: Gen, dec: boolean, size: Size): void {
+  const m = maskStr(size);
+  const s = signShift(size);
+  const rec = dec ? setSub("a", "1", "res", s) : setAdd("a", "1", "res", s);
+  g.emit(`t = ${cfExpr(g.flags)}; res = (a ${dec ? "-" : "+"} 1) & ${m}; ${rec} c.flags = (c.flags & -2) | t; c.lazy = 2260;`);
+  g.flags = { kind: dec ? "dec" : "inc", shift: s };
+}
+
+/** E op= something, given a loader for b. Handles register/memory, write-back and fault marking. */
+function emitAluE(g: Gen, insn: Insn, op: number, size: Size, loadB: string): void {
+  const mem = !isRegForm(insn);
+  if (mem) g.faultable(insn);
+  g.emit(loadE(size, insn, "a"));
+  g.emit(loadB);
+  emitAlu(g, op, size);
+  if (op !== 7) {
+    g.emit(storeE(size, insn, "res"));
+    if (mem) g.smcCheck(insn);
+  }
+}
+
+/** Inlines `insn` when supported; returns false to leave it to the interpreter. */
+function emitInsn(g: Gen, insn: Insn): boolean {
+  const op = insn.op;
+  // Address-size overrides, LOCK and REP (except the harmless REP RET) stay with the interpreter.
+  if (insn.a16 || insn.lock) return false;
+  if (insn.rep !== 0 && op !== 0xc3 && op !== 0xc2) return false;
+  const mem = insn.modrm >= 0 && insn.modrm < 0xc0;
+  const regG = (insn.modrm >> 3) & 7;
+
+  // ALU rows 00-3F, forms 0-5.
+  if (op < 0x40 && (op & 7) < 6) {
+    const alu = op >> 3;
+    const form = op & 7;
+    const size = opSize(insn, (form & 1) === 0);
+    switch (form) {
+      case 0:
+      case 1:
+        emitAluE(g, insn, alu, size, `b = ${reg(size, regG)};`);
+        return true;
+      case 2:
+      case 3: {
+        if (mem) g.faultable(insn);
+        g.emit(`a = ${reg(size, regG)};`);
+        g.emit(loadE(size, insn, "b"));
+        emitAlu(g, alu, size);
+        if (alu !== 7) g.emit(`${reg(size, regG)} = res;`);
+        return true;
+      }
+      default: {
+        g.emit(`a = ${reg(size, 0)}; b = ${size === 32 ? insn.imm : insn.imm & maskOf(size)};`);
+        emitAlu(g, alu, size);
+        if (alu !== 7) g.emit(`${reg(size, 0)} = res;`);
+        return true;
+      }
+    }
+  }
+
+  switch (op) {
+    // ---- group 1 ----
+    case 0x80:
+    case 0x82:
+    case 0x81:
+    case 0x83: {
+      const size = opSize(insn, op === 0x80 || op === 0x82);
+      let imm = insn.imm;
+      if (op === 0x83) imm = size === 32 ? (imm << 24) >> 24 : ((imm << 24) >> 24) & 0xffff;
+      emitAluE(g, insn, regG, size, `b = ${imm};`);
+      return true;
+    }
+    // ---- INC/DEC ----
+    case 0x40: case 0x41: case 0x42: case 0x43: case 0x44: case 0x45: case 0x46: case 0x47:
+    case 0x48: case 0x49: case 0x4a: case 0x4b: case 0x4c: case 0x4d: case 0x4e: case 0x4f: {
+      const size = opSize(insn, false);
+      const r = op & 7;
+      g.emit(`a = ${reg(size, r)};`);
+      emitIncDec(g, op >= 0x48, size);
+      g.emit(`${reg(size, r)} = res;`);
+      return true;
+    }
+    case 0xfe:
+    case 0xff: {
+      const size = opSize(insn, op === 0xfe);
+      if (regG <= 1) {
+        if (mem) g.faultable(insn);
+        g.emit(loadE(size, insn, "a"));
+        emitIncDec(g, regG === 1, size);
+        g.emit(storeE(size, insn, "res"));
+        if (mem) g.smcCheck(insn);
+        return true;
+      }
+      if (op === 0xfe || insn.o16) return false;
+      if (regG === 2 || regG === 4) {
+        // CALL/JMP near indirect.
+        g.faultable(insn);
+        g.emit(loadE(32, insn, "t"));
+        if (regG === 2) emitPush(g, String(insn.next));
+        g.exitTo("t");
+        return true;
+      }
+      if (regG === 6) {
+        g.faultable(insn);
+        g.emit(loadE(32, insn, "t"));
+        emitPush(g, "t");
+        g.smcCheck(insn);
+        return true;
+      }
+      return false;
+    }
+    // ---- TEST ----
+    case 0x84:
+    case 0x85: {
+      const size = opSize(insn, op === 0x84);
+      if (mem) g.faultable(insn);
+      g.emit(loadE(size, insn, "a"));
+      g.emit(`res = a & ${reg(size, regG)}; ${setLogic("res", signShift(size))}`);
+      g.flags = { kind: "logic", shift: signShift(size) };
+      return true;
+    }
+    case 0xa8:
+    case 0xa9: {
+      const size = opSize(insn, op === 0xa8);
+      g.emit(`res = ${reg(size, 0)} & ${size === 32 ? insn.imm : insn.imm & maskOf(size)}; ${setLogic("res", signShift(size))}`);
+      g.flags = { kind: "logic", shift: signShift(size) };
+      return true;
+    }
+    // ---- group 3: TEST imm, NOT, NEG ----
+    case 0xf6:
+    case 0xf7: {
+      const size = opSize(insn, op === 0xf6);
+      const s = signShift(size);
+      if (regG >= 4) return false;
+      if (mem) g.faultable(insn);
+      g.emit(loadE(size, insn, "a"));
+      if (regG <= 1) {
+        g.emit(`res = a & ${insn.imm}; ${setLogic("res", s)}`);
+        g.flags = { kind: "logic", shift: s };
+        return true;
+      }
+      if (regG === 2) g.emit(`res = ${size === 32 ? "~a" : `~a & ${maskOf(size)}`};`);
+      else {
+        g.emit(`res = (0 - a) & ${maskStr(size)}; ${setSub("0", "a", "res", s)}`);
+        g.flags = { kind: "sub", shift: s };
+      }
+      g.emit(storeE(size, insn, "res"));
+      if (mem) g.smcCheck(insn);
+      return true;
+    }
+    // ---- MOV ----
+    case 0x88:
+    case 0x89: {
+      const size = opSize(insn, op === 0x88);
+      if (mem) {
+        g.faultable(insn);
+        g.emit(`${computeLin(insn)} t = ${reg(size, regG)}; ${writeMem(size, "t")}`);
+        g.smcCheck(insn);
+      } else g.emit(`${reg(size, insn.modrm & 7)} = ${reg(size, regG)};`);
+      return true;
+    }
+    case 0x8a:
+    case 0x8b: {
+      const size = opSize(insn, op === 0x8a);
+      if (mem) {
+        g.faultable(insn);
+        g.emit(`${computeLin(insn)} ${readMem(size, "t")} ${reg(size, regG)} = t;`);
+      } else g.emit(`${reg(size, regG)} = ${reg(size, insn.modrm & 7)};`);
+      return true;
+    }
+    case 0xc6:
+    case 0xc7: {
+      if (regG !== 0) return false;
+      const size = opSize(insn, op === 0xc6);
+      if (mem) {
+        g.faultable(insn);
+        g.emit(`${computeLin(insn)} ${writeMem(size, String(insn.imm))}`);
+        g.smcCheck(insn);
+      } else g.emit(`${reg(size, insn.modrm & 7)} = ${insn.imm};`);
+      return true;
+    }
+    case 0xb0: case 0xb1: case 0xb2: case 0xb3: case 0xb4: case 0xb5: case 0xb6: case 0xb7:
+      g.emit(`${reg(8, op & 7)} = ${insn.imm};`);
+      return true;
+    case 0xb8: case 0xb9: case 0xba: case 0xbb: case 0xbc: case 0xbd: case 0xbe: case 0xbf:
+      g.emit(`${reg(opSize(insn, false), op & 7)} = ${insn.imm};`);
+      return true;
+    case 0xa0:
+    case 0xa1:
+    case 0xa2:
+    case 0xa3: {
+      const size = opSize(insn, op === 0xa0 || op === 0xa2);
+      const seg = insn.seg >= 0 ? insn.seg : 3;
+      g.faultable(insn);
+      g.emit(`lin = (segBase[${seg}] + ${insn.imm}) | 0;`);
+      if (op <= 0xa1) g.emit(`${readMem(size, "t")} ${reg(size, 0)} = t;`);
+      else {
+        g.emit(`t = ${reg(size, 0)}; ${writeMem(size, "t")}`);
+        g.smcCheck(insn);
+      }
+      return true;
+    }
+    case 0x8d: {
+      if (!mem) return false;
+      const { off } = effectiveOffset(insn);
+      g.emit(`${reg(opSize(insn, false), regG)} = ${off};`);
+      return true;
+    }
+    // ---- MOVZX / MOVSX ----
+    case 0x1b6:
+    case 0x1b7:
+    case 0x1be:
+    case 0x1bf: {
+      const src: Size = op === 0x1b6 || op === 0x1be ? 8 : 16;
+      if (mem) g.faultable(insn);
+      g.emit(loadE(src, insn, "t"));
+      const v = op === 0x1be ? "(t << 24) >> 24" : op === 0x1bf ? "(t << 16) >> 16" : "t";
+      g.emit(`${reg(opSize(insn, false), regG)} = ${v};`);
+      return true;
+    }
+    // ---- XCHG ----
+    case 0x86:
+    case 0x87: {
+      const size = opSize(insn, op === 0x86);
+      if (mem) g.faultable(insn);
+      g.emit(loadE(size, insn, "a"));
+      g.emit(`t = ${reg(size, regG)}; ${storeE(size, insn, "t")} ${reg(size, regG)} = a;`);
+      if (mem) g.smcCheck(insn);
+      return true;
+    }
+    case 0x90:
+      return true;
+    case 0x91: case 0x92: case 0x93: case 0x94: case 0x95: case 0x96: case 0x97: {
+      const size = opSize(insn, false);
+      g.emit(`t = ${reg(size, op & 7)}; ${reg(size, op & 7)} = ${reg(size, 0)}; ${reg(size, 0)} = t;`);
+      return true;
+    }
+    case 0x98:
+      g.emit(insn.o16 ? "r16[0] = (r8[0] << 24) >> 24;" : "r32[0] = (r32[0] << 16) >> 16;");
+      return true;
+    case 0x99:
+      g.emit(insn.o16 ? "r16[4] = (r16[0] & 0x8000) !== 0 ? 0xffff : 0;" : "r32[2] = r32[0] >> 31;");
+      return true;
+    // ---- IMUL ----
+    case 0x1af:
+    case 0x69:
+    case 0x6b: {
+      const size = opSize(insn, false);
+      if (mem) g.faultable(insn);
+      if (op === 0x1af) {
+        g.emit(`a = ${reg(size, regG)};`);
+        g.emit(loadE(size, insn, "b"));
+      } else {
+        g.emit(loadE(size, insn, "a"));
+        const imm = op === 0x6b ? (insn.imm << 24) >> 24 : insn.imm;
+        g.emit(`b = ${imm};`);
+      }
+      if (size === 32) {
+        g.emit(`res = Math.imul(a, b); r32[${regG}] = res; ${setResult("res", 31, "(a | 0) * (b | 0) !== res ? 2049 : 0")}`);
+      } else {
+        g.emit(`t = ((a << 16) >> 16) * ((b << 16) >> 16); r16[${regG << 1}] = t; res = t & 0xffff; ${setResult("res", 15, "t !== ((t << 16) >> 16) ? 2049 : 0")}`);
+      }
+      g.flags = null;
+      return true;
+    }
+    // ---- shifts and rotates ----
+    case 0xc0: case 0xc1: case 0xd0: case 0xd1: case 0xd2: case 0xd3: {
+      const size = opSize(insn, (op & 1) === 0);
+      if (mem) g.faultable(insn);
+      g.emit(loadE(size, insn, "a"));
+      const count = op <= 0xc1 ? String(insn.imm & 31) : op <= 0xd1 ? "1" : "(r8[4] & 31)";
+      if (count === "0") return true;
+      g.emit(`t = ${count}; if (t !== 0) { res = SH(c, ${regG}, a, t, ${size}); ${storeE(size, insn, "res")} }`);
+      if (mem) g.smcCheck(insn);
+      g.flags = null;
+      return true;
+    }
+    // ---- SETcc / CMOVcc ----
+    case 0x190: case 0x191: case 0x192: case 0x193: case 0x194: case 0x195: case 0x196: case 0x197:
+    case 0x198: case 0x199: case 0x19a: case 0x19b: case 0x19c: case 0x19d: case 0x19e: case 0x19f: {
+      const cond = condExpr(op & 15, g.flags);
+      if (mem) {
+        g.faultable(insn);
+        g.emit(`t = ${cond} ? 1 : 0; ${computeLin(insn)} ${writeMem(8, "t")}`);
+        g.smcCheck(insn);
+      } else g.emit(`${reg(8, insn.modrm & 7)} = ${cond} ? 1 : 0;`);
+      return true;
+    }
+    case 0x140: case 0x141: case 0x142: case 0x143: case 0x144: case 0x145: case 0x146: case 0x147:
+    case 0x148: case 0x149: case 0x14a: case 0x14b: case 0x14c: case 0x14d: case 0x14e: case 0x14f: {
+      const size = opSize(insn, false);
+      if (mem) g.faultable(insn);
+      g.emit(loadE(size, insn, "t"));
+      g.emit(`if (${condExpr(op & 15, g.flags)}) ${reg(size, regG)} = t;`);
+      return true;
+    }
+    // ---- stack ----
+    case 0x50: case 0x51: case 0x52: case 0x53: case 0x54: case 0x55: case 0x56: case 0x57:
+      if (insn.o16) return false;
+      g.faultable(insn);
+      g.emit(`t = r32[${op & 7}];`);
+      emitPush(g, "t");
+      g.smcCheck(insn);
+      return true;
+    case 0x58: case 0x59: case 0x5a: case 0x5b: case 0x5c: case 0x5d: case 0x5e: case 0x5f:
+      if (insn.o16) return false;
+      g.faultable(insn);
+      g.emit(`a = r32[4]; lin = (segBase[2] + a) | 0; ${readMem(32, "t")} r32[4] = a + 4; r32[${op & 7}] = t;`);
+      return true;
+    case 0x68:
+    case 0x6a:
+      if (insn.o16) return false;
+      g.faultable(insn);
+      emitPush(g, String(op === 0x6a ? (insn.imm << 24) >> 24 : insn.imm));
+      g.smcCheck(insn);
+      return true;
+    // ---- control transfer ----
+    case 0x70: case 0x71: case 0x72: case 0x73: case 0x74: case 0x75: case 0x76: case 0x77:
+    case 0x78: case 0x79: case 0x7a: case 0x7b: case 0x7c: case 0x7d: case 0x7e: case 0x7f:
+    case 0x180: case 0x181: case 0x182: case 0x183: case 0x184: case 0x185: case 0x186: case 0x187:
+    case 0x188: case 0x189: case 0x18a: case 0x18b: case 0x18c: case 0x18d: case 0x18e: case 0x18f: {
+      if (insn.o16) return false;
+      const rel = op < 0x100 ? (insn.imm << 24) >> 24 : insn.imm;
+      const target = (insn.next + rel) | 0;
+      // Taken: leave the block. Not taken: the block goes on (flags state unchanged).
+      g.emit(`if (${condExpr(op & 15, g.flags)}) { c.eip = ${target}; return ${g.k + 1}; }`);
+      return true;
+    }
+    case 0xeb:
+    case 0xe9: {
+      if (insn.o16) return false;
+      const rel = op === 0xeb ? (insn.imm << 24) >> 24 : insn.imm;
+      g.exitTo(String((insn.next + rel) | 0));
+      return true;
+    }
+    case 0xe8: {
+      if (insn.o16) return false;
+      g.faultable(insn);
+      emitPush(g, String(insn.next));
+      g.exitTo(String((insn.next + insn.imm) | 0));
+      return true;
+    }
+    case 0xc3:
+    case 0xc2: {
+      if (insn.o16) return false;
+      g.faultable(insn);
+      g.emit(`a = r32[4]; lin = (segBase[2] + a) | 0; ${readMem(32, "t")} r32[4] = a + ${op === 0xc3 ? 4 : 4 + insn.imm};`);
+      g.exitTo("t");
+      return true;
+    }
+    case 0xe2: {
+      if (insn.o16) return false;
+      const target = (insn.next + ((insn.imm << 24) >> 24)) | 0;
+      g.emit(`t = r32[1] = (r32[1] - 1) | 0; if (t !== 0) { c.eip = ${target}; return ${g.k + 1}; }`);
+      return true;
+    }
+    case 0xe3: {
+      if (insn.o16) return false;
+      const target = (insn.next + ((insn.imm << 24) >> 24)) | 0;
+      g.emit(`if (r32[1] === 0) { c.eip = ${target}; return ${g.k + 1}; }`);
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+/** PUSH (32-bit, SS.B=1): write below ESP, then move ESP (cpu.ts push32). */
+function emitPush(g: Gen, v: string): void {
+  g.emit(`a = (r32[4] - 4) | 0; lin = (segBase[2] + a) | 0; ${writeMem(32, v)} r32[4] = a;`);
+}

@@ -1,0 +1,92 @@
+// Source snippets for operands of compiled instructions: registers (32/16/8-bit views of the one
+// register file), effective addresses (32-bit addressing, segment base read at run time) and
+// memory through the same software-TLB fast path as cpu.ts (tlb[lin >>> 12] against the
+// block's readMask `rm` / writeMask `wm`), falling back to c.rd*/c.wr* exactly where cpu.ts does.
+// Generated code uses the block-local scratch variables lin, e, p.
+
+import { REG8_INDEX } from "../constants.ts";
+import type { Insn } from "./decode.ts";
+
+export type Size = 8 | 16 | 32;
+
+export function reg(size: Size, i: number): string {
+  if (size === 32) return `r32[${i}]`;
+  if (size === 16) return `r16[${i << 1}]`;
+  return `r8[${REG8_INDEX[i]}]`;
+}
+
+export function maskOf(size: Size): number {
+  return size === 32 ? -1 : size === 16 ? 0xffff : 0xff;
+}
+
+export function signShift(size: Size): number {
+  return size - 1;
+}
+
+/** The offset expression (int32) and default segment of a 32-bit-addressing memory operand. */
+export function effectiveOffset(insn: Insn): { off: string; seg: number } {
+  const m = insn.modrm;
+  const mod = m >> 6;
+  const rm = m & 7;
+  const terms: string[] = [];
+  let seg = 3; // DS
+  if (rm === 4) {
+    const sib = insn.sib;
+    const base = sib & 7;
+    const index = (sib >> 3) & 7;
+    const scale = sib >> 6;
+    if (!(base === 5 && mod === 0)) {
+      terms.push(`r32[${base}]`);
+      if (base === 4 || base === 5) seg = 2;
+    }
+    if (index !== 4) terms.push(scale === 0 ? `r32[${index}]` : `(r32[${index}] << ${scale})`);
+  } else if (!(rm === 5 && mod === 0)) {
+    terms.push(`r32[${rm}]`);
+    if (rm === 5) seg = 2;
+  }
+  if (insn.disp !== 0 || terms.length === 0) terms.push(String(insn.disp));
+  if (insn.seg >= 0) seg = insn.seg;
+  const off = terms.length === 1 && terms[0].startsWith("r32[") ? terms[0] : `((${terms.join(" + ")}) | 0)`;
+  return { off, seg };
+}
+
+/** Statement: lin = linear address of the ModRM memory operand. */
+export function computeLin(insn: Insn): string {
+  const { off, seg } = effectiveOffset(insn);
+  return `lin = (segBase[${seg}] + ${off}) | 0;`;
+}
+
+/** Statement: `dst` = the value at linear address `lin`. */
+export function readMem(size: Size, dst: string): string {
+  const head = "e = tlb[lin >>> 12]; ";
+  if (size === 8) return `${head}${dst} = (e & rm) === rm ? ram[((e & -4096) ^ lin) >>> 0] : c.rd8(lin);`;
+  if (size === 16)
+    return `${head}if ((e & rm) === rm && (lin & 4095) !== 4095) { p = ((e & -4096) ^ lin) >>> 0; ${dst} = (p & 1) === 0 ? ram16[p >>> 1] : ram[p] | (ram[p + 1] << 8); } else ${dst} = c.rd16(lin);`;
+  return `${head}if ((e & rm) === rm && (lin & 4095) <= 4092) { p = ((e & -4096) ^ lin) >>> 0; ${dst} = (p & 3) === 0 ? ram32[p >>> 2] : ram[p] | (ram[p + 1] << 8) | (ram[p + 2] << 16) | (ram[p + 3] << 24); } else ${dst} = c.rd32(lin);`;
+}
+
+/** Statement: store `v` (a variable or constant) at linear address `lin`. */
+export function writeMem(size: Size, v: string): string {
+  const head = "e = tlb[lin >>> 12]; ";
+  if (size === 8) return `${head}if ((e & wm) === wm) ram[((e & -4096) ^ lin) >>> 0] = ${v}; else c.wr8(lin, ${v});`;
+  if (size === 16)
+    return `${head}if ((e & wm) === wm && (lin & 4095) !== 4095) { p = ((e & -4096) ^ lin) >>> 0; if ((p & 1) === 0) ram16[p >>> 1] = ${v}; else { ram[p] = ${v}; ram[p + 1] = ${v} >> 8; } } else c.wr16(lin, ${v});`;
+  return `${head}if ((e & wm) === wm && (lin & 4095) <= 4092) { p = ((e & -4096) ^ lin) >>> 0; if ((p & 3) === 0) ram32[p >>> 2] = ${v}; else { ram[p] = ${v}; ram[p + 1] = ${v} >> 8; ram[p + 2] = ${v} >> 16; ram[p + 3] = ${v} >> 24; } } else c.wr32(lin, ${v});`;
+}
+
+/** Whether the ModRM operand is a register. */
+export function isRegForm(insn: Insn): boolean {
+  return insn.modrm >= 0xc0;
+}
+
+/** Statements loading the E operand into `dst` (computing lin first for memory). */
+export function loadE(size: Size, insn: Insn, dst: string): string {
+  if (isRegForm(insn)) return `${dst} = ${reg(size, insn.modrm & 7)};`;
+  return `${computeLin(insn)} ${readMem(size, dst)}`;
+}
+
+/** Statement storing `v` to the E operand; for memory, `lin` must already hold its address. */
+export function storeE(size: Size, insn: Insn, v: string): string {
+  if (isRegForm(insn)) return `${reg(size, insn.modrm & 7)} = ${v};`;
+  return writeMem(size, v);
+}
