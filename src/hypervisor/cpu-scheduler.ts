@@ -54,14 +54,24 @@ export class CpuScheduler {
 
   plan(vms: readonly SchedulerVm[]): BudgetPlan {
     const plan: BudgetPlan = new Map();
-    const competing = vms.filter((v) => v.active && v.idleFraction < 0.5);
-    const unknownSpeed = competing.some((v) => !(v.speed > 0));
+    let competing = vms.filter((v) => v.active && v.idleFraction < 0.5);
+    const measured = competing.filter((v) => v.speed > 0);
     const budgets = new Map<string, number>(); // instructions per ms; absent = unlimited
 
-    if (competing.length >= 2 && !unknownSpeed) {
-      const missed = competing.some((v) => v.missFraction > 0.04);
+    // A VM just started has no measured speed for a tick or two. Leaving every VM unlimited then
+    // would put all guest threads on the cores at once (starving the page); plan the newcomer at
+    // the slowest measured speed instead (a guess that is too high only means it runs unthrottled).
+    if (measured.length > 0 && measured.length < competing.length) {
+      const guess = Math.min(...measured.map((v) => v.speed));
+      competing = competing.map((v) => (v.speed > 0 ? v : { ...v, speed: guess }));
+    }
+    if (competing.length >= 2 && measured.length > 0) {
+      const missed = measured.some((v) => v.missFraction > 0.04);
       // A VM that misses its budget in more than a few periods drags the ratio towards 1:1.
-      this.headroom = missed ? Math.max(0.3, this.headroom * 0.92) : Math.min(0.9, this.headroom + 0.005);
+      // (Only once every speed is measured: a guessed budget may be missed by design.)
+      if (measured.length === competing.length) {
+        this.headroom = missed ? Math.max(0.3, this.headroom * 0.92) : Math.min(0.9, this.headroom + 0.005);
+      }
       const totalShare = competing.reduce((sum, v) => sum + v.share, 0);
       const fastest = Math.max(...competing.map((v) => v.speed));
       // A VM far slower per instruction than the others (an expensive emulation path) would pace

@@ -41,6 +41,12 @@ const STATS_INTERVAL_MS = 50;
 const MAX_OVERFLOW_BYTES = 4 * 1024 * 1024;
 const MAX_KEYS_PER_ITERATION = 4; // a PS/2 controller buffers only a few bytes
 const MAX_HALT_SLEEP_MS = 10;
+/** Budgeted VMs run their period's budget in this many pieces, each due at its share of the first
+ *  PACED_FRACTION of the period (the rest is slack, so a late wake-up does not miss the budget). */
+const PACING_STEPS = 8;
+const PACED_FRACTION = 0.85;
+const MIN_PACED_SLICE = 5_000;
+const MIN_PACING_SLEEP_MS = 0.5;
 
 export class GuestRunner {
   private readonly ctl: Int32Array;
@@ -261,7 +267,16 @@ export class GuestRunner {
         continue;
       }
       let max = this.sliceInstructions;
-      if (budget > 0) max = Math.min(max, budget - this.used);
+      if (budget > 0) {
+        // Spread the budget over the period instead of spending it all at the period's start:
+        // budgeted VMs then rarely all run at once, and the page's main thread finds a free core.
+        const due = this.periodStart + PACED_FRACTION * periodMs * (this.used / budget);
+        if (due - now >= MIN_PACING_SLEEP_MS) {
+          this.sleep(doorbell, due - now);
+          continue;
+        }
+        max = Math.min(max, budget - this.used, Math.max(MIN_PACED_SLICE, Math.ceil(budget / PACING_STEPS)));
+      }
       const t0 = this.clock();
       const result = machine.runSlice({ maxInstructions: max });
       const t1 = this.clock();

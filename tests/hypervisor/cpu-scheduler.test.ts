@@ -32,6 +32,20 @@ describe("CpuScheduler", () => {
     expect(s.headroom).toBeLessThan(before);
   });
 
+  it("budgets a newly started VM at the slowest measured speed instead of leaving everyone unlimited", () => {
+    const s = new CpuScheduler({ periodMs: 50, guestCores: 1.25 });
+    const plan = s.plan([vm("old", 1, 40_000), vm("new", 1, 0)]);
+    expect(plan.get("old")!).toBeGreaterThan(0);
+    expect(plan.get("new")!).toBe(plan.get("old")!);
+    // Together they are planned within the guest cores (at the guessed speed).
+    expect(plan.get("old")! + plan.get("new")!).toBeLessThanOrEqual(1.25 * 40_000 * 50);
+    // The guess does not move the headroom; nothing measured at all stays unlimited.
+    const h = s.headroom;
+    s.plan([vm("old", 1, 40_000, { missFraction: 0.5 }), vm("new", 1, 0)]);
+    expect(s.headroom).toBe(h);
+    expect(s.plan([vm("a", 1, 0), vm("b", 1, 0)]).get("a")).toBe(0);
+  });
+
   it("caps a VM to a percentage of one core", () => {
     const s = new CpuScheduler({ periodMs: 50 });
     expect(s.plan([vm("a", 1, 10_000, { capPercent: 25 })]).get("a")).toBe(0.25 * 10_000 * 50);
