@@ -17,6 +17,10 @@ function option(name: string, fallback: number): number {
 const seeds = option("--seeds", 20);
 const length = option("--length", 300);
 const qemuOnly = process.argv.includes("--qemu-only");
+const onlyAt = process.argv.indexOf("--only");
+/** `--only a,b`: just the cases whose names start with one of these. */
+const only = onlyAt >= 0 ? (process.argv[onlyAt + 1] ?? "").split(",").filter(Boolean) : null;
+const showOutput = process.argv.includes("--show");
 
 interface Case {
   name: string;
@@ -35,11 +39,13 @@ for (let seed = 1; seed <= seeds; seed++) {
   cases.push({ name: `random-${seed}`, source: g.source, mnemonics: g.mnemonics, stepOf: (tag) => g.steps[Number.parseInt(tag, 16) - 1] ?? "?" });
 }
 
+const selected = only ? cases.filter((c) => only.some((o) => c.name.startsWith(o))) : cases;
+
 let passed = 0;
 let failed = 0;
 let comparedLines = 0;
 const covered = new Set<string>();
-for (const c of cases) {
+for (const c of selected) {
   const bin = assemble(c.name, c.source);
   const q = runQemu(bin);
   if (q.error) {
@@ -55,6 +61,7 @@ for (const c of cases) {
   }
   for (const mode of CPU_MODES) {
     const h = await runHypertab(bin, 60, mode.options);
+    if (showOutput) console.log(`--- qemu\n${q.output}--- hypertab (${mode.name})\n${h.output}---`);
     const cmp = compareOutputs(q.output, h.output);
     comparedLines += cmp.lines;
     if (cmp.equal && !h.error) {
