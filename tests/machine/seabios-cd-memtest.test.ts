@@ -24,7 +24,7 @@ describe("SeaBIOS boots the pipeline's CD and memtest images", () => {
     expect(serial).toContain("ISOLINUX");
   });
 
-  it.runIf(existsSync(MEMTEST))("memtest86+ from its floppy image draws its banner", () => {
+  it.runIf(existsSync(MEMTEST))("memtest86+ from its floppy image draws its banner and runs a test", () => {
     const base = floppyConfig("bootos.img");
     const m = createMachine({
       ...base,
@@ -33,5 +33,14 @@ describe("SeaBIOS boots the pipeline's CD and memtest images", () => {
     });
     runUntilScreen(m, () => /Memory\s*:\s*64MB/.test(screen(m)));
     expect(screen(m)).toContain("Memtest86+");
+    // A test in progress: its number and name, the range under test, and the elapsed-time field
+    // moving on while it runs.
+    runUntilScreen(m, () => /Test #\d+\s+\[[A-Za-z]/.test(screen(m)) && /Status: Testing/.test(screen(m)));
+    runUntilScreen(m, () => /Testing: \d+[KM]B - \d+(\.\d+)?MB/.test(screen(m)));
+    const elapsed = () => /Time:\s+(\d+:\d\d:\d\d)/.exec(screen(m))?.[1];
+    const first = elapsed();
+    expect(first).toBeDefined();
+    runUntilScreen(m, () => elapsed() !== first);
+    expect(screen(m)).toContain("Errors: 0");
   });
 });
