@@ -120,7 +120,7 @@ export function mnemonicsOf(source: string): Set<string> {
   const body = source.split("test_main:")[1] ?? "";
   for (const raw of body.split("\n")) {
     const line = raw.replace(/;.*/, "").trim().replace(/^[.\w]+:\s*/, "");
-    if (!line || line.startsWith("%") || /^(DUMP|DUMPMEM|times|db|dw|dd|dq|align)\b/.test(line)) continue;
+    if (!line || line.startsWith("%") || /^([A-Z][A-Z0-9_]*|times|db|dw|dd|dq|dt|align|bits|section)\b/.test(line)) continue;
     const word = line.split(/\s+/)[0]!;
     if (/^(rep|repe|repz|repne|repnz|lock|o16|a16)$/.test(word)) out.add(line.split(/\s+/).slice(0, 2).join(" "));
     else if (word) out.add(word);
