@@ -1,13 +1,18 @@
-// Serial console (COM1) in xterm.js. Flow control both ways: the page reads the guest's output
-// ring only while xterm has caught up with earlier writes (a slow page holds the guest's UART via
-// the full ring), and typed bytes wait in VmIo until the input ring has room.
+// Serial console (COM1): a TerminalScreen drawn as 25 text rows, updated once per animation frame
+// and only where rows changed, so no frame costs more than a few milliseconds of main-thread time.
+// Flow control both ways: the page reads the guest's output ring a bounded chunk per frame (a slow
+// page holds the guest's UART via the full ring), and typed bytes wait in VmIo until the input
+// ring has room. The mouse wheel scrolls back through earlier lines.
 
 import { useEffect, useRef } from "react";
-import "@xterm/xterm/css/xterm.css";
 import { onFrame } from "./frame-loop.ts";
+import { keyToTerminalInput } from "./terminal-keys.ts";
+import { TerminalScreen } from "./terminal-screen.ts";
 import type { VmIo } from "./vm-io.ts";
 
-const CHUNK = 4096; // per frame: keeps each xterm parse short
+const CHUNK = 8192; // bytes parsed per frame at most
+const COLS = 80;
+const ROWS = 25;
 
 export function SerialConsole(props: { io: VmIo; vmId: string }) {
   const hostRef = useRef<HTMLDivElement>(null);
@@ -16,49 +21,107 @@ export function SerialConsole(props: { io: VmIo; vmId: string }) {
   useEffect(() => {
     const host = hostRef.current;
     if (!host) return;
-    let cleanup: (() => void) | null = null;
-    let cancelled = false;
-    // xterm.js is loaded on first use, keeping the page's first script short.
-    void import("@xterm/xterm").then(({ Terminal }) => {
-      if (cancelled) return;
-      cleanup = mount(Terminal, host);
-    });
+    const screen = new TerminalScreen(COLS, ROWS, 2000, (answer) => io.sendSerialText(answer));
+    const pre = document.createElement("pre");
+    pre.className = "term";
+    const rowEls: HTMLDivElement[] = [];
+    for (let y = 0; y < ROWS; y++) {
+      const row = document.createElement("div");
+      row.textContent = " ";
+      rowEls.push(row);
+      pre.appendChild(row);
+    }
+    const cursor = document.createElement("span");
+    cursor.className = "term-cursor";
+    pre.appendChild(cursor);
+    host.appendChild(pre);
+
+    let viewOffset = 0; // lines scrolled back from the live screen
+    let drawnVersion = -1;
+    let drawnOffset = 0;
+    let cursorKey = "";
+    const buf = new Uint8Array(CHUNK);
+
+    const drawRow = (y: number, text: string) => {
+      const el = rowEls[y];
+      const t = text === "" ? " " : text;
+      if (el.textContent !== t) el.textContent = t;
+    };
+    const draw = () => {
+      if (screen.version === drawnVersion && viewOffset === drawnOffset) return;
+      const back = screen.scrollback;
+      viewOffset = Math.min(viewOffset, back.length);
+      if (viewOffset === 0 && drawnOffset === 0) {
+        for (const y of screen.dirty) drawRow(y, screen.rows[y].join("").trimEnd());
+      } else {
+        // Scrolled back: the view is the last ROWS lines of scrollback + screen, `viewOffset` up.
+        for (let y = 0; y < ROWS; y++) {
+          const line = back.length - viewOffset + y;
+          drawRow(y, line < back.length ? back[line] : screen.rows[line - back.length].join("").trimEnd());
+        }
+      }
+      screen.dirty.clear();
+      const show = screen.cursorVisible && viewOffset === 0;
+      const key = show ? `${screen.cursorX},${screen.cursorY}` : "hidden";
+      if (key !== cursorKey) {
+        cursorKey = key;
+        cursor.style.display = show ? "" : "none";
+        cursor.style.transform = `translate(${screen.cursorX}ch, ${screen.cursorY * 100}%)`;
+      }
+      drawnVersion = screen.version;
+      drawnOffset = viewOffset;
+    };
+    const pump = () => {
+      io.flush();
+      const n = io.readSerial(buf, CHUNK);
+      if (n > 0) {
+        screen.writeBytes(buf.subarray(0, n));
+        viewOffset = 0; // new output: follow it
+      }
+      draw();
+    };
+    const stop = onFrame(pump);
+
+    const onKeyDown = (e: KeyboardEvent) => {
+      if (e.key === "Tab" && e.shiftKey && e.ctrlKey) return; // leave a way out of the console
+      if ((e.ctrlKey || e.metaKey) && e.shiftKey && (e.key === "C" || e.key === "V")) return; // host copy/paste
+      const bytes = keyToTerminalInput(e);
+      if (bytes === null) return;
+      e.preventDefault();
+      io.sendSerialText(bytes);
+    };
+    const onPaste = (e: ClipboardEvent) => {
+      const text = e.clipboardData?.getData("text") ?? "";
+      if (!text) return;
+      e.preventDefault();
+      io.sendSerialText(text.replace(/\r?\n/g, "\r"));
+    };
+    const onWheel = (e: WheelEvent) => {
+      const lines = Math.round(e.deltaY / 20) || Math.sign(e.deltaY);
+      const next = Math.max(0, Math.min(screen.scrollback.length, viewOffset - lines));
+      if (next === viewOffset) return;
+      e.preventDefault();
+      viewOffset = next;
+    };
+    host.addEventListener("keydown", onKeyDown);
+    host.addEventListener("paste", onPaste);
+    host.addEventListener("wheel", onWheel, { passive: false });
     return () => {
-      cancelled = true;
-      cleanup?.();
+      stop();
+      host.removeEventListener("keydown", onKeyDown);
+      host.removeEventListener("paste", onPaste);
+      host.removeEventListener("wheel", onWheel);
+      pre.remove();
     };
   }, [io]);
 
-  function mount(Terminal: typeof import("@xterm/xterm").Terminal, host: HTMLDivElement): () => void {
-    const term = new Terminal({
-      cols: 80,
-      rows: 25,
-      fontSize: 12,
-      fontFamily: "ui-monospace, 'DejaVu Sans Mono', Menlo, monospace",
-      convertEol: false,
-      scrollback: 2000,
-      theme: { background: "#0b0f14", foreground: "#d7dde5", cursor: "#7fd1b9" },
-    });
-    term.open(host);
-    const sub = term.onData((data) => io.sendSerialText(data));
-    let inFlight = 0;
-    const buf = new Uint8Array(CHUNK);
-    const pump = () => {
-      io.flush();
-      if (inFlight > 1) return;
-      const n = io.readSerial(buf, CHUNK);
-      if (n > 0) {
-        inFlight++;
-        term.write(buf.slice(0, n), () => inFlight--);
-      }
-    };
-    const stop = onFrame(pump);
-    return () => {
-      stop();
-      sub.dispose();
-      term.dispose();
-    };
-  }
-
-  return <div className="serial" ref={hostRef} data-testid={`serial-${props.vmId}`} title="Serial console (COM1)" />;
+  return (
+    <div
+      className="serial"
+      ref={hostRef}
+      tabIndex={0}
+      data-testid={`serial-${props.vmId}`}
+      title="Serial console (COM1) — click to type; the mouse wheel scrolls back"
+    />
+  );
 }
