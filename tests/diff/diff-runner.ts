@@ -29,11 +29,13 @@ export function assemble(name: string, source: string): string {
   return binPath;
 }
 
-export function listPrograms(): { name: string; source: string }[] {
-  return readdirSync(programsDir)
+/** The programs in `dir` (default: tests/diff/programs, the ones the suite compares; `findings`
+ *  holds integer-core divergences and `qemu-divergent` cases where QEMU does not follow the SDM). */
+export function listPrograms(dir = programsDir): { name: string; source: string }[] {
+  return readdirSync(dir)
     .filter((f) => f.endsWith(".asm"))
     .sort()
-    .map((f) => ({ name: f.replace(/\.asm$/, ""), source: readFileSync(join(programsDir, f), "utf8") }));
+    .map((f) => ({ name: f.replace(/\.asm$/, ""), source: readFileSync(join(dir, f), "utf8") }));
 }
 
 export function runQemu(binPath: string, timeoutMs = 30_000): EngineRun {

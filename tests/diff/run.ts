@@ -4,7 +4,8 @@
 // instruction that caused it, and the instruction coverage.
 
 import { generateRandomProgram } from "./random-program.ts";
-import { assemble, compareOutputs, CPU_MODES, differingFields, listPrograms, mnemonicsOf, runHypertab, runQemu } from "./diff-runner.ts";
+import { join } from "node:path";
+import { assemble, compareOutputs, diffDir, CPU_MODES, differingFields, listPrograms, mnemonicsOf, runHypertab, runQemu } from "./diff-runner.ts";
 
 function option(name: string, fallback: number): number {
   const i = process.argv.indexOf(name);
@@ -29,7 +30,10 @@ interface Case {
   stepOf(tag: string): string;
 }
 
-const cases: Case[] = listPrograms().map((p) => ({
+const dirAt = process.argv.indexOf("--dir");
+/** `--dir findings` / `--dir qemu-divergent`: the programs in that folder of tests/diff instead. */
+const dir = dirAt >= 0 ? join(diffDir, process.argv[dirAt + 1] ?? "") : undefined;
+const cases: Case[] = listPrograms(dir).map((p) => ({
   ...p,
   mnemonics: mnemonicsOf(p.source),
   stepOf: () => "(see the program source)",
