@@ -4,7 +4,7 @@
 // page holds the guest's UART via the full ring), and typed bytes wait in VmIo until the input
 // ring has room. The mouse wheel scrolls back through earlier lines.
 
-import { useEffect, useRef } from "react";
+import { memo, useEffect, useRef } from "react";
 import { onFrame } from "./frame-loop.ts";
 import { keyToTerminalInput } from "./terminal-keys.ts";
 import { TerminalScreen } from "./terminal-screen.ts";
@@ -14,7 +14,8 @@ const CHUNK = 8192; // bytes parsed per frame at most
 const COLS = 80;
 const ROWS = 25;
 
-export function SerialConsole(props: { io: VmIo; vmId: string }) {
+/** Memoised: the dashboard re-renders every stats tick, the console only when its VM changes. */
+export const SerialConsole = memo(function SerialConsole(props: { io: VmIo; vmId: string }) {
   const hostRef = useRef<HTMLDivElement>(null);
   const { io } = props;
 
@@ -124,4 +125,4 @@ export function SerialConsole(props: { io: VmIo; vmId: string }) {
       title="Serial console (COM1) — click to type; the mouse wheel scrolls back"
     />
   );
-}
+});

@@ -2,12 +2,13 @@
 // workers/display-worker.ts); keyboard events go to the guest's PS/2 keyboard by
 // KeyboardEvent.code while the console has focus, the mouse after a double click (pointer lock).
 
-import { useEffect, useRef } from "react";
+import { memo, useEffect, useRef } from "react";
 import { attachCanvas } from "./display.ts";
 import { onFrame } from "./frame-loop.ts";
 import type { VmIo } from "./vm-io.ts";
 
-export function VgaConsole(props: { io: VmIo; vmId: string }) {
+/** Memoised: the dashboard re-renders every stats tick, the console only when its VM changes. */
+export const VgaConsole = memo(function VgaConsole(props: { io: VmIo; vmId: string }) {
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const { io } = props;
 
@@ -60,4 +61,4 @@ export function VgaConsole(props: { io: VmIo; vmId: string }) {
       />
     </div>
   );
-}
+});

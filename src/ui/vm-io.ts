@@ -25,8 +25,10 @@ export class VmIo {
   private pendingSerial: number[] = [];
   private pendingKeys: number[] = []; // flat [index, down, ...]
   private readonly record = new Int32Array(KEY_RECORD_INTS);
-  /** Everything the guest sent on COM1, decoded (bounded; for tests and copy). */
-  transcript = "";
+  /** What the guest sent on COM1, decoded, as pieces: appending to one string would build a rope
+   *  of thousands of tiny strings that every garbage collection has to walk. */
+  private transcriptPieces: string[] = [];
+  private transcriptLength = 0;
   private readonly decoder = new TextDecoder("utf-8", { fatal: false });
 
   constructor(readonly channels: VmChannels) {
@@ -126,10 +128,26 @@ export class VmIo {
   readSerial(buf: Uint8Array, max: number): number {
     const n = this.serialOut.read(buf, max);
     if (n > 0) {
-      this.transcript += this.decoder.decode(buf.subarray(0, n), { stream: true });
-      if (this.transcript.length > TRANSCRIPT_LIMIT) this.transcript = this.transcript.slice(-TRANSCRIPT_LIMIT / 2);
+      const text = this.decoder.decode(buf.subarray(0, n), { stream: true });
+      this.transcriptPieces.push(text);
+      this.transcriptLength += text.length;
+      if (this.transcriptPieces.length > 256 || this.transcriptLength > TRANSCRIPT_LIMIT) this.compactTranscript();
     }
     return n;
+  }
+
+  /** Everything the guest sent on COM1, decoded (the last 128-256 KiB; for tests and copy). */
+  get transcript(): string {
+    if (this.transcriptPieces.length > 1) this.compactTranscript();
+    return this.transcriptPieces[0] ?? "";
+  }
+
+  /** Joins the pieces into one flat string, dropping the oldest half once over the limit. */
+  private compactTranscript(): void {
+    let text = this.transcriptPieces.join("");
+    if (text.length > TRANSCRIPT_LIMIT) text = text.slice(-TRANSCRIPT_LIMIT / 2);
+    this.transcriptPieces = [text];
+    this.transcriptLength = text.length;
   }
 
   screenText(): string[] {
