@@ -38,12 +38,21 @@ export function listPrograms(dir = programsDir): { name: string; source: string 
     .map((f) => ({ name: f.replace(/\.asm$/, ""), source: readFileSync(join(dir, f), "utf8") }));
 }
 
+/** The reference CPU: QEMU's qemu32 model configured as the CPU Hypertab's CPUID describes
+ *  (src/emulator/cpu/cpuid.ts: GenuineIntel family 6 model 13 stepping 6, basic leaves up to 2,
+ *  extended up to 0x80000004, its brand string, leaf 1 EDX/ECX feature bits), so that CPUID and
+ *  feature-gated instructions (CLFLUSH) are compared against the same model. */
+export const QEMU_CPU =
+  "qemu32,vendor=GenuineIntel,family=6,model=13,stepping=6,level=2,xlevel=0x80000004," +
+  "model-id=Hypertab Virtual CPU (P6 family),+clflush,+mtrr,-pae,-pse36,-mce,-mca,-sse3,-hypervisor";
+
 export function runQemu(binPath: string, timeoutMs = 30_000): EngineRun {
   const out = `${binPath}.qemu.txt`;
   rmSync(out, { force: true });
   const r = spawnSync(
     "qemu-system-i386",
     [
+      "-cpu", QEMU_CPU,
       "-kernel", binPath,
       "-m", "32",
       "-display", "none",
