@@ -54,7 +54,7 @@ const m = createMachine({
   vgaBios: new Uint8Array(readFileSync(resolve(root, "public/bios/vgabios-stdvga.bin"))),
   boot: { kind: "linux", kernel: file(boot.kernel), initrd: file(boot.initrd), cmdline: `${boot.cmdline} ${process.env.PROBE_APPEND ?? "nokaslr"}`.trim() },
   cards: [{ type: "serial", index: 0 }, { type: "vga" }, { type: "ps2" }, { type: "debug-exit" }],
-});
+}, { jit: process.env.PROBE_JIT !== "0" }); // PROBE_JIT=0: pure interpreter
 const t0 = performance.now();
 const now = () => ((performance.now() - t0) / 1000).toFixed(1).padStart(6);
 let line = "";
@@ -92,3 +92,5 @@ while ((performance.now() - t0) / 1000 < seconds && m.state !== "powered-off" &&
   }
 }
 console.log(`${now()} end: ${m.state} ${m.stopReason} after ${(m.stats().instructions / 1e9).toFixed(2)} G instructions`);
+const jit = m.cpu.jit;
+if (jit) console.log(`jit: ${jit.compiled} blocks compiled, ${jit.size} cached, ${jit.invalidatedBlocks} invalidated, ${jit.flushes} flushes`);

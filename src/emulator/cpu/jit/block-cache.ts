@@ -26,7 +26,7 @@ export interface JitOptions {
   threshold?: number;
 }
 
-const SLOT_BITS = 14;
+const SLOT_BITS = 15;
 const SLOTS = 1 << SLOT_BITS;
 const HOT_SIZE = 1 << 16;
 /** Bounds: flush everything when either is exceeded. */
@@ -43,8 +43,9 @@ function slotOf(phys: number, eip: number): number {
 
 export class BlockCache {
   readonly threshold: number;
-  /** Direct-mapped front cache. */
+  /** Direct-mapped front cache, and a victim slot per entry (two hot blocks may share a slot). */
   private readonly slots: (Block | null)[] = new Array<Block | null>(SLOTS).fill(null);
+  private readonly victims: (Block | null)[] = new Array<Block | null>(SLOTS).fill(null);
   private readonly byPhys = new Map<number, Block>();
   private readonly byPage = new Map<number, Block[]>();
   private readonly hot = new Uint16Array(HOT_SIZE);
@@ -59,7 +60,7 @@ export class BlockCache {
   invalidatedBlocks = 0;
 
   constructor(private readonly cpu: CPU, options: JitOptions = {}) {
-    this.threshold = Math.max(1, Math.min(65535, options.threshold ?? 64));
+    this.threshold = Math.max(1, Math.min(65535, options.threshold ?? 256));
   }
 
   /** The compiled block for (phys, eip), compiling it when it has become hot; null = interpret. */
@@ -67,19 +68,31 @@ export class BlockCache {
     const s = slotOf(phys, eip);
     const b = this.slots[s];
     if (b !== null && b.phys === phys && b.eip === eip) return b.fn !== null ? b : null;
+    const v = this.victims[s];
+    if (v !== null && v.phys === phys && v.eip === eip) {
+      this.victims[s] = b;
+      this.slots[s] = v;
+      return v.fn !== null ? v : null;
+    }
     return this.findSlow(phys, eip, s);
   }
 
+  private place(s: number, b: Block): void {
+    this.victims[s] = this.slots[s];
+    this.slots[s] = b;
+  }
+
   private findSlow(phys: number, eip: number, s: number): Block | null {
-    for (let b = this.byPhys.get(phys) ?? null; b !== null; b = b.chain) {
-      if (b.eip === eip) {
-        this.slots[s] = b;
-        return b.fn !== null ? b : null;
-      }
-    }
+    // Cold code: count and go back to the interpreter without touching the maps.
     const h = (s ^ (phys >>> 4)) & (HOT_SIZE - 1);
     if (++this.hot[h] < this.threshold) return null;
     this.hot[h] = 0;
+    for (let b = this.byPhys.get(phys) ?? null; b !== null; b = b.chain) {
+      if (b.eip === eip) {
+        this.place(s, b);
+        return b.fn !== null ? b : null;
+      }
+    }
     const page = phys >>> 12;
     if (this.invalidations[page] >= MAX_PAGE_INVALIDATIONS) return null;
     const c = this.cpu;
@@ -98,7 +111,7 @@ export class BlockCache {
     this.blockCount++;
     this.sourceChars += compiled.sourceLength;
     this.compiled++;
-    this.slots[s] = block;
+    this.place(s, block);
     // Mark the bytes as code: from now on CPU writes to this page take the slow path (TLB bit).
     const first = (phys & 0xfff) >>> CHUNK_SHIFT;
     const last = ((phys & 0xfff) + Math.max(1, compiled.byteLength) - 1) >>> CHUNK_SHIFT;
@@ -140,6 +153,7 @@ export class BlockCache {
       this.unlink(b);
       const s = slotOf(b.phys, b.eip);
       if (this.slots[s] === b) this.slots[s] = null;
+      if (this.victims[s] === b) this.victims[s] = null;
     }
     this.blockCount -= list.length;
     this.invalidatedBlocks += list.length;
@@ -159,6 +173,7 @@ export class BlockCache {
   /** Drops every block (cache full, memory map change, state load, reset). */
   flush(): void {
     this.slots.fill(null);
+    this.victims.fill(null);
     this.byPhys.clear();
     this.byPage.clear();
     this.codeChunks.fill(0);

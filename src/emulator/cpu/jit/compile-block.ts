@@ -31,7 +31,7 @@ export interface CompiledBlock {
   byteLength: number;
 }
 
-export const MAX_BLOCK_INSNS = 64;
+export const MAX_BLOCK_INSNS = 32;
 
 const HELPERS = { G: getCF, T: testCondition, SH: shiftOp, PAR: PARITY_TABLE };
 

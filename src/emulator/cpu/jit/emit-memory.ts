@@ -56,8 +56,13 @@ export function computeLin(insn: Insn): string {
   return `lin = (segBase[${seg}] + ${off}) | 0;`;
 }
 
+/** Inline the TLB fast path (large source, fastest when hot) or call the c.rdN / c.wrN methods (small source:
+ *  cheap to compile; V8 inlines the methods into hot blocks anyway). */
+export const INLINE_MEMORY = false;
+
 /** Statement: `dst` = the value at linear address `lin`. */
 export function readMem(size: Size, dst: string): string {
+  if (!INLINE_MEMORY) return `${dst} = c.rd${size}(lin);`;
   const head = "e = tlb[lin >>> 12]; ";
   if (size === 8) return `${head}${dst} = (e & rm) === rm ? ram[((e & -4096) ^ lin) >>> 0] : c.rd8(lin);`;
   if (size === 16)
@@ -67,6 +72,7 @@ export function readMem(size: Size, dst: string): string {
 
 /** Statement: store `v` (a variable or constant) at linear address `lin`. */
 export function writeMem(size: Size, v: string): string {
+  if (!INLINE_MEMORY) return `c.wr${size}(lin, ${v});`;
   const head = "e = tlb[lin >>> 12]; ";
   if (size === 8) return `${head}if ((e & wm) === wm) ram[((e & -4096) ^ lin) >>> 0] = ${v}; else c.wr8(lin, ${v});`;
   if (size === 16)
