@@ -1,6 +1,6 @@
-// Serial console (COM1): a TerminalScreen drawn as 25 text rows, updated once per animation frame
-// and only where rows changed, so no frame costs more than a few milliseconds of main-thread time.
-// Flow control both ways: the page reads the guest's output ring a bounded chunk per frame (a slow
+// Serial console (COM1): a TerminalScreen drawn as 25 text rows, updated on the console poll
+// (frame-loop.ts) and only where rows changed, so no update costs more than a millisecond or two.
+// Flow control both ways: the page reads the guest's output ring a bounded chunk per poll (a slow
 // page holds the guest's UART via the full ring), and typed bytes wait in VmIo until the input
 // ring has room. The mouse wheel scrolls back through earlier lines.
 
@@ -10,7 +10,7 @@ import { keyToTerminalInput } from "./terminal-keys.ts";
 import { TerminalScreen } from "./terminal-screen.ts";
 import type { VmIo } from "./vm-io.ts";
 
-const CHUNK = 8192; // bytes parsed per frame at most
+const CHUNK = 8192; // bytes parsed per poll at most
 const COLS = 80;
 const ROWS = 25;
 
