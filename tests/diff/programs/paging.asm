@@ -1,0 +1,156 @@
+; Paging: 4 KiB pages through a page table and 4 MiB pages (CR4.PSE), accessed and dirty bits in
+; PDEs and PTEs, aliases, INVLPG after a PTE change, CR0.WP for supervisor writes to read-only
+; pages, user/supervisor protection from ring 3, and #PF error codes with CR2 for: not present
+; (read, write, instruction fetch) and protection (user read/write of a supervisor page, write to
+; a read-only page from ring 3 and with WP). Reserved PDE bits and CR2 for an access split across
+; a page boundary: findings/paging-findings.asm (Hypertab diverges, /work/tasks/diff-findings.md).
+%include "harness.inc"
+
+%define PG_P 1
+%define PG_W 2
+%define PG_U 4
+%define PG_A 0x20
+%define PG_D 0x40
+%define PG_PS 0x80
+%define TESTPG 0x300000       ; 4 KiB test pages at 0x300000..
+%define BIG 0x800000          ; a 4 MiB page at linear 8 MiB -> physical 4 MiB
+%define PTE(a) (pt0 + ((a) >> 12) * 4)
+
+; DUMPPTE tag, address-of-entry: prints the entry
+%macro DUMPENTRY 2
+  DUMPMEM %1, %2, 1
+%endmacro
+
+test_main:
+  call sys_init
+  ; page table 0: identity map 0..4 MiB, user + writable, not yet accessed
+  mov edi, pt0
+  mov eax, PG_P | PG_W | PG_U
+  mov ecx, 1024
+.pte:
+  mov [edi], eax
+  add eax, 0x1000
+  add edi, 4
+  loop .pte
+  mov eax, pt0
+  or eax, PG_P | PG_W | PG_U
+  mov [page_dir], eax
+  ; 4 MiB pages: identity at 4 MiB, linear 8 MiB -> physical 4 MiB
+  mov dword [page_dir + 4], 0x400000 | PG_P | PG_W | PG_U | PG_PS
+  mov dword [page_dir + 8], 0x400000 | PG_P | PG_W | PG_U | PG_PS
+  ; test pages: +0 supervisor-only, +1 read-only, +2 not present, +3 normal
+  and dword [PTE(TESTPG)], ~PG_U
+  and dword [PTE(TESTPG + 0x1000)], ~PG_W
+  and dword [PTE(TESTPG + 0x2000)], ~PG_P
+  mov eax, cr4
+  or eax, 0x10              ; PSE
+  mov cr4, eax
+  mov eax, page_dir
+  mov cr3, eax
+  mov eax, cr0
+  or eax, 0x80000000
+  mov cr0, eax
+  DUMPENTRY 1, page_dir
+  ; accessed and dirty bits
+  mov eax, [TESTPG + 0x3000]
+  DUMPENTRY 2, PTE(TESTPG + 0x3000)
+  DUMPENTRY 3, page_dir
+  mov dword [TESTPG + 0x3004], 0x12345678
+  DUMPENTRY 4, PTE(TESTPG + 0x3000)
+  ; 4 MiB pages: write through the alias, read through the identity mapping
+  mov dword [BIG + 0x1234], 0xcafef00d
+  mov ebx, [0x400000 + 0x1234]
+  DUMPENTRY 5, page_dir + 4
+  DUMPENTRY 6, page_dir + 8
+  DUMP 7, 0
+  ; INVLPG: remap TESTPG+0x3000 to the physical page of TESTPG+0x4000
+  mov dword [TESTPG + 0x4000], 0x44444444
+  mov eax, [PTE(TESTPG + 0x4000)]
+  and eax, 0xfffff000
+  or eax, PG_P | PG_W | PG_U
+  mov [PTE(TESTPG + 0x3000)], eax
+  invlpg [TESTPG + 0x3000]
+  mov ecx, [TESTPG + 0x3000]
+  DUMP 8, 0
+  ; not present: read, write, fetch, split access
+  SETRESUME .np1
+  mov eax, [TESTPG + 0x2010]
+.np1:
+  SETRESUME .np2
+  mov dword [TESTPG + 0x2ff0], 1
+.np2:
+  SETRESUME .np3
+  call TESTPG + 0x2000
+.np3:
+  add esp, 4                    ; the CALL pushed its return address before the fetch faulted
+  ; supervisor write to a read-only page: allowed with WP=0, #PF with WP=1
+  mov dword [TESTPG + 0x1000], 0x11
+  mov eax, cr0
+  or eax, 0x10000
+  mov cr0, eax
+  SETRESUME .wp
+  mov dword [TESTPG + 0x1004], 0x22
+.wp:
+  DUMPMEM 9, TESTPG + 0x1000, 2
+  ; ring 3: user accesses (INT 0x30 comes back)
+  mov eax, 0x30
+  mov edx, ring0_return
+  mov ecx, 0xee00
+  call set_gate
+  mov [saved_esp0], esp
+  push dword SEL_DATA3
+  push dword user_stack_top
+  push dword 0x3002         ; IOPL 3 for the DUMP port writes
+  push dword SEL_CODE3
+  push dword user_code
+  iretd
+back_in_ring0:
+  mov esp, [saved_esp0]
+  mov ax, SEL_DATA0
+  mov ds, ax
+  mov es, ax
+  mov eax, cr0
+  and eax, 0x7ffeffff
+  mov cr0, eax
+  DUMPENTRY 0x20, PTE(TESTPG)
+  DUMPENTRY 0x21, PTE(TESTPG + 0x1000)
+  ret
+
+user_code:
+  mov ax, SEL_DATA3
+  mov ds, ax
+  mov es, ax
+  mov eax, [TESTPG + 0x3008]    ; user page: fine
+  DUMP 0x10, 0
+  SETRESUME .u1
+  mov eax, [TESTPG + 0x10]      ; supervisor page: #PF 5
+.u1:
+  SETRESUME .u2
+  mov dword [TESTPG + 0x10], 1  ; #PF 7
+.u2:
+  SETRESUME .u3
+  mov dword [TESTPG + 0x1010], 1 ; read-only page from ring 3: #PF 7
+.u3:
+  SETRESUME .u4
+  mov eax, [TESTPG + 0x2000]    ; not present from ring 3: #PF 4
+.u4:
+  SETRESUME .u5
+  mov dword [TESTPG + 0x2000], 0 ; #PF 6
+.u5:
+  DUMP 0x11, 0
+  int 0x30                      ; back to ring 0
+
+ring0_return:
+  jmp back_in_ring0
+
+saved_esp0: dd 0
+align 16
+user_stack: times 1024 db 0
+user_stack_top:
+
+align 4096
+page_dir: times 1024 dd 0
+pt0: times 1024 dd 0
+
+%include "sys.inc"
+%include "harness-end.inc"
