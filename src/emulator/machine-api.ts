@@ -87,6 +87,12 @@ export interface Machine {
   readonly mouse?: Mouse | null;
   /** Bytes written to port 0xE9 (debugcon). */
   onDebugcon(listener: (byte: number) => void): void;
+  /** Optional (added for the workstation's event log): called after each reset the guest caused —
+   *  triple fault, keyboard-controller reset, port 0xCF9 or 0x92 reset (a Ctrl+Alt+Del reboot ends
+   *  in one of these) — with its reason. Not called for `reset()` from the host. */
+  onReset?(listener: (reason: string) => void): void;
+  /** Optional: how many guest-caused resets happened since the machine was built. */
+  readonly resetCount?: number;
   stats(): MachineStats;
   /** Whole-machine snapshot: CPU, RAM, every device, clock. */
   saveState(): SavedState;

@@ -184,6 +184,9 @@ class PcMachine implements Machine {
   /** Recent speed estimate in instructions per virtual ns, to size chunks between deadlines. */
   private instructionsPerNs = 0.02;
   private readonly debugconListeners: ((byte: number) => void)[] = [];
+  private readonly resetListeners: ((reason: string) => void)[] = [];
+  /** Guest-caused resets since the machine was built (Machine.resetCount). */
+  resetCount = 0;
   private irqTarget: IrqLines | null = null;
   private readonly log: Logger;
   /** Local APIC + I/O APIC present (the MADT describes them). */
@@ -221,6 +224,9 @@ class PcMachine implements Machine {
     this.irqTarget = irqs;
     this.cpu.interruptController = irqs;
     this.cpu.apicBaseMsr = { read: () => irqs.readApicBaseMsr(), write: (v) => irqs.writeApicBaseMsr(v) };
+    // Legacy x87 error reporting (CR0.NE=0): FERR# raises IRQ13 until the handler writes port 0xF0.
+    this.cpu.onFpuIrq13 = () => irqs.setIrq(13, true);
+    this.io.register(0xf0, 1, { out8: () => irqs.setIrq(13, false) }, "fpu-irq13");
     this.pit = new Pit8254(ctx);
     this.systemPorts = new SystemPorts(ctx, { pit: this.pit });
     this.host = new I440fxHost(ctx, { bios: config.bios ?? null });
@@ -285,6 +291,10 @@ class PcMachine implements Machine {
 
   onDebugcon(listener: (byte: number) => void): void {
     this.debugconListeners.push(listener);
+  }
+
+  onReset(listener: (reason: string) => void): void {
+    this.resetListeners.push(listener);
   }
 
   stats(): MachineStats {
@@ -390,9 +400,12 @@ class PcMachine implements Machine {
       return true;
     }
     if (this.pendingReset !== null) {
-      this.log("info", "machine", `reset: ${this.pendingReset}`);
+      const reason = this.pendingReset;
+      this.log("info", "machine", `reset: ${reason}`);
       this.pendingReset = null;
       this.hardReset();
+      this.resetCount++;
+      for (const l of this.resetListeners) l(reason);
     }
     return false;
   }
