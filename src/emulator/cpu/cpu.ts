@@ -187,6 +187,8 @@ export class CPU implements Stateful, CoprocessorHost {
   jitBlock: Block | null = null;
   /** Set when the running block's page is written: the block returns after the current instruction. */
   jitSmc = false;
+  /** Instructions of whole loop iterations the running block has completed (fault accounting). */
+  jitLoopDone = 0;
 
   constructor(
     readonly memory: PhysicalMemory,
@@ -290,7 +292,7 @@ export class CPU implements Stateful, CoprocessorHost {
         if (b !== null) {
           // Instructions of the block before the faulting one completed; the faulting one counts too.
           this.jitBlock = null;
-          executed += this.jitExecuted;
+          executed += this.jitExecuted + this.jitLoopDone;
           let i = b.eips.indexOf(this.instrStart);
           if (i < 0) i = b.len - 1;
           executed += i + 1;
@@ -327,8 +329,9 @@ export class CPU implements Stateful, CoprocessorHost {
           if (b !== null && executed + b.len <= max) {
             this.jitSmc = false;
             this.jitBlock = b;
+            this.jitLoopDone = 0;
             this.jitExecuted = executed - start;
-            executed += b.fn!(this);
+            executed += b.fn!(this, max - executed);
             this.jitBlock = null;
             continue;
           }

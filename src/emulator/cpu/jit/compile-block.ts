@@ -18,7 +18,9 @@ import {
 } from "./emit-memory.ts";
 import { cfExpr, condExpr, setAdd, setLogic, setResult, setSub, type FlagState } from "./emit-flags.ts";
 
-export type BlockFn = (c: CPU) => number;
+/** Runs the block (repeatedly, while it loops to itself and `budget` instructions allow); returns
+ *  the instructions completed. */
+export type BlockFn = (c: CPU, budget: number) => number;
 
 export interface CompiledBlock {
   fn: BlockFn | null;
@@ -72,6 +74,10 @@ class Gen {
   k = 0;
   /** Set once an instruction ended the block (no fall-through code after it). */
   ended = false;
+  /** Guest EIP of the block's first instruction (a branch back to it loops inside the function). */
+  start = 0;
+  /** A branch back to the start was emitted: the body is wrapped in a loop. */
+  loops = false;
 
   emit(s: string): void {
     this.out.push(s);
@@ -82,11 +88,18 @@ class Gen {
   }
   /** Early exit after a store when the block's page was written. */
   smcCheck(insn: Insn): void {
-    this.emit(`if (c.jitSmc) { c.eip = ${insn.next}; return ${this.k + 1}; }`);
+    this.emit(`if (c.jitSmc) { c.eip = ${insn.next}; return n + ${this.k + 1}; }`);
   }
   exitTo(eipExpr: string): void {
-    this.emit(`c.eip = ${eipExpr}; return ${this.k + 1};`);
+    this.emit(`c.eip = ${eipExpr}; return n + ${this.k + 1};`);
     this.ended = true;
+  }
+  /** Statement for a taken branch to `target`: another iteration when it is the block's own start
+   *  and the run loop's budget allows a whole block more, else leave the block. */
+  branch(target: number): string {
+    if (target !== this.start) return `c.eip = ${target}; return n + ${this.k + 1};`;
+    this.loops = true;
+    return `n += ${this.k + 1}; if (n + ${MAX_BLOCK_INSNS} > budget || c.eventPending) { c.eip = ${target}; return n; } c.jitLoopDone = n; continue;`;
   }
 }
 
@@ -94,6 +107,7 @@ class Gen {
 export function compileBlock(ram: Uint8Array, phys: number, eip: number): CompiledBlock {
   const end = (phys & ~0xfff) + 4096;
   const g = new Gen();
+  g.start = eip;
   const eips: number[] = [];
   let inlined = 0;
   let p = phys;
@@ -119,9 +133,9 @@ export function compileBlock(ram: Uint8Array, phys: number, eip: number): Compil
   const body =
     "const r32 = c.r32, r16 = c.r16, r8 = c.r8, ram = c.ram, ram16 = c.ram16, ram32 = c.ram32, tlb = c.tlb, segBase = c.segBase;\n" +
     "const rm = c.readMask, wm = c.writeMask;\n" +
-    "let lin = 0, e = 0, p = 0, a = 0, b = 0, res = 0, t = 0, fa = 0, fb = 0, fr = 0;\n" +
-    g.out.join("\n");
-  const src = `const G = H.G, T = H.T, SH = H.SH, PAR = H.PAR;\nreturn function block_${(eip >>> 0).toString(16)}(c) {\n${body}\n};`;
+    "let lin = 0, e = 0, p = 0, a = 0, b = 0, res = 0, t = 0, fa = 0, fb = 0, fr = 0, n = 0;\n" +
+    (g.loops ? `for (;;) {\n${g.out.join("\n")}\n}` : g.out.join("\n"));
+  const src = `const G = H.G, T = H.T, SH = H.SH, PAR = H.PAR;\nreturn function block_${(eip >>> 0).toString(16)}(c, budget) {\n${body}\n};`;
   const factory = new Function("H", src) as (h: typeof HELPERS) => BlockFn;
   return { fn: factory(HELPERS), eips: new Int32Array(eips), inlined, sourceLength: src.length, byteLength };
 }
@@ -130,9 +144,9 @@ export function compileBlock(ram: Uint8Array, phys: number, eip: number): Compil
 function emitFallback(g: Gen, insn: Insn): void {
   g.emit(`c.eip = ${insn.eip}; c.step();`);
   g.flags = null;
-  if (continuesAfterFallback(insn)) g.emit(`if (c.eip !== ${insn.next} || c.jitSmc) return ${g.k + 1};`);
+  if (continuesAfterFallback(insn)) g.emit(`if (c.eip !== ${insn.next} || c.jitSmc) return n + ${g.k + 1};`);
   else {
-    g.emit(`return ${g.k + 1};`);
+    g.emit(`return n + ${g.k + 1};`);
     g.ended = true;
   }
 }
@@ -452,7 +466,9 @@ function emitInsn(g: Gen, insn: Insn): boolean {
       g.emit(loadE(size, insn, "a"));
       const count = op <= 0xc1 ? String(insn.imm & 31) : op <= 0xd1 ? "1" : "(r8[4] & 31)";
       if (count === "0") return true;
-      g.emit(`t = ${count}; if (t !== 0) { res = SH(c, ${regG}, a, t, ${size}); ${storeE(size, insn, "res")} }`);
+      const inline = size === 32 ? inlineShift32(regG) : null;
+      const body = inline ?? `res = SH(c, ${regG}, a, t, ${size});`;
+      g.emit(`t = ${count}; if (t !== 0) { ${body} ${storeE(size, insn, "res")} }`);
       if (mem) g.smcCheck(insn);
       g.flags = null;
       return true;
@@ -489,6 +505,12 @@ function emitInsn(g: Gen, insn: Insn): boolean {
       g.faultable(insn);
       g.emit(`a = r32[4]; lin = (segBase[2] + a) | 0; ${readMem(32, "t")} r32[4] = a + 4; r32[${op & 7}] = t;`);
       return true;
+    case 0xc9:
+      // LEAVE: ESP = EBP + 4 after reading the saved EBP at [EBP].
+      if (insn.o16) return false;
+      g.faultable(insn);
+      g.emit(`a = r32[5]; lin = (segBase[2] + a) | 0; ${readMem(32, "t")} r32[4] = a + 4; r32[5] = t;`);
+      return true;
     case 0x68:
     case 0x6a:
       if (insn.o16) return false;
@@ -505,14 +527,15 @@ function emitInsn(g: Gen, insn: Insn): boolean {
       const rel = op < 0x100 ? (insn.imm << 24) >> 24 : insn.imm;
       const target = (insn.next + rel) | 0;
       // Taken: leave the block. Not taken: the block goes on (flags state unchanged).
-      g.emit(`if (${condExpr(op & 15, g.flags)}) { c.eip = ${target}; return ${g.k + 1}; }`);
+      g.emit(`if (${condExpr(op & 15, g.flags)}) { ${g.branch(target)} }`);
       return true;
     }
     case 0xeb:
     case 0xe9: {
       if (insn.o16) return false;
       const rel = op === 0xeb ? (insn.imm << 24) >> 24 : insn.imm;
-      g.exitTo(String((insn.next + rel) | 0));
+      g.emit(g.branch((insn.next + rel) | 0));
+      g.ended = true;
       return true;
     }
     case 0xe8: {
@@ -533,17 +556,32 @@ function emitInsn(g: Gen, insn: Insn): boolean {
     case 0xe2: {
       if (insn.o16) return false;
       const target = (insn.next + ((insn.imm << 24) >> 24)) | 0;
-      g.emit(`t = r32[1] = (r32[1] - 1) | 0; if (t !== 0) { c.eip = ${target}; return ${g.k + 1}; }`);
+      g.emit(`t = r32[1] = (r32[1] - 1) | 0; if (t !== 0) { ${g.branch(target)} }`);
       return true;
     }
     case 0xe3: {
       if (insn.o16) return false;
       const target = (insn.next + ((insn.imm << 24) >> 24)) | 0;
-      g.emit(`if (r32[1] === 0) { c.eip = ${target}; return ${g.k + 1}; }`);
+      g.emit(`if (r32[1] === 0) { ${g.branch(target)} }`);
       return true;
     }
     default:
       return false;
+  }
+}
+
+/** SHL/SHR/SAR of the 32-bit `a` by t (1..31) into res, with shift-rotate.ts shiftOp's flags. */
+function inlineShift32(op: number): string | null {
+  switch (op) {
+    case 4:
+    case 6:
+      return `res = a << t; b = (a >>> (32 - t)) & 1; ${setResult("res", 31, "b | (((res >>> 31) ^ b) << 11)")}`;
+    case 5:
+      return `res = a >>> t | 0; b = (a >>> (t - 1)) & 1; ${setResult("res", 31, "b | ((a >>> 31) << 11)")}`;
+    case 7:
+      return `res = a >> t; b = (a >> (t - 1)) & 1; ${setResult("res", 31, "b")}`;
+    default:
+      return null;
   }
 }
 
