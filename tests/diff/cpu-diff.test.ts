@@ -4,25 +4,41 @@
 
 import { spawnSync } from "node:child_process";
 import { describe, expect, test } from "vitest";
-import { generateRandomProgram } from "./random-program.ts";
-import { assemble, compareOutputs, CPU_MODES, differingFields, EXIT_OK, listPrograms, runHypertab, runQemu } from "./diff-runner.ts";
+import { generateRandomProgram, type RandomMode } from "./random-program.ts";
+import { assemble, compareOutputs, CPU_MODES, differingFields, EXIT_OK, listPrograms, MASKS, mnemonicsOf, runHypertab, runQemu } from "./diff-runner.ts";
 
 const haveTools = ["nasm", "qemu-system-i386"].every((t) => spawnSync("sh", ["-c", `command -v ${t}`]).status === 0);
-const SEEDS = [1, 2, 3, 4, 5, 6];
-const LENGTH = 250;
+/** Random streams per run: seed, length, mode. 8 x 300 flat 32-bit + 4 x 250 real mode + 4 x 250
+ *  16-bit protected mode = 4400 random instruction cases. */
+const RANDOM: { seed: number; length: number; mode: RandomMode }[] = [
+  ...[1, 2, 3, 4, 5, 6, 7, 8].map((seed) => ({ seed, length: 300, mode: "pm32" as const })),
+  ...[1, 2, 3, 4].map((seed) => ({ seed, length: 250, mode: "real16" as const })),
+  ...[1, 2, 3, 4].map((seed) => ({ seed, length: 250, mode: "pm16" as const })),
+];
 
 const programs = [
-  ...listPrograms().map((p) => ({ name: p.name, source: p.source, step: (_tag: string) => "see program source", dumps: null as number | null })),
-  ...SEEDS.map((seed) => {
-    const g = generateRandomProgram(seed, LENGTH);
-    return { name: `random-${seed}`, source: g.source, step: (tag: string) => g.steps[Number.parseInt(tag, 16) - 1] ?? "?", dumps: g.steps.length + 1 };
+  ...listPrograms().map((p) => ({
+    name: p.name, source: p.source, step: (_tag: string) => "see program source", dumps: null as number | null,
+    mnemonics: mnemonicsOf(p.source), randomCases: 0,
+  })),
+  ...RANDOM.map(({ seed, length, mode }) => {
+    const g = generateRandomProgram(seed, length, mode);
+    return {
+      name: mode === "pm32" ? `random-${seed}` : `random-${mode}-${seed}`, source: g.source,
+      step: (tag: string) => g.steps[Number.parseInt(tag, 16) - 1] ?? "?", dumps: g.steps.length + 1,
+      mnemonics: g.mnemonics, randomCases: g.steps.length,
+    };
   }),
 ];
+
+/** Coverage, filled in as the comparisons pass and printed by the last test. */
+const report = { programs: new Set<string>(), forms: new Set<string>(), randomCases: 0, lines: 0, comparisons: 0 };
 
 describe.runIf(haveTools)("CPU vs QEMU", () => {
   test("the random generator is deterministic per seed", () => {
     expect(generateRandomProgram(7, 50).source).toBe(generateRandomProgram(7, 50).source);
     expect(generateRandomProgram(7, 50).source).not.toBe(generateRandomProgram(8, 50).source);
+    expect(generateRandomProgram(7, 50, "real16").source).toBe(generateRandomProgram(7, 50, "real16").source);
   });
 
   const qemuRuns = new Map<string, ReturnType<typeof runQemu>>();
@@ -41,6 +57,31 @@ describe.runIf(haveTools)("CPU vs QEMU", () => {
       const where = m ? `line ${m.line} (step ${m.tag}: ${p.step(m.tag)}) differs in ${differingFields(m.expected, m.actual).join(", ")}\nqemu:     ${m.expected}\nhypertab: ${m.actual}` : "";
       expect(cmp.equal, where).toBe(true);
       expect(ours.status).toBe(EXIT_OK);
+      report.comparisons++;
+      report.lines += cmp.lines;
+      if (!report.programs.has(p.name)) {
+        report.programs.add(p.name);
+        report.randomCases += p.randomCases;
+        for (const m of p.mnemonics) report.forms.add(m);
+      }
     });
   }
+
+  test("coverage report", () => {
+    const hand = programs.filter((p) => p.randomCases === 0).length;
+    console.log(
+      [
+        `CPU differential suite vs QEMU: ${report.comparisons} comparisons passed (${CPU_MODES.map((m) => m.name).join(" + ")} CPU modes)`,
+        `  programs: ${report.programs.size} (${hand} hand-written, ${programs.length - hand} random streams)`,
+        `  instruction forms: ${report.forms.size}`,
+        `  random instruction cases: ${report.randomCases}`,
+        `  state lines compared: ${report.lines}`,
+        `  masks (README.md):`,
+        ...MASKS.map((m) => `    - ${m.what} [${m.where}]: ${m.reason}`),
+        `  forms: ${[...report.forms].sort().join(" ")}`,
+      ].join("\n"),
+    );
+    expect(report.programs.size, "every program compared").toBe(programs.length);
+    expect(report.randomCases).toBeGreaterThanOrEqual(4000);
+  });
 });

@@ -62,32 +62,93 @@ export interface GeneratedProgram {
   mnemonics: Set<string>;
 }
 
-export function generateRandomProgram(seed: number, length = 200): GeneratedProgram {
+/** Where a random stream runs: 32-bit flat protected mode (the harness's own mode), or 16-bit
+ *  code (default operand/address size 16, with 0x66/0x67 prefixes for the 32-bit forms) in real
+ *  mode or in 16-bit protected mode, entered and left through sys.inc's call_real/call_pm16. */
+export type RandomMode = "pm32" | "real16" | "pm16";
+
+/** Bytes of scratch memory the stream initializes and uses (32-bit: the harness's `scratch`;
+ *  16-bit: SCRATCH16, below the 16-bit stack, reachable with 16-bit addresses). */
+const SCRATCH_BYTES = 128;
+const SCRATCH16 = "0x6000";
+
+export function generateRandomProgram(seed: number, length = 200, mode: RandomMode = "pm32"): GeneratedProgram {
   const rng = new Rng(seed);
-  const lines: string[] = [`; random instruction stream, seed ${seed}`, `%include "harness.inc"`, "test_main:"];
+  const bits16 = mode !== "pm32";
+  const base = bits16 ? SCRATCH16 : "scratch";
+  const lines: string[] = [`; random instruction stream, seed ${seed}, ${mode}`, `%include "harness.inc"`, "test_main:"];
+  if (bits16) {
+    lines.push("  call sys_init", "  mov eax, rnd_main", `  call ${mode === "real16" ? "call_real" : "call_pm16"}`, "  ret");
+    lines.push("section low16", "bits 16", "rnd_main:", "  push dword 2", "  popfd");
+  }
   const steps: string[] = [];
   const mnemonics = new Set<string>();
   let defined = 0; // flags defined now (set by `push 2; popfd`, all known zero)
   defined = ARITH;
   for (const r of REG32) lines.push(`  mov ${r}, ${hex(rng.edgy())}`);
-  for (let i = 0; i < 16; i++) lines.push(`  mov dword [scratch + ${i * 4}], ${hex(rng.edgy())}`);
+  for (let i = 0; i < SCRATCH_BYTES / 4; i++) lines.push(`  mov dword [${base} + ${i * 4}], ${hex(rng.edgy())}`);
 
   const emit = (instrs: string[], after: number) => {
     for (const ins of instrs) {
       lines.push(`  ${ins}`);
-      mnemonics.add(ins.split(/\s+/)[0]!);
+      // the mnemonic with its prefixes ("a32 rep movsb")
+      const words = ins.split(/\s+/);
+      let n = 1;
+      while (n < words.length && /^(rep|repe|repne|a32|o32|lock)$/.test(words[n - 1]!)) n++;
+      mnemonics.add(words.slice(0, n).join(" "));
     }
     defined = after;
     steps.push(instrs.join("; "));
-    lines.push(`  DUMP ${steps.length}, ${hex(defined)}`);
+    lines.push(`  ${bits16 ? "DUMP16" : "DUMP"} ${steps.length}, ${hex(defined)}`);
   };
   const needCF = (): string[] => (defined & CF ? [] : [rng.int(2) ? "stc" : "clc"]);
   const reg = (size: Size) => rng.pick(regsOf(size));
   const imm = (size: Size) => hex(rng.edgy() & (size === 32 ? 0xffffffff : size === 16 ? 0xffff : 0xff));
-  const mem = (size: Size) => `${sizeName(size)} [scratch + ${rng.int(16) * 4 + (size === 32 ? 0 : rng.int(size === 16 ? 3 : 4))}]`;
+  const mem = (size: Size) => `${sizeName(size)} [${base} + ${rng.int(16) * 4 + (size === 32 ? 0 : rng.int(size === 16 ? 3 : 4))}]`;
   const size = (): Size => rng.pick([8, 16, 32, 32] as const);
 
   const templates: (() => void)[] = [
+    // ALU on a memory operand through base + index addressing (32-bit: [base + index*scale + disp];
+    // 16-bit: [bx + si/di + disp] or [bp + si + disp] with SS = DS).
+    () => {
+      const op = rng.pick(["add", "adc", "sub", "sbb", "cmp", "and", "or", "xor", "test", "mov"]);
+      const s = size();
+      const src = rng.int(2) ? reg(s) : imm(s);
+      const disp = rng.int(8);
+      let setup: string[];
+      let addr: string;
+      if (bits16) {
+        const [b, i] = rng.pick([["bx", "si"], ["bx", "di"], ["bp", "si"], ["bp", "di"]] as const);
+        setup = [`mov ${b}, ${base} + ${rng.int(8) * 4}`, `mov ${i}, ${rng.int(8) * 4}`];
+        addr = `[${b} + ${i} + ${disp}]`;
+      } else {
+        const scale = rng.pick([1, 2, 4, 8]);
+        setup = [`mov esi, scratch + ${rng.int(8) * 4}`, `mov ecx, ${rng.int(8)}`];
+        addr = `[esi + ecx*${scale} + ${disp}]`;
+      }
+      // (a register source may be one of the address registers: its new value is what is used)
+      const pre = op === "adc" || op === "sbb" ? needCF() : [];
+      const logic = ["and", "or", "xor", "test"].includes(op);
+      emit([...setup, ...pre, `${op} ${sizeName(s)} ${addr}, ${src}`], op === "mov" ? defined : logic ? ARITH & ~AF : ARITH);
+    },
+    // String instructions with REP prefixes in both directions, inside the scratch area.
+    () => {
+      const kind = rng.pick(["movs", "stos", "cmps", "scas", "lods"] as const);
+      const unit = rng.pick(["b", "w", "d"] as const);
+      const width = unit === "b" ? 1 : unit === "w" ? 2 : 4;
+      const count = 1 + rng.int(6);
+      const down = rng.int(2) === 1;
+      const span = count * width;
+      const start = () => (down ? span - width + rng.int(SCRATCH_BYTES / 2 - span) : rng.int(SCRATCH_BYTES / 2 - span));
+      const [si, di, cx] = bits16 ? ["si", "di", "cx"] : ["esi", "edi", "ecx"];
+      const a32 = bits16 && rng.int(3) === 0;
+      const [si2, di2, cx2] = a32 ? ["esi", "edi", "ecx"] : [si, di, cx];
+      const setup = [`mov ${si2}, ${base} + ${start()}`, `mov ${di2}, ${base} + ${SCRATCH_BYTES / 2 + start()}`, `mov ${cx2}, ${count}`];
+      const prefix = kind === "cmps" || kind === "scas" ? rng.pick(["repe", "repne"]) : kind === "lods" ? "" : "rep";
+      const ins = `${a32 ? "a32 " : ""}${prefix ? `${prefix} ` : ""}${kind}${unit}`;
+      const compares = kind === "cmps" || kind === "scas";
+      emit([...setup, down ? "std" : "cld", ins, "cld"], compares ? ARITH : defined);
+    },
     // Two-operand ALU: reg/reg, reg/imm, reg/mem, mem/reg.
     () => {
       const op = rng.pick(["add", "adc", "sub", "sbb", "cmp", "and", "or", "xor", "test"]);
@@ -202,6 +263,9 @@ export function generateRandomProgram(seed: number, length = 200): GeneratedProg
   ];
 
   for (let i = 0; i < length; i++) rng.pick(templates)();
-  lines.push("  DUMPMEM 0xffff, scratch, 16", "  ret", `%include "harness-end.inc"`, "");
+  if (bits16) {
+    lines.push(`  DUMPMEM16 0xffff, ${base}, ${SCRATCH_BYTES / 4}`, "  ret", "bits 32", "section .text", `%include "sys.inc"`);
+  } else lines.push(`  DUMPMEM 0xffff, scratch, ${SCRATCH_BYTES / 4}`, "  ret");
+  lines.push(`%include "harness-end.inc"`, "");
   return { source: lines.join("\n"), steps, mnemonics };
 }

@@ -3,9 +3,9 @@
 // QEMU (the reference) and in Hypertab; prints per-program results, the first mismatch with the
 // instruction that caused it, and the instruction coverage.
 
-import { generateRandomProgram } from "./random-program.ts";
+import { generateRandomProgram, type RandomMode } from "./random-program.ts";
 import { join } from "node:path";
-import { assemble, compareOutputs, diffDir, CPU_MODES, differingFields, listPrograms, mnemonicsOf, runHypertab, runQemu } from "./diff-runner.ts";
+import { assemble, compareOutputs, diffDir, CPU_MODES, differingFields, listPrograms, MASKS, mnemonicsOf, runHypertab, runQemu } from "./diff-runner.ts";
 
 function option(name: string, fallback: number): number {
   const i = process.argv.indexOf(name);
@@ -38,9 +38,13 @@ const cases: Case[] = listPrograms(dir).map((p) => ({
   mnemonics: mnemonicsOf(p.source),
   stepOf: () => "(see the program source)",
 }));
+let randomCases = 0;
 for (let seed = 1; seed <= seeds; seed++) {
-  const g = generateRandomProgram(seed, length);
-  cases.push({ name: `random-${seed}`, source: g.source, mnemonics: g.mnemonics, stepOf: (tag) => g.steps[Number.parseInt(tag, 16) - 1] ?? "?" });
+  // every fourth seed runs in real mode and every fourth in 16-bit protected mode
+  const mode: RandomMode = seed % 4 === 3 ? "real16" : seed % 4 === 0 ? "pm16" : "pm32";
+  const g = generateRandomProgram(seed, length, mode);
+  randomCases += g.steps.length;
+  cases.push({ name: mode === "pm32" ? `random-${seed}` : `random-${mode}-${seed}`, source: g.source, mnemonics: g.mnemonics, stepOf: (tag) => g.steps[Number.parseInt(tag, 16) - 1] ?? "?" });
 }
 
 const selected = only ? cases.filter((c) => only.some((o) => c.name.startsWith(o))) : cases;
@@ -84,5 +88,7 @@ for (const c of selected) {
   }
 }
 console.log(`\ncoverage: ${covered.size} instruction forms: ${[...covered].sort().join(" ")}`);
+console.log(`programs: ${selected.length}; random instruction cases: ${randomCases}`);
+console.log(`masks (tests/diff/README.md):\n${MASKS.map((m) => `  - ${m.what} [${m.where}]: ${m.reason}`).join("\n")}`);
 console.log(`${passed} passed, ${failed} failed${qemuOnly ? " (QEMU side only)" : `; ${comparedLines} state lines compared`}`);
 process.exit(failed === 0 ? 0 : 1);
