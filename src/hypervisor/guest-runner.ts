@@ -107,6 +107,11 @@ export class GuestRunner {
     }
     try {
       this.wireSerial(this.machine);
+      // Resets the guest causes itself (triple fault, reboot) go to the hypervisor's event log.
+      this.machine.onReset?.((reason) => {
+        this.st[St.RESETS]++;
+        this.post({ type: "reset", reason });
+      });
       this.post({ type: "started" });
       this.loop(this.machine);
     } catch (e) {
@@ -254,8 +259,12 @@ export class GuestRunner {
         this.used = 0;
       }
       this.pumpInput(machine);
-      if (!this.drainSerial()) {
-        // Nobody is reading the serial console fast enough: the guest waits, like a full UART.
+      if (!this.drainSerial() || this.holding) {
+        // Nobody is reading the serial console fast enough: the guest waits, like a UART held by
+        // CTS. Running it on would only pile output up in the UART's bounded backlog (a guest that
+        // stops waiting for THRE, as Linux's console does after 10 ms, writes anyway) until bytes
+        // are dropped. The wait counts as idle time, not as a missed CPU budget.
+        this.haltedThisPeriod = true;
         this.serialOut.waitForSpace(10);
         continue;
       }
