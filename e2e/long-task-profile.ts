@@ -102,6 +102,7 @@ async function main(): Promise<void> {
   const browser = await launchBrowser();
   const page = await (await browser.newContext({ viewport: { width: 1500, height: 1000 } })).newPage();
   page.on("pageerror", (e) => console.error("page error:", e.message));
+  page.on("console", (m) => console.log("page:", m.text()));
   let cdp: CDPSession | null = null;
   let offsetMs = 0;
   if (traceFile) {
