@@ -29,6 +29,17 @@ describe("machine: reset reporting and FPU IRQ 13", () => {
     expect(resets).toHaveLength(2);
   });
 
+  it("reports a keyboard-controller reset (how a BIOS reboots on Ctrl+Alt+Del)", () => {
+    const m = createMachine({ ...multiboot("kbc-reset"), cards: [{ type: "serial", index: 0 }, { type: "ps2" }] });
+    const out = collectSerial(m);
+    const reasons: string[] = [];
+    m.onReset((reason) => reasons.push(reason));
+    runUntil(m, () => m.state === "powered-off", { tail: out.text });
+    expect(out.text()).toBe("AB");
+    expect(reasons).toEqual([expect.stringMatching(/keyboard controller/)]);
+    expect(m.resetCount).toBe(1);
+  });
+
   it("raises IRQ 13 for an unmasked x87 error when CR0.NE is clear; port 0xF0 clears it", () => {
     const m = createMachine(multiboot("fpu-irq13"));
     const out = collectSerial(m);
