@@ -4,16 +4,23 @@
 
 import { spawnSync } from "node:child_process";
 import { describe, expect, test } from "vitest";
+import { generateRandomFpProgram, type FpKind } from "./random-fp.ts";
 import { generateRandomProgram, type RandomMode } from "./random-program.ts";
 import { assemble, compareOutputs, CPU_MODES, differingFields, EXIT_OK, listPrograms, MASKS, mnemonicsOf, runHypertab, runQemu } from "./diff-runner.ts";
 
 const haveTools = ["nasm", "qemu-system-i386"].every((t) => spawnSync("sh", ["-c", `command -v ${t}`]).status === 0);
-/** Random streams per run: seed, length, mode. 8 x 300 flat 32-bit + 4 x 250 real mode + 4 x 250
- *  16-bit protected mode = 4400 random instruction cases. */
+/** Random integer streams per run: seed, length, mode. 8 x 300 flat 32-bit + 4 x 250 real mode +
+ *  4 x 250 16-bit protected mode = 4400 random instruction cases. */
 const RANDOM: { seed: number; length: number; mode: RandomMode }[] = [
   ...[1, 2, 3, 4, 5, 6, 7, 8].map((seed) => ({ seed, length: 300, mode: "pm32" as const })),
   ...[1, 2, 3, 4].map((seed) => ({ seed, length: 250, mode: "real16" as const })),
   ...[1, 2, 3, 4].map((seed) => ({ seed, length: 250, mode: "pm16" as const })),
+];
+
+/** Random x87 and SSE/SSE2 streams: 3 x 300 each = 1800 more random instruction cases. */
+const RANDOM_FP: { seed: number; length: number; kind: FpKind }[] = [
+  ...[1, 2, 3].map((seed) => ({ seed, length: 300, kind: "x87" as const })),
+  ...[1, 2, 3].map((seed) => ({ seed, length: 300, kind: "sse" as const })),
 ];
 
 const programs = [
@@ -29,6 +36,14 @@ const programs = [
       mnemonics: g.mnemonics, randomCases: g.steps.length,
     };
   }),
+  ...RANDOM_FP.map(({ seed, length, kind }) => {
+    const g = generateRandomFpProgram(seed, length, kind);
+    return {
+      name: `random-${kind}-${seed}`, source: g.source,
+      step: (tag: string) => g.steps[Number.parseInt(tag, 16) - 1] ?? "?", dumps: null as number | null,
+      mnemonics: g.mnemonics, randomCases: g.steps.length,
+    };
+  }),
 ];
 
 /** Coverage, filled in as the comparisons pass and printed by the last test. */
@@ -39,6 +54,7 @@ describe.runIf(haveTools)("CPU vs QEMU", () => {
     expect(generateRandomProgram(7, 50).source).toBe(generateRandomProgram(7, 50).source);
     expect(generateRandomProgram(7, 50).source).not.toBe(generateRandomProgram(8, 50).source);
     expect(generateRandomProgram(7, 50, "real16").source).toBe(generateRandomProgram(7, 50, "real16").source);
+    expect(generateRandomFpProgram(7, 50, "sse").source).toBe(generateRandomFpProgram(7, 50, "sse").source);
   });
 
   const qemuRuns = new Map<string, ReturnType<typeof runQemu>>();

@@ -3,6 +3,7 @@
 // QEMU (the reference) and in Hypertab; prints per-program results, the first mismatch with the
 // instruction that caused it, and the instruction coverage.
 
+import { generateRandomFpProgram } from "./random-fp.ts";
 import { generateRandomProgram, type RandomMode } from "./random-program.ts";
 import { join } from "node:path";
 import { assemble, compareOutputs, diffDir, CPU_MODES, differingFields, listPrograms, MASKS, mnemonicsOf, runHypertab, runQemu } from "./diff-runner.ts";
@@ -45,6 +46,16 @@ for (let seed = 1; seed <= seeds; seed++) {
   const g = generateRandomProgram(seed, length, mode);
   randomCases += g.steps.length;
   cases.push({ name: mode === "pm32" ? `random-${seed}` : `random-${mode}-${seed}`, source: g.source, mnemonics: g.mnemonics, stepOf: (tag) => g.steps[Number.parseInt(tag, 16) - 1] ?? "?" });
+}
+
+/** `--fp-seeds N`: random x87 and SSE streams (seeds 1..N each, length as --length). */
+const fpSeeds = option("--fp-seeds", 4);
+for (let seed = 1; seed <= fpSeeds; seed++) {
+  for (const kind of ["x87", "sse"] as const) {
+    const g = generateRandomFpProgram(seed, length, kind);
+    randomCases += g.steps.length;
+    cases.push({ name: `random-${kind}-${seed}`, source: g.source, mnemonics: g.mnemonics, stepOf: (tag) => g.steps[Number.parseInt(tag, 16) - 1] ?? "?" });
+  }
 }
 
 const selected = only ? cases.filter((c) => only.some((o) => c.name.startsWith(o))) : cases;
