@@ -9,10 +9,11 @@ import { generateRandomProgram, type RandomMode } from "./random-program.ts";
 import { assemble, compareOutputs, CPU_MODES, differingFields, EXIT_OK, listPrograms, MASKS, mnemonicsOf, runHypertab, runQemu } from "./diff-runner.ts";
 
 const haveTools = ["nasm", "qemu-system-i386"].every((t) => spawnSync("sh", ["-c", `command -v ${t}`]).status === 0);
-/** Random integer streams per run: seed, length, mode. 8 x 300 flat 32-bit + 4 x 250 real mode +
- *  4 x 250 16-bit protected mode = 4400 random instruction cases. */
+/** Random integer streams per run: seed, length, mode. 8 x 300 32-bit (2 of them with paging on) +
+ *  4 x 250 real mode + 4 x 250 16-bit protected mode = 4400 random instruction cases. */
 const RANDOM: { seed: number; length: number; mode: RandomMode }[] = [
-  ...[1, 2, 3, 4, 5, 6, 7, 8].map((seed) => ({ seed, length: 300, mode: "pm32" as const })),
+  ...[1, 2, 3, 4, 5, 6].map((seed) => ({ seed, length: 300, mode: "pm32" as const })),
+  ...[1, 2].map((seed) => ({ seed, length: 300, mode: "pm32paging" as const })),
   ...[1, 2, 3, 4].map((seed) => ({ seed, length: 250, mode: "real16" as const })),
   ...[1, 2, 3, 4].map((seed) => ({ seed, length: 250, mode: "pm16" as const })),
 ];

@@ -62,10 +62,12 @@ export interface GeneratedProgram {
   mnemonics: Set<string>;
 }
 
-/** Where a random stream runs: 32-bit flat protected mode (the harness's own mode), or 16-bit
+/** Where a random stream runs: 32-bit flat protected mode (the harness's own mode; `pm32paging`
+ *  with paging on: 4 KiB pages for the first 4 MiB, where the image and its scratch live, and
+ *  4 MiB pages above), or 16-bit
  *  code (default operand/address size 16, with 0x66/0x67 prefixes for the 32-bit forms) in real
  *  mode or in 16-bit protected mode, entered and left through sys.inc's call_real/call_pm16. */
-export type RandomMode = "pm32" | "real16" | "pm16";
+export type RandomMode = "pm32" | "pm32paging" | "real16" | "pm16";
 
 /** Bytes of scratch memory the stream initializes and uses (32-bit: the harness's `scratch`;
  *  16-bit: SCRATCH16, below the 16-bit stack, reachable with 16-bit addresses). */
@@ -74,9 +76,17 @@ const SCRATCH16 = "0x6000";
 
 export function generateRandomProgram(seed: number, length = 200, mode: RandomMode = "pm32"): GeneratedProgram {
   const rng = new Rng(seed);
-  const bits16 = mode !== "pm32";
+  const bits16 = mode === "real16" || mode === "pm16";
   const base = bits16 ? SCRATCH16 : "scratch";
   const lines: string[] = [`; random instruction stream, seed ${seed}, ${mode}`, `%include "harness.inc"`, "test_main:"];
+  if (mode === "pm32paging") {
+    lines.push(
+      "  mov edi, rnd_pt", "  mov eax, 0x003", "  mov ecx, 1024", ".pte:", "  mov [edi], eax", "  add eax, 0x1000", "  add edi, 4", "  loop .pte",
+      "  mov dword [rnd_pd], rnd_pt + 3", "  mov dword [rnd_pd + 4], 0x400083", "  mov dword [rnd_pd + 8], 0x800083",
+      "  mov eax, cr4", "  or eax, 0x10", "  mov cr4, eax", "  mov eax, rnd_pd", "  mov cr3, eax",
+      "  mov eax, cr0", "  or eax, 0x80010000", "  mov cr0, eax", "  push dword 2", "  popfd",
+    );
+  }
   if (bits16) {
     lines.push("  call sys_init", "  mov eax, rnd_main", `  call ${mode === "real16" ? "call_real" : "call_pm16"}`, "  ret");
     lines.push("section low16", "bits 16", "rnd_main:", "  push dword 2", "  popfd");
@@ -266,6 +276,7 @@ export function generateRandomProgram(seed: number, length = 200, mode: RandomMo
   if (bits16) {
     lines.push(`  DUMPMEM16 0xffff, ${base}, ${SCRATCH_BYTES / 4}`, "  ret", "bits 32", "section .text", `%include "sys.inc"`);
   } else lines.push(`  DUMPMEM 0xffff, scratch, ${SCRATCH_BYTES / 4}`, "  ret");
+  if (mode === "pm32paging") lines.push("align 4096", "rnd_pd: times 1024 dd 0", "rnd_pt: times 1024 dd 0");
   lines.push(`%include "harness-end.inc"`, "");
   return { source: lines.join("\n"), steps, mnemonics };
 }

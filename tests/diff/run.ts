@@ -41,8 +41,8 @@ const cases: Case[] = listPrograms(dir).map((p) => ({
 }));
 let randomCases = 0;
 for (let seed = 1; seed <= seeds; seed++) {
-  // every fourth seed runs in real mode and every fourth in 16-bit protected mode
-  const mode: RandomMode = seed % 4 === 3 ? "real16" : seed % 4 === 0 ? "pm16" : "pm32";
+  // seeds cycle through flat 32-bit, 32-bit with paging, real mode and 16-bit protected mode
+  const mode: RandomMode = (["pm16", "pm32", "pm32paging", "real16"] as const)[seed % 4]!;
   const g = generateRandomProgram(seed, length, mode);
   randomCases += g.steps.length;
   cases.push({ name: mode === "pm32" ? `random-${seed}` : `random-${mode}-${seed}`, source: g.source, mnemonics: g.mnemonics, stepOf: (tag) => g.steps[Number.parseInt(tag, 16) - 1] ?? "?" });
