@@ -265,6 +265,97 @@ export function generateRandomProgram(seed: number, length = 200, mode: RandomMo
       emit([rng.int(2) ? `set${c.cc} ${reg(8)}` : `cmov${c.cc} ${reg(32)}, ${rng.int(2) ? reg(32) : mem(32)}`], defined);
     },
     () => emit([rng.pick(["clc", "stc"])], defined | CF),
+    // Rotates and shifts by CL with any count below 32 (the count is masked to 5 bits; RCL/RCR of
+    // 8/16-bit operands rotate by the count modulo 9/17). Flag definedness per the SDM: nothing
+    // changes for a masked count of 0; OF only for a count of 1; AF undefined after shifts; CF
+    // undefined after SHL/SHR of 8/16-bit operands by their size or more.
+    () => {
+      const op = rng.pick(["rol", "ror", "rcl", "rcr", "shl", "shr", "sar"]);
+      const s = size();
+      const count = rng.int(32);
+      const dst = rng.int(3) ? rng.pick(regsOf(s).filter((r) => !/^(cl|ch|cx|ecx)$/.test(r))) : mem(s);
+      const pre = (op === "rcl" || op === "rcr") && count !== 0 ? needCF() : [];
+      let after = defined;
+      if (count !== 0) {
+        if (op === "rol" || op === "ror") after = (defined & ~(CF | OF)) | CF | (count === 1 ? OF : 0);
+        else if (op === "rcl" || op === "rcr") {
+          const temp = s === 32 ? count : count % (s + 1);
+          after = (defined & ~(CF | OF)) | (temp !== 0 ? CF : defined & CF) | (count === 1 ? OF : 0);
+          if (pre.length) after |= CF;
+        } else {
+          const cfOk = op === "sar" || count < s;
+          after = (ARITH & ~AF & ~OF & ~CF) | (cfOk ? CF : 0) | (count === 1 ? OF : 0);
+        }
+      }
+      emit([...pre, `mov cl, ${count}`, `${op} ${dst}, cl`], after);
+    },
+    () => {
+      const op = rng.pick(["shld", "shrd"]);
+      const s = rng.pick([16, 32] as const);
+      const count = rng.int(s === 16 ? 17 : 32); // above 16 the 16-bit result is undefined
+      const regs = regsOf(s).filter((r) => !/^(cx|ecx)$/.test(r));
+      const dst = rng.int(3) ? rng.pick(regs) : mem(s);
+      const after = count === 0 ? defined : (ARITH & ~AF & ~OF) | (count === 1 ? OF : 0);
+      emit([`mov cl, ${count}`, `${op} ${dst}, ${rng.pick(regs)}, cl`], after);
+    },
+    // Decimal adjust: flags as the SDM defines them for each.
+    () => {
+      const op = rng.pick(["daa", "das", "aaa", "aas", "aam", "aad"]);
+      const setup = [`mov ax, ${hex(rng.edgy() & 0xffff)}`, rng.pick(["add al, ah", "sub al, ah", "add al, 0x27", "sub al, 0x13"])];
+      const after = op === "daa" || op === "das" ? ARITH & ~OF : op === "aaa" || op === "aas" ? CF | AF : SF | ZF | PF;
+      const ins = op === "aam" ? `aam ${1 + rng.int(255)}` : op === "aad" ? `aad ${rng.int(256)}` : op;
+      emit([...setup, ins], after);
+    },
+    // Stack: push/pop of registers, memory and immediates.
+    () => {
+      const s = rng.pick([16, 32] as const);
+      const src = rng.int(3) === 0 ? mem(s) : rng.int(2) ? reg(s) : imm(s);
+      const imm16 = !src.includes("[") && !/^[a-z]/.test(src);
+      const push = imm16 ? `push ${sizeName(s)} ${src}` : `push ${src}`;
+      emit([push, `pop ${rng.int(3) === 0 ? mem(s) : reg(s)}`], defined);
+    },
+    // Divide with every operand size (the dividend's upper half cleared so no #DE).
+    () => {
+      const s = size();
+      const d = rng.pick(s === 8 ? ["bl", "cl", "dh", "bh"] : s === 16 ? ["bx", "cx", "si", "di"] : ["ebx", "ecx", "esi", "edi"]);
+      const clear = s === 8 ? "mov ah, 0" : s === 16 ? "xor dx, dx" : "xor edx, edx";
+      // unsigned: divisor >= 2^(s-1); signed: 2^(s-2) <= divisor < 2^(s-1) (non-negative dividend below 2^s)
+      const signed = rng.int(2) === 1;
+      const fix = signed
+        ? [`and ${d}, ${hex(2 ** (s - 1) - 1)}`, `or ${d}, ${hex(2 ** (s - 2))}`]
+        : [`or ${d}, ${hex(2 ** (s - 1))}`];
+      emit([clear, ...fix, `${signed ? "idiv" : "div"} ${d}`], 0);
+    },
+    // Multiply forms with memory operands.
+    () => {
+      const s = rng.pick([16, 32] as const);
+      const form = rng.int(3);
+      const ins = form === 0 ? `${rng.pick(["mul", "imul"])} ${mem(size())}` : form === 1 ? `imul ${reg(s)}, ${mem(s)}` : `imul ${reg(s)}, ${mem(s)}, ${rng.int(256) - 128}`;
+      emit([ins], CF | OF);
+    },
+    // BT family with a register bit offset on registers (offset modulo the size).
+    () => {
+      const op = rng.pick(["bt", "bts", "btr", "btc"]);
+      const s = rng.pick([16, 32] as const);
+      emit([`${op} ${reg(s)}, ${reg(s)}`], (defined & ZF) | CF);
+    },
+    () => {
+      const op = rng.pick(["neg", "not"]);
+      emit([`${op} ${mem(size())}`], op === "neg" ? ARITH : defined);
+    },
+    // LAHF only when every flag it copies is defined; SAHF defines them.
+    () => {
+      const need = SF | ZF | AF | PF | CF;
+      if ((defined & need) === need) emit(["lahf"], defined);
+      else emit([`mov ah, ${hex(rng.int(256))}`, "sahf"], defined | need);
+    },
+    () => {
+      emit([`mov ebx, ${base}`, `mov al, ${rng.int(SCRATCH_BYTES)}`, bits16 ? "a32 xlatb" : "xlatb"], defined);
+    },
+    () => {
+      const m = `qword [${base} + ${rng.int(SCRATCH_BYTES / 8) * 8}]`;
+      emit([`${rng.int(2) ? "lock " : ""}cmpxchg8b ${m}`], (defined & ~ZF) | ZF);
+    },
     () => (defined & CF ? emit(["cmc"], defined) : emit(["stc"], defined | CF)),
     () => {
       const s = size();
