@@ -571,7 +571,7 @@ export interface MachineOptions {
   log?: Logger;
   /** Block compiler for hot 32-bit code (default on); false = pure interpreter. */
   jit?: boolean;
-  /** Executions before a block is compiled (default 64); 1 compiles everything (tests). */
+  /** Executions before a block is compiled (default: the CPU's); 1 compiles everything (tests). */
   jitThreshold?: number;
 }
 

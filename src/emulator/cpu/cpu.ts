@@ -42,7 +42,7 @@ const TLB_LIST_MAX = 8192;
 export interface CpuOptions {
   /** Compile hot 32-bit code to JavaScript (default true); false = pure interpreter. */
   jit?: boolean;
-  /** Executions of a block start before it is compiled (default 64; tests use 1). */
+  /** Executions of a block start before it is compiled (default jit/block-cache.ts DEFAULT_THRESHOLD; tests use 1). */
   jitThreshold?: number;
 }
 

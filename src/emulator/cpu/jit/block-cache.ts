@@ -26,6 +26,10 @@ export interface JitOptions {
   threshold?: number;
 }
 
+/** Blocks run fewer times than this stay interpreted: V8 starts every new block function in its
+ *  bytecode interpreter and only optimizes it after many calls, so compiling lukewarm guest code
+ *  costs more than the TypeScript interpreter (itself optimized) spends on it. */
+export const DEFAULT_THRESHOLD = 2000;
 const SLOT_BITS = 15;
 const SLOTS = 1 << SLOT_BITS;
 const HOT_SIZE = 1 << 16;
@@ -37,6 +41,13 @@ const CHUNK_SHIFT = 7;
 /** A page whose code keeps being overwritten is left to the interpreter after this many times. */
 const MAX_PAGE_INVALIDATIONS = 32;
 
+/** A packed (fast-elements) array of nulls: `new Array(n)` may start in dictionary mode. */
+function packedNulls(n: number): (Block | null)[] {
+  const a: (Block | null)[] = [];
+  for (let i = 0; i < n; i++) a.push(null);
+  return a;
+}
+
 function slotOf(phys: number, eip: number): number {
   return ((phys ^ (phys >>> SLOT_BITS) ^ (eip << 3)) >>> 0) & (SLOTS - 1);
 }
@@ -44,8 +55,8 @@ function slotOf(phys: number, eip: number): number {
 export class BlockCache {
   readonly threshold: number;
   /** Direct-mapped front cache, and a victim slot per entry (two hot blocks may share a slot). */
-  private readonly slots: (Block | null)[] = new Array<Block | null>(SLOTS).fill(null);
-  private readonly victims: (Block | null)[] = new Array<Block | null>(SLOTS).fill(null);
+  private readonly slots: (Block | null)[] = packedNulls(SLOTS);
+  private readonly victims: (Block | null)[] = packedNulls(SLOTS);
   private readonly byPhys = new Map<number, Block>();
   private readonly byPage = new Map<number, Block[]>();
   private readonly hot = new Uint16Array(HOT_SIZE);
@@ -58,9 +69,11 @@ export class BlockCache {
   compiled = 0;
   flushes = 0;
   invalidatedBlocks = 0;
+  /** Host milliseconds spent generating and building blocks. */
+  compileMs = 0;
 
   constructor(private readonly cpu: CPU, options: JitOptions = {}) {
-    this.threshold = Math.max(1, Math.min(65535, options.threshold ?? 256));
+    this.threshold = Math.max(1, Math.min(65535, options.threshold ?? DEFAULT_THRESHOLD));
   }
 
   /** The compiled block for (phys, eip), compiling it when it has become hot; null = interpret. */
@@ -96,7 +109,9 @@ export class BlockCache {
     const page = phys >>> 12;
     if (this.invalidations[page] >= MAX_PAGE_INVALIDATIONS) return null;
     const c = this.cpu;
+    const t0 = performance.now();
     const compiled = compileBlock(c.ram, phys, eip);
+    this.compileMs += performance.now() - t0;
     if (this.blockCount + 1 > MAX_BLOCKS || this.sourceChars + compiled.sourceLength > MAX_SOURCE_CHARS) this.flush();
     const block: Block = {
       phys, eip, page, len: compiled.eips.length, fn: compiled.fn, eips: compiled.eips, chain: this.byPhys.get(phys) ?? null,

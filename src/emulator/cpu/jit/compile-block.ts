@@ -135,7 +135,7 @@ export function compileBlock(ram: Uint8Array, phys: number, eip: number): Compil
     "const rm = c.readMask, wm = c.writeMask;\n" +
     "let lin = 0, e = 0, p = 0, a = 0, b = 0, res = 0, t = 0, fa = 0, fb = 0, fr = 0, n = 0;\n" +
     (g.loops ? `for (;;) {\n${g.out.join("\n")}\n}` : g.out.join("\n"));
-  const src = `const G = H.G, T = H.T, SH = H.SH, PAR = H.PAR;\nreturn function block_${(eip >>> 0).toString(16)}(c, budget) {\n${body}\n};`;
+  const src = `const G = H.G, T = H.T, SH = H.SH, PAR = H.PAR;\nreturn (function block_${(eip >>> 0).toString(16)}(c, budget) {\n${body}\n});`;
   const factory = new Function("H", src) as (h: typeof HELPERS) => BlockFn;
   return { fn: factory(HELPERS), eips: new Int32Array(eips), inlined, sourceLength: src.length, byteLength };
 }
