@@ -69,6 +69,8 @@ export class BlockCache {
   compiled = 0;
   flushes = 0;
   invalidatedBlocks = 0;
+  /** Set when the host refuses to build functions from source. */
+  disabled = false;
   /** Host milliseconds spent generating and building blocks. */
   compileMs = 0;
 
@@ -109,8 +111,19 @@ export class BlockCache {
     const page = phys >>> 12;
     if (this.invalidations[page] >= MAX_PAGE_INVALIDATIONS) return null;
     const c = this.cpu;
+    if (this.disabled) return null;
     const t0 = performance.now();
-    const compiled = compileBlock(c.ram, phys, eip);
+    let compiled: ReturnType<typeof compileBlock>;
+    try {
+      compiled = compileBlock(c.ram, phys, eip);
+    } catch (e) {
+      // A host that forbids `new Function` (a CSP without 'unsafe-eval'): stay with the interpreter.
+      if (e instanceof EvalError) {
+        this.disabled = true;
+        return null;
+      }
+      throw e;
+    }
     this.compileMs += performance.now() - t0;
     if (this.blockCount + 1 > MAX_BLOCKS || this.sourceChars + compiled.sourceLength > MAX_SOURCE_CHARS) this.flush();
     const block: Block = {
