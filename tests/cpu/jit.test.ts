@@ -46,6 +46,12 @@ function trace(code: Uint8Array, options: CpuOptions, seed: number, memLo = 0x10
   const m = machine(options);
   m.memory.writeBytes(0x10000, code);
   enterFlat(m, 0x10000);
+  // Extra data segment 0x20 with base 0x1000 (tests switch FS between it and the flat 0x18).
+  const d = new DataView(new ArrayBuffer(8));
+  d.setUint32(0, 0x1000ffff, true);
+  d.setUint32(4, 0x00cf9200, true);
+  m.memory.writeBytes(0x620, new Uint8Array(d.buffer));
+  m.cpu.gdtLimit = 39;
   const rng = new Rng(seed);
   const slices: string[] = [];
   let total = 0;
@@ -188,6 +194,35 @@ tbl: dd back
       0x10000,
     );
     expectSameEverywhere(code, 99);
+  });
+
+  it("segment bases are read at run time: one compiled block with FS at two bases", () => {
+    const code = assemble(
+      `${FLAT_PRELUDE}
+  mov dword [0x20000], 0x11111111
+  mov dword [0x21000], 0x22222222
+  mov ecx, 100
+  xor ebx, ebx
+again:
+  mov ax, 0x18
+  test ecx, 1
+  jz .flat
+  mov ax, 0x20
+.flat:
+  mov fs, ax
+  mov eax, [fs:0x20000]        ; 0x11111111 or 0x22222222 depending on FS.base
+  add ebx, eax
+  mov [fs:0x20100], ecx
+  add byte [fs:0x20200], 1
+  dec ecx
+  jnz again
+  hlt
+`,
+      32,
+      0x10000,
+    );
+    const traces = expectSameEverywhere(code, 21);
+    expect(JSON.parse(traces[1]!.final).ebx).toBe((50 * 0x11111111 + 50 * 0x22222222) >>> 0);
   });
 
   it("self-modifying code: a store that rewrites an instruction of a hot block takes effect at once", () => {
