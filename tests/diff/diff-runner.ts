@@ -153,9 +153,11 @@ export function mnemonicsOf(source: string): Set<string> {
   for (const raw of body.split("\n")) {
     const line = raw.replace(/;.*/, "").trim().replace(/^[.\w%]+:\s*/, "");
     if (!line || line.startsWith("%") || /^([A-Z][A-Z0-9_]*|times|db|dw|dd|dq|dt|align|bits|section)\b/.test(line)) continue;
-    const word = line.split(/\s+/)[0]!;
-    if (/^(rep|repe|repz|repne|repnz|lock|o16|a16)$/.test(word)) out.add(line.split(/\s+/).slice(0, 2).join(" "));
-    else if (word) out.add(word);
+    // the mnemonic with its prefixes ("a32 rep movsb", "lock cmpxchg8b")
+    const words = line.split(/\s+/);
+    let n = 1;
+    while (n < words.length && /^(rep|repe|repz|repne|repnz|lock|o16|o32|a16|a32)$/.test(words[n - 1]!)) n++;
+    if (words[0]) out.add(words.slice(0, n).join(" ").replace(/,$/, ""));
   }
   return out;
 }
