@@ -5,7 +5,8 @@
 ; negative), address-size overrides in 32-bit code (0x67: 16-bit addressing, string instructions
 ; with SI/DI/CX), operand-size overrides (16-bit PUSH/POP; 16-bit ENTER on a 32-bit stack is
 ; findings/enter-o16.asm), MOV/PUSH/POP of
-; segment registers, and MOVSX/MOVZX/XCHG/XADD/CMPXCHG on memory of every size.
+; segment registers, MOVSX/MOVZX/XCHG/XADD/CMPXCHG on memory of every size, and REP OUTSB to the
+; debug port in both directions (the bytes become an output line).
 %include "harness.inc"
 %define LOWBUF 0x6000          ; reachable with 16-bit addresses (DS base 0)
 test_main:
@@ -120,7 +121,23 @@ test_main:
   cmpxchg [scratch + 32], bl
   DUMP 15, FL_ARITH
   DUMPMEM 16, scratch + 32, 1
+  ; OUTS: a line through the debug port with REP OUTSB, then backwards with DF=1
+  mov esi, outs_msg
+  mov ecx, outs_len
+  mov dx, 0xe9
+  rep outsb
+  std
+  mov esi, outs_msg + outs_len - 2
+  mov ecx, outs_len - 1
+  rep outsb
+  cld
+  mov al, 10
+  out dx, al
+  DUMP 17, 0
   ret
+
+outs_msg: db "00000011 rep outsb", 10
+outs_len equ $ - outs_msg
 
 align 8
 q8: dq 0
