@@ -2,7 +2,8 @@
 ; PDEs and PTEs, aliases, INVLPG after a PTE change, CR0.WP for supervisor writes to read-only
 ; pages, user/supervisor protection from ring 3, and #PF error codes with CR2 for: not present
 ; (read, write, instruction fetch) and protection (user read/write of a supervisor page, write to
-; a read-only page from ring 3 and with WP). Reserved PDE bits and CR2 for an access split across
+; a read-only page from ring 3 and with WP), REP MOVSB/STOSD faulting part way (ECX/ESI/EDI show
+; the iterations done). Reserved PDE bits and CR2 for an access split across
 ; a page boundary: findings/paging-findings.asm (Hypertab diverges, /work/tasks/diff-findings.md).
 %include "harness.inc"
 
@@ -83,6 +84,33 @@ test_main:
   call TESTPG + 0x2000
 .np3:
   add esp, 4                    ; the CALL pushed its return address before the fetch faulted
+  ; REP string instructions faulting part way: ECX/ESI/EDI show the iterations done
+  mov esi, TESTPG + 0x3000
+  mov edi, TESTPG + 0x4ff0          ; (present, 0x304ff0..)
+  mov ecx, 0x40
+  cld
+  SETRESUME .rep1
+  rep movsb                         ; into TESTPG+0x5000: present (identity) -- completes
+.rep1:
+  DUMP 0x50, 0
+  mov esi, TESTPG + 0x3000
+  mov edi, TESTPG + 0x1ff0          ; read-only page... WP still 0 here: writes allowed
+  mov ecx, 0x40                     ; crosses into TESTPG+0x2000 (not present) after 16 bytes
+  SETRESUME .rep2
+  rep movsb
+.rep2:
+  mov ebp, cr2
+  DUMP 0x51, 0
+  std
+  mov edi, TESTPG + 0x300c          ; downwards into TESTPG+0x2ffc..: not present after 4 dwords
+  mov ecx, 10
+  mov eax, 0x5a5a5a5a
+  SETRESUME .rep3
+  rep stosd
+.rep3:
+  cld
+  mov ebp, cr2
+  DUMP 0x52, 0
   ; supervisor write to a read-only page: allowed with WP=0, #PF with WP=1
   mov dword [TESTPG + 0x1000], 0x11
   mov eax, cr0
