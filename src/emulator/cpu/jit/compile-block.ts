@@ -78,9 +78,18 @@ class Gen {
   start = 0;
   /** A branch back to the start was emitted: the body is wrapped in a loop. */
   loops = false;
+  /** Instructions inlined (not handed to the interpreter). */
+  inlined = 0;
+
+  /** The current instruction's flags are overwritten before anything can observe them. */
+  dead = false;
 
   emit(s: string): void {
     this.out.push(s);
+  }
+  /** Emits a flags-record update unless the flags are dead. */
+  rec(s: string): void {
+    if (!this.dead) this.out.push(s);
   }
   /** Marks the instruction as possibly faulting. */
   faultable(insn: Insn): void {
@@ -105,31 +114,16 @@ class Gen {
 
 /** Decodes and compiles the block at physical address `phys` / guest EIP `eip`. */
 export function compileBlock(ram: Uint8Array, phys: number, eip: number): CompiledBlock {
-  const end = (phys & ~0xfff) + 4096;
-  const g = new Gen();
-  g.start = eip;
-  const eips: number[] = [];
-  let inlined = 0;
-  let p = phys;
-  let cur = eip;
-  while (eips.length < MAX_BLOCK_INSNS && !g.ended) {
-    const insn = decodeInsn(ram, p, end, cur);
-    if (insn === null) break;
-    // Do not run across the wrap of the 32-bit EIP space.
-    if ((cur >= 0) !== (insn.next >= 0) && insn.next !== 0) break;
-    g.k = eips.length;
-    eips.push(cur);
-    if (emitInsn(g, insn)) inlined++;
-    else emitFallback(g, insn);
-    p += insn.len;
-    cur = insn.next;
-  }
+  // Pass 1 finds the instructions (where emission ends the block); pass 2 emits them again
+  // knowing which flag records nobody can observe.
+  const insns = emitBlock(ram, phys, eip, null).insns;
+  const g = emitBlock(ram, phys, eip, deadFlags(insns)).gen;
+  const eips = insns.map((i) => i.eip);
+  const inlined = g.inlined;
+  const cur = insns.length > 0 ? insns[insns.length - 1]!.next : eip;
+  const p = phys + insns.reduce((n, i) => n + i.len, 0);
   const byteLength = Math.max(1, p - phys);
   if (eips.length === 0 || inlined === 0) return { fn: null, eips: new Int32Array(eips), inlined: 0, sourceLength: 0, byteLength };
-  if (!g.ended) {
-    g.k = eips.length - 1;
-    g.exitTo(String(cur));
-  }
   const body =
     "const r32 = c.r32, r16 = c.r16, r8 = c.r8, ram = c.ram, ram16 = c.ram16, ram32 = c.ram32, tlb = c.tlb, segBase = c.segBase;\n" +
     "const rm = c.readMask, wm = c.writeMask;\n" +
@@ -138,6 +132,90 @@ export function compileBlock(ram: Uint8Array, phys: number, eip: number): Compil
   const src = `const G = H.G, T = H.T, SH = H.SH, PAR = H.PAR;\nreturn (function block_${(eip >>> 0).toString(16)}(c, budget) {\n${body}\n});`;
   const factory = new Function("H", src) as (h: typeof HELPERS) => BlockFn;
   return { fn: factory(HELPERS), eips: new Int32Array(eips), inlined, sourceLength: src.length, byteLength };
+}
+
+function emitBlock(ram: Uint8Array, phys: number, eip: number, dead: boolean[] | null): { insns: Insn[]; gen: Gen } {
+  const end = (phys & ~0xfff) + 4096;
+  const g = new Gen();
+  g.start = eip;
+  const insns: Insn[] = [];
+  let p = phys;
+  let cur = eip;
+  while (insns.length < MAX_BLOCK_INSNS && !g.ended) {
+    const insn = decodeInsn(ram, p, end, cur);
+    if (insn === null) break;
+    // Do not run across the wrap of the 32-bit EIP space.
+    if ((cur >= 0) !== (insn.next >= 0) && insn.next !== 0) break;
+    g.k = insns.length;
+    g.dead = dead !== null && dead[g.k] === true;
+    insns.push(insn);
+    if (emitInsn(g, insn)) g.inlined++;
+    else emitFallback(g, insn);
+    p += insn.len;
+    cur = insn.next;
+  }
+  g.dead = false;
+  if (!g.ended && insns.length > 0) {
+    g.k = insns.length - 1;
+    g.exitTo(String(cur));
+  }
+  return { insns, gen: g };
+}
+
+/** Register form (or no ModRM): the instruction cannot fault on a memory access. */
+function regOnly(i: Insn): boolean {
+  return i.modrm < 0 || i.modrm >= 0xc0;
+}
+
+/** Inlined, cannot fault or leave the block, reads no flags and writes all six. */
+function writesAllFlags(i: Insn): boolean {
+  if (i.a16 || i.lock || i.rep !== 0) return false;
+  const op = i.op;
+  const r = (i.modrm >> 3) & 7;
+  if (op < 0x40 && (op & 7) < 6) return ((op >> 3) !== 2 && (op >> 3) !== 3) && regOnly(i);
+  switch (op) {
+    case 0x80: case 0x81: case 0x82: case 0x83: return r !== 2 && r !== 3 && regOnly(i);
+    case 0x84: case 0x85: case 0xa8: case 0xa9: return regOnly(i);
+    case 0xf6: case 0xf7: return (r === 0 || r === 1 || r === 3) && regOnly(i);
+    case 0x1af: case 0x69: case 0x6b: return regOnly(i);
+    case 0xc1: return !i.o16 && r >= 4 && (i.imm & 31) !== 0 && regOnly(i);
+    case 0xd1: return !i.o16 && r >= 4 && regOnly(i);
+    default: return false;
+  }
+}
+
+/** Inlined, cannot fault or leave the block, and neither reads nor writes flags. */
+function flagTransparent(i: Insn): boolean {
+  if (i.a16 || i.lock || i.rep !== 0) return false;
+  const op = i.op;
+  const r = (i.modrm >> 3) & 7;
+  if (op >= 0xb0 && op <= 0xbf) return true;
+  if (op >= 0x90 && op <= 0x99) return true;
+  switch (op) {
+    case 0x88: case 0x89: case 0x8a: case 0x8b: case 0x86: case 0x87:
+    case 0x1b6: case 0x1b7: case 0x1be: case 0x1bf:
+      return regOnly(i);
+    case 0xc6: case 0xc7: return r === 0 && regOnly(i);
+    case 0x8d: return !regOnly(i);
+    case 0xf6: case 0xf7: return r === 2 && regOnly(i);
+    default: return false;
+  }
+}
+
+/** For each instruction: are its flag results overwritten before any possible observer? */
+function deadFlags(insns: Insn[]): boolean[] {
+  const dead: boolean[] = new Array<boolean>(insns.length).fill(false);
+  for (let i = 0; i < insns.length; i++) {
+    for (let j = i + 1; j < insns.length; j++) {
+      const n = insns[j]!;
+      if (writesAllFlags(n)) {
+        dead[i] = true;
+        break;
+      }
+      if (!flagTransparent(n)) break;
+    }
+  }
+  return dead;
 }
 
 /** The interpreter runs this one instruction. */
@@ -165,33 +243,38 @@ function emitAlu(g: Gen, op: number, size: Size): void {
   const s = signShift(size);
   switch (op) {
     case 0:
-      g.emit(`res = (a + b) & ${m}; ${setAdd("a", "b", "res", s)}`);
+      g.emit(`res = (a + b) & ${m};`);
+      g.rec(setAdd("a", "b", "res", s));
       g.flags = { kind: "add", shift: s };
       return;
     case 1:
-      g.emit(`res = (a | b) & ${m}; ${setLogic("res", s)}`);
+      g.emit(`res = (a | b) & ${m};`);
+      g.rec(setLogic("res", s));
       g.flags = { kind: "logic", shift: s };
       return;
     case 2:
-      g.emit(`t = ${cfExpr(g.flags)}; res = (a + b + t) & ${m}; ${setAdd("a", "b", "res", s)} ` +
-        `c.flags = (c.flags & -2) | ((t ? res >>> 0 <= a >>> 0 : res >>> 0 < a >>> 0) ? 1 : 0); c.lazy = 2260;`);
+      g.emit(`t = ${cfExpr(g.flags)}; res = (a + b + t) & ${m};`);
+      g.rec(`${setAdd("a", "b", "res", s)} c.flags = (c.flags & -2) | ((t ? res >>> 0 <= a >>> 0 : res >>> 0 < a >>> 0) ? 1 : 0); c.lazy = 2260;`);
       g.flags = null;
       return;
     case 3:
-      g.emit(`t = ${cfExpr(g.flags)}; res = (a - b - t) & ${m}; ${setSub("a", "b", "res", s)} ` +
-        `c.flags = (c.flags & -2) | ((t ? a >>> 0 <= b >>> 0 : a >>> 0 < b >>> 0) ? 1 : 0); c.lazy = 2260;`);
+      g.emit(`t = ${cfExpr(g.flags)}; res = (a - b - t) & ${m};`);
+      g.rec(`${setSub("a", "b", "res", s)} c.flags = (c.flags & -2) | ((t ? a >>> 0 <= b >>> 0 : a >>> 0 < b >>> 0) ? 1 : 0); c.lazy = 2260;`);
       g.flags = null;
       return;
     case 4:
-      g.emit(`res = a & b & ${m}; ${setLogic("res", s)}`);
+      g.emit(`res = a & b & ${m};`);
+      g.rec(setLogic("res", s));
       g.flags = { kind: "logic", shift: s };
       return;
     case 6:
-      g.emit(`res = (a ^ b) & ${m}; ${setLogic("res", s)}`);
+      g.emit(`res = (a ^ b) & ${m};`);
+      g.rec(setLogic("res", s));
       g.flags = { kind: "logic", shift: s };
       return;
     default:
-      g.emit(`res = (a - b) & ${m}; ${setSub("a", "b", "res", s)}`);
+      g.emit(`res = (a - b) & ${m};`);
+      g.rec(setSub("a", "b", "res", s));
       g.flags = { kind: "sub", shift: s };
   }
 }
@@ -200,7 +283,8 @@ function emitIncDec(g: Gen, dec: boolean, size: Size): void {
   const m = maskStr(size);
   const s = signShift(size);
   const rec = dec ? setSub("a", "1", "res", s) : setAdd("a", "1", "res", s);
-  g.emit(`t = ${cfExpr(g.flags)}; res = (a ${dec ? "-" : "+"} 1) & ${m}; ${rec} c.flags = (c.flags & -2) | t; c.lazy = 2260;`);
+  g.emit(`res = (a ${dec ? "-" : "+"} 1) & ${m};`);
+  g.rec(`t = ${cfExpr(g.flags)}; ${rec} c.flags = (c.flags & -2) | t; c.lazy = 2260;`);
   g.flags = { kind: dec ? "dec" : "inc", shift: s };
 }
 
@@ -311,14 +395,16 @@ function emitInsn(g: Gen, insn: Insn): boolean {
       const size = opSize(insn, op === 0x84);
       if (mem) g.faultable(insn);
       g.emit(loadE(size, insn, "a"));
-      g.emit(`res = a & ${reg(size, regG)}; ${setLogic("res", signShift(size))}`);
+      g.emit(`res = a & ${reg(size, regG)};`);
+      g.rec(setLogic("res", signShift(size)));
       g.flags = { kind: "logic", shift: signShift(size) };
       return true;
     }
     case 0xa8:
     case 0xa9: {
       const size = opSize(insn, op === 0xa8);
-      g.emit(`res = ${reg(size, 0)} & ${size === 32 ? insn.imm : insn.imm & maskOf(size)}; ${setLogic("res", signShift(size))}`);
+      g.emit(`res = ${reg(size, 0)} & ${size === 32 ? insn.imm : insn.imm & maskOf(size)};`);
+      g.rec(setLogic("res", signShift(size)));
       g.flags = { kind: "logic", shift: signShift(size) };
       return true;
     }
@@ -331,13 +417,15 @@ function emitInsn(g: Gen, insn: Insn): boolean {
       if (mem) g.faultable(insn);
       g.emit(loadE(size, insn, "a"));
       if (regG <= 1) {
-        g.emit(`res = a & ${insn.imm}; ${setLogic("res", s)}`);
+        g.emit(`res = a & ${insn.imm};`);
+        g.rec(setLogic("res", s));
         g.flags = { kind: "logic", shift: s };
         return true;
       }
       if (regG === 2) g.emit(`res = ${size === 32 ? "~a" : `~a & ${maskOf(size)}`};`);
       else {
-        g.emit(`res = (0 - a) & ${maskStr(size)}; ${setSub("0", "a", "res", s)}`);
+        g.emit(`res = (0 - a) & ${maskStr(size)};`);
+        g.rec(setSub("0", "a", "res", s));
         g.flags = { kind: "sub", shift: s };
       }
       g.emit(storeE(size, insn, "res"));
@@ -452,9 +540,11 @@ function emitInsn(g: Gen, insn: Insn): boolean {
         g.emit(`b = ${imm};`);
       }
       if (size === 32) {
-        g.emit(`res = Math.imul(a, b); r32[${regG}] = res; ${setResult("res", 31, "(a | 0) * (b | 0) !== res ? 2049 : 0")}`);
+        g.emit(`res = Math.imul(a, b); r32[${regG}] = res;`);
+        g.rec(setResult("res", 31, "(a | 0) * (b | 0) !== res ? 2049 : 0"));
       } else {
-        g.emit(`t = ((a << 16) >> 16) * ((b << 16) >> 16); r16[${regG << 1}] = t; res = t & 0xffff; ${setResult("res", 15, "t !== ((t << 16) >> 16) ? 2049 : 0")}`);
+        g.emit(`t = ((a << 16) >> 16) * ((b << 16) >> 16); r16[${regG << 1}] = t; res = t & 0xffff;`);
+        g.rec(setResult("res", 15, "t !== ((t << 16) >> 16) ? 2049 : 0"));
       }
       g.flags = null;
       return true;
@@ -466,7 +556,7 @@ function emitInsn(g: Gen, insn: Insn): boolean {
       g.emit(loadE(size, insn, "a"));
       const count = op <= 0xc1 ? String(insn.imm & 31) : op <= 0xd1 ? "1" : "(r8[4] & 31)";
       if (count === "0") return true;
-      const inline = size === 32 ? inlineShift32(regG) : null;
+      const inline = size === 32 ? inlineShift32(regG, g.dead) : null;
       const body = inline ?? `res = SH(c, ${regG}, a, t, ${size});`;
       g.emit(`t = ${count}; if (t !== 0) { ${body} ${storeE(size, insn, "res")} }`);
       if (mem) g.smcCheck(insn);
@@ -571,15 +661,16 @@ function emitInsn(g: Gen, insn: Insn): boolean {
 }
 
 /** SHL/SHR/SAR of the 32-bit `a` by t (1..31) into res, with shift-rotate.ts shiftOp's flags. */
-function inlineShift32(op: number): string | null {
+function inlineShift32(op: number, dead: boolean): string | null {
+  const rec = (eager: string) => (dead ? "" : setResult("res", 31, eager));
   switch (op) {
     case 4:
     case 6:
-      return `res = a << t; b = (a >>> (32 - t)) & 1; ${setResult("res", 31, "b | (((res >>> 31) ^ b) << 11)")}`;
+      return `res = a << t; b = (a >>> (32 - t)) & 1; ${rec("b | (((res >>> 31) ^ b) << 11)")}`;
     case 5:
-      return `res = a >>> t | 0; b = (a >>> (t - 1)) & 1; ${setResult("res", 31, "b | ((a >>> 31) << 11)")}`;
+      return `res = a >>> t | 0; b = (a >>> (t - 1)) & 1; ${rec("b | ((a >>> 31) << 11)")}`;
     case 7:
-      return `res = a >> t; b = (a >> (t - 1)) & 1; ${setResult("res", 31, "b")}`;
+      return `res = a >> t; b = (a >> (t - 1)) & 1; ${rec("b")}`;
     default:
       return null;
   }
