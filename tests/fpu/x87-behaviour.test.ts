@@ -361,6 +361,31 @@ describe("x87 FPATAN special operands", () => {
   });
 });
 
+describe("x87 FYL2X special operands", () => {
+  it("log2 of ±0 is a zero divide for a finite ST1 but exact for an infinite one", () => {
+    const { h, x, run } = setup();
+    const fyl2x = (y: [number, bigint], xv: [number, bigint]): [number, bigint, number] => {
+      run(...FNINIT);
+      h.write80(0x100, y[0], y[1]);
+      h.write80(0x110, xv[0], xv[1]);
+      run(0xdb, 0x28, 0x100); // ST1 = y
+      run(0xdb, 0x28, 0x110); // ST0 = x
+      run(0xd9, 0xf1); // FYL2X
+      return [x.se[x.top], x.getSig(x.top), x.statusWord() & 0x3f];
+    };
+    const zero: [number, bigint] = [0, 0n];
+    const minusZero: [number, bigint] = [0x8000, 0n];
+    const two: [number, bigint] = [0x4000, 1n << 63n];
+    const inf: [number, bigint] = [0x7fff, 1n << 63n];
+    const minusInf: [number, bigint] = [0xffff, 1n << 63n];
+    // SDM FYL2X results: ST(0) = ±0 gives -∞·sign(ST1); #Z (ZE = 0x04) only when ST1 is finite
+    expect(fyl2x(two, zero)).toEqual([0xffff, 1n << 63n, 0x04]);
+    expect(fyl2x(inf, zero)).toEqual([0xffff, 1n << 63n, 0]);
+    expect(fyl2x(minusInf, minusZero)).toEqual([0x7fff, 1n << 63n, 0]);
+    expect(fyl2x(zero, zero)).toEqual([0xffff, 0xc000000000000000n, 0x01]); // 0·log2(0): invalid
+  });
+});
+
 describe("x87 state", () => {
   it("saveState/loadState round-trips into a fresh unit and rejects bad fields", () => {
     const { h, x, run } = setup();

@@ -1858,7 +1858,9 @@ export class X87 implements X87Unit {
     if (sx && kx !== K.Zero) return this.indefinite(); // log of a negative number
     if (kx === K.Zero) {
       if (ky === K.Zero) return this.indefinite();
-      return this.setInf(sy ^ 1, FLAG_ZE); // y·(-inf)
+      // y·(-inf): a zero divide only for a finite y; an infinite y gives the infinity exactly
+      // (SDM FYL2X results table: ST(0) = ±0 with ST(1) = ±∞ has no #Z)
+      return this.setInf(sy ^ 1, ky === K.Inf ? 0 : FLAG_ZE);
     }
     const xIsOne = kx === K.Normal && mx === SIG_J && ex === -63;
     if (kx === K.Inf) {
