@@ -150,7 +150,12 @@ async function main(): Promise<void> {
       return ids;
     })()`)) as string[];
     await page.evaluate((id) => window.__hypertab!.hv.pause(id), memtest);
-    await sleep(10_000);
+    await sleep(5_000);
+    const count = (id: string) => page.evaluate((i) => window.__hypertab!.instructions(i), id);
+    const [a0, b0] = [await count(created[0]), await count(created[1])];
+    await sleep(8_000);
+    const [a1, b1] = [await count(created[0]), await count(created[1])];
+    console.log(`shares 3:1 → instructions ratio ${((a1 - a0) / (b1 - b0)).toFixed(3)}`);
     await mark("remove");
     await page.evaluate(async (ids) => {
       for (const id of ids) await window.__hypertab!.hv.remove(id);

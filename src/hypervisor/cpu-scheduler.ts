@@ -32,6 +32,10 @@ export interface SchedulerOptions {
 /** Slower than this fraction (5x slower) of the fastest competing VM's speed: scheduled by CPU time. */
 const SLOW_FACTOR = 0.2;
 
+/** Lowest headroom: low enough that on a host busy with other work the budgets still shrink to
+ *  what every VM can actually get (only then do the instruction rates follow the shares). */
+const HEADROOM_FLOOR = 0.15;
+
 /** Smallest budget per period: enough that a slice is real work, not call overhead (which would
  *  make the VM look slow and shrink its budget further). */
 const MIN_BUDGET = 20_000;
@@ -70,7 +74,7 @@ export class CpuScheduler {
       // A VM that misses its budget in more than a few periods drags the ratio towards 1:1.
       // (Only once every speed is measured: a guessed budget may be missed by design.)
       if (measured.length === competing.length) {
-        this.headroom = missed ? Math.max(0.3, this.headroom * 0.92) : Math.min(0.9, this.headroom + 0.005);
+        this.headroom = missed ? Math.max(HEADROOM_FLOOR, this.headroom * 0.92) : Math.min(0.9, this.headroom + 0.005);
       }
       const totalShare = competing.reduce((sum, v) => sum + v.share, 0);
       const fastest = Math.max(...competing.map((v) => v.speed));

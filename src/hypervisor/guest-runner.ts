@@ -45,6 +45,9 @@ const MAX_HALT_SLEEP_MS = 10;
  *  PACED_FRACTION of the period (the rest is slack, so a late wake-up does not miss the budget). */
 const PACING_STEPS = 8;
 const PACED_FRACTION = 0.85;
+/** Only VMs whose budget took less than this fraction of the last period are paced: one that needs
+ *  the core most of the period gains nothing from it and would lose its budget to late wake-ups. */
+const PACING_MAX_DUTY = 0.6;
 const MIN_PACED_SLICE = 5_000;
 const MIN_PACING_SLEEP_MS = 0.5;
 
@@ -74,6 +77,9 @@ export class GuestRunner {
   private used = 0;
   private haltedThisPeriod = false;
   private busyMs = 0;
+  private periodBusyMs = 0;
+  /** Busy (executing) fraction of the last period. */
+  private lastDuty = 1;
   private haltedMs = 0;
   private runMs = 0;
 
@@ -206,6 +212,8 @@ export class GuestRunner {
     else if (budget > 0) this.st[St.PERIODS_EXHAUSTED]++;
     this.used = 0;
     this.haltedThisPeriod = false;
+    this.lastDuty = this.periodBusyMs / periodMs;
+    this.periodBusyMs = 0;
     // Stay on the period grid unless we fell far behind (e.g. after a pause).
     this.periodStart = now - this.periodStart > 2 * periodMs ? now : this.periodStart + periodMs;
   }
@@ -276,7 +284,7 @@ export class GuestRunner {
         continue;
       }
       let max = this.sliceInstructions;
-      if (budget > 0) {
+      if (budget > 0 && this.lastDuty < PACING_MAX_DUTY) {
         // Spread the budget over the period instead of spending it all at the period's start:
         // budgeted VMs then rarely all run at once, and the page's main thread finds a free core.
         const due = this.periodStart + PACED_FRACTION * periodMs * (this.used / budget);
@@ -291,6 +299,7 @@ export class GuestRunner {
       const t1 = this.clock();
       const dt = t1 - t0;
       this.busyMs += dt;
+      this.periodBusyMs += dt;
       this.used += result.executed;
       if (result.executed > 1000 && dt > 0.05) {
         // Aim for ~4 ms slices so control, input and budgets are looked at often.

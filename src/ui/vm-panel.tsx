@@ -2,6 +2,7 @@
 // the hardware editor.
 
 import { useState } from "react";
+import { useAfterFrames } from "./after-frames.ts";
 import type { VmInfo } from "../hypervisor/hypervisor.ts";
 import { formatCount, formatRate, formatUptime } from "./format.ts";
 import { HardwareEditor } from "./hardware-editor.tsx";
@@ -39,6 +40,8 @@ export function VmPanel(props: {
   const { vm, io, act, hv } = props;
   const [editing, setEditing] = useState(false);
   const [paste, setPaste] = useState<string | null>(null);
+  // Consoles mount a few frames after the panel: each step stays a short main-thread task.
+  const consolesReady = useAfterFrames(2);
   const s = vm.stats;
   const live = vm.state === "running" || vm.state === "paused" || vm.state === "starting";
   return (
@@ -98,8 +101,8 @@ export function VmPanel(props: {
         </dl>
       </div>
       <div className="consoles">
-        {io && vm.consoles.vga && <VgaConsole key={io.serial} io={io} vmId={vm.id} />}
-        {io && vm.consoles.serial && <SerialConsole key={io.serial} io={io} vmId={vm.id} />}
+        {io && consolesReady && vm.consoles.vga && <VgaConsole key={io.serial} io={io} vmId={vm.id} />}
+        {io && consolesReady && vm.consoles.serial && <SerialConsole key={io.serial} io={io} vmId={vm.id} />}
         {!io && <div className="no-console muted">{vm.state === "starting" ? "Starting…" : "No console: the VM is not running."}</div>}
       </div>
     </section>
