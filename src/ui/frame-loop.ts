@@ -6,7 +6,7 @@
 type FrameCallback = () => void;
 
 /** Poll period: 40 Hz is plenty for a console and keeps the page's wake-ups low. */
-const POLL_MS = 25;
+export const POLL_MS = 25;
 
 const callbacks = new Set<FrameCallback>();
 let timer: ReturnType<typeof setTimeout> | null = null;
