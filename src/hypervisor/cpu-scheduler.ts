@@ -70,18 +70,21 @@ export class CpuScheduler {
       competing = competing.map((v) => (v.speed > 0 ? v : { ...v, speed: guess }));
     }
     if (competing.length >= 2 && measured.length > 0) {
-      const missed = measured.some((v) => v.missFraction > 0.04);
-      // A VM that misses its budget in more than a few periods drags the ratio towards 1:1.
-      // (Only once every speed is measured: a guessed budget may be missed by design.)
-      if (measured.length === competing.length) {
-        this.headroom = missed ? Math.max(HEADROOM_FLOOR, this.headroom * 0.92) : Math.min(0.9, this.headroom + 0.005);
-      }
       const totalShare = competing.reduce((sum, v) => sum + v.share, 0);
       const fastest = Math.max(...competing.map((v) => v.speed));
       // A VM far slower per instruction than the others (an expensive emulation path) would pace
       // everyone at its rate; it gets its share of CPU time instead of its share of instructions.
       const slow = competing.filter((v) => v.speed < SLOW_FACTOR * fastest);
       const paced = competing.filter((v) => v.speed >= SLOW_FACTOR * fastest);
+      // A paced VM that misses its budget in more than a few periods drags the ratio towards 1:1.
+      // Not a slow one: its per-instruction cost swings (a booting kernel), so it misses budgets
+      // sized from its average speed without the host being short of CPU, and backing everyone
+      // off for that only throttled all guests to a fraction of the cores.
+      // (Only once every speed is measured: a guessed budget may be missed by design.)
+      if (measured.length === competing.length) {
+        const missed = paced.some((v) => v.missFraction > 0.04);
+        this.headroom = missed ? Math.max(HEADROOM_FLOOR, this.headroom * 0.92) : Math.min(0.9, this.headroom + 0.005);
+      }
       let cores = this.guestCores;
       for (const v of slow) {
         const fraction = Math.min(1, (this.guestCores * v.share) / totalShare);

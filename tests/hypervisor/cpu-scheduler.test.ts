@@ -53,6 +53,16 @@ describe("CpuScheduler", () => {
 });
 
 describe("CpuScheduler with a much slower VM", () => {
+  it("does not back everyone off when only the slow VM (scheduled by CPU time) misses its budget", () => {
+    const s = new CpuScheduler({ periodMs: 50, guestCores: 1.25 });
+    const before = s.headroom;
+    s.plan([vm("fast", 1, 50_000), vm("slow", 1, 1_000, { missFraction: 0.5 })]);
+    expect(s.headroom).toBeGreaterThan(before);
+    s.plan([vm("fast", 1, 50_000, { missFraction: 0.5 }), vm("slow", 1, 1_000)]);
+    expect(s.headroom).toBeLessThan(before);
+  });
+
+
   it("schedules the slow VM by CPU time so it does not pace the fast one", () => {
     const s = new CpuScheduler({ periodMs: 50, guestCores: 1.5 });
     const plan = s.plan([vm("fast", 1, 50_000), vm("slow", 1, 1_000)]);
