@@ -8,7 +8,7 @@
 // e2e/long-task-trace.ts then lists each long main-thread task with its wall and thread time.
 
 import { join } from "node:path";
-import type { CDPSession, Page } from "playwright-core";
+import type { Browser, CDPSession, Page } from "playwright-core";
 import { launchBrowser, repoRoot, startServer } from "./harness.ts";
 
 interface ProfileNode {
@@ -99,7 +99,20 @@ function busyStretches(profile: Profile, minMs: number, pageOffsetMs: number): s
 
 async function main(): Promise<void> {
   const server = await startServer();
-  const browser = await launchBrowser();
+  const browser = await launchBrowser().catch(async (e: unknown) => {
+    await server.close();
+    throw e;
+  });
+  try {
+    await scenario(browser, server.url);
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
+
+async function scenario(browser: Browser, url: string): Promise<void> {
+  const server = { url };
   const page = await (await browser.newContext({ viewport: { width: 1500, height: 1000 } })).newPage();
   page.on("pageerror", (e) => console.error("page error:", e.message));
   page.on("console", (m) => console.log("page:", m.text()));
@@ -191,8 +204,6 @@ async function main(): Promise<void> {
     offsetMs = profile.endTime / 1000 - pageNow;
     for (const s of busyStretches(profile, threshold, offsetMs)) console.log(s);
   }
-  await browser.close();
-  await server.close();
 }
 
 main().catch((e) => {
