@@ -29,8 +29,8 @@ export interface JitOptions {
 /** Blocks run fewer times than this stay interpreted: V8 starts every new block function in its
  *  bytecode interpreter and only optimizes it after many calls, so compiling lukewarm guest code
  *  costs more than the TypeScript interpreter (itself optimized) spends on it. */
-export const DEFAULT_THRESHOLD = 2000;
-const SLOT_BITS = 15;
+export const DEFAULT_THRESHOLD = 8000;
+const SLOT_BITS = 16;
 const SLOTS = 1 << SLOT_BITS;
 const HOT_SIZE = 1 << 16;
 /** Bounds: flush everything when either is exceeded. */
@@ -48,8 +48,11 @@ function packedNulls(n: number): (Block | null)[] {
   return a;
 }
 
+/** The run loop asks for every interpreted instruction: the low bits of the physical address pick
+ *  the slot so that neighbouring instructions share cache lines (higher bits and the EIP page only
+ *  permute whole groups of eight). */
 function slotOf(phys: number, eip: number): number {
-  return ((phys ^ (phys >>> SLOT_BITS) ^ (eip << 3)) >>> 0) & (SLOTS - 1);
+  return (phys ^ ((((phys >>> 16) ^ (eip >>> 12)) & 0x1fff) << 3)) & (SLOTS - 1);
 }
 
 export class BlockCache {
@@ -82,7 +85,8 @@ export class BlockCache {
   find(phys: number, eip: number): Block | null {
     const s = slotOf(phys, eip);
     const b = this.slots[s];
-    if (b !== null && b.phys === phys && b.eip === eip) return b.fn !== null ? b : null;
+    if (b === null) return this.findSlow(phys, eip, s);
+    if (b.phys === phys && b.eip === eip) return b.fn !== null ? b : null;
     const v = this.victims[s];
     if (v !== null && v.phys === phys && v.eip === eip) {
       this.victims[s] = b;
@@ -99,7 +103,8 @@ export class BlockCache {
 
   private findSlow(phys: number, eip: number, s: number): Block | null {
     // Cold code: count and go back to the interpreter without touching the maps.
-    const h = (s ^ (phys >>> 4)) & (HOT_SIZE - 1);
+    const h = s & (HOT_SIZE - 1);
+    // (A block whose slot was emptied by an invalidation elsewhere is found again here.)
     if (++this.hot[h] < this.threshold) return null;
     this.hot[h] = 0;
     for (let b = this.byPhys.get(phys) ?? null; b !== null; b = b.chain) {
