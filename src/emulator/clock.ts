@@ -14,13 +14,41 @@ export class VirtualClock implements Stateful {
   /** Wall milliseconds at that moment, while running. */
   private wallAtBase = 0;
   private running = false;
+  /** Virtual time stops here until the machine has handled its timers (see holdAt). */
+  private holdNs = Infinity;
 
   constructor(private readonly wall: WallClock = defaultWallClock) {}
 
   /** Current virtual time in nanoseconds (a float; exact to well below a microsecond for years). */
   now(): number {
     if (!this.running) return this.baseNs;
-    return this.baseNs + (this.wall() - this.wallAtBase) * 1e6;
+    const t = this.baseNs + (this.wall() - this.wallAtBase) * 1e6;
+    return t < this.holdNs ? t : this.holdNs;
+  }
+
+  /** The host's wall clock in milliseconds (for measuring host speed, not guest time). */
+  wallNow(): number {
+    return this.wall();
+  }
+
+  /** Virtual time will not pass `ns` (the next timer deadline) until the machine calls settle() and
+   *  runs its timers. When the host falls behind (a slow chunk, a descheduled thread, a late wake-up)
+   *  the guest then sees every timer period instead of periods skipped in one jump: periodic timer
+   *  interrupts are not lost and clocksources derived from them stay in step with the TSC. */
+  holdAt(ns: number): void {
+    this.holdNs = ns;
+  }
+
+  /** Drops the wall time that passed while virtual time was held, so it goes on from the hold point
+   *  (the guest falls behind wall time by what the host could not give it). */
+  settle(): void {
+    if (!this.running) return;
+    const wallNow = this.wall();
+    const t = this.baseNs + (wallNow - this.wallAtBase) * 1e6;
+    if (t > this.holdNs) {
+      this.baseNs = this.holdNs;
+      this.wallAtBase = wallNow;
+    }
   }
 
   get isRunning(): boolean {
@@ -55,6 +83,7 @@ export class VirtualClock implements Stateful {
     const wasRunning = this.running;
     this.running = false;
     this.baseNs = numberField(f, "clock", "nowNs");
+    this.holdNs = Infinity;
     if (wasRunning) this.start();
   }
 }

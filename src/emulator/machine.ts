@@ -335,25 +335,27 @@ class PcMachine implements Machine {
     try {
       if (!this.paused) this.clock.start();
       for (;;) {
-        let now = this.clock.now();
-        let next = this.runTimers(now);
+        let now = this.settledNow();
+        let next = this.runTimersAndHold(now);
         if (this.handlePending()) return this.stopped(executed);
         if (executed >= budget) {
           this.runState = "running";
           return { executed, reason: "budget", nextDeadlineNs: next };
         }
         const chunk = this.chunkSize(budget - executed, next - now);
+        const wallBefore = this.clock.wallNow();
         const n = this.cpu.run(chunk);
         executed += n;
-        const after = this.clock.now();
-        if (n > 0 && after > now) {
-          // Smoothed speed, so one slow chunk (a GC pause) does not shrink the next ones too much.
-          this.instructionsPerNs = this.instructionsPerNs * 0.75 + (n / (after - now)) * 0.25;
+        const wallAfter = this.clock.wallNow();
+        if (n > 0 && wallAfter > wallBefore) {
+          // Host speed from wall time (virtual time may be held at a deadline). Smoothed, so one
+          // slow chunk (a GC pause) does not shrink the next ones too much.
+          this.instructionsPerNs = this.instructionsPerNs * 0.75 + (n / ((wallAfter - wallBefore) * 1e6)) * 0.25;
         }
         if (this.handlePending()) return this.stopped(executed);
         if (n === 0 && this.cpu.halted) {
-          now = this.clock.now();
-          next = this.runTimers(now);
+          now = this.settledNow();
+          next = this.runTimersAndHold(now);
           if (this.handlePending()) return this.stopped(executed);
           // A timer may just have raised an interrupt: let the CPU look once more before sleeping.
           if (this.cpu.run(1) === 0 && this.cpu.halted) {
@@ -444,6 +446,19 @@ class PcMachine implements Machine {
     if (i < 0) return;
     this.deadlines[i] = -Infinity;
     this.cpu.requestStop(); // end the current chunk so the new deadline is seen at once
+  }
+
+  /** Virtual now, after dropping wall time that passed beyond the held deadline. */
+  private settledNow(): number {
+    this.clock.settle();
+    return this.clock.now();
+  }
+
+  /** Runs due timers and holds virtual time at the earliest next deadline (see VirtualClock.holdAt). */
+  private runTimersAndHold(now: number): number {
+    const next = this.runTimers(now);
+    this.clock.holdAt(next > now ? next : Infinity);
+    return next;
   }
 
   /** Ticks every due device; returns the earliest deadline. */
