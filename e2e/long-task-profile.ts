@@ -3,7 +3,7 @@
 // does (boot, pause/resume, refused VM, two extra VMs, killed worker, FreeDOS through the dialog),
 // then prints every long task (PerformanceObserver) and, for each busy stretch of the profile, its
 // heaviest functions. A diagnostic tool, not a test:
-//   npx tsx e2e/long-task-profile.ts [--boot-seconds N] [--no-profile] [--no-actions] [--trace FILE]
+//   npx tsx e2e/long-task-profile.ts [--boot-seconds N] [--no-profile] [--no-actions] [--trace FILE] [--poll]
 // With --trace, a Chromium performance trace (devtools.timeline) is written instead of profiling;
 // e2e/long-task-trace.ts then lists each long main-thread task with its wall and thread time.
 
@@ -33,6 +33,7 @@ const option = (name: string, fallback: number) => {
 const bootSeconds = option("--boot-seconds", 40);
 const profiling = !args.includes("--no-profile");
 const actions = !args.includes("--no-actions");
+const polling = args.includes("--poll");
 const threshold = option("--threshold", 30);
 const traceFile = args.includes("--trace") ? args[args.indexOf("--trace") + 1] : "";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -135,7 +136,15 @@ async function scenario(browser: Browser, url: string): Promise<void> {
   const list = await page.evaluate(async () => (await window.__hypertab!.hv.list()).map((v) => ({ id: v.id, name: v.name })));
   const linux = list.find((v) => /linux/i.test(v.name))?.id ?? list[0].id;
   const memtest = list.find((v) => /memtest/i.test(v.name))?.id ?? list[1].id;
-  await sleep(bootSeconds * 1000);
+  // Poll like the acceptance test does while it waits for the boot (transcript and VM list).
+  const bootEnd = Date.now() + bootSeconds * 1000;
+  while (Date.now() < bootEnd) {
+    if (polling) {
+      await page.evaluate((i) => window.__hypertab!.serialText(i), linux);
+      await page.evaluate(async () => (await window.__hypertab!.hv.list()).length);
+    }
+    await sleep(500);
+  }
   if (actions) {
     await mark("pause");
     await page.getByTestId(`pause-${memtest}`).click();
