@@ -39,6 +39,9 @@ export interface CpuRegisters {
 
 const TLB_LIST_MAX = 8192;
 
+/** First byte of the page after `lin`'s: where a split access faults (CR2) if that page is missing. */
+const nextPage = (lin: number) => ((lin | 0xfff) + 1) | 0;
+
 export interface CpuOptions {
   /** Compile hot 32-bit code to JavaScript (default true); false = pure interpreter. */
   jit?: boolean;
@@ -622,7 +625,7 @@ export class CPU implements Stateful, CoprocessorHost {
   private rd32Slow(lin: number): number {
     if ((lin & 0xfff) > 0xffc) {
       // Split across pages: check both pages before reading either (no partial effects).
-      const a = this.physRead(lin, false), b = this.physRead((lin + 3) | 0, false);
+      const a = this.physRead(lin, false), b = this.physRead(nextPage(lin), false);
       void a; void b;
       return this.rd8(lin) | (this.rd8((lin + 1) | 0) << 8) | (this.rd8((lin + 2) | 0) << 16) | (this.rd8((lin + 3) | 0) << 24);
     }
@@ -650,8 +653,8 @@ export class CPU implements Stateful, CoprocessorHost {
       return;
     }
     if ((lin & 0xfff) === 0xfff) {
-      this.physRead((lin + 1) | 0, true);
       this.physRead(lin, true);
+      this.physRead(nextPage(lin), true);
       this.wr8(lin, v);
       this.wr8((lin + 1) | 0, v >> 8);
       return;
@@ -675,8 +678,8 @@ export class CPU implements Stateful, CoprocessorHost {
       return;
     }
     if ((lin & 0xfff) > 0xffc) {
-      this.physRead((lin + 3) | 0, true);
       this.physRead(lin, true);
+      this.physRead(nextPage(lin), true);
       for (let i = 0; i < 4; i++) this.wr8((lin + i) | 0, v >> (i * 8));
       return;
     }
@@ -686,12 +689,12 @@ export class CPU implements Stateful, CoprocessorHost {
   /** Checks that a write to [lin, lin+len) would not fault (before a multi-part store). */
   probeWrite(lin: number, len: number): void {
     this.physRead(lin, true);
-    if (((lin & 0xfff) + len - 1) > 0xfff) this.physRead((lin + len - 1) | 0, true);
+    if (((lin & 0xfff) + len - 1) > 0xfff) this.physRead(nextPage(lin), true);
   }
 
   probeRead(lin: number, len: number): void {
     this.physRead(lin, false);
-    if (((lin & 0xfff) + len - 1) > 0xfff) this.physRead((lin + len - 1) | 0, false);
+    if (((lin & 0xfff) + len - 1) > 0xfff) this.physRead(nextPage(lin), false);
   }
 
   /** Supervisor-privilege ("implicit") accesses: descriptor tables, TSS, IDT. */

@@ -20,6 +20,7 @@ const CR0_WP = 0x10000;
 const CR0_PG = 0x80000000 | 0;
 const CR4_PSE = 0x10;
 const CR4_PGE = 0x80;
+const PDE4M_RESERVED = 0x003fe000;
 
 /** Translates `lin` for an access, filling the TLB; raises #PF when not allowed. Returns the physical address. */
 export function translate(c: CPU, lin: number, write: boolean, user: boolean): number {
@@ -42,6 +43,9 @@ export function translate(c: CPU, lin: number, write: boolean, user: boolean): n
   let dirty: boolean;
   let large = false;
   if ((pde & 0x80) !== 0 && (c.cr4 & CR4_PSE) !== 0) {
+    // Without PSE-36 (not in CPUID) bits 21:13 of a 4 MiB PDE are reserved: a set one makes the
+    // entry invalid (#PF with P and RSVD), before any access-rights check.
+    if ((pde & PDE4M_RESERVED) !== 0) pageFault(c, lin, write, user, true, true);
     allowUser = (pde & 4) !== 0;
     allowWrite = (pde & 2) !== 0;
     checkAccess(c, lin, write, user, allowUser, allowWrite);
@@ -95,7 +99,7 @@ function checkAccess(c: CPU, lin: number, write: boolean, user: boolean, allowUs
   if (write && !allowWrite && (user || (c.cr0 & CR0_WP) !== 0)) pageFault(c, lin, write, user, true);
 }
 
-function pageFault(c: CPU, lin: number, write: boolean, user: boolean, present: boolean): never {
+function pageFault(c: CPU, lin: number, write: boolean, user: boolean, present: boolean, reserved = false): never {
   c.cr2 = lin;
-  return c.raise(EXC_PF, (present ? 1 : 0) | (write ? 2 : 0) | (user ? 4 : 0));
+  return c.raise(EXC_PF, (present ? 1 : 0) | (write ? 2 : 0) | (user ? 4 : 0) | (reserved ? 8 : 0));
 }

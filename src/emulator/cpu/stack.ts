@@ -133,7 +133,8 @@ export function installStack(t: Handler[]): void {
       pushV(c, v);
     }
     if (level > 0) pushV(c, frame);
-    if (c.stack32) c.r32[EBP] = frame;
+    // The operand size (not the stack size) says whether EBP or only BP receives the frame pointer.
+    if (o32) c.r32[EBP] = frame;
     else c.r16[EBP << 1] = frame;
     c.setSp((c.r32[ESP] - size) & mask);
   };
