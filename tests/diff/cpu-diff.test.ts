@@ -67,7 +67,7 @@ describe.runIf(haveTools)("CPU vs QEMU", () => {
       expect(qemu.error, "QEMU reference run").toBeNull();
       expect(qemu.status).toBe(EXIT_OK);
       if (p.dumps !== null) expect(qemu.output.split("\n").length - 1, "one line per DUMP in QEMU").toBe(p.dumps);
-      else expect(qemu.output.split("\n").length, "QEMU printed state lines").toBeGreaterThan(5);
+      else expect(qemu.output.split("\n").length - 1, "QEMU printed state lines (short programs print two)").toBeGreaterThanOrEqual(2);
       const ours = await runHypertab(bin, 60, mode.options);
       const cmp = compareOutputs(qemu.output, ours.output);
       const m = cmp.mismatch;

@@ -79,6 +79,8 @@ export function generateRandomProgram(seed: number, length = 200, mode: RandomMo
   const bits16 = mode === "real16" || mode === "pm16";
   const base = bits16 ? SCRATCH16 : "scratch";
   const lines: string[] = [`; random instruction stream, seed ${seed}, ${mode}`, `%include "harness.inc"`, "test_main:"];
+  // (the harness's own GDT: the Multiboot loader's one need not hold the selectors it left loaded)
+  if (!bits16) lines.push("  call sys_init");
   if (mode === "pm32paging") {
     lines.push(
       "  mov edi, rnd_pt", "  mov eax, 0x003", "  mov ecx, 1024", ".pte:", "  mov [edi], eax", "  add eax, 0x1000", "  add edi, 4", "  loop .pte",
@@ -140,6 +142,24 @@ export function generateRandomProgram(seed: number, length = 200, mode: RandomMo
       const pre = op === "adc" || op === "sbb" ? needCF() : [];
       const logic = ["and", "or", "xor", "test"].includes(op);
       emit([...setup, ...pre, `${op} ${sizeName(s)} ${addr}, ${src}`], op === "mov" ? defined : logic ? ARITH & ~AF : ARITH);
+    },
+    // Segment overrides: in real mode through a segment whose base is the scratch area (0x600:k);
+    // elsewhere through ES/FS/GS/SS holding the flat data selector.
+    () => {
+      const seg = rng.pick(["es", "fs", "gs", "ss"]);
+      const op = rng.pick(["add", "sub", "xor", "mov", "cmp", "adc"]);
+      const s = size();
+      const k = rng.int(16) * 4 + (s === 32 ? 0 : rng.int(s === 16 ? 3 : 4));
+      const pre = op === "adc" ? needCF() : [];
+      const after = op === "mov" ? defined : op === "xor" ? ARITH & ~AF : ARITH;
+      if (mode === "real16") {
+        if (seg === "ss") return emit([...pre, `${op} ${sizeName(s)} [ss:${SCRATCH16} + ${k}], ${reg(s)}`], after);
+        // (the segment goes back to 0 in the same step: string instructions use ES)
+        emit([`push word ${Number.parseInt(SCRATCH16, 16) >> 4}`, `pop ${seg}`, ...pre, `${op} ${reg(s)}, ${sizeName(s)} [${seg}:${k}]`, "push word 0", `pop ${seg}`], after);
+      } else {
+        if (bits16 || seg === "ss") return emit([...pre, `${op} ${reg(s)}, ${sizeName(s)} [${seg}:${base} + ${k}]`], after);
+        emit(["push SEL_DATA0", `pop ${seg}`, ...pre, `${op} ${sizeName(s)} [${seg}:${base} + ${k}], ${reg(s)}`], after);
+      }
     },
     // String instructions with REP prefixes in both directions, inside the scratch area.
     () => {
@@ -368,6 +388,7 @@ export function generateRandomProgram(seed: number, length = 200, mode: RandomMo
     lines.push(`  DUMPMEM16 0xffff, ${base}, ${SCRATCH_BYTES / 4}`, "  ret", "bits 32", "section .text", `%include "sys.inc"`);
   } else lines.push(`  DUMPMEM 0xffff, scratch, ${SCRATCH_BYTES / 4}`, "  ret");
   if (mode === "pm32paging") lines.push("align 4096", "rnd_pd: times 1024 dd 0", "rnd_pt: times 1024 dd 0");
+  if (!bits16) lines.push(`%include "sys.inc"`);
   lines.push(`%include "harness-end.inc"`, "");
   return { source: lines.join("\n"), steps, mnemonics };
 }
