@@ -9,7 +9,7 @@ import type { MachineConfig } from "../../src/emulator/machine-config.ts";
 const ROOT = new URL("../../", import.meta.url).pathname;
 
 function firmwareFile(name: string): Uint8Array {
-  const candidates = [`${ROOT}public/bios/${name}`, `/tmp/debx/usr/share/seabios/${name}`];
+  const candidates = [`${ROOT}public/bios/${name}`];
   const path = candidates.find((p) => existsSync(p));
   if (!path) throw new Error(`${name} not found (run npm run guests): looked in ${candidates.join(", ")}`);
   return new Uint8Array(readFileSync(path));
