@@ -7,13 +7,13 @@ import { Worker } from "node:worker_threads";
 import { Hypervisor, type GuestLauncher } from "../../src/hypervisor/hypervisor.ts";
 import type { GuestMessage } from "../../src/hypervisor/guest-runner.ts";
 import { Ctl, St, RunRequest, ringGuestDoorbell } from "../../src/hypervisor/shared-layout.ts";
+import { sleep, until, drainSequence } from "./async-helpers.ts";
 import { SpscByteRing, SpscRecordRing } from "../../src/hypervisor/spsc-ring.ts";
 import { keyIndex } from "../../src/hypervisor/key-codes.ts";
 import type { ScriptOptions } from "./scripted-machine.ts";
 
 const bootstrap = new URL("./ts-worker-bootstrap.mjs", import.meta.url);
 const entry = new URL("./runner-worker.ts", import.meta.url).href;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const workers: Worker[] = [];
 
 afterEach(async () => {
@@ -48,14 +48,6 @@ const resources = {
 };
 
 const toy = (name: string, share: number) => ({ name, guest: { kind: "catalog" as const, guestId: "toy" }, memoryMiB: 16, share, capPercent: 100, cards: [] });
-
-async function until(what: string, ms: number, probe: () => boolean): Promise<void> {
-  const end = Date.now() + ms;
-  while (!probe()) {
-    if (Date.now() > end) throw new Error(`${what}: not within ${ms} ms`);
-    await sleep(20);
-  }
-}
 
 describe("guest runner under the hypervisor (Node threads)", () => {
   it("two CPU-bound guests at shares 3:1 execute instructions 3 ± 0.45 : 1", async () => {
@@ -104,16 +96,7 @@ describe("guest runner under the hypervisor (Node threads)", () => {
     const ring = SpscByteRing.attach(hv.channels(id)!.serialOut);
     await until("ring filled up", 10_000, () => ring.free() === 0);
     await sleep(200); // a slow reader: the guest must wait, not drop
-    const buf = new Uint8Array(4096);
-    let got = 0;
-    let bad = 0;
-    const end = Date.now() + 15_000;
-    while (got < total && Date.now() < end) {
-      const n = ring.read(buf, 1 + (got % 4096));
-      for (let i = 0; i < n; i++) if (buf[i] !== ((got + i) & 0xff)) bad++;
-      got += n;
-      if (n === 0) await sleep(1);
-    }
+    const { got, bad } = await drainSequence(ring, total, 15_000);
     expect(got).toBe(total);
     expect(bad).toBe(0);
     expect(new Float64Array(hv.channels(id)!.stats)[St.SERIAL_OUT]).toBe(total);

@@ -6,12 +6,12 @@ import { afterEach, describe, expect, it } from "vitest";
 import { Worker } from "node:worker_threads";
 import { Hypervisor, type GuestLauncher } from "../../src/hypervisor/hypervisor.ts";
 import type { GuestMessage } from "../../src/hypervisor/guest-runner.ts";
+import { sleep, until, drainSequence } from "./async-helpers.ts";
 import { SpscByteRing } from "../../src/hypervisor/spsc-ring.ts";
 import { assemble } from "../machine/run-helpers.ts";
 
 const bootstrap = new URL("./ts-worker-bootstrap.mjs", import.meta.url);
 const entry = new URL("./machine-runner-worker.ts", import.meta.url).href;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const workers: Worker[] = [];
 
 afterEach(async () => {
@@ -45,14 +45,6 @@ function resourcesFor(...kernels: string[]) {
   };
 }
 
-async function until(what: string, ms: number, probe: () => boolean): Promise<void> {
-  const end = Date.now() + ms;
-  while (!probe()) {
-    if (Date.now() > end) throw new Error(`${what}: not within ${ms} ms`);
-    await sleep(20);
-  }
-}
-
 describe("guest runner with the real machine (Node threads)", () => {
   it("logs each reset the guest causes (port 0xCF9, triple fault) in the event log", async () => {
     const hv = new Hypervisor(launcher, resourcesFor("reset"));
@@ -74,16 +66,7 @@ describe("guest runner with the real machine (Node threads)", () => {
     await until("ring filled up", 10_000, () => ring.free() === 0);
     await sleep(300); // a slow reader: the guest gives up waiting for THRE many times meanwhile
     const total = 100_000;
-    const buf = new Uint8Array(4096);
-    let got = 0;
-    let bad = 0;
-    const end = Date.now() + 20_000;
-    while (got < total && Date.now() < end) {
-      const n = ring.read(buf, 1 + (got % 4096));
-      for (let i = 0; i < n; i++) if (buf[i] !== ((got + i) & 0xff)) bad++;
-      got += n;
-      if (n === 0) await sleep(1);
-    }
+    const { got, bad } = await drainSequence(ring, total, 20_000);
     expect(got).toBe(total);
     expect(bad).toBe(0);
     await until("powered off", 10_000, () => hv.list()[0].state === "powered-off");
