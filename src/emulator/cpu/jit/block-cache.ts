@@ -35,7 +35,7 @@ const SLOTS = 1 << SLOT_BITS;
 const HOT_SIZE = 1 << 16;
 /** Bounds: flush everything when either is exceeded. */
 const MAX_BLOCKS = 16384;
-const MAX_SOURCE_CHARS = 48 << 20;
+const MAX_SOURCE_CHARS = 8 << 20;
 /** 128-byte chunks per page that hold compiled code (bit i = bytes 128i..128i+127). */
 const CHUNK_SHIFT = 7;
 /** A page whose code keeps being overwritten is left to the interpreter after this many times. */
