@@ -7,7 +7,8 @@
 // (runs per engine that also time the shell loop, default 1; 0 skips it), --only v86|hypertab.
 
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { build } from "esbuild";
 import { cpus, loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { SHELL_LOOP, type BootRunResult, type BootRunSpec, type Engine } from "./guest-boot.ts";
@@ -72,10 +73,29 @@ function guestSpec(): Omit<BootRunSpec, "engine" | "timeoutSeconds" | "loop" | "
   };
 }
 
+/** bench/guest-boot.ts bundled into plain JavaScript, as the browser runs it: under tsx the child
+ *  would carry the TypeScript loader (about 45 MiB of RSS) into the RSS-minus-guest-RAM figure. */
+async function bundleGuestBoot(): Promise<string> {
+  const outfile = join(root, ".cache/bench/guest-boot.mjs");
+  mkdirSync(join(root, ".cache/bench"), { recursive: true });
+  await build({
+    entryPoints: [join(root, "bench/guest-boot.ts")],
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    packages: "external", // v86 stays a package (it finds its wasm next to itself)
+    define: { "import.meta.dirname": JSON.stringify(join(root, "bench")) },
+    outfile,
+    logLevel: "warning",
+  });
+  return outfile;
+}
+
 /** Runs one boot in a fresh Node process (so runs share no JIT state or heap). */
-function runChild(spec: BootRunSpec): Promise<BootRunResult> {
+function runChild(script: string, spec: BootRunSpec): Promise<BootRunResult> {
   return new Promise((resolveRun) => {
-    const child = spawn(process.execPath, [tsxCli, join(root, "bench/guest-boot.ts"), JSON.stringify(spec)], {
+    const child = spawn(process.execPath, [script, JSON.stringify(spec)], {
       cwd: root,
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -149,6 +169,7 @@ async function main(): Promise<void> {
   console.log(`[bench] Linux guest, ${guest.memoryMiB} MiB, cmdline "${guest.cmdline}"; ${args.runs} run(s) per engine, alternating ${engines.join("/")}`);
   console.log(`[bench] host: ${cpus().length} CPUs (${cpus()[0]?.model ?? "?"}), load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
 
+  const script = await bundleGuestBoot();
   const results: BootRunResult[] = [];
   const hypertabGaveUp: { reason: string } = { reason: "" };
   for (let run = 0; run < args.runs; run++) {
@@ -156,7 +177,7 @@ async function main(): Promise<void> {
       if (engine === "hypertab" && hypertabGaveUp.reason) continue;
       const loop = run < args.loopRuns ? SHELL_LOOP : "";
       const spec: BootRunSpec = { ...guest, engine, timeoutSeconds: args.timeoutSeconds, loop, loopTimeoutSeconds: loop ? args.timeoutSeconds : 0 };
-      const r = await runChild(spec);
+      const r = await runChild(script, spec);
       results.push(r);
       console.log(
         `[bench] ${engine.padEnd(8)} run ${run + 1}: banner ${fmt(r.bannerSeconds)}, prompt ${fmt(r.promptSeconds)}` +

@@ -17,11 +17,7 @@ const scope = self as unknown as DedicatedWorkerGlobalScope;
 scope.onmessage = (event: MessageEvent<StartMessage>) => {
   if (event.data?.type !== "start") return;
   scope.onmessage = null;
-  // The block compiler stays off in the browser for now: with it, the last e2e run measured CPU
-  // shares 3:1 as 31.8:1 (the scheduler's pacing does not yet follow a guest whose speed jumps
-  // when its loop is compiled). Node (runner, tests, bench) uses it.
-  const create = (config: Parameters<typeof createMachine>[0]) => createMachine(config, { jit: false });
-  const runner = new GuestRunner(event.data.spec, create, (m: GuestMessage) => scope.postMessage(m));
+  const runner = new GuestRunner(event.data.spec, (config) => createMachine(config), (m: GuestMessage) => scope.postMessage(m));
   runner.run();
   scope.close();
 };

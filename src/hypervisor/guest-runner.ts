@@ -45,10 +45,9 @@ const MAX_HALT_SLEEP_MS = 10;
  *  PACED_FRACTION of the period (the rest is slack, so a late wake-up does not miss the budget). */
 const PACING_STEPS = 8;
 const PACED_FRACTION = 0.85;
-/** Only VMs whose budget took less than this fraction of the last period are paced: one that needs
- *  the core most of the period gains nothing from it and would lose its budget to late wake-ups. */
-const PACING_MAX_DUTY = 0.6;
-const MIN_PACED_SLICE = 5_000;
+const MIN_PACED_SLICE = 2_000;
+/** Slices aim at this much execution time, so control, input and budgets are looked at often. */
+const SLICE_TARGET_MS = 4;
 const MIN_PACING_SLEEP_MS = 0.5;
 
 export class GuestRunner {
@@ -74,12 +73,9 @@ export class GuestRunner {
   private sliceInstructions = 20_000;
   // period accounting (CPU budget)
   private periodStart = 0;
-  private used = 0;
   private haltedThisPeriod = false;
   private busyMs = 0;
   private periodBusyMs = 0;
-  /** Busy (executing) fraction of the last period. */
-  private lastDuty = 1;
   private haltedMs = 0;
   private runMs = 0;
 
@@ -205,14 +201,12 @@ export class GuestRunner {
   }
 
   private endPeriod(now: number, periodMs: number): void {
-    const budget = Atomics.load(this.ctl, Ctl.BUDGET);
+    const budgetMs = Atomics.load(this.ctl, Ctl.BUDGET) / 1000;
     this.st[St.PERIODS]++;
     if (this.haltedThisPeriod) this.st[St.PERIODS_IDLE]++;
-    else if (budget > 0 && this.used < budget) this.st[St.PERIODS_MISSED]++;
-    else if (budget > 0) this.st[St.PERIODS_EXHAUSTED]++;
-    this.used = 0;
+    else if (budgetMs > 0 && this.periodBusyMs < budgetMs * 0.9) this.st[St.PERIODS_MISSED]++;
+    else if (budgetMs > 0) this.st[St.PERIODS_EXHAUSTED]++;
     this.haltedThisPeriod = false;
-    this.lastDuty = this.periodBusyMs / periodMs;
     this.periodBusyMs = 0;
     // Stay on the period grid unless we fell far behind (e.g. after a pause).
     this.periodStart = now - this.periodStart > 2 * periodMs ? now : this.periodStart + periodMs;
@@ -264,7 +258,7 @@ export class GuestRunner {
         machine.resume();
         paused = false;
         this.periodStart = now;
-        this.used = 0;
+        this.periodBusyMs = 0;
       }
       this.pumpInput(machine);
       if (!this.drainSerial() || this.holding) {
@@ -278,21 +272,24 @@ export class GuestRunner {
       }
       const periodMs = Math.max(5, Atomics.load(this.ctl, Ctl.PERIOD_MS) || this.spec.periodMs);
       if (now - this.periodStart >= periodMs) this.endPeriod(now, periodMs);
-      const budget = Atomics.load(this.ctl, Ctl.BUDGET);
-      if (budget > 0 && this.used >= budget) {
+      // The budget is execution time per period (see cpu-scheduler.ts).
+      const budgetMs = Atomics.load(this.ctl, Ctl.BUDGET) / 1000;
+      if (budgetMs > 0 && this.periodBusyMs >= budgetMs) {
         this.sleep(doorbell, this.periodStart + periodMs - now);
         continue;
       }
       let max = this.sliceInstructions;
-      if (budget > 0 && this.lastDuty < PACING_MAX_DUTY) {
+      if (budgetMs > 0) {
         // Spread the budget over the period instead of spending it all at the period's start:
         // budgeted VMs then rarely all run at once, and the page's main thread finds a free core.
-        const due = this.periodStart + PACED_FRACTION * periodMs * (this.used / budget);
+        const due = this.periodStart + PACED_FRACTION * periodMs * (this.periodBusyMs / budgetMs);
         if (due - now >= MIN_PACING_SLEEP_MS) {
           this.sleep(doorbell, due - now);
           continue;
         }
-        max = Math.min(max, budget - this.used, Math.max(MIN_PACED_SLICE, Math.ceil(budget / PACING_STEPS)));
+        // A slice no longer than the budget's share of one pacing step (at the measured speed).
+        const stepMs = Math.min(budgetMs - this.periodBusyMs, budgetMs / PACING_STEPS);
+        max = Math.max(MIN_PACED_SLICE, Math.min(max, Math.round((this.sliceInstructions / SLICE_TARGET_MS) * stepMs)));
       }
       const t0 = this.clock();
       const result = machine.runSlice({ maxInstructions: max });
@@ -300,10 +297,9 @@ export class GuestRunner {
       const dt = t1 - t0;
       this.busyMs += dt;
       this.periodBusyMs += dt;
-      this.used += result.executed;
       if (result.executed > 1000 && dt > 0.05) {
         // Aim for ~4 ms slices so control, input and budgets are looked at often.
-        const target = (result.executed / dt) * 4;
+        const target = (result.executed / dt) * SLICE_TARGET_MS;
         this.sliceInstructions = Math.max(5_000, Math.min(4_000_000, Math.round(this.sliceInstructions * 0.5 + target * 0.5)));
       }
       if (result.reason === "powered-off") {

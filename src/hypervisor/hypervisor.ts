@@ -66,8 +66,8 @@ export interface VmStats {
   frames: number;
   resets: number;
   uptimeSec: number;
-  /** Current budget in instructions per period, 0 = unlimited. */
-  budget: number;
+  /** Current CPU budget in % of one core, 0 = unlimited. */
+  cpuBudgetPercent: number;
   historyIps: number[];
   historyCpu: number[];
 }
@@ -100,7 +100,6 @@ export interface HostInfo {
   totalInstructionsPerSec: number;
   totalCpuPercent: number;
   periodMs: number;
-  headroom: number;
   catalog: { id: string; name: string; os: string; description: string; memoryMiB: number; boot: string; banner?: string; prompt?: string }[];
   catalogProblems: string[];
 }
@@ -123,7 +122,6 @@ interface Sample {
   instructions: number;
   busyMs: number;
   periods: number;
-  missed: number;
   idle: number;
 }
 
@@ -144,9 +142,7 @@ interface VmRecord {
   last: Sample | null;
   ips: number;
   cpu: number;
-  speed: number;
   idleFraction: number;
-  missFraction: number;
   historyIps: number[];
   historyCpu: number[];
   lastHeartbeatChange: number;
@@ -236,9 +232,7 @@ export class Hypervisor {
         last: null,
         ips: 0,
         cpu: 0,
-        speed: 0,
         idleFraction: 0,
-        missFraction: 0,
         historyIps: [],
         historyCpu: [],
         lastHeartbeatChange: 0,
@@ -322,7 +316,7 @@ export class Hypervisor {
     vm.control[Ctl.BUDGET] = 0;
     vm.control[Ctl.PERIOD_MS] = this.scheduler.periodMs;
     vm.last = null;
-    vm.ips = vm.cpu = vm.speed = 0;
+    vm.ips = vm.cpu = 0;
     vm.lastHeartbeatChange = this.now();
     vm.lastHeartbeat = 0;
     const current = () => vm.generation === generation;
@@ -493,7 +487,6 @@ export class Hypervisor {
       totalInstructionsPerSec: ips,
       totalCpuPercent: cpu,
       periodMs: this.scheduler.periodMs,
-      headroom: this.scheduler.headroom,
       catalog: (c?.guests ?? []).map((g) => ({
         id: g.id,
         name: g.name,
@@ -548,7 +541,6 @@ export class Hypervisor {
       instructions: s[St.INSTRUCTIONS],
       busyMs: s[St.BUSY_MS],
       periods: s[St.PERIODS],
-      missed: s[St.PERIODS_MISSED],
       idle: s[St.PERIODS_IDLE],
     };
     const hb = s[St.HEARTBEAT];
@@ -573,12 +565,10 @@ export class Hypervisor {
       const cpu = Math.max(0, Math.min(100, (db / (t - prev.t)) * 100));
       vm.ips = vm.ips === 0 ? ips : vm.ips * 0.5 + ips * 0.5;
       vm.cpu = vm.cpu === 0 ? cpu : vm.cpu * 0.5 + cpu * 0.5;
-      if (db > 5 && di > 0) vm.speed = vm.speed === 0 ? di / db : vm.speed * 0.7 + (di / db) * 0.3;
       const dp = cur.periods - prev.periods;
       if (dp > 0) {
         const idle = cur.idle - prev.idle;
         vm.idleFraction = idle / dp;
-        vm.missFraction = dp - idle > 0 ? (cur.missed - prev.missed) / (dp - idle) : 0;
       }
       push(vm.historyIps, vm.state === "paused" ? 0 : ips);
       push(vm.historyCpu, vm.state === "paused" ? 0 : cpu);
@@ -595,9 +585,7 @@ export class Hypervisor {
         share: vm.config.share,
         capPercent: vm.config.capPercent,
         active: vm.state === "running",
-        speed: vm.speed,
         idleFraction: vm.idleFraction,
-        missFraction: vm.missFraction,
       });
     }
     const plan = this.scheduler.plan(input);
@@ -649,7 +637,7 @@ export class Hypervisor {
         frames: s ? s[St.FRAMES] : 0,
         resets: s ? s[St.RESETS] : 0,
         uptimeSec: s ? s[St.UPTIME_NS] / 1e9 : 0,
-        budget: vm.control ? Atomics.load(vm.control, Ctl.BUDGET) : 0,
+        cpuBudgetPercent: vm.control ? Atomics.load(vm.control, Ctl.BUDGET) / (this.scheduler.periodMs * 10) : 0,
         historyIps: [...vm.historyIps],
         historyCpu: [...vm.historyCpu],
       },

@@ -10,7 +10,7 @@ export const Ctl = {
   DOORBELL: 0,
   /** Requested run state: see RunRequest. */
   RUN: 1,
-  /** Instructions per period; 0 = unlimited. */
+  /** Microseconds of execution per period; 0 = unlimited. */
   BUDGET: 2,
   PERIOD_MS: 3,
   /** Bumped to request a guest reset. */

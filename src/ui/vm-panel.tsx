@@ -97,7 +97,7 @@ export function VmPanel(props: {
           <div><dt>keys/mouse</dt><dd>{formatCount(s.keyEvents)}/{formatCount(s.mouseEvents)}</dd></div>
           <div><dt>frames</dt><dd>{formatCount(s.frames)}</dd></div>
           <div><dt>uptime</dt><dd>{formatUptime(s.uptimeSec)}</dd></div>
-          <div><dt>budget</dt><dd>{s.budget ? `${formatCount(s.budget)}/period` : "unlimited"}</dd></div>
+          <div><dt>CPU budget</dt><dd>{s.cpuBudgetPercent ? `${s.cpuBudgetPercent.toFixed(0)}% of a core` : "unlimited"}</dd></div>
         </dl>
       </div>
       <div className="consoles">

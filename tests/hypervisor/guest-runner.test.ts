@@ -63,7 +63,7 @@ describe("guest runner under the hypervisor (Node threads)", () => {
       const b0 = stats(b);
       await sleep(6000);
       const ratio = (stats(a) - a0) / (stats(b) - b0);
-      console.log(`share ratio 3:1 measured ${ratio.toFixed(3)}; budgets ${hv.list().map((v) => v.stats.budget).join(" / ")}`);
+      console.log(`share ratio 3:1 measured ${ratio.toFixed(3)}; CPU budgets ${hv.list().map((v) => v.stats.cpuBudgetPercent.toFixed(1)).join(" / ")} %`);
       expect(Math.abs(ratio - 3)).toBeLessThanOrEqual(0.45);
     } finally {
       clearInterval(timer);
