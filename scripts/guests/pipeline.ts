@@ -39,10 +39,21 @@ export interface GuestEntry {
   prompt?: string;
 }
 
+/** A kernel only the tests boot (not a catalog guest): its package, file and direct-boot recipe. */
+export interface TestKernel {
+  description: string;
+  memoryMiB: number;
+  packages: PackageRecord[];
+  files: FileRecord[];
+  boot: Extract<ManifestBoot, { kind: "linux" }>;
+}
+
 export interface Manifest {
   format: number;
   firmware: { name: string; packages: PackageRecord[]; files: FileRecord[]; bios: string; vgaBios: string };
   guests: Record<string, GuestEntry>;
+  /** Kernels for tests, outside `guests` so that the workstation's catalog does not offer them. */
+  testKernels: Record<string, TestKernel>;
   /** Per output file: what it was built from (package versions, input hashes) and its checksum. */
   build: Record<string, { inputs: string; sha256: string; size: number }>;
 }
@@ -71,6 +82,7 @@ interface Output {
 const PACKAGES: Record<string, () => string> = {
   seabios: () => "seabios",
   kernel: () => dependencyMatching("linux-image-686:i386", /^linux-image-[0-9].*-686(:i386)?$/).replace(/(:i386)?$/, ":i386"),
+  kernelPae: () => dependencyMatching("linux-image-686-pae:i386", /^linux-image-[0-9].*-686-pae(:i386)?$/).replace(/(:i386)?$/, ":i386"),
   busybox: () => "busybox-static:i386",
   memtest: () => "memtest86+",
   isolinux: () => "isolinux",
@@ -134,6 +146,7 @@ export function runGuestPipeline(options: PipelineOptions): PipelineResult {
     { path: "bios/bios.bin", packages: ["seabios"], build: (p) => readIn(p("seabios"), "usr/share/seabios/bios.bin") },
     { path: "bios/vgabios-stdvga.bin", packages: ["seabios"], build: (p) => readIn(p("seabios"), "usr/share/seabios/vgabios-stdvga.bin") },
     { path: "guests/linux/vmlinuz", packages: ["kernel"], build: (p) => new Uint8Array(readFileSync(kernelPath(p("kernel")))) },
+    { path: "guests/linux/vmlinuz-pae", packages: ["kernelPae"], build: (p) => new Uint8Array(readFileSync(kernelPath(p("kernelPae")))) },
     { path: "guests/linux/initramfs.cpio.gz", packages: ["busybox"], build: (p) => buildInitramfs(readIn(p("busybox"), "bin/busybox")) },
     {
       path: "guests/linux/linux.iso",
@@ -239,6 +252,15 @@ export function runGuestPipeline(options: PipelineOptions): PipelineResult {
         packages: [packageRecords.memtest!],
         files: [file("guests/memtest/memtest.bin"), file("guests/memtest/memtest-floppy.img")],
         boot: { kind: "firmware", order: ["floppy"], floppy: "guests/memtest/memtest-floppy.img" },
+      },
+    },
+    testKernels: {
+      "linux-pae": {
+        description: `Debian's i386 686-pae kernel (${packageRecords.kernelPae!.name}) with the linux guest's initramfs`,
+        memoryMiB: LINUX_MEMORY_MIB,
+        packages: [packageRecords.kernelPae!, packageRecords.busybox!],
+        files: [file("guests/linux/vmlinuz-pae"), file("guests/linux/initramfs.cpio.gz")],
+        boot: { kind: "linux", kernel: "guests/linux/vmlinuz-pae", initrd: "guests/linux/initramfs.cpio.gz", cmdline: LINUX_CMDLINE },
       },
     },
     build,

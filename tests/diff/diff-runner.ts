@@ -65,7 +65,7 @@ export const MASKS: { what: string; where: string; reason: string }[] = [
  *  feature-gated instructions (CLFLUSH) are compared against the same model. */
 export const QEMU_CPU =
   "qemu32,vendor=GenuineIntel,family=6,model=13,stepping=6,level=2,xlevel=0x80000004," +
-  "model-id=Hypertab Virtual CPU (P6 family),+clflush,+mtrr,-pae,-pse36,-mce,-mca,-sse3,-hypervisor";
+  "model-id=Hypertab Virtual CPU (P6 family),+clflush,+mtrr,+pae,+nx,-pse36,-mce,-mca,-sse3,-hypervisor";
 
 export function runQemu(binPath: string, timeoutMs = 30_000): EngineRun {
   const out = `${binPath}.qemu.txt`;

@@ -36,13 +36,18 @@ describe.runIf(built)("guest-image pipeline", () => {
     expect(m.guests["linux-cd"]!.boot).toEqual({ kind: "firmware", order: ["cdrom"], cdrom: "guests/linux/linux.iso" });
     expect(m.guests.memtest!.boot).toMatchObject({ kind: "firmware", order: ["floppy"] });
     expect(m.firmware.files.map((f) => f.path)).toEqual(["bios/bios.bin", "bios/vgabios-stdvga.bin"]);
+    // The PAE kernel is for tests only: outside `guests`, sharing the linux guest's initramfs.
+    const pae = m.testKernels["linux-pae"]!;
+    expect(pae.boot).toEqual({ ...m.guests.linux!.boot, kernel: "guests/linux/vmlinuz-pae" });
+    expect(pae.packages.map((p) => p.name)).toEqual([expect.stringMatching(/^linux-image-.*-686-pae$/), "busybox-static"]);
+    for (const f of pae.files) expect(sha256File(join(pub, f.path))).toBe(f.sha256);
   });
 
   test("a second run downloads and rebuilds nothing", () => {
     const r = runGuestPipeline({ publicDir: pub, cacheDir: join(root, ".cache"), log: quiet });
     expect(r.rebuilt).toEqual([]);
     expect(r.downloaded).toBe(false);
-    expect(r.kept.length).toBe(7);
+    expect(r.kept.length).toBe(8);
   });
 
   test("a deleted file and a corrupted file are rebuilt, exactly those", () => {

@@ -12,8 +12,18 @@ const PUBLIC = join(import.meta.dirname, "..", "..", "public");
 export const PROMPT = "hypertab# ";
 export const BANNER = "Hypertab Linux guest ready";
 
+interface ManifestBoot {
+  kind: string;
+  kernel?: string;
+  initrd?: string;
+  cmdline?: string;
+  cdrom?: string;
+}
+
 interface Manifest {
-  guests: Record<string, { memoryMiB: number; boot: { kind: string; kernel?: string; initrd?: string; cmdline?: string; cdrom?: string } }>;
+  guests: Record<string, { memoryMiB: number; boot: ManifestBoot }>;
+  /** Kernels only tests boot (scripts/guests/pipeline.ts), e.g. "linux-pae". */
+  testKernels?: Record<string, { memoryMiB: number; boot: ManifestBoot }>;
 }
 
 function publicFile(path: string): Uint8Array {
@@ -32,6 +42,17 @@ export function linuxDirectConfig(): MachineConfig {
   return {
     memoryMiB: g.memoryMiB,
     boot: { kind: "linux", kernel: publicFile(g.boot.kernel!), initrd: publicFile(g.boot.initrd!), cmdline: g.boot.cmdline! },
+    cards: [{ type: "serial", index: 0 }, { type: "vga" }, { type: "ps2" }],
+  };
+}
+
+/** Debian's 686-pae kernel with the linux guest's initramfs and command line, booted directly. */
+export function linuxPaeConfig(): MachineConfig {
+  const k = manifest().testKernels?.["linux-pae"];
+  if (!k || k.boot.kind !== "linux") throw new Error("manifest: no linux-pae test kernel: run `npm run guests`");
+  return {
+    memoryMiB: k.memoryMiB,
+    boot: { kind: "linux", kernel: publicFile(k.boot.kernel!), initrd: publicFile(k.boot.initrd!), cmdline: k.boot.cmdline! },
     cards: [{ type: "serial", index: 0 }, { type: "vga" }, { type: "ps2" }],
   };
 }

@@ -4,7 +4,8 @@ import type { CPU } from "./cpu.ts";
 import { booleanField, expectState, numberField, StateError, typedField, type SavedState, type StateValue } from "../state.ts";
 
 const TYPE = "cpu";
-const VERSION = 1;
+/** 2 added PAE: `efer` and the cached PDPTEs `pdpte`. Version 1 states load with both zero (no PAE then). */
+const VERSION = 2;
 
 export function saveCpuState(c: CPU): SavedState {
   return {
@@ -23,6 +24,8 @@ export function saveCpuState(c: CPU): SavedState {
       ldtSel: c.ldtSel, ldtBase: c.ldtBase, ldtLimit: c.ldtLimit, ldtAttr: c.ldtAttr,
       trSel: c.trSel, trBase: c.trBase, trLimit: c.trLimit, trAttr: c.trAttr,
       cr0: c.cr0, cr2: c.cr2, cr3: c.cr3, cr4: c.cr4,
+      pdpte: c.pdpte.slice(),
+      efer: c.efer,
       dr: c.dr.slice(),
       cpl: c.cpl,
       sysenterCs: c.sysenterCs, sysenterEsp: c.sysenterEsp, sysenterEip: c.sysenterEip,
@@ -44,7 +47,8 @@ export function saveCpuState(c: CPU): SavedState {
 }
 
 export function loadCpuState(c: CPU, state: SavedState): void {
-  const f = expectState(state, TYPE, VERSION);
+  const v1 = (state as Partial<SavedState> | null)?.version === 1;
+  const f = expectState(state, TYPE, v1 ? 1 : VERSION);
   const n = (name: string): number => numberField(f, TYPE, name) | 0;
   const b = (name: string): boolean => booleanField(f, TYPE, name);
   // Validate into temporaries first so a bad state leaves the CPU untouched.
@@ -55,6 +59,9 @@ export function loadCpuState(c: CPU, state: SavedState): void {
   const segAttr = typedField(f, TYPE, "segAttr", new Int32Array(6));
   const dr = typedField(f, TYPE, "dr", new Int32Array(8));
   const mtrr = typedField(f, TYPE, "mtrr", new Int32Array(c.mtrr.length));
+  const pdpte = v1 ? new Int32Array(8) : typedField(f, TYPE, "pdpte", new Int32Array(8));
+  const efer = v1 ? 0 : n("efer");
+  if ((efer & ~0x800) !== 0) throw new StateError(`${TYPE}: field "efer" has reserved bits set: ${efer}`);
   const cpl = n("cpl");
   if (cpl < 0 || cpl > 3) throw new StateError(`${TYPE}: field "cpl" must be 0-3, got ${cpl}`);
   const tscOffset = numberField(f, TYPE, "tscOffset");
@@ -83,6 +90,8 @@ export function loadCpuState(c: CPU, state: SavedState): void {
   c.segAttr.set(segAttr);
   c.dr.set(dr);
   c.mtrr.set(mtrr);
+  c.pdpte.set(pdpte);
+  c.efer = efer;
   c.cpl = cpl;
   Object.assign(c, scalars);
   c.setEflags(eflags);

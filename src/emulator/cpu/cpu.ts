@@ -10,7 +10,7 @@ import type { SavedState, Stateful } from "../state.ts";
 import type { CoprocessorHost, SimdUnit, X87Unit } from "./coprocessor.ts";
 import { ARITH, CF, EFLAGS_IMPLEMENTED, IF, OF, PF, SF, TF, VM, ZF, AF, arithFlags, materializeFlags } from "./flags.ts";
 import { OPCODE_TABLE } from "./decoder.ts";
-import { translate, TLB_GLOBAL, TLB_LARGE, TLB_NOCODE, TLB_RAM, TLB_SWRITE, TLB_UREAD, TLB_UWRITE, TLB_VALID } from "./paging.ts";
+import { translate, TLB_GLOBAL, TLB_LARGE, TLB_NOCODE, TLB_NX, TLB_RAM, TLB_SWRITE, TLB_UREAD, TLB_UWRITE, TLB_VALID } from "./paging.ts";
 import { BlockCache, type Block } from "./jit/block-cache.ts";
 import { deliverPendingFault, serviceEvents, deliverInterrupt } from "./interrupts.ts";
 import { loadSegmentRealMode, setSegmentCache } from "./segmentation.ts";
@@ -83,6 +83,10 @@ export class CPU implements Stateful, CoprocessorHost {
   cr3 = 0;
   cr4 = 0;
   readonly dr = new Int32Array(8);
+  /** PAE: the four PDPTEs (lo, hi pairs) loaded when CR3 was (see paging-pae.ts loadPdptes). */
+  readonly pdpte = new Int32Array(8);
+  /** IA32_EFER: only NXE (bit 11) exists on this CPU (no long mode, no SYSCALL). */
+  efer = 0;
   cpl = 0;
   /** CS.D: default operand/address size of the code segment. */
   code32 = false;
@@ -227,6 +231,8 @@ export class CPU implements Stateful, CoprocessorHost {
     this.lazy = 0;
     this.cr0 = 0x60000010;
     this.cr2 = this.cr3 = this.cr4 = 0;
+    this.pdpte.fill(0);
+    this.efer = 0;
     this.dr.fill(0);
     this.dr[6] = 0xffff0ff0 | 0;
     this.dr[7] = 0x400;
@@ -325,7 +331,8 @@ export class CPU implements Stateful, CoprocessorHost {
         else {
           const lin = (this.segBase[CS] + eip) | 0;
           const e = this.tlb[lin >>> 12];
-          if ((e & this.readMask) === this.readMask) phys = ((e & ~0xfff) ^ lin) >>> 0;
+          // An execute-disabled page is left to step(): its fetch walks and raises the #PF.
+          if ((e & (this.readMask | TLB_NX)) === this.readMask) phys = ((e & ~0xfff) ^ lin) >>> 0;
         }
         if (phys >= 0) {
           const b = jit.find(phys, eip);
@@ -549,7 +556,8 @@ export class CPU implements Stateful, CoprocessorHost {
 
   invalidatePage(lin: number): void {
     this.tlb[lin >>> 12] = 0;
-    // The address may lie in a 4 MiB page cached as 4 KiB pieces: drop every piece of it.
+    // The address may lie in a 4 MiB (or PAE 2 MiB) page cached as 4 KiB pieces: drop every large
+    // piece of the surrounding 4 MiB (a 2 MiB page always lies inside one).
     const first = (lin >>> 22) << 10;
     for (let p = first; p < first + 1024; p++) if ((this.tlb[p] & TLB_LARGE) !== 0) this.tlb[p] = 0;
     this.fetchLo = 1;
@@ -563,9 +571,18 @@ export class CPU implements Stateful, CoprocessorHost {
     const e = this.tlb[lin >>> 12];
     const need = write ? this.writeMask & ~(TLB_RAM | TLB_NOCODE) : this.readMask & ~TLB_RAM;
     const phys = (e & need) === need ? ((e & ~0xfff) ^ lin) >>> 0 : translate(this, lin, write, this.cpl === 3);
-    if (write && this.jit !== null) this.jit.noteWrite(phys, size);
+    if (write && this.jit !== null && phys <= 0xffffffff) this.jit.noteWrite(phys, size);
     return phys;
   }
+
+  // Physical accesses off the RAM fast path. Only PAE can produce an address above 4 GiB: nothing
+  // is there (reads all ones, writes dropped); see paging-pae.ts.
+  private busRead8(p: number): number { return p <= 0xffffffff ? this.memory.read8(p) : 0xff; }
+  private busRead16(p: number): number { return p <= 0xffffffff ? this.memory.read16(p) : 0xffff; }
+  private busRead32(p: number): number { return p <= 0xffffffff ? this.memory.read32(p) : -1; }
+  private busWrite8(p: number, v: number): void { if (p <= 0xffffffff) this.memory.write8(p, v); }
+  private busWrite16(p: number, v: number): void { if (p <= 0xffffffff) this.memory.write16(p, v); }
+  private busWrite32(p: number, v: number): void { if (p <= 0xffffffff) this.memory.write32(p, v); }
 
   /** Physical write outside the TLB fast paths (page-table A/D bits): drops compiled code there. */
   jitNoteWrite(phys: number, size: number): void {
@@ -593,7 +610,7 @@ export class CPU implements Stateful, CoprocessorHost {
   rd8(lin: number): number {
     const e = this.tlb[lin >>> 12];
     if ((e & this.readMask) === this.readMask) return this.ram[((e & ~0xfff) ^ lin) >>> 0];
-    return this.memory.read8(this.physRead(lin, false));
+    return this.busRead8(this.physRead(lin, false));
   }
 
   rd16(lin: number): number {
@@ -607,7 +624,7 @@ export class CPU implements Stateful, CoprocessorHost {
 
   private rd16Slow(lin: number): number {
     if ((lin & 0xfff) === 0xfff) return this.rd8(lin) | (this.rd8((lin + 1) | 0) << 8);
-    return this.memory.read16(this.physRead(lin, false, 2));
+    return this.busRead16(this.physRead(lin, false, 2));
   }
 
   rd32(lin: number): number {
@@ -629,7 +646,7 @@ export class CPU implements Stateful, CoprocessorHost {
       void a; void b;
       return this.rd8(lin) | (this.rd8((lin + 1) | 0) << 8) | (this.rd8((lin + 2) | 0) << 16) | (this.rd8((lin + 3) | 0) << 24);
     }
-    return this.memory.read32(this.physRead(lin, false, 4));
+    return this.busRead32(this.physRead(lin, false, 4));
   }
 
   wr8(lin: number, v: number): void {
@@ -638,7 +655,7 @@ export class CPU implements Stateful, CoprocessorHost {
       this.ram[((e & ~0xfff) ^ lin) >>> 0] = v;
       return;
     }
-    this.memory.write8(this.physRead(lin, true), v & 0xff);
+    this.busWrite8(this.physRead(lin, true), v & 0xff);
   }
 
   wr16(lin: number, v: number): void {
@@ -659,7 +676,7 @@ export class CPU implements Stateful, CoprocessorHost {
       this.wr8((lin + 1) | 0, v >> 8);
       return;
     }
-    this.memory.write16(this.physRead(lin, true, 2), v & 0xffff);
+    this.busWrite16(this.physRead(lin, true, 2), v & 0xffff);
   }
 
   wr32(lin: number, v: number): void {
@@ -683,7 +700,7 @@ export class CPU implements Stateful, CoprocessorHost {
       for (let i = 0; i < 4; i++) this.wr8((lin + i) | 0, v >> (i * 8));
       return;
     }
-    this.memory.write32(this.physRead(lin, true, 4), v | 0);
+    this.busWrite32(this.physRead(lin, true, 4), v | 0);
   }
 
   /** Checks that a write to [lin, lin+len) would not fault (before a multi-part store). */
@@ -699,24 +716,24 @@ export class CPU implements Stateful, CoprocessorHost {
 
   /** Supervisor-privilege ("implicit") accesses: descriptor tables, TSS, IDT. */
   sysRd8(lin: number): number {
-    return this.memory.read8(this.sysPhys(lin, false));
+    return this.busRead8(this.sysPhys(lin, false));
   }
   sysRd16(lin: number): number {
     return this.sysRd8(lin) | (this.sysRd8((lin + 1) | 0) << 8);
   }
   sysRd32(lin: number): number {
-    if ((lin & 0xfff) <= 0xffc) return this.memory.read32(this.sysPhys(lin, false));
+    if ((lin & 0xfff) <= 0xffc) return this.busRead32(this.sysPhys(lin, false));
     return this.sysRd16(lin) | (this.sysRd16((lin + 2) | 0) << 16);
   }
   sysWr8(lin: number, v: number): void {
-    this.memory.write8(this.sysPhys(lin, true), v & 0xff);
+    this.busWrite8(this.sysPhys(lin, true), v & 0xff);
   }
   sysWr16(lin: number, v: number): void {
     this.sysWr8(lin, v);
     this.sysWr8((lin + 1) | 0, v >> 8);
   }
   sysWr32(lin: number, v: number): void {
-    if ((lin & 0xfff) <= 0xffc) this.memory.write32(this.sysPhys(lin, true), v | 0);
+    if ((lin & 0xfff) <= 0xffc) this.busWrite32(this.sysPhys(lin, true), v | 0);
     else {
       this.sysWr16(lin, v);
       this.sysWr16((lin + 2) | 0, v >> 16);
@@ -726,7 +743,7 @@ export class CPU implements Stateful, CoprocessorHost {
     const e = this.tlb[lin >>> 12];
     const need = write ? TLB_VALID | TLB_SWRITE : TLB_VALID;
     const phys = (e & need) === need ? ((e & ~0xfff) ^ lin) >>> 0 : translate(this, lin, write, false);
-    if (write && this.jit !== null) this.jit.noteWrite(phys, 4);
+    if (write && this.jit !== null && phys <= 0xffffffff) this.jit.noteWrite(phys, 4);
     return phys;
   }
 
@@ -754,7 +771,8 @@ export class CPU implements Stateful, CoprocessorHost {
     // Not physRead: instruction fetches do not trigger data breakpoints.
     let e = this.tlb[lin >>> 12];
     const need = this.readMask & ~TLB_RAM;
-    const phys = (e & need) === need ? ((e & ~0xfff) ^ lin) >>> 0 : translate(this, lin, false, this.cpl === 3);
+    // TLB_NX (PAE + EFER.NXE): the walk raises the fetch #PF; data accesses of the page stay allowed.
+    const phys = (e & (need | TLB_NX)) === need ? ((e & ~0xfff) ^ lin) >>> 0 : translate(this, lin, false, this.cpl === 3, true);
     e = this.tlb[lin >>> 12];
     if ((e & TLB_RAM) !== 0 && (e & this.readMask) === this.readMask) {
       // Window = the part of this linear page reachable from the current EIP without wrapping.
@@ -767,7 +785,7 @@ export class CPU implements Stateful, CoprocessorHost {
       }
     }
     this.eip = (this.eip + 1) | 0;
-    return this.memory.read8(phys);
+    return this.busRead8(phys);
   }
 
   fetchS8(): number {

@@ -8,6 +8,7 @@ const FEAT_DE = 1 << 2;
 const FEAT_PSE = 1 << 3;
 const FEAT_TSC = 1 << 4;
 const FEAT_MSR = 1 << 5;
+const FEAT_PAE = 1 << 6;
 const FEAT_CX8 = 1 << 8;
 const FEAT_APIC = 1 << 9;
 const FEAT_SEP = 1 << 11;
@@ -20,10 +21,12 @@ const FEAT_MMX = 1 << 23;
 const FEAT_FXSR = 1 << 24;
 const FEAT_SSE = 1 << 25;
 const FEAT_SSE2 = 1 << 26;
+/** Leaf 0x80000001 EDX: execute disable (EFER.NXE, PAE paging). */
+const EXT_NX = 1 << 20;
 
 /** Leaf 1 EDX for this CPU (the x87/SIMD bits only when those units are really present). */
 export function featureFlags(c: CPU): number {
-  let f = FEAT_DE | FEAT_PSE | FEAT_TSC | FEAT_MSR | FEAT_CX8 | FEAT_APIC | FEAT_SEP | FEAT_MTRR | FEAT_PGE |
+  let f = FEAT_DE | FEAT_PSE | FEAT_TSC | FEAT_MSR | FEAT_PAE | FEAT_CX8 | FEAT_APIC | FEAT_SEP | FEAT_MTRR | FEAT_PGE |
     FEAT_CMOV | FEAT_PAT | FEAT_CLFSH;
   if (c.hasFpu) f |= FEAT_FPU;
   if (c.hasSimd) f |= FEAT_MMX | FEAT_FXSR | FEAT_SSE | FEAT_SSE2;
@@ -58,7 +61,10 @@ export function cpuid(c: CPU): void {
     cx = 0;
     d = 0xb3b0 | 0;
   } else if (leaf === 0x80000000) {
+    // No leaf 0x80000008: with PAE the physical address width is implied to be 36 bits.
     a = 0x80000004 | 0;
+  } else if (leaf === 0x80000001) {
+    d = EXT_NX;
   } else if (leaf >= 0x80000002 && leaf <= 0x80000004) {
     const o = (leaf - 0x80000002) * 16;
     a = str4(BRAND.slice(o, o + 4));

@@ -1,8 +1,11 @@
-// Model-specific registers: TSC, APIC base, SYSENTER_CS/ESP/EIP, MTRRs, PAT and the P6 performance
-// counters as plain storage; unknown MSRs raise #GP(0).
+// Model-specific registers: TSC, APIC base, SYSENTER_CS/ESP/EIP, EFER (NXE only), MTRRs, PAT and
+// the P6 performance counters as plain storage; unknown MSRs raise #GP(0).
 
 import type { CPU } from "./cpu.ts";
 import { EAX, ECX, EDX } from "./constants.ts";
+import { EFER_NXE } from "./paging-pae.ts";
+
+const MSR_EFER = 0xc0000080;
 
 /** Slot (pair index into cpu.mtrr) for storage-only MSRs, or -1. */
 function storageSlot(msr: number): number {
@@ -42,6 +45,7 @@ export function readMsr(c: CPU): boolean {
     case 0x176: lo = c.sysenterEip; break;
     case 0x1a0: lo = c.miscEnable; break;
     case 0x277: lo = c.patLo; hi = c.patHi; break;
+    case MSR_EFER: lo = c.efer; break;
     default: {
       const s = storageSlot(msr);
       if (s < 0) return false;
@@ -82,6 +86,13 @@ export function writeMsr(c: CPU): boolean {
       }
       c.patLo = lo;
       c.patHi = hi;
+      return true;
+    case MSR_EFER:
+      // No long mode and no SYSCALL: every bit but NXE is reserved (#GP).
+      if (hi !== 0 || (lo & ~EFER_NXE) !== 0) return false;
+      // TLB entries carry the NX decision (or were made while bit 63 was reserved): drop them.
+      if (lo !== c.efer) c.flushTlb(false);
+      c.efer = lo;
       return true;
     default: {
       const s = storageSlot(msr);

@@ -1,10 +1,11 @@
 // Paging: the two-level 32-bit page walk (4 KiB pages and PSE 4 MiB pages, PGE global pages),
 // accessed/dirty bits, U/S and R/W checks with CR0.WP, #PF error codes and CR2, and the software
-// TLB entries the CPU's fast paths read.
+// TLB entries the CPU's fast paths read. PAE paging (CR4.PAE) is its own walk: paging-pae.ts.
 
 import type { CPU } from "./cpu.ts";
 import { EXC_PF } from "./constants.ts";
 import { pageWatched } from "./debug.ts";
+import { EFER_NXE, translatePae } from "./paging-pae.ts";
 
 /** TLB entry bits (low 12 bits of an entry; the high 20 bits are physPage ^ linPage). */
 export const TLB_VALID = 0x01; // supervisor may read
@@ -15,15 +16,19 @@ export const TLB_RAM = 0x10; // physical page is plain RAM: the fast paths may t
 export const TLB_GLOBAL = 0x20; // survives MOV CR3 (PGE)
 export const TLB_LARGE = 0x40; // part of a 4 MiB page: INVLPG anywhere in it drops all its pieces
 export const TLB_NOCODE = 0x80; // no compiled code on the physical page: writes may use the fast path
+export const TLB_NX = 0x100; // PAE with EFER.NXE: execute-disable, instruction fetches must walk (and fault)
 
 const CR0_WP = 0x10000;
 const CR0_PG = 0x80000000 | 0;
 const CR4_PSE = 0x10;
+const CR4_PAE = 0x20;
 const CR4_PGE = 0x80;
 const PDE4M_RESERVED = 0x003fe000;
 
-/** Translates `lin` for an access, filling the TLB; raises #PF when not allowed. Returns the physical address. */
-export function translate(c: CPU, lin: number, write: boolean, user: boolean): number {
+/** Translates `lin` for an access (`fetch`: an instruction fetch), filling the TLB; raises #PF when not
+ *  allowed. Returns the physical address: above 0xFFFFFFFF only under PAE, for an unbacked page that
+ *  gets no TLB entry (see paging-pae.ts). */
+export function translate(c: CPU, lin: number, write: boolean, user: boolean, fetch = false): number {
   const linPage = lin >>> 12;
   const mem = c.memory;
   if ((c.cr0 & CR0_PG) === 0) {
@@ -33,6 +38,7 @@ export function translate(c: CPU, lin: number, write: boolean, user: boolean): n
     c.tlbInsert(linPage, (((physPage ^ linPage) << 12) | TLB_VALID | TLB_UREAD | TLB_SWRITE | TLB_UWRITE | ramBit));
     return phys;
   }
+  if ((c.cr4 & CR4_PAE) !== 0) return translatePae(c, lin, write, user, fetch);
   const pdeAddr = ((c.cr3 & ~0xfff) | ((lin >>> 20) & 0xffc)) >>> 0;
   let pde = mem.read32(pdeAddr);
   if ((pde & 1) === 0) pageFault(c, lin, write, user, false);
@@ -94,12 +100,16 @@ export function translate(c: CPU, lin: number, write: boolean, user: boolean): n
   return (phys | (lin & 0xfff)) >>> 0;
 }
 
-function checkAccess(c: CPU, lin: number, write: boolean, user: boolean, allowUser: boolean, allowWrite: boolean): void {
-  if (user && !allowUser) pageFault(c, lin, write, user, true);
+export function checkAccess(
+  c: CPU, lin: number, write: boolean, user: boolean, allowUser: boolean, allowWrite: boolean, fetch = false,
+): void {
+  if (user && !allowUser) pageFault(c, lin, write, user, true, false, fetch);
   if (write && !allowWrite && (user || (c.cr0 & CR0_WP) !== 0)) pageFault(c, lin, write, user, true);
 }
 
-function pageFault(c: CPU, lin: number, write: boolean, user: boolean, present: boolean, reserved = false): never {
+/** #PF with CR2 = lin. The I/D bit (fetch) exists only with PAE and EFER.NXE (SDM 4.7). */
+export function pageFault(c: CPU, lin: number, write: boolean, user: boolean, present: boolean, reserved = false, fetch = false): never {
   c.cr2 = lin;
-  return c.raise(EXC_PF, (present ? 1 : 0) | (write ? 2 : 0) | (user ? 4 : 0) | (reserved ? 8 : 0));
+  const id = fetch && (c.cr4 & CR4_PAE) !== 0 && (c.efer & EFER_NXE) !== 0 ? 0x10 : 0;
+  return c.raise(EXC_PF, (present ? 1 : 0) | (write ? 2 : 0) | (user ? 4 : 0) | (reserved ? 8 : 0) | id);
 }

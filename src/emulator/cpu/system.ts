@@ -12,11 +12,13 @@ import {
 import { decodeModrm, readE16, readE32, writeE16, writeE32, readG16, writeG16, writeG32 } from "./modrm.ts";
 import { readMsr, writeMsr } from "./msr.ts";
 import { cpuid } from "./cpuid.ts";
+import { loadPdptes } from "./paging-pae.ts";
 
-const CR0_PE = 1, CR0_TS = 8, CR0_ET = 0x10, CR0_WP = 0x10000, CR0_PG = 0x80000000 | 0;
-const CR4_TSD = 0x4, CR4_DE = 0x8, CR4_PCE = 0x100;
-/** CR4 bits this model accepts: TSD, DE, PSE, MCE, PGE, PCE, OSFXSR, OSXMMEXCPT. */
-const CR4_VALID = 0x4 | 0x8 | 0x10 | 0x40 | 0x80 | 0x100 | 0x200 | 0x400;
+const CR0_PE = 1, CR0_TS = 8, CR0_ET = 0x10, CR0_WP = 0x10000, CR0_NW = 0x20000000, CR0_CD = 0x40000000;
+const CR0_PG = 0x80000000 | 0;
+const CR4_TSD = 0x4, CR4_DE = 0x8, CR4_PSE = 0x10, CR4_PAE = 0x20, CR4_PGE = 0x80, CR4_PCE = 0x100;
+/** CR4 bits this model accepts: TSD, DE, PSE, PAE, MCE, PGE, PCE, OSFXSR, OSXMMEXCPT. */
+const CR4_VALID = 0x4 | 0x8 | 0x10 | 0x20 | 0x40 | 0x80 | 0x100 | 0x200 | 0x400;
 const CR0_VALID = 0xe005003f | 0; // PG CD NW AM WP NE ET TS EM MP PE
 
 function requireCpl0(c: CPU): void {
@@ -32,6 +34,10 @@ export function writeCr0(c: CPU, v: number): void {
   if ((v & CR0_PG) !== 0 && (v & CR0_PE) === 0) c.gp(0);
   if ((v & 0x20000000) !== 0 && (v & 0x40000000) === 0) c.gp(0); // NW without CD
   const changed = c.cr0 ^ v;
+  // SDM 4.4.1: with PAE paging in force afterwards, a change of PG, CD or NW reloads the PDPTEs.
+  if ((v & CR0_PG) !== 0 && (c.cr4 & CR4_PAE) !== 0 && (changed & (CR0_PG | CR0_CD | CR0_NW)) !== 0) {
+    if (!loadPdptes(c, c.cr3)) c.gp(0);
+  }
   c.cr0 = v;
   if ((changed & (CR0_PG | CR0_WP | CR0_PE)) !== 0) c.flushTlb(false);
   c.updateCpuMode();
@@ -40,8 +46,19 @@ export function writeCr0(c: CPU, v: number): void {
 export function writeCr4(c: CPU, v: number): void {
   if ((v & ~CR4_VALID) !== 0) c.gp(0);
   const changed = c.cr4 ^ v;
+  // ... and so does a change of PAE, PGE or PSE.
+  if ((v & CR4_PAE) !== 0 && (c.cr0 & CR0_PG) !== 0 && (changed & (CR4_PAE | CR4_PGE | CR4_PSE)) !== 0) {
+    if (!loadPdptes(c, c.cr3)) c.gp(0);
+  }
   c.cr4 = v;
-  if ((changed & (0x10 | 0x80 | 0x20)) !== 0) c.flushTlb(false);
+  if ((changed & (CR4_PSE | CR4_PGE | CR4_PAE)) !== 0) c.flushTlb(false);
+}
+
+/** MOV CR3: all 32 bits are kept (PAE uses bits 31:5); under PAE paging the PDPTEs load first (#GP(0) if invalid). */
+export function writeCr3(c: CPU, v: number): void {
+  if ((c.cr0 & CR0_PG) !== 0 && (c.cr4 & CR4_PAE) !== 0 && !loadPdptes(c, v)) c.gp(0);
+  c.cr3 = v;
+  c.flushTlb(true);
 }
 
 function ioplAllows(c: CPU): boolean {
@@ -285,10 +302,7 @@ export function installSystem0F(t: Handler[]): void {
     switch ((m >> 3) & 7) {
       case 0: writeCr0(c, v); break;
       case 2: c.cr2 = v; break;
-      case 3:
-        c.cr3 = v & ~0xfe7;
-        c.flushTlb(true);
-        break;
+      case 3: writeCr3(c, v); break;
       case 4: writeCr4(c, v); break;
       default: c.ud();
     }

@@ -2,6 +2,7 @@
 // gate, INT/exception through a task gate (Linux i386 sends #DF there), and IRET with NT=1.
 
 import type { CPU } from "./cpu.ts";
+import { loadPdptes } from "./paging-pae.ts";
 import { CS, DS, ES, FS, GS, SS, EXC_GP, EXC_NP, EXC_TS } from "./constants.ts";
 import { NT, VM } from "./flags.ts";
 import {
@@ -78,13 +79,18 @@ export function taskSwitch(c: CPU, sel: number, source: number, errorCode: numbe
   c.trLimit = newLimit;
   c.trAttr = descriptorAttr(hi) | 2;
   c.cr0 |= 8; // TS
+  let pdptesOk = true;
   if (newIs32 && (c.cr0 & 0x80000000) !== 0 && newCr3 !== c.cr3) {
+    // Under PAE the new PDPTEs load with CR3 (the old ones stay if invalid).
+    if ((c.cr4 & 0x20) !== 0) pdptesOk = loadPdptes(c, newCr3);
     c.cr3 = newCr3;
     c.flushTlb(true);
   }
   c.r32.set(r);
   c.eip = newEip;
   c.setEflags(newFlags | 2);
+  // Invalid PDPTEs: #GP(0) in the new task, past the commit point like the #TS checks below.
+  if (!pdptesOk) c.gp(0);
   // LDT first: the segment descriptors may live there.
   if ((newLdt & 0xfffc) === 0) {
     c.ldtSel = 0;

@@ -7,50 +7,11 @@
 ; a page boundary: findings/paging-findings.asm (Hypertab diverges, /work/tasks/diff-findings.md).
 %include "harness.inc"
 
-%define PG_P 1
-%define PG_W 2
-%define PG_U 4
-%define PG_A 0x20
-%define PG_D 0x40
-%define PG_PS 0x80
-%define TESTPG 0x300000       ; 4 KiB test pages at 0x300000..
-%define BIG 0x800000          ; a 4 MiB page at linear 8 MiB -> physical 4 MiB
-%define PTE(a) (pt0 + ((a) >> 12) * 4)
-
-; DUMPPTE tag, address-of-entry: prints the entry
-%macro DUMPENTRY 2
-  DUMPMEM %1, %2, 1
-%endmacro
+%include "paging.inc"
 
 test_main:
   call sys_init
-  ; page table 0: identity map 0..4 MiB, user + writable, not yet accessed
-  mov edi, pt0
-  mov eax, PG_P | PG_W | PG_U
-  mov ecx, 1024
-.pte:
-  mov [edi], eax
-  add eax, 0x1000
-  add edi, 4
-  loop .pte
-  mov eax, pt0
-  or eax, PG_P | PG_W | PG_U
-  mov [page_dir], eax
-  ; 4 MiB pages: identity at 4 MiB, linear 8 MiB -> physical 4 MiB
-  mov dword [page_dir + 4], 0x400000 | PG_P | PG_W | PG_U | PG_PS
-  mov dword [page_dir + 8], 0x400000 | PG_P | PG_W | PG_U | PG_PS
-  ; test pages: +0 supervisor-only, +1 read-only, +2 not present, +3 normal
-  and dword [PTE(TESTPG)], ~PG_U
-  and dword [PTE(TESTPG + 0x1000)], ~PG_W
-  and dword [PTE(TESTPG + 0x2000)], ~PG_P
-  mov eax, cr4
-  or eax, 0x10              ; PSE
-  mov cr4, eax
-  mov eax, page_dir
-  mov cr3, eax
-  mov eax, cr0
-  or eax, 0x80000000
-  mov cr0, eax
+  PAGING_ON
   DUMPENTRY 1, page_dir
   ; accessed and dirty bits
   mov eax, [TESTPG + 0x3000]
@@ -176,9 +137,7 @@ align 16
 user_stack: times 1024 db 0
 user_stack_top:
 
-align 4096
-page_dir: times 1024 dd 0
-pt0: times 1024 dd 0
+PAGING_TABLES
 
 %include "sys.inc"
 %include "harness-end.inc"
