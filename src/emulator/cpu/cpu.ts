@@ -194,8 +194,12 @@ export class CPU implements Stateful, CoprocessorHost {
   jitBlock: Block | null = null;
   /** Set when the running block's page is written: the block returns after the current instruction. */
   jitSmc = false;
-  /** Instructions of whole loop iterations the running block has completed (fault accounting). */
+  /** Instructions the running block completed before entering its current superblock, and that
+   *  superblock's case label (fault accounting). */
   jitLoopDone = 0;
+  jitPc = 0;
+  /** Instructions the interpreter ran while the block compiler was on (statistics). */
+  jitInterpreted = 0;
 
   constructor(
     readonly memory: PhysicalMemory,
@@ -302,8 +306,9 @@ export class CPU implements Stateful, CoprocessorHost {
           // Instructions of the block before the faulting one completed; the faulting one counts too.
           this.jitBlock = null;
           executed += this.jitExecuted + this.jitLoopDone;
-          let i = b.eips.indexOf(this.instrStart);
-          if (i < 0) i = b.len - 1;
+          const eips = b.sbEips[this.jitPc]!;
+          let i = eips.indexOf(this.instrStart);
+          if (i < 0) i = eips.length - 1;
           executed += i + 1;
         } else executed += this.jitExecuted + 1;
         this.jitExecuted = 0;
@@ -323,8 +328,12 @@ export class CPU implements Stateful, CoprocessorHost {
     const jit = this.jit!;
     let executed = start;
     this.jitExecuted = 0;
+    // Blocks are entered only where control arrives by a jump (a branch, call, return, interrupt,
+    // a block's exit): after an interpreted instruction that just moved on to the next one, the
+    // next is no block start worth asking the cache about (loop heads are reached by jumps too).
+    let lookup = true;
     do {
-      if (this.code32 && this.stack32) {
+      if (lookup && this.code32 && this.stack32) {
         const eip = this.eip;
         let phys = -1;
         if (eip >= this.fetchLo && eip < this.fetchHi) phys = eip + this.fetchDelta;
@@ -340,6 +349,7 @@ export class CPU implements Stateful, CoprocessorHost {
             this.jitSmc = false;
             this.jitBlock = b;
             this.jitLoopDone = 0;
+            this.jitPc = 0;
             this.jitExecuted = executed - start;
             executed += b.fn!(this, max - executed);
             this.jitBlock = null;
@@ -348,8 +358,12 @@ export class CPU implements Stateful, CoprocessorHost {
         }
       }
       this.jitExecuted = executed - start;
+      const before = this.eip;
       this.step();
       executed++;
+      this.jitInterpreted++;
+      const moved = this.eip - before;
+      lookup = moved <= 0 || moved > 15;
     } while (executed < max && !this.eventPending);
     this.jitExecuted = 0;
     return executed;

@@ -12,11 +12,12 @@ export interface Block {
   phys: number;
   eip: number;
   page: number;
-  /** Number of guest instructions (the most one run can retire). */
+  /** Instructions of the longest superblock (the run loop enters only when its budget allows them). */
   len: number;
   /** null: not worth compiling (nothing inlinable); the interpreter runs it. */
   fn: BlockFn | null;
-  eips: Int32Array;
+  /** Per superblock (the function's case label, c.jitPc): each instruction's start EIP. */
+  sbEips: Int32Array[];
   /** Next block with the same physical start (other EIP). */
   chain: Block | null;
 }
@@ -132,7 +133,7 @@ export class BlockCache {
     this.compileMs += performance.now() - t0;
     if (this.blockCount + 1 > MAX_BLOCKS || this.sourceChars + compiled.sourceLength > MAX_SOURCE_CHARS) this.flush();
     const block: Block = {
-      phys, eip, page, len: compiled.eips.length, fn: compiled.fn, eips: compiled.eips, chain: this.byPhys.get(phys) ?? null,
+      phys, eip, page, len: compiled.maxLen, fn: compiled.fn, sbEips: compiled.sbEips, chain: this.byPhys.get(phys) ?? null,
     };
     this.byPhys.set(phys, block);
     let list = this.byPage.get(page);
@@ -146,10 +147,12 @@ export class BlockCache {
     this.compiled++;
     this.place(s, block);
     // Mark the bytes as code: from now on CPU writes to this page take the slow path (TLB bit).
-    const first = (phys & 0xfff) >>> CHUNK_SHIFT;
-    const last = ((phys & 0xfff) + Math.max(1, compiled.byteLength) - 1) >>> CHUNK_SHIFT;
     let mask = 0;
-    for (let i = first; i <= last && i < 32; i++) mask |= 1 << i;
+    for (const [start, length] of compiled.ranges) {
+      const first = (start & 0xfff) >>> CHUNK_SHIFT;
+      const last = ((start & 0xfff) + Math.max(1, length) - 1) >>> CHUNK_SHIFT;
+      for (let i = first; i <= last && i < 32; i++) mask |= 1 << i;
+    }
     const was = this.codeChunks[page];
     this.codeChunks[page] = was | mask;
     if (was === 0) c.jitProtectPage(page);

@@ -24,13 +24,18 @@ export type BlockFn = (c: CPU, budget: number) => number;
 
 export interface CompiledBlock {
   fn: BlockFn | null;
-  /** Start EIP of every instruction (index i = i + 1 instructions done when it completes). */
+  /** Start EIP of every instruction of the entry superblock. */
   eips: Int32Array;
+  /** Per superblock (case label): the start EIP of every instruction (index i = i + 1
+   *  instructions of that superblock done when it completes). */
+  sbEips: Int32Array[];
   /** Instructions inlined (not handed to the interpreter). */
   inlined: number;
   sourceLength: number;
-  /** Guest code bytes the block covers. */
-  byteLength: number;
+  /** Longest superblock: the run loop enters only when its budget allows this many instructions. */
+  maxLen: number;
+  /** Guest code covered: [physical start, byte length] per superblock (all in one page). */
+  ranges: [number, number][];
 }
 
 export const MAX_BLOCK_INSNS = 32;
@@ -74,10 +79,14 @@ class Gen {
   k = 0;
   /** Set once an instruction ended the block (no fall-through code after it). */
   ended = false;
-  /** Guest EIP of the block's first instruction (a branch back to it loops inside the function). */
-  start = 0;
-  /** A branch back to the start was emitted: the body is wrapped in a loop. */
+  /** Superblocks of the region by start EIP → index (case label); null while discovering. */
+  labels: Map<number, number> | null = null;
+  /** Direct branch targets seen (discovery: candidates for more superblocks of the region). */
+  readonly targets: number[] = [];
+  /** A branch to a superblock of the region was emitted: the body is wrapped in a loop. */
   loops = false;
+  /** Longest superblock of the region (the budget a transition must leave). */
+  maxLen = MAX_BLOCK_INSNS;
   /** Instructions inlined (not handed to the interpreter). */
   inlined = 0;
 
@@ -103,45 +112,106 @@ class Gen {
     this.emit(`c.eip = ${eipExpr}; return n + ${this.k + 1};`);
     this.ended = true;
   }
-  /** Statement for a taken branch to `target`: another iteration when it is the block's own start
-   *  and the run loop's budget allows a whole block more, else leave the block. */
+  /** Statement for a taken branch to `target`: when it starts a superblock of the region and the
+   *  run loop's budget allows a whole superblock more, go there inside the function (the case
+   *  label in c.jitPc and the instructions done in c.jitLoopDone let a fault be counted); else
+   *  leave the function. */
   branch(target: number): string {
-    if (target !== this.start) return `c.eip = ${target}; return n + ${this.k + 1};`;
+    this.targets.push(target);
+    const label = this.labels?.get(target);
+    if (label === undefined) return `c.eip = ${target}; return n + ${this.k + 1};`;
     this.loops = true;
-    return `n += ${this.k + 1}; if (n + ${MAX_BLOCK_INSNS} > budget || c.eventPending) { c.eip = ${target}; return n; } c.jitLoopDone = n; continue;`;
+    return `n += ${this.k + 1}; if (n + ${this.maxLen} > budget || c.eventPending) { c.eip = ${target}; return n; } c.jitLoopDone = n; c.jitPc = pc = ${label}; continue;`;
   }
 }
 
-/** Decodes and compiles the block at physical address `phys` / guest EIP `eip`. */
+/** Most superblocks and instructions in one region (one function). */
+export const MAX_REGION_BLOCKS = 16;
+const MAX_REGION_INSNS = 192;
+
+/**
+ * Decodes and compiles the region entered at physical address `phys` / guest EIP `eip`: the
+ * superblock there plus the superblocks that direct branches (Jcc, JMP, CALL, LOOP, JECXZ, falling
+ * off a full superblock) reach inside the same 4 KiB page, so a loop spanning several branches
+ * runs inside one function instead of returning to the run loop at every branch. Any other
+ * target (another page, RET, indirect, an instruction left to the interpreter that ends a block)
+ * leaves the function.
+ */
 export function compileBlock(ram: Uint8Array, phys: number, eip: number): CompiledBlock {
-  // Pass 1 finds the instructions (where emission ends the block); pass 2 emits them again
-  // knowing which flag records nobody can observe.
-  const insns = emitBlock(ram, phys, eip, null).insns;
-  const g = emitBlock(ram, phys, eip, deadFlags(insns)).gen;
-  const eips = insns.map((i) => i.eip);
-  const inlined = g.inlined;
-  const cur = insns.length > 0 ? insns[insns.length - 1]!.next : eip;
-  const p = phys + insns.reduce((n, i) => n + i.len, 0);
-  const byteLength = Math.max(1, p - phys);
-  if (eips.length === 0 || inlined === 0) return { fn: null, eips: new Int32Array(eips), inlined: 0, sourceLength: 0, byteLength };
+  const entryOffset = phys & 0xfff;
+  const pageBase = phys - entryOffset;
+  // The target's linear address is in the entry's page, so it is the same physical page.
+  const inPage = (t: number) => entryOffset + (t - eip) >= 0 && entryOffset + (t - eip) < 4096;
+  const physOf = (t: number) => pageBase + entryOffset + (t - eip);
+
+  // Pass 1 finds the region's block starts: the entry and the direct branch targets in the page
+  // reachable from it (breadth first, within the bounds).
+  const seen = new Set<number>();
+  const queue = [eip];
+  let total = 0;
+  while (queue.length > 0 && seen.size < MAX_REGION_BLOCKS && total < MAX_REGION_INSNS) {
+    const start = queue.shift()!;
+    if (seen.has(start)) continue;
+    const { insns, gen } = emitBlock(ram, physOf(start), start, null, null, MAX_BLOCK_INSNS, seen);
+    if (insns.length === 0) continue;
+    seen.add(start);
+    total += insns.length;
+    for (const t of gen.targets) if (inPage(t) && !seen.has(t)) queue.push(t);
+  }
+  // Then each block is decoded up to the next start, so that no code is emitted twice: a block
+  // that runs into another block's start goes on there through a case label.
+  const starts = [...seen];
+  const found = starts.map((start) => emitBlock(ram, physOf(start), start, null, null, MAX_BLOCK_INSNS, seen).insns);
+  const labels = new Map<number, number>();
+  starts.forEach((s, i) => labels.set(s, i));
+  const maxLen = Math.max(1, ...found.map((i) => i.length));
+
+  // Pass 2 emits every superblock again, knowing the labels and which flag records nobody can observe.
+  const cases: string[] = [];
+  const sbEips: Int32Array[] = [];
+  const ranges: [number, number][] = [];
+  let inlined = 0;
+  let loops = false;
+  for (let i = 0; i < starts.length; i++) {
+    const insns = found[i]!;
+    const g = emitBlock(ram, physOf(starts[i]!), starts[i]!, deadFlags(insns), labels, maxLen, seen).gen;
+    inlined += g.inlined;
+    loops ||= g.loops;
+    cases.push(g.out.join("\n"));
+    sbEips.push(new Int32Array(insns.map((x) => x.eip)));
+    ranges.push([physOf(starts[i]!), insns.reduce((n, x) => n + x.len, 0)]);
+  }
+  const empty = { fn: null, eips: new Int32Array(0), sbEips, inlined: 0, sourceLength: 0, maxLen, ranges: [[phys, 1]] as [number, number][] };
+  if (starts.length === 0 || starts[0] !== eip || inlined === 0) return empty;
+  let code: string;
+  if (!loops) code = cases[0]!;
+  else if (cases.length === 1) code = `for (;;) {\n${cases[0]}\n}`;
+  else code = `for (;;) {\nswitch (pc) {\n${cases.map((body, i) => `case ${i}: {\n${body}\n}`).join("\n")}\n}\n}`;
   const body =
     "const r32 = c.r32, r16 = c.r16, r8 = c.r8, ram = c.ram, ram16 = c.ram16, ram32 = c.ram32, tlb = c.tlb, segBase = c.segBase;\n" +
     "const rm = c.readMask, wm = c.writeMask;\n" +
-    "let lin = 0, e = 0, p = 0, a = 0, b = 0, res = 0, t = 0, fa = 0, fb = 0, fr = 0, n = 0;\n" +
-    (g.loops ? `for (;;) {\n${g.out.join("\n")}\n}` : g.out.join("\n"));
+    "let lin = 0, e = 0, p = 0, a = 0, b = 0, res = 0, t = 0, fa = 0, fb = 0, fr = 0, n = 0, pc = 0;\n" +
+    code;
   const src = `const G = H.G, T = H.T, SH = H.SH, PAR = H.PAR;\nreturn (function block_${(eip >>> 0).toString(16)}(c, budget) {\n${body}\n});`;
   const factory = new Function("H", src) as (h: typeof HELPERS) => BlockFn;
-  return { fn: factory(HELPERS), eips: new Int32Array(eips), inlined, sourceLength: src.length, byteLength };
+  return { fn: factory(HELPERS), eips: sbEips[0]!, sbEips, inlined, sourceLength: src.length, maxLen, ranges };
 }
 
-function emitBlock(ram: Uint8Array, phys: number, eip: number, dead: boolean[] | null): { insns: Insn[]; gen: Gen } {
+/** Decodes (and emits) one block from `eip`, ending at a control transfer, the length limit, the
+ *  page end, or before another block's start in `stops`. */
+function emitBlock(
+  ram: Uint8Array, phys: number, eip: number, dead: boolean[] | null, labels: Map<number, number> | null, maxLen: number,
+  stops: ReadonlySet<number>,
+): { insns: Insn[]; gen: Gen } {
   const end = (phys & ~0xfff) + 4096;
   const g = new Gen();
-  g.start = eip;
+  g.labels = labels;
+  g.maxLen = maxLen;
   const insns: Insn[] = [];
   let p = phys;
   let cur = eip;
   while (insns.length < MAX_BLOCK_INSNS && !g.ended) {
+    if (insns.length > 0 && stops.has(cur)) break;
     const insn = decodeInsn(ram, p, end, cur);
     if (insn === null) break;
     // Do not run across the wrap of the 32-bit EIP space.
@@ -156,8 +226,10 @@ function emitBlock(ram: Uint8Array, phys: number, eip: number, dead: boolean[] |
   }
   g.dead = false;
   if (!g.ended && insns.length > 0) {
+    // Fell off the end (length limit, page end, an undecodable instruction): go on at `cur`.
     g.k = insns.length - 1;
-    g.exitTo(String(cur));
+    g.emit(g.branch(cur));
+    g.ended = true;
   }
   return { insns, gen: g };
 }
@@ -176,7 +248,7 @@ function writesAllFlags(i: Insn): boolean {
   switch (op) {
     case 0x80: case 0x81: case 0x82: case 0x83: return r !== 2 && r !== 3 && regOnly(i);
     case 0x84: case 0x85: case 0xa8: case 0xa9: return regOnly(i);
-    case 0xf6: case 0xf7: return (r === 0 || r === 1 || r === 3) && regOnly(i);
+    case 0xf6: case 0xf7: return (r === 0 || r === 1 || r === 3 || (op === 0xf7 && !i.o16 && (r === 4 || r === 5))) && regOnly(i);
     case 0x1af: case 0x69: case 0x6b: return regOnly(i);
     case 0xc1: return !i.o16 && r >= 4 && (i.imm & 31) !== 0 && regOnly(i);
     case 0xd1: return !i.o16 && r >= 4 && regOnly(i);
@@ -413,6 +485,21 @@ function emitInsn(g: Gen, insn: Insn): boolean {
     case 0xf7: {
       const size = opSize(insn, op === 0xf6);
       const s = signShift(size);
+      if ((regG === 4 || regG === 5) && size === 32) {
+        // MUL / IMUL EDX:EAX = EAX * E, the 64-bit product from 16-bit halves (alu.ts mul32).
+        if (mem) g.faultable(insn);
+        g.emit(loadE(32, insn, "b"));
+        g.emit(
+          "a = r32[0]; { const aL = a & 65535, aH = a >>> 16, bL = b & 65535, bH = b >>> 16; " +
+            "const ll = aL * bL, lh = aL * bH, hl = aH * bL, mid = (ll >>> 16) + (lh & 65535) + (hl & 65535); " +
+            "t = (aH * bH + (lh >>> 16) + (hl >>> 16) + (mid >>> 16)) | 0; res = (ll & 65535) | (mid << 16); }",
+        );
+        if (regG === 5) g.emit("if (a < 0) t = (t - b) | 0; if (b < 0) t = (t - a) | 0;");
+        g.emit("r32[0] = res; r32[2] = t;");
+        g.rec(setResult("res", 31, regG === 4 ? "t !== 0 ? 2049 : 0" : "t !== res >> 31 ? 2049 : 0"));
+        g.flags = null;
+        return true;
+      }
       if (regG >= 4) return false;
       if (mem) g.faultable(insn);
       g.emit(loadE(size, insn, "a"));
@@ -632,7 +719,10 @@ function emitInsn(g: Gen, insn: Insn): boolean {
       if (insn.o16) return false;
       g.faultable(insn);
       emitPush(g, String(insn.next));
-      g.exitTo(String((insn.next + insn.imm) | 0));
+      const target = (insn.next + insn.imm) | 0;
+      g.emit(`if (c.jitSmc) { c.eip = ${target}; return n + ${g.k + 1}; }`); // the push hit this page's code
+      g.emit(g.branch(target));
+      g.ended = true;
       return true;
     }
     case 0xc3:

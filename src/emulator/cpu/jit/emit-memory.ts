@@ -56,28 +56,24 @@ export function computeLin(insn: Insn): string {
   return `lin = (segBase[${seg}] + ${off}) | 0;`;
 }
 
-/** Inline the TLB fast path (large source, fastest when hot) or call the c.rdN / c.wrN methods (small source:
- *  cheap to compile; V8 inlines the methods into hot blocks anyway). */
-export const INLINE_MEMORY = false;
+/** Memory accesses inline the TLB fast path for aligned RAM (short enough to keep the source
+ *  small; in a region function V8 would not inline a call of c.rdN / c.wrN anyway) and call the
+ *  CPU's methods otherwise (misaligned, not RAM, not in the TLB, a write to a code page). */
 
 /** Statement: `dst` = the value at linear address `lin`. */
 export function readMem(size: Size, dst: string): string {
-  if (!INLINE_MEMORY) return `${dst} = c.rd${size}(lin);`;
   const head = "e = tlb[lin >>> 12]; ";
-  if (size === 8) return `${head}${dst} = (e & rm) === rm ? ram[((e & -4096) ^ lin) >>> 0] : c.rd8(lin);`;
-  if (size === 16)
-    return `${head}if ((e & rm) === rm && (lin & 4095) !== 4095) { p = ((e & -4096) ^ lin) >>> 0; ${dst} = (p & 1) === 0 ? ram16[p >>> 1] : ram[p] | (ram[p + 1] << 8); } else ${dst} = c.rd16(lin);`;
-  return `${head}if ((e & rm) === rm && (lin & 4095) <= 4092) { p = ((e & -4096) ^ lin) >>> 0; ${dst} = (p & 3) === 0 ? ram32[p >>> 2] : ram[p] | (ram[p + 1] << 8) | (ram[p + 2] << 16) | (ram[p + 3] << 24); } else ${dst} = c.rd32(lin);`;
+  if (size === 8) return `${head}${dst} = (e & rm) === rm ? ram[(e & -4096) ^ lin] : c.rd8(lin);`;
+  if (size === 16) return `${head}${dst} = (e & rm) === rm && (lin & 1) === 0 ? ram16[((e & -4096) ^ lin) >>> 1] : c.rd16(lin);`;
+  return `${head}${dst} = (e & rm) === rm && (lin & 3) === 0 ? ram32[((e & -4096) ^ lin) >>> 2] : c.rd32(lin);`;
 }
 
 /** Statement: store `v` (a variable or constant) at linear address `lin`. */
 export function writeMem(size: Size, v: string): string {
-  if (!INLINE_MEMORY) return `c.wr${size}(lin, ${v});`;
   const head = "e = tlb[lin >>> 12]; ";
-  if (size === 8) return `${head}if ((e & wm) === wm) ram[((e & -4096) ^ lin) >>> 0] = ${v}; else c.wr8(lin, ${v});`;
-  if (size === 16)
-    return `${head}if ((e & wm) === wm && (lin & 4095) !== 4095) { p = ((e & -4096) ^ lin) >>> 0; if ((p & 1) === 0) ram16[p >>> 1] = ${v}; else { ram[p] = ${v}; ram[p + 1] = ${v} >> 8; } } else c.wr16(lin, ${v});`;
-  return `${head}if ((e & wm) === wm && (lin & 4095) <= 4092) { p = ((e & -4096) ^ lin) >>> 0; if ((p & 3) === 0) ram32[p >>> 2] = ${v}; else { ram[p] = ${v}; ram[p + 1] = ${v} >> 8; ram[p + 2] = ${v} >> 16; ram[p + 3] = ${v} >> 24; } } else c.wr32(lin, ${v});`;
+  if (size === 8) return `${head}if ((e & wm) === wm) ram[(e & -4096) ^ lin] = ${v}; else c.wr8(lin, ${v});`;
+  if (size === 16) return `${head}if ((e & wm) === wm && (lin & 1) === 0) ram16[((e & -4096) ^ lin) >>> 1] = ${v}; else c.wr16(lin, ${v});`;
+  return `${head}if ((e & wm) === wm && (lin & 3) === 0) ram32[((e & -4096) ^ lin) >>> 2] = ${v}; else c.wr32(lin, ${v});`;
 }
 
 /** Whether the ModRM operand is a register. */
