@@ -1,12 +1,17 @@
-// CPU-share scheduling by CPU time, like a hypervisor's credit scheduler. Every guest worker runs
-// on its own thread and may execute for at most `budget` microseconds of wall time per period
-// (50 ms by default), then sleeps until the period ends. When VMs compete, their budgets are
-// proportional to their shares, scaled so that together they fit in the host cores set aside for
-// guests and no VM needs more than one core. Two VMs doing the same work at shares 3:1 thus
-// execute instructions at 3:1, and a VM whose instructions are expensive (a booting kernel) still
-// gets its share of the CPU rather than being held to, or holding others to, an instruction pace.
-// Time budgets need no speed estimate, so a guest whose speed jumps (its loop just got compiled)
-// is scheduled correctly from the next slice. A cap limits a VM to a percentage of one core.
+// CPU-share scheduling. Every guest worker runs on its own thread and, per period (50 ms by
+// default), may execute at most an instruction budget and at most a time budget, then sleeps until
+// the period ends. When VMs compete, their instruction rates follow their shares: two CPU-bound
+// VMs at shares 3:1 execute instructions at 3:1 even when one is in a phase where instructions
+// cost more (a booting kernel, code not yet compiled, another memtest86+ test). The time each VM
+// needs for its share follows from its measured speed (instructions per millisecond of
+// execution); together they fit in the host cores set aside for guests, and none needs more than
+// one core. A slow VM therefore gets more CPU time, not fewer instructions than its share.
+//
+// The instruction budget is what keeps the ratio exact: a VM that became faster than measured
+// finishes it early and sleeps. The time budget, with slack above what the measured speed needs,
+// protects the others from a VM that became slower than measured until its speed is measured
+// again. A VM without a measured speed gets a time budget at its fair share of the cores only. A
+// cap limits a VM to a percentage of one core.
 
 export interface SchedulerVm {
   id: string;
@@ -18,6 +23,10 @@ export interface SchedulerVm {
   active: boolean;
   /** Fraction of recent periods spent halted (an idle guest does not compete). */
   idleFraction: number;
+  /** Measured guest instructions per millisecond of execution; 0 = not measured yet. */
+  speed: number;
+  /** Fraction of recent non-idle periods in which the VM did not finish its instruction budget. */
+  missFraction: number;
 }
 
 export interface SchedulerOptions {
@@ -26,15 +35,32 @@ export interface SchedulerOptions {
   guestCores?: number;
 }
 
-/** Smallest budget per period: enough that a slice is real work, not call overhead. */
-const MIN_BUDGET_US = 500;
+/** A VM's limits for one period; 0 = unlimited. */
+export interface Budget {
+  instructions: number;
+  timeUs: number;
+}
 
-/** Budget in microseconds of execution per period; 0 = unlimited. */
-export type BudgetPlan = Map<string, number>;
+export type BudgetPlan = Map<string, Budget>;
+
+/** Time allowed above what the measured speed needs for the instruction budget. */
+const TIME_SLACK = 1.5;
+/** The most of one core a VM's instruction budget may need at its measured speed: the rest of its
+ *  thread's time goes to the screen, counters and sleeping in time. */
+const CORE_LIMIT = 0.85;
+/** Headroom: the fraction of the computed rates handed out. Speeds swing (compiled code, guest
+ *  phases); a VM that misses its budget bends the ratio, so misses shrink it, quiet periods
+ *  grow it back. */
+const HEADROOM_MIN = 0.5;
+const HEADROOM_MAX = 0.9;
+/** Smallest budgets per period: enough that a slice is real work, not call overhead. */
+const MIN_TIME_US = 500;
+const MIN_INSTRUCTIONS = 10_000;
 
 export class CpuScheduler {
   readonly periodMs: number;
   readonly guestCores: number;
+  headroom = 0.8;
 
   constructor(options: SchedulerOptions = {}) {
     this.periodMs = options.periodMs ?? 50;
@@ -43,30 +69,48 @@ export class CpuScheduler {
     if (!(this.guestCores > 0)) throw new RangeError(`scheduler: guest cores must be positive, got ${this.guestCores}`);
   }
 
-  /** Each VM's fraction of one core (1 = a whole core, Infinity = unlimited). */
-  fractions(vms: readonly SchedulerVm[]): Map<string, number> {
-    const out = new Map<string, number>();
-    const competing = vms.filter((v) => v.active && v.idleFraction < 0.5);
-    if (competing.length >= 2) {
-      const totalShare = competing.reduce((sum, v) => sum + v.share, 0);
-      const maxShare = Math.max(...competing.map((v) => v.share));
-      // Proportional, and no VM above one core: the ratios hold exactly (handing one VM's unusable
-      // excess to another would bend them).
-      const perShare = Math.min(this.guestCores / totalShare, 1 / maxShare);
-      for (const v of competing) out.set(v.id, perShare * v.share);
-    }
-    for (const v of vms) {
-      let f = out.get(v.id) ?? Infinity;
-      if (v.capPercent < 100) f = Math.min(f, v.capPercent / 100);
-      out.set(v.id, f);
-    }
-    return out;
-  }
-
   plan(vms: readonly SchedulerVm[]): BudgetPlan {
     const plan: BudgetPlan = new Map();
-    for (const [id, f] of this.fractions(vms)) {
-      plan.set(id, f >= 1 ? 0 : Math.max(MIN_BUDGET_US, Math.round(f * this.periodMs * 1000)));
+    const period = this.periodMs;
+    for (const v of vms) plan.set(v.id, { instructions: 0, timeUs: 0 });
+    const competing = vms.filter((v) => v.active && v.idleFraction < 0.5);
+    if (competing.length >= 2) {
+      const measured = competing.every((v) => v.speed > 0);
+      if (measured) {
+        const missed = competing.some((v) => v.missFraction > 0.1);
+        this.headroom = missed ? Math.max(HEADROOM_MIN, this.headroom * 0.9) : Math.min(HEADROOM_MAX, this.headroom + 0.01);
+        // Instructions per ms per unit of share (k): no VM may need more than CORE_LIMIT of a
+        // core, and all together no more than the guest cores.
+        let k = Infinity;
+        let coresPerK = 0;
+        for (const v of competing) {
+          k = Math.min(k, (CORE_LIMIT * v.speed) / v.share);
+          coresPerK += v.share / v.speed;
+        }
+        k = Math.min(k, this.guestCores / coresPerK) * this.headroom;
+        for (const v of competing) {
+          const rate = k * v.share; // instructions per ms
+          const cores = rate / v.speed;
+          plan.set(v.id, {
+            instructions: Math.max(MIN_INSTRUCTIONS, Math.round(rate * period)),
+            timeUs: cores * TIME_SLACK >= 1 ? 0 : Math.max(MIN_TIME_US, Math.round(cores * TIME_SLACK * period * 1000)),
+          });
+        }
+      } else {
+        // Until every speed is known: CPU time in proportion to the shares.
+        const totalShare = competing.reduce((sum, v) => sum + v.share, 0);
+        const perShare = Math.min(this.guestCores / totalShare, 1 / Math.max(...competing.map((v) => v.share)));
+        for (const v of competing) {
+          const cores = perShare * v.share;
+          plan.set(v.id, { instructions: 0, timeUs: cores >= 1 ? 0 : Math.max(MIN_TIME_US, Math.round(cores * period * 1000)) });
+        }
+      }
+    }
+    for (const v of vms) {
+      if (v.capPercent >= 100) continue;
+      const b = plan.get(v.id)!;
+      const capUs = Math.max(MIN_TIME_US, Math.round((v.capPercent / 100) * period * 1000));
+      b.timeUs = b.timeUs === 0 ? capUs : Math.min(b.timeUs, capUs);
     }
     return plan;
   }

@@ -73,6 +73,8 @@ export class GuestRunner {
   private sliceInstructions = 20_000;
   // period accounting (CPU budget)
   private periodStart = 0;
+  /** Instructions executed in this period. */
+  private used = 0;
   private haltedThisPeriod = false;
   private busyMs = 0;
   private periodBusyMs = 0;
@@ -202,12 +204,14 @@ export class GuestRunner {
 
   private endPeriod(now: number, periodMs: number): void {
     const budgetMs = Atomics.load(this.ctl, Ctl.BUDGET) / 1000;
+    const insnBudget = Atomics.load(this.ctl, Ctl.INSN_BUDGET);
     this.st[St.PERIODS]++;
     if (this.haltedThisPeriod) this.st[St.PERIODS_IDLE]++;
-    else if (budgetMs > 0 && this.periodBusyMs < budgetMs * 0.9) this.st[St.PERIODS_MISSED]++;
-    else if (budgetMs > 0) this.st[St.PERIODS_EXHAUSTED]++;
+    else if (insnBudget > 0) this.st[this.used >= insnBudget ? St.PERIODS_EXHAUSTED : St.PERIODS_MISSED]++;
+    else if (budgetMs > 0) this.st[this.periodBusyMs >= budgetMs * 0.9 ? St.PERIODS_EXHAUSTED : St.PERIODS_MISSED]++;
     this.haltedThisPeriod = false;
     this.periodBusyMs = 0;
+    this.used = 0;
     // Stay on the period grid unless we fell far behind (e.g. after a pause).
     this.periodStart = now - this.periodStart > 2 * periodMs ? now : this.periodStart + periodMs;
   }
@@ -259,6 +263,7 @@ export class GuestRunner {
         paused = false;
         this.periodStart = now;
         this.periodBusyMs = 0;
+        this.used = 0;
       }
       this.pumpInput(machine);
       if (!this.drainSerial() || this.holding) {
@@ -272,24 +277,30 @@ export class GuestRunner {
       }
       const periodMs = Math.max(5, Atomics.load(this.ctl, Ctl.PERIOD_MS) || this.spec.periodMs);
       if (now - this.periodStart >= periodMs) this.endPeriod(now, periodMs);
-      // The budget is execution time per period (see cpu-scheduler.ts).
+      // Budgets per period: execution time and guest instructions (see cpu-scheduler.ts).
       const budgetMs = Atomics.load(this.ctl, Ctl.BUDGET) / 1000;
-      if (budgetMs > 0 && this.periodBusyMs >= budgetMs) {
+      const insnBudget = Atomics.load(this.ctl, Ctl.INSN_BUDGET);
+      if ((budgetMs > 0 && this.periodBusyMs >= budgetMs) || (insnBudget > 0 && this.used >= insnBudget)) {
         this.sleep(doorbell, this.periodStart + periodMs - now);
         continue;
       }
       let max = this.sliceInstructions;
-      if (budgetMs > 0) {
+      if (budgetMs > 0 || insnBudget > 0) {
         // Spread the budget over the period instead of spending it all at the period's start:
         // budgeted VMs then rarely all run at once, and the page's main thread finds a free core.
-        const due = this.periodStart + PACED_FRACTION * periodMs * (this.periodBusyMs / budgetMs);
+        const progress = Math.max(budgetMs > 0 ? this.periodBusyMs / budgetMs : 0, insnBudget > 0 ? this.used / insnBudget : 0);
+        const due = this.periodStart + PACED_FRACTION * periodMs * progress;
         if (due - now >= MIN_PACING_SLEEP_MS) {
           this.sleep(doorbell, due - now);
           continue;
         }
-        // A slice no longer than the budget's share of one pacing step (at the measured speed).
-        const stepMs = Math.min(budgetMs - this.periodBusyMs, budgetMs / PACING_STEPS);
-        max = Math.max(MIN_PACED_SLICE, Math.min(max, Math.round((this.sliceInstructions / SLICE_TARGET_MS) * stepMs)));
+        // One pacing step: an eighth of the budget, in instructions at the measured slice speed.
+        if (budgetMs > 0) {
+          const stepMs = Math.min(budgetMs - this.periodBusyMs, budgetMs / PACING_STEPS);
+          max = Math.min(max, Math.round((this.sliceInstructions / SLICE_TARGET_MS) * stepMs));
+        }
+        if (insnBudget > 0) max = Math.min(max, insnBudget - this.used, Math.ceil(insnBudget / PACING_STEPS));
+        max = Math.max(max, Math.min(MIN_PACED_SLICE, insnBudget > 0 ? insnBudget - this.used : MIN_PACED_SLICE));
       }
       const t0 = this.clock();
       const result = machine.runSlice({ maxInstructions: max });
@@ -297,6 +308,7 @@ export class GuestRunner {
       const dt = t1 - t0;
       this.busyMs += dt;
       this.periodBusyMs += dt;
+      this.used += result.executed;
       if (result.executed > 1000 && dt > 0.05) {
         // Aim for ~4 ms slices so control, input and budgets are looked at often.
         const target = (result.executed / dt) * SLICE_TARGET_MS;

@@ -68,6 +68,8 @@ export interface VmStats {
   uptimeSec: number;
   /** Current CPU budget in % of one core, 0 = unlimited. */
   cpuBudgetPercent: number;
+  /** Current budget in guest instructions per period, 0 = unlimited. */
+  instructionBudget: number;
   historyIps: number[];
   historyCpu: number[];
 }
@@ -123,6 +125,7 @@ interface Sample {
   busyMs: number;
   periods: number;
   idle: number;
+  missed: number;
 }
 
 interface VmRecord {
@@ -143,6 +146,10 @@ interface VmRecord {
   ips: number;
   cpu: number;
   idleFraction: number;
+  /** Guest instructions per ms of execution (smoothed); 0 = not measured. */
+  speed: number;
+  /** Fraction of recent non-idle periods in which the VM did not use up its instruction budget. */
+  missFraction: number;
   historyIps: number[];
   historyCpu: number[];
   lastHeartbeatChange: number;
@@ -233,6 +240,8 @@ export class Hypervisor {
         ips: 0,
         cpu: 0,
         idleFraction: 0,
+        speed: 0,
+        missFraction: 0,
         historyIps: [],
         historyCpu: [],
         lastHeartbeatChange: 0,
@@ -314,9 +323,10 @@ export class Hypervisor {
     vm.stats = new Float64Array(channels.stats);
     vm.control[Ctl.RUN] = RunRequest.RUN;
     vm.control[Ctl.BUDGET] = 0;
+    vm.control[Ctl.INSN_BUDGET] = 0;
     vm.control[Ctl.PERIOD_MS] = this.scheduler.periodMs;
     vm.last = null;
-    vm.ips = vm.cpu = 0;
+    vm.ips = vm.cpu = vm.speed = 0;
     vm.lastHeartbeatChange = this.now();
     vm.lastHeartbeat = 0;
     const current = () => vm.generation === generation;
@@ -542,6 +552,7 @@ export class Hypervisor {
       busyMs: s[St.BUSY_MS],
       periods: s[St.PERIODS],
       idle: s[St.PERIODS_IDLE],
+      missed: s[St.PERIODS_MISSED],
     };
     const hb = s[St.HEARTBEAT];
     if (hb !== vm.lastHeartbeat) {
@@ -565,10 +576,12 @@ export class Hypervisor {
       const cpu = Math.max(0, Math.min(100, (db / (t - prev.t)) * 100));
       vm.ips = vm.ips === 0 ? ips : vm.ips * 0.5 + ips * 0.5;
       vm.cpu = vm.cpu === 0 ? cpu : vm.cpu * 0.5 + cpu * 0.5;
+      if (db > 5 && di > 0) vm.speed = vm.speed === 0 ? di / db : vm.speed * 0.5 + (di / db) * 0.5;
       const dp = cur.periods - prev.periods;
       if (dp > 0) {
         const idle = cur.idle - prev.idle;
         vm.idleFraction = idle / dp;
+        vm.missFraction = dp - idle > 0 ? (cur.missed - prev.missed) / (dp - idle) : 0;
       }
       push(vm.historyIps, vm.state === "paused" ? 0 : ips);
       push(vm.historyCpu, vm.state === "paused" ? 0 : cpu);
@@ -586,13 +599,19 @@ export class Hypervisor {
         capPercent: vm.config.capPercent,
         active: vm.state === "running",
         idleFraction: vm.idleFraction,
+        speed: vm.speed,
+        missFraction: vm.missFraction,
       });
     }
     const plan = this.scheduler.plan(input);
     for (const [id, budget] of plan) {
       const vm = this.vms.get(id);
-      if (vm?.control && Atomics.load(vm.control, Ctl.BUDGET) !== budget) {
-        Atomics.store(vm.control, Ctl.BUDGET, Math.min(budget, 0x7fffffff));
+      if (!vm?.control) continue;
+      const time = Math.min(budget.timeUs, 0x7fffffff);
+      const insns = Math.min(budget.instructions, 0x7fffffff);
+      if (Atomics.load(vm.control, Ctl.BUDGET) !== time || Atomics.load(vm.control, Ctl.INSN_BUDGET) !== insns) {
+        Atomics.store(vm.control, Ctl.BUDGET, time);
+        Atomics.store(vm.control, Ctl.INSN_BUDGET, insns);
         ringGuestDoorbell(vm.control);
       }
     }
@@ -638,6 +657,7 @@ export class Hypervisor {
         resets: s ? s[St.RESETS] : 0,
         uptimeSec: s ? s[St.UPTIME_NS] / 1e9 : 0,
         cpuBudgetPercent: vm.control ? Atomics.load(vm.control, Ctl.BUDGET) / (this.scheduler.periodMs * 10) : 0,
+        instructionBudget: vm.control ? Atomics.load(vm.control, Ctl.INSN_BUDGET) : 0,
         historyIps: [...vm.historyIps],
         historyCpu: [...vm.historyCpu],
       },

@@ -12,6 +12,8 @@ export const Ctl = {
   RUN: 1,
   /** Microseconds of execution per period; 0 = unlimited. */
   BUDGET: 2,
+  /** Guest instructions per period; 0 = unlimited. */
+  INSN_BUDGET: 6,
   PERIOD_MS: 3,
   /** Bumped to request a guest reset. */
   RESET_SEQ: 4,

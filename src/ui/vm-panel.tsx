@@ -97,7 +97,7 @@ export function VmPanel(props: {
           <div><dt>keys/mouse</dt><dd>{formatCount(s.keyEvents)}/{formatCount(s.mouseEvents)}</dd></div>
           <div><dt>frames</dt><dd>{formatCount(s.frames)}</dd></div>
           <div><dt>uptime</dt><dd>{formatUptime(s.uptimeSec)}</dd></div>
-          <div><dt>CPU budget</dt><dd>{s.cpuBudgetPercent ? `${s.cpuBudgetPercent.toFixed(0)}% of a core` : "unlimited"}</dd></div>
+          <div><dt>budget</dt><dd>{budgetText(s.cpuBudgetPercent, s.instructionBudget)}</dd></div>
         </dl>
       </div>
       <div className="consoles">
@@ -107,4 +107,12 @@ export function VmPanel(props: {
       </div>
     </section>
   );
+}
+
+/** The scheduler's limits per period: a share of one core and/or guest instructions. */
+function budgetText(cpuPercent: number, instructions: number): string {
+  const parts: string[] = [];
+  if (instructions) parts.push(`${formatCount(instructions)} instr/period`);
+  if (cpuPercent) parts.push(`≤${cpuPercent.toFixed(0)}% of a core`);
+  return parts.length ? parts.join(" · ") : "unlimited";
 }

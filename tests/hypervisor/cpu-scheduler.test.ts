@@ -1,48 +1,60 @@
 import { describe, expect, it } from "vitest";
 import { CpuScheduler, type SchedulerVm } from "../../src/hypervisor/cpu-scheduler.ts";
 
-const vm = (id: string, share: number, extra: Partial<SchedulerVm> = {}): SchedulerVm => ({
-  id, share, capPercent: 100, active: true, idleFraction: 0, ...extra,
+const vm = (id: string, share: number, speed: number, extra: Partial<SchedulerVm> = {}): SchedulerVm => ({
+  id, share, capPercent: 100, active: true, idleFraction: 0, speed, missFraction: 0, ...extra,
 });
 
-describe("CpuScheduler (CPU-time budgets, microseconds per period)", () => {
-  it("leaves a VM that runs alone unlimited", () => {
+describe("CpuScheduler (instruction budgets from measured speeds, time budgets as a guard)", () => {
+  it("leaves a VM that runs alone, or beside idle and stopped ones, unlimited", () => {
     const s = new CpuScheduler();
-    expect(s.plan([vm("a", 3), vm("b", 1, { active: false })]).get("a")).toBe(0);
+    expect(s.plan([vm("a", 3, 50_000), vm("b", 1, 50_000, { active: false })]).get("a")).toEqual({ instructions: 0, timeUs: 0 });
+    expect(s.plan([vm("a", 1, 50_000), vm("b", 1, 50_000, { idleFraction: 0.9 })]).get("a")).toEqual({ instructions: 0, timeUs: 0 });
   });
 
-  it("gives competing VMs CPU time in the ratio of their shares, never more than one core each", () => {
+  it("gives competing VMs instruction budgets in the ratio of their shares, whatever their speeds", () => {
     const s = new CpuScheduler({ periodMs: 50, guestCores: 1.5 });
-    const plan = s.plan([vm("a", 300), vm("b", 100)]);
-    // 3:1 within 1.5 cores would be 1.125 : 0.375 core; one core is the most a thread can use,
-    // so both scale down to keep the ratio: 1 : 1/3 core (a = unlimited, a whole period).
-    expect(plan.get("b")!).toBe(Math.round((50_000 * 1) / 3));
-    expect(s.fractions([vm("a", 300), vm("b", 100)]).get("a")).toBeCloseTo(1, 6);
-    const even = s.plan([vm("a", 1), vm("b", 1)]);
-    expect(even.get("a")).toBe(0.75 * 50_000);
-    expect(even.get("b")).toBe(0.75 * 50_000);
-    const three = s.plan([vm("a", 2), vm("b", 1), vm("c", 1)]);
-    expect(three.get("a")! / three.get("b")!).toBeCloseTo(2, 6);
-    expect(three.get("a")! + three.get("b")! + three.get("c")!).toBe(1.5 * 50_000);
+    const plan = s.plan([vm("a", 300, 40_000), vm("b", 100, 40_000)]);
+    expect(plan.get("a")!.instructions / plan.get("b")!.instructions).toBeCloseTo(3, 2);
+    // The faster VM needs less of a core for the same instructions; the slow one gets more time.
+    const p2 = s.plan([vm("fast", 1, 200_000), vm("slow", 1, 20_000)]);
+    expect(p2.get("fast")!.instructions / p2.get("slow")!.instructions).toBeCloseTo(1, 2);
+    const slowCores = p2.get("slow")!.instructions / 20_000 / 50;
+    const fastCores = p2.get("fast")!.instructions / 200_000 / 50;
+    expect(slowCores).toBeGreaterThan(5 * fastCores);
+    // Nobody's instructions need more than one core, and all of them fit in the guest cores.
+    expect(slowCores).toBeLessThanOrEqual(1);
+    expect(slowCores + fastCores).toBeLessThanOrEqual(1.5);
   });
 
-  it("ignores idle and stopped guests", () => {
+  it("guards each instruction budget with a time budget that has slack for a slower phase", () => {
+    const s = new CpuScheduler({ periodMs: 50, guestCores: 1.5 });
+    const b = s.plan([vm("a", 1, 40_000), vm("b", 1, 40_000), vm("c", 1, 40_000)]).get("a")!;
+    const needUs = (b.instructions / 40_000) * 1000;
+    expect(b.timeUs).toBeGreaterThan(needUs);
+    expect(b.timeUs).toBeLessThanOrEqual(50_000);
+  });
+
+  it("shrinks the headroom when a VM misses its budget and grows it back when none does", () => {
     const s = new CpuScheduler();
-    expect(s.plan([vm("a", 1), vm("b", 1, { idleFraction: 0.9 })]).get("a")).toBe(0);
-    expect(s.plan([vm("a", 1), vm("b", 1, { active: false })]).get("a")).toBe(0);
+    const before = s.headroom;
+    s.plan([vm("a", 1, 40_000, { missFraction: 0.5 }), vm("b", 1, 40_000)]);
+    expect(s.headroom).toBeLessThan(before);
+    const low = s.headroom;
+    s.plan([vm("a", 1, 40_000), vm("b", 1, 40_000)]);
+    expect(s.headroom).toBeGreaterThan(low);
+  });
+
+  it("schedules by CPU time in proportion to the shares until every speed is measured", () => {
+    const s = new CpuScheduler({ periodMs: 50, guestCores: 1.5 });
+    const plan = s.plan([vm("old", 1, 40_000), vm("new", 1, 0)]);
+    expect(plan.get("old")).toEqual({ instructions: 0, timeUs: 0.75 * 50_000 });
+    expect(plan.get("new")).toEqual({ instructions: 0, timeUs: 0.75 * 50_000 });
   });
 
   it("caps a VM to a percentage of one core, alone or competing", () => {
-    const s = new CpuScheduler({ periodMs: 50, guestCores: 1.5 });
-    expect(s.plan([vm("a", 1, { capPercent: 25 })]).get("a")).toBe(0.25 * 50_000);
-    const plan = s.plan([vm("a", 1, { capPercent: 10 }), vm("b", 1)]);
-    expect(plan.get("a")).toBe(0.1 * 50_000);
-    expect(plan.get("b")).toBe(0.75 * 50_000);
-  });
-
-  it("never hands out a budget too small to run a slice", () => {
-    const s = new CpuScheduler({ periodMs: 50, guestCores: 1 });
-    const plan = s.plan([vm("a", 1000), vm("b", 1)]);
-    expect(plan.get("b")!).toBeGreaterThanOrEqual(500);
+    const s = new CpuScheduler({ periodMs: 50 });
+    expect(s.plan([vm("a", 1, 10_000, { capPercent: 25 })]).get("a")).toEqual({ instructions: 0, timeUs: 0.25 * 50_000 });
+    expect(s.plan([vm("a", 1, 10_000, { capPercent: 10 }), vm("b", 1, 10_000)]).get("a")!.timeUs).toBe(0.1 * 50_000);
   });
 });
