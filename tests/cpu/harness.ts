@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { PhysicalMemory } from "../../src/emulator/memory.ts";
 import { IOBus } from "../../src/emulator/io-bus.ts";
 import { VirtualClock } from "../../src/emulator/clock.ts";
-import { CPU, CS, DS, ES, SS } from "../../src/emulator/cpu/cpu.ts";
+import { CPU, CS, DS, ES, SS, type CpuOptions } from "../../src/emulator/cpu/cpu.ts";
 
 export function assemble(source: string, bits: 16 | 32 = 16, org = 0): Uint8Array {
   const dir = mkdtempSync(join(tmpdir(), "cpu-test-"));
@@ -31,15 +31,18 @@ export interface TestMachine {
   out: number[];
 }
 
-export function makeMachine(ramMiB = 4): TestMachine {
+/** HYPERTAB_JIT=0 runs the pure interpreter; HYPERTAB_JIT_THRESHOLD=1 compiles every block. */
+export const ENV_CPU_OPTIONS: CpuOptions = {
+  jit: process.env.HYPERTAB_JIT !== "0",
+  jitThreshold: Number(process.env.HYPERTAB_JIT_THRESHOLD) || undefined,
+};
+
+/** A CPU with `ramMiB` of RAM and a debug console on port 0xE9, nothing else. */
+export function makeMachine(ramMiB = 4, options: CpuOptions = ENV_CPU_OPTIONS): TestMachine {
   const memory = new PhysicalMemory(ramMiB << 20, { shared: false });
   const io = new IOBus();
   const clock = new VirtualClock(() => 0);
-  // HYPERTAB_JIT=0 runs the pure interpreter; HYPERTAB_JIT_THRESHOLD=1 compiles every block.
-  const cpu = new CPU(memory, io, clock, {
-    jit: process.env.HYPERTAB_JIT !== "0",
-    jitThreshold: Number(process.env.HYPERTAB_JIT_THRESHOLD) || undefined,
-  });
+  const cpu = new CPU(memory, io, clock, options);
   const out: number[] = [];
   io.register(0xe9, 1, { out8: (_p, v) => out.push(v) }, "debugcon");
   return { cpu, memory, io, clock, out };

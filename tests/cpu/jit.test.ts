@@ -5,11 +5,8 @@
 // a block, and two address spaces mapping one linear page to different code.
 
 import { describe, expect, it } from "vitest";
-import { PhysicalMemory } from "../../src/emulator/memory.ts";
-import { IOBus } from "../../src/emulator/io-bus.ts";
-import { VirtualClock } from "../../src/emulator/clock.ts";
-import { CPU, type CpuOptions } from "../../src/emulator/cpu/cpu.ts";
-import { assemble, enterFlat, FLAT_PRELUDE, type TestMachine } from "./harness.ts";
+import { type CpuOptions } from "../../src/emulator/cpu/cpu.ts";
+import { assemble, enterFlat, FLAT_PRELUDE, makeMachine, type TestMachine } from "./harness.ts";
 import { generateRandomProgram, Rng } from "../diff/random-program.ts";
 
 const MODES: { name: string; options: CpuOptions }[] = [
@@ -18,15 +15,7 @@ const MODES: { name: string; options: CpuOptions }[] = [
   { name: "jit threshold 3", options: { jit: true, jitThreshold: 3 } },
 ];
 
-function machine(options: CpuOptions): TestMachine {
-  const memory = new PhysicalMemory(8 << 20, { shared: false });
-  const io = new IOBus();
-  const clock = new VirtualClock(() => 0);
-  const cpu = new CPU(memory, io, clock, options);
-  const out: number[] = [];
-  io.register(0xe9, 1, { out8: (_p, v) => out.push(v) }, "debugcon");
-  return { cpu, memory, io, clock, out };
-}
+const machine = (options: CpuOptions): TestMachine => makeMachine(8, options);
 
 interface Trace {
   slices: string[];

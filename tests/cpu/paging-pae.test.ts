@@ -5,14 +5,11 @@
 // saved state. The NX programs run in the interpreter and with the block compiler forced on.
 
 import { describe, expect, it } from "vitest";
-import { PhysicalMemory } from "../../src/emulator/memory.ts";
-import { IOBus } from "../../src/emulator/io-bus.ts";
-import { VirtualClock } from "../../src/emulator/clock.ts";
 import { CPU, ECX, EAX, EDX, EBX, type CpuOptions } from "../../src/emulator/cpu/cpu.ts";
 import { writeCr0, writeCr3, writeCr4 } from "../../src/emulator/cpu/system.ts";
 import { readMsr, writeMsr } from "../../src/emulator/cpu/msr.ts";
 import { cpuid } from "../../src/emulator/cpu/cpuid.ts";
-import { assemble, enterFlat, FLAT_PRELUDE, runUntilHalt, type TestMachine } from "./harness.ts";
+import { assemble, enterFlat, ENV_CPU_OPTIONS, FLAT_PRELUDE, makeMachine, runUntilHalt, type TestMachine } from "./harness.ts";
 
 // Page tables: PDPT at 0x200e0 (CR3 bits 11:5 matter), one page directory for 0-1 GiB.
 const PDPT = 0x200e0;
@@ -32,17 +29,8 @@ const MODES: { name: string; options: CpuOptions }[] = [
 ];
 
 /** The harness's environment-selected mode (HYPERTAB_JIT / HYPERTAB_JIT_THRESHOLD) unless told. */
-const ENV_MODE: CpuOptions = { jit: process.env.HYPERTAB_JIT !== "0", jitThreshold: Number(process.env.HYPERTAB_JIT_THRESHOLD) || undefined };
 
-function machine(options: CpuOptions = ENV_MODE): TestMachine {
-  const memory = new PhysicalMemory(16 << 20, { shared: false });
-  const io = new IOBus();
-  const clock = new VirtualClock(() => 0);
-  const cpu = new CPU(memory, io, clock, options);
-  const out: number[] = [];
-  io.register(0xe9, 1, { out8: (_p, v) => out.push(v) }, "debugcon");
-  return { cpu, memory, io, clock, out };
-}
+const machine = (options: CpuOptions = ENV_CPU_OPTIONS): TestMachine => makeMachine(16, options);
 
 function setEntry(m: TestMachine, addr: number, lo: number, hi = 0): void {
   m.memory.ram32[addr >>> 2] = lo;

@@ -9,13 +9,8 @@
 // writes for it. Page tables up there read as all ones (present, reserved bits set: #PF RSVD).
 
 import type { CPU } from "./cpu.ts";
-import { pageWatched } from "./debug.ts";
-import {
-  checkAccess, pageFault, TLB_GLOBAL, TLB_LARGE, TLB_NX, TLB_RAM, TLB_SWRITE, TLB_UREAD, TLB_UWRITE, TLB_VALID,
-} from "./paging.ts";
+import { cacheTranslation, checkAccess, pageFault } from "./paging.ts";
 
-const CR0_WP = 0x10000;
-const CR4_PGE = 0x80;
 export const EFER_NXE = 0x800;
 
 /** PDPTE: reserved low bits (2:1 and 8:5) and high bits (63:36, the NX position included). */
@@ -135,17 +130,5 @@ export function translatePae(c: CPU, lin: number, write: boolean, user: boolean,
     c.tlb[linPage] = 0;
     return physHi * 0x100000000 + (((physLo | (lin & 0xfff)) & mem.a20Mask) >>> 0);
   }
-  const phys = (physLo & mem.a20Mask) >>> 0;
-  const physPage = phys >>> 12;
-  let bits = large ? TLB_VALID | TLB_LARGE : TLB_VALID;
-  if (allowUser) bits |= TLB_UREAD;
-  if (dirty) {
-    if (allowWrite || (c.cr0 & CR0_WP) === 0) bits |= TLB_SWRITE;
-    if (allowWrite && allowUser) bits |= TLB_UWRITE;
-  }
-  if (noExec) bits |= TLB_NX;
-  if (global && (c.cr4 & CR4_PGE) !== 0) bits |= TLB_GLOBAL;
-  if (mem.isRamPage(physPage) && !(c.watchActive && pageWatched(c, linPage))) bits |= TLB_RAM;
-  c.tlbInsert(linPage, ((physPage ^ linPage) << 12) | bits);
-  return (phys | (lin & 0xfff)) >>> 0;
+  return cacheTranslation(c, lin, physLo, large, allowUser, allowWrite, dirty, global, noExec);
 }

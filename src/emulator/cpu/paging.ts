@@ -86,7 +86,17 @@ export function translate(c: CPU, lin: number, write: boolean, user: boolean, fe
     global = (pte & 0x100) !== 0;
     dirty = (pte & 0x40) !== 0;
   }
-  phys = (phys & mem.a20Mask) >>> 0;
+  return cacheTranslation(c, lin, phys, large, allowUser, allowWrite, dirty, global, false);
+}
+
+/** Puts the translation of `lin` to the page at `pagePhys` (below 4 GiB) in the TLB with the
+ *  rights the walk found; returns the physical address of `lin`. Shared by both walks. */
+export function cacheTranslation(
+  c: CPU, lin: number, pagePhys: number, large: boolean, allowUser: boolean, allowWrite: boolean, dirty: boolean, global: boolean, noExec: boolean,
+): number {
+  const linPage = lin >>> 12;
+  const mem = c.memory;
+  const phys = (pagePhys & mem.a20Mask) >>> 0;
   const physPage = phys >>> 12;
   let bits = large ? TLB_VALID | TLB_LARGE : TLB_VALID;
   if (allowUser) bits |= TLB_UREAD;
@@ -94,6 +104,7 @@ export function translate(c: CPU, lin: number, write: boolean, user: boolean, fe
     if (allowWrite || (c.cr0 & CR0_WP) === 0) bits |= TLB_SWRITE;
     if (allowWrite && allowUser) bits |= TLB_UWRITE;
   }
+  if (noExec) bits |= TLB_NX;
   if (global && (c.cr4 & CR4_PGE) !== 0) bits |= TLB_GLOBAL;
   if (mem.isRamPage(physPage) && !(c.watchActive && pageWatched(c, linPage))) bits |= TLB_RAM;
   c.tlbInsert(linPage, ((physPage ^ linPage) << 12) | bits);
