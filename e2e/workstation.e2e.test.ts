@@ -44,6 +44,8 @@ async function vm(id: string): Promise<VmRow> {
 }
 
 const instructions = (id: string) => page.evaluate((i) => window.__hypertab!.instructions(i), id);
+/** Serial output as a terminal displays it: CSI sequences (cursor queries, colours) removed. */
+const withoutControlSequences = (text: string) => text.replace(/\x1b\[[0-9;?]*[ -\/]*[@-~]/g, "");
 const serialText = (id: string) => page.evaluate((i) => window.__hypertab!.serialText(i), id);
 const screenText = (id: string) => page.evaluate((i) => window.__hypertab!.screenText(i), id);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -100,7 +102,9 @@ describe("workstation", () => {
       const text = await serialText(linuxId);
       const panic = /Kernel panic[^\n]*/.exec(text);
       if (panic) throw new Error(`the Linux guest panicked: ${panic[0]}\n${text.slice(-1500)}`);
-      return text.trimEnd().endsWith(prompt);
+      // What the console shows last: busybox's line editor follows its prompt with a cursor
+      // position query (ESC [6n) that the terminal answers and does not display.
+      return withoutControlSequences(text).trimEnd().endsWith(prompt);
     }, [linuxId]);
     if (linuxGuest?.banner) expect(await serialText(linuxId)).toContain(linuxGuest.banner);
     await until("memtest86+ banner", BOOT_TIMEOUT_MS, async () => /memtest86\+/i.test(await screenText(memtestId)), [memtestId]);

@@ -25,7 +25,8 @@ export interface SchedulerVm {
   idleFraction: number;
   /** Measured guest instructions per millisecond of execution; 0 = not measured yet. */
   speed: number;
-  /** Fraction of recent non-idle periods in which the VM did not finish its instruction budget. */
+  /** Fraction of recent non-idle periods in which the VM did not finish its instruction budget
+   *  although its time budget was not used up (the host did not give it the time). */
   missFraction: number;
 }
 
@@ -47,12 +48,12 @@ export type BudgetPlan = Map<string, Budget>;
 const TIME_SLACK = 1.5;
 /** The most of one core a VM's instruction budget may need at its measured speed: the rest of its
  *  thread's time goes to the screen, counters and sleeping in time. */
-const CORE_LIMIT = 0.85;
+const CORE_LIMIT = 0.9;
 /** Headroom: the fraction of the computed rates handed out. Speeds swing (compiled code, guest
  *  phases); a VM that misses its budget bends the ratio, so misses shrink it, quiet periods
  *  grow it back. */
 const HEADROOM_MIN = 0.5;
-const HEADROOM_MAX = 0.9;
+const HEADROOM_MAX = 0.95;
 /** Smallest budgets per period: enough that a slice is real work, not call overhead. */
 const MIN_TIME_US = 500;
 const MIN_INSTRUCTIONS = 10_000;
@@ -60,7 +61,7 @@ const MIN_INSTRUCTIONS = 10_000;
 export class CpuScheduler {
   readonly periodMs: number;
   readonly guestCores: number;
-  headroom = 0.8;
+  headroom = 0.9;
 
   constructor(options: SchedulerOptions = {}) {
     this.periodMs = options.periodMs ?? 50;
