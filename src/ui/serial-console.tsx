@@ -1,17 +1,17 @@
 // Serial console (COM1) in xterm.js (@xterm/xterm). Flow control both ways: the page reads the
 // guest's output ring only while xterm has caught up with earlier writes, a bounded chunk per poll
 // (a slow page holds the guest's UART via the full ring), and typed bytes wait in VmIo until the
-// input ring has room. xterm.js is loaded on first use, keeping the page's first script short.
+// input ring has room. xterm.js is loaded apart from the page's first script (terminal-factory.ts).
 
 import { memo, useEffect, useRef } from "react";
 import "@xterm/xterm/css/xterm.css";
+import type { Terminal } from "@xterm/xterm";
 import { onFrame, POLL_MS } from "./frame-loop.ts";
+import { takeTerminal } from "./terminal-factory.ts";
 import type { VmIo } from "./vm-io.ts";
 
 const CHUNK = 4096; // bytes per poll: keeps each xterm parse short
 const MAX_CHUNK = 64 * 1024; // the whole ring
-
-type TerminalClass = typeof import("@xterm/xterm").Terminal;
 
 /** Memoised: the dashboard re-renders every stats tick, the console only when its VM changes. */
 export const SerialConsole = memo(function SerialConsole(props: { io: VmIo; vmId: string }) {
@@ -23,9 +23,9 @@ export const SerialConsole = memo(function SerialConsole(props: { io: VmIo; vmId
     if (!host) return;
     let cleanup: (() => void) | null = null;
     let cancelled = false;
-    void import("@xterm/xterm").then(({ Terminal }) => {
-      if (cancelled) return;
-      cleanup = mount(Terminal, host, io);
+    void takeTerminal().then((term) => {
+      if (cancelled) term.dispose();
+      else cleanup = mount(term, host, io);
     });
     return () => {
       cancelled = true;
@@ -36,16 +36,7 @@ export const SerialConsole = memo(function SerialConsole(props: { io: VmIo; vmId
   return <div className="serial" ref={hostRef} data-testid={`serial-${props.vmId}`} title="Serial console (COM1)" />;
 });
 
-function mount(Terminal: TerminalClass, host: HTMLDivElement, io: VmIo): () => void {
-  const term = new Terminal({
-    cols: 80,
-    rows: 25,
-    fontSize: 12,
-    fontFamily: "ui-monospace, 'DejaVu Sans Mono', Menlo, monospace",
-    convertEol: false,
-    scrollback: 2000,
-    theme: { background: "#0b0f14", foreground: "#d7dde5", cursor: "#7fd1b9" },
-  });
+function mount(term: Terminal, host: HTMLDivElement, io: VmIo): () => void {
   term.open(host);
   const sub = term.onData((data) => io.sendSerialText(data));
   let inFlight = 0;
