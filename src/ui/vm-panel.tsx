@@ -40,8 +40,11 @@ export function VmPanel(props: {
   const { vm, io, act, hv } = props;
   const [editing, setEditing] = useState(false);
   const [paste, setPaste] = useState<string | null>(null);
-  // Consoles mount a few frames after the panel: each step stays a short main-thread task.
-  const consolesReady = useAfterFrames(2);
+  // A new panel builds up over a few frames (header; counters and graphs; VGA; serial), so that a
+  // VM appearing, or two at once, is several short main-thread tasks instead of one long one.
+  const metricsReady = useAfterFrames(1);
+  const vgaReady = useAfterFrames(2);
+  const serialReady = useAfterFrames(3);
   const s = vm.stats;
   const live = vm.state === "running" || vm.state === "paused" || vm.state === "starting";
   return (
@@ -86,7 +89,7 @@ export function VmPanel(props: {
         </div>
       )}
       {editing && <HardwareEditor vm={vm} host={props.host} others={props.others} act={act} onClose={() => setEditing(false)} />}
-      <div className="metrics" data-testid={`metrics-${vm.id}`}>
+      {metricsReady && <div className="metrics" data-testid={`metrics-${vm.id}`}>
         <Sparkline values={s.historyIps} color="#4aa3ff" label="instr/s" format={formatRate} />
         <Sparkline values={s.historyCpu} max={100} color="#f2a541" label="CPU" format={(v) => `${v.toFixed(0)}%`} />
         <dl>
@@ -99,10 +102,10 @@ export function VmPanel(props: {
           <div><dt>uptime</dt><dd>{formatUptime(s.uptimeSec)}</dd></div>
           <div><dt>budget</dt><dd>{budgetText(s.cpuBudgetPercent, s.instructionBudget)}</dd></div>
         </dl>
-      </div>
+      </div>}
       <div className="consoles">
-        {io && consolesReady && vm.consoles.vga && <VgaConsole key={io.serial} io={io} vmId={vm.id} />}
-        {io && consolesReady && vm.consoles.serial && <SerialConsole key={io.serial} io={io} vmId={vm.id} />}
+        {io && vgaReady && vm.consoles.vga && <VgaConsole key={io.serial} io={io} vmId={vm.id} />}
+        {io && serialReady && vm.consoles.serial && <SerialConsole key={io.serial} io={io} vmId={vm.id} />}
         {!io && <div className="no-console muted">{vm.state === "starting" ? "Starting…" : "No console: the VM is not running."}</div>}
       </div>
     </section>
