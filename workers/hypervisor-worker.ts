@@ -98,7 +98,6 @@ const api: HypervisorApi = {
   events: async (after) => hv.events(after),
   channels: async (id) => hv.channels(id),
   freeCards: async (kinds) => hv.freeCards(kinds),
-  uiBusy: async () => hv.uiBusy(),
   killGuestWorker: async (id) => hv.killGuestWorker(id),
   injectGuestCrash: async (id) => hv.injectGuestCrash(id),
 };

@@ -49,9 +49,6 @@ const MIN_PACED_SLICE = 2_000;
 /** Slices aim at this much execution time, so control, input and budgets are looked at often. */
 const SLICE_TARGET_MS = 4;
 const MIN_PACING_SLEEP_MS = 0.5;
-/** After the page says it is busy (Ctl.YIELD_SEQ), and in a guest's first moments (the page is
- *  building its panel), the guest runs at most a third of the time, for this long. */
-const YIELD_MS = 1500;
 
 export class GuestRunner {
   private readonly ctl: Int32Array;
@@ -83,8 +80,6 @@ export class GuestRunner {
   private periodBusyMs = 0;
   private haltedMs = 0;
   private runMs = 0;
-  /** Until then the guest leaves the host's cores mostly to the page (see YIELD_MS). */
-  private yieldUntil = 0;
 
   constructor(
     private readonly spec: GuestRunnerSpec,
@@ -212,7 +207,6 @@ export class GuestRunner {
     const insnBudget = Atomics.load(this.ctl, Ctl.INSN_BUDGET);
     this.st[St.PERIODS]++;
     if (this.haltedThisPeriod) this.st[St.PERIODS_IDLE]++;
-    else if (now < this.yieldUntil) this.st[St.PERIODS_EXHAUSTED]++; // eased off on purpose: no sign of a busy host
     // Missed: the period ended before the budget was used although the VM had time left (the
     // host did not run it). A VM that ran out of its time guard is slower than measured, which is
     // no sign of a busy host.
@@ -230,14 +224,12 @@ export class GuestRunner {
     // The control block is fresh for every launch: requests made before the loop started count.
     let crashSeen = 0;
     let resetSeen = 0;
-    let yieldSeen = 0;
     let paused = false;
     let lastStats = -Infinity;
     let lastFrame = -Infinity;
     let lastText = -Infinity;
     let lastLoop = this.clock();
     this.periodStart = lastLoop;
-    this.yieldUntil = lastLoop + YIELD_MS;
     for (;;) {
       const doorbell = Atomics.load(this.ctl, Ctl.DOORBELL);
       const now = this.clock();
@@ -253,10 +245,6 @@ export class GuestRunner {
       if (Atomics.load(this.ctl, Ctl.CRASH_SEQ) !== crashSeen) {
         crashSeen = Atomics.load(this.ctl, Ctl.CRASH_SEQ);
         throw new Error("simulated emulator exception (test hook)");
-      }
-      if (Atomics.load(this.ctl, Ctl.YIELD_SEQ) !== yieldSeen) {
-        yieldSeen = Atomics.load(this.ctl, Ctl.YIELD_SEQ);
-        this.yieldUntil = now + YIELD_MS;
       }
       if (Atomics.load(this.ctl, Ctl.RESET_SEQ) !== resetSeen) {
         resetSeen = Atomics.load(this.ctl, Ctl.RESET_SEQ);
@@ -369,11 +357,7 @@ export class GuestRunner {
           this.sleep(doorbell, ms);
           this.haltedMs += this.clock() - h0;
         }
-      } else {
-        this.st[St.STATE] = GuestState.RUNNING;
-        // The page is busy: sleep twice as long as the slice ran (a third of the time).
-        if (t1 < this.yieldUntil && dt >= 0.25) this.sleep(doorbell, Math.min(10, 2 * dt));
-      }
+      } else this.st[St.STATE] = GuestState.RUNNING;
     }
   }
 

@@ -23,8 +23,6 @@ export interface HypervisorApi {
   /** The shared blocks of a VM's current guest (null when it has none). */
   channels(id: string): Promise<VmChannels | null>;
   freeCards(kinds: ("vga" | "serial" | "ps2" | "debugcon")[]): Promise<string[]>;
-  /** The page is about to build new panels or consoles: guests ease off for a moment. */
-  uiBusy(): Promise<void>;
   /** Test hooks (simulated failures). */
   killGuestWorker(id: string): Promise<void>;
   injectGuestCrash(id: string): Promise<void>;

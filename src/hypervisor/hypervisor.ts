@@ -515,12 +515,6 @@ export class Hypervisor {
     return this.log.since(afterSeq);
   }
 
-  /** The page is about to do heavy work: every guest eases off for a moment so the page's main
-   *  thread finds a core (on a 2-core host the guests would otherwise take both). */
-  uiBusy(): void {
-    for (const vm of this.vms.values()) if (vm.control) Atomics.add(vm.control, Ctl.YIELD_SEQ, 1);
-  }
-
   /** Test hook: kills the guest worker outright (as if its thread died). */
   killGuestWorker(id: string): void {
     const vm = this.record(id);

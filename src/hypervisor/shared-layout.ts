@@ -19,9 +19,6 @@ export const Ctl = {
   RESET_SEQ: 4,
   /** Test hook: bumped to make the guest worker throw (simulated emulator crash). */
   CRASH_SEQ: 5,
-  /** Bumped when the page is about to do heavy work (new panels, consoles): the guest leaves
-   *  the host's cores mostly free for a moment (see guest-runner.ts). */
-  YIELD_SEQ: 7,
   SIZE: 8,
 } as const;
 

@@ -31,8 +31,6 @@ export function App() {
 
   const refresh = useCallback(async () => {
     const [list, h, events] = await Promise.all([hv.list(), hv.host(), hv.events(lastSeq.current)]);
-    // New panels (and their consoles) are about to be built: the guests ease off meanwhile.
-    if (list.some((vm) => !ios.has(vm.id))) void hv.uiBusy();
     for (const vm of list) {
       const known = ios.get(vm.id);
       // New guest worker, or channels not allocated yet when we last asked (VM still starting).
