@@ -96,35 +96,9 @@ test_main:
 .nx3:
   add esp, 4
   DUMP 0x32, 0
-  ; supervisor write to a read-only page: allowed with WP=0, #PF with WP=1
-  mov dword [TESTPG + 0x1000], 0x11
-  mov eax, cr0
-  or eax, 0x10000
-  mov cr0, eax
-  SETRESUME .wp
-  mov dword [TESTPG + 0x1004], 0x22
-.wp:
-  DUMPMEM 0x0a, TESTPG + 0x1000, 2
-  ; ring 3: user accesses (INT 0x30 comes back)
-  mov eax, 0x30
-  mov edx, ring0_return
-  mov ecx, 0xee00
-  call set_gate
-  mov [saved_esp0], esp
-  push dword SEL_DATA3
-  push dword user_stack_top
-  push dword 0x3002             ; IOPL 3 for the DUMP port writes
-  push dword SEL_CODE3
-  push dword user_code
-  iretd
+  WP_THEN_RING3 0x0a
 back_in_ring0:
-  mov esp, [saved_esp0]
-  mov ax, SEL_DATA0
-  mov ds, ax
-  mov es, ax
-  mov eax, cr0
-  and eax, 0x7ffeffff
-  mov cr0, eax
+  LEAVE_RING3_PAGING_OFF
   DUMPENTRY64 0x20, PTE64(TESTPG)
   DUMPENTRY64 0x21, PTE64(TESTPG + 0x1000)
   DUMPENTRY64 0x22, PTE64(TESTPG + 0x5000)

@@ -72,35 +72,9 @@ test_main:
   cld
   mov ebp, cr2
   DUMP 0x52, 0
-  ; supervisor write to a read-only page: allowed with WP=0, #PF with WP=1
-  mov dword [TESTPG + 0x1000], 0x11
-  mov eax, cr0
-  or eax, 0x10000
-  mov cr0, eax
-  SETRESUME .wp
-  mov dword [TESTPG + 0x1004], 0x22
-.wp:
-  DUMPMEM 9, TESTPG + 0x1000, 2
-  ; ring 3: user accesses (INT 0x30 comes back)
-  mov eax, 0x30
-  mov edx, ring0_return
-  mov ecx, 0xee00
-  call set_gate
-  mov [saved_esp0], esp
-  push dword SEL_DATA3
-  push dword user_stack_top
-  push dword 0x3002         ; IOPL 3 for the DUMP port writes
-  push dword SEL_CODE3
-  push dword user_code
-  iretd
+  WP_THEN_RING3 9
 back_in_ring0:
-  mov esp, [saved_esp0]
-  mov ax, SEL_DATA0
-  mov ds, ax
-  mov es, ax
-  mov eax, cr0
-  and eax, 0x7ffeffff
-  mov cr0, eax
+  LEAVE_RING3_PAGING_OFF
   DUMPENTRY 0x20, PTE(TESTPG)
   DUMPENTRY 0x21, PTE(TESTPG + 0x1000)
   ret
