@@ -48,6 +48,19 @@ export function makeMachine(ramMiB = 4, options: CpuOptions = ENV_CPU_OPTIONS): 
   return { cpu, memory, io, clock, out };
 }
 
+/** Runs `run` (a direct call into the CPU's walk or a handler): the exception it raised as vector
+ *  and error code, or null when it raised none. Anything that is not a CPU fault is rethrown. */
+export function faultOf(run: () => void): { vector: number; errorCode: number } | null {
+  try {
+    run();
+    return null;
+  } catch (e) {
+    const f = e as { vector: number; errorCode: number };
+    if (typeof f.vector !== "number") throw e;
+    return { vector: f.vector, errorCode: f.errorCode };
+  }
+}
+
 /** Loads 16-bit code at 0000:0x1000 (real mode, stack at 0x8000) and runs it until HLT. */
 export function runReal(source: string, setup?: (m: TestMachine) => void, maxInstructions = 1_000_000, ramMiB = 4): TestMachine {
   const m = makeMachine(ramMiB);

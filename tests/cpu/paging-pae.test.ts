@@ -9,7 +9,7 @@ import { CPU, ECX, EAX, EDX, EBX, type CpuOptions } from "../../src/emulator/cpu
 import { writeCr0, writeCr3, writeCr4 } from "../../src/emulator/cpu/system.ts";
 import { readMsr, writeMsr } from "../../src/emulator/cpu/msr.ts";
 import { cpuid } from "../../src/emulator/cpu/cpuid.ts";
-import { assemble, enterFlat, ENV_CPU_OPTIONS, FLAT_PRELUDE, makeMachine, runUntilHalt, type TestMachine } from "./harness.ts";
+import { assemble, enterFlat, ENV_CPU_OPTIONS, faultOf, FLAT_PRELUDE, makeMachine, runUntilHalt, type TestMachine } from "./harness.ts";
 
 // Page tables: PDPT at 0x200e0 (CR3 bits 11:5 matter), one page directory for 0-1 GiB.
 const PDPT = 0x200e0;
@@ -70,17 +70,6 @@ function paeMachine(nxe = true): TestMachine {
   if (nxe) expect(setEfer(c, NXE)).toBe(true);
   writeCr0(c, c.cr0 | CR0_PG);
   return m;
-}
-
-function faultOf(run: () => void): { vector: number; errorCode: number } | null {
-  try {
-    run();
-    return null;
-  } catch (e) {
-    const f = e as { vector: number; errorCode: number };
-    if (typeof f.vector !== "number") throw e;
-    return { vector: f.vector, errorCode: f.errorCode };
-  }
 }
 
 function asUser(c: CPU, user: boolean): void {

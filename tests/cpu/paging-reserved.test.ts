@@ -2,17 +2,8 @@
 // without its P bit): a 4 MiB page-directory entry with a reserved bit set is invalid.
 
 import { describe, expect, it } from "vitest";
-import { makeMachine } from "./harness.ts";
+import { faultOf, makeMachine } from "./harness.ts";
 
-function faultOf(run: () => void): { vector: number; errorCode: number } | null {
-  try {
-    run();
-    return null;
-  } catch (e) {
-    const f = e as { vector: number; errorCode: number };
-    return { vector: f.vector, errorCode: f.errorCode };
-  }
-}
 
 describe("4 MiB pages without PSE-36", () => {
   it("a set reserved bit (21:13) in the PDE raises #PF with P|RSVD (and W/U), CR2 = the address", () => {
