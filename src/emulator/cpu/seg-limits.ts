@@ -51,7 +51,7 @@ function fault(c: CPU, seg: number): never {
 export function checkSegOffset(c: CPU, seg: number, off: number, size: number): void {
   const o = off >>> 0;
   const hi = c.segHi[seg];
-  if (o < c.segLo[seg] || (o + size - 1 > hi && (hi !== TOP32 || o > hi))) fault(c, seg);
+  if (o < c.segLo[seg] || (o + size - 1 > hi && hi !== TOP32)) fault(c, seg);
 }
 
 /** The ModRM memory operand (c.eaSeg:c.eaOff), `size` bytes; call only when c.eaCheck. */
@@ -62,13 +62,6 @@ export function checkEa(c: CPU, size: number): void {
 /** `size` bytes at `delta` bytes past the ModRM memory operand's offset (BT with a bit offset). */
 export function checkEaAt(c: CPU, delta: number, size: number): void {
   if (c.eaCheck !== 0) checkSegOffset(c, c.eaSeg, (c.eaOff + delta) | 0, size);
-}
-
-/** Linear address of `size` bytes at `off` in `seg`, after the limit check (string operands,
- *  MOV moffs, XLAT). */
-export function segLinear(c: CPU, seg: number, off: number, size: number): number {
-  if (c.segCheck[seg] !== 0) checkSegOffset(c, seg, off, size);
-  return (c.segBase[seg] + off) | 0;
 }
 
 /** How many bytes from offset `off` on are valid in `seg` (0 when `off` itself is not): bounds a
