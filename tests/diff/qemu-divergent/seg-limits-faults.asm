@@ -330,6 +330,7 @@ real_part:
   mov sp, 0xffff
   pop ax                                ; #SS, the frame fits below
   DUMP16 0x173, 0
+  mov sp, [cs:rm_sp]                    ; (without the fault)
 .r4:
   mov word [cs:rm_resume], .r5
   mov eax, [dword 0x10000]              ; a 32-bit offset past 0xFFFF
