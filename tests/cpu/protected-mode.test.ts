@@ -80,7 +80,11 @@ pm32:
       mov [0x604], eax
       ; Supervisor write to a read-only page with WP=1 faults (error code 3)
       mov byte [0x50000], 1
-      ; Enter ring 3
+      ; Enter ring 3 (with DS/ES usable there: IRET would null a DPL 0 DS, and the ring-0
+      ; handlers address memory through DS)
+      mov ax, 0x23
+      mov ds, ax
+      mov es, ax
       push dword 0x23
       push dword 0x70000
       push dword 0x202

@@ -182,6 +182,9 @@ pm:
       mov byte [gdt2 + 0x35], 0xec
       shr eax, 16
       mov [gdt2 + 0x36], ax
+      mov ax, 0x23                  ; DS/ES usable in ring 3 (IRET would null a DPL 0 DS)
+      mov ds, ax
+      mov es, ax
       push dword 0x23
       push dword 0x70000
       push dword 0x2

@@ -98,6 +98,9 @@ v86code:
       int 0x21
 bits 32
 int21:
+      mov cx, ds                      ; null: leaving v8086 mode nulls DS/ES/FS/GS
+      mov dx, 0x10
+      mov ds, dx
       mov eax, [esp]                  ; EIP after INT
       mov [0x2000], eax
       mov eax, [esp+8]                ; EFLAGS
@@ -106,8 +109,7 @@ int21:
       mov [0x2008], eax
       mov eax, [esp+24]               ; DS
       mov [0x200c], eax
-      mov ax, ds
-      mov [0x2010], ax
+      mov [0x2010], cx
       ; go back with IOPL 0 to see CLI fault
       and dword [esp+8], ~0x3000
       mov dword [esp], v86cli
@@ -118,6 +120,8 @@ v86cli:
       hlt
 bits 32
 gp:
+      mov dx, 0x10
+      mov ds, dx
       mov eax, [esp]                  ; error code
       mov [0x2014], eax
       mov eax, [esp+4]                ; EIP

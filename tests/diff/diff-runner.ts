@@ -67,12 +67,16 @@ export const QEMU_CPU =
   "qemu32,vendor=GenuineIntel,family=6,model=13,stepping=6,level=2,xlevel=0x80000004," +
   "model-id=Hypertab Virtual CPU (P6 family),+clflush,+mtrr,+pae,+nx,-pse36,-mce,-mca,-sse3,-hypervisor";
 
-export function runQemu(binPath: string, timeoutMs = 30_000): EngineRun {
+/** `kvm`: QEMU with -enable-kvm, so the host CPU executes the program (where /dev/kvm exists):
+ *  the reference for what QEMU's TCG does not model, e.g. segment limits
+ *  (qemu-divergent/seg-limits-faults.asm). */
+export function runQemu(binPath: string, timeoutMs = 30_000, kvm = false): EngineRun {
   const out = `${binPath}.qemu.txt`;
   rmSync(out, { force: true });
   const r = spawnSync(
     "qemu-system-i386",
     [
+      ...(kvm ? ["-enable-kvm"] : []),
       "-cpu", QEMU_CPU,
       "-kernel", binPath,
       "-m", "32",

@@ -1,4 +1,4 @@
-// `npm run test:diff -- [--seeds N] [--length N] [--qemu-only]`: the CPU differential suite.
+// `npm run test:diff -- [--seeds N] [--length N] [--qemu-only] [--kvm]`: the CPU differential suite.
 // Every hand-written program in tests/diff/programs and N seeded random instruction streams run in
 // QEMU (the reference) and in Hypertab; prints per-program results, the first mismatch with the
 // instruction that caused it, and the instruction coverage.
@@ -23,6 +23,8 @@ const onlyAt = process.argv.indexOf("--only");
 /** `--only a,b`: just the cases whose names start with one of these. */
 const only = onlyAt >= 0 ? (process.argv[onlyAt + 1] ?? "").split(",").filter(Boolean) : null;
 const showOutput = process.argv.includes("--show");
+/** `--kvm`: QEMU runs the programs on the host CPU (KVM) instead of its TCG emulation. */
+const kvm = process.argv.includes("--kvm");
 
 interface Case {
   name: string;
@@ -66,7 +68,7 @@ let comparedLines = 0;
 const covered = new Set<string>();
 for (const c of selected) {
   const bin = assemble(c.name, c.source);
-  const q = runQemu(bin);
+  const q = runQemu(bin, 30_000, kvm);
   if (q.error) {
     failed++;
     console.log(`FAIL ${c.name}: QEMU reference run failed: ${q.error}`);

@@ -6,7 +6,7 @@ import type { Handler } from "./decoder.ts";
 import { EAX, EDX, EXC_DE, REG8_INDEX } from "./constants.ts";
 import { ARITH, CF, OF, getCF, setAddFlags, setLogicFlags, setResultFlags, setSubFlags, materializeFlags } from "./flags.ts";
 import {
-  decodeAddress, decodeModrm, readE16, readE32, readE8, readG16, readG32, readG8, writeE16, writeE32, writeE8, writeG16, writeG32, writeG8,
+  checkE, decodeAddress, decodeModrm, readE16, readE32, readE8, readG16, readG32, readG8, writeE16, writeE32, writeE8, writeG16, writeG32, writeG8,
 } from "./modrm.ts";
 
 /** op: 0 ADD, 1 OR, 2 ADC, 3 SBB, 4 AND, 5 SUB, 6 XOR, 7 CMP. Operands masked to the size; returns the result. */
@@ -250,6 +250,7 @@ export function installAlu(t: Handler[]): void {
           if (writes) c.r32[i] = r;
         } else {
           decodeAddress(c, m);
+          checkE(c, 4);
           const r = aluOp(c, op, c.rd32(c.ea), g, 31, -1);
           if (writes) c.wr32(c.ea, r);
         }
@@ -273,6 +274,7 @@ export function installAlu(t: Handler[]): void {
         if (m >= 0xc0) src = c.r32[m & 7];
         else {
           decodeAddress(c, m);
+          checkE(c, 4);
           src = c.rd32(c.ea);
         }
         const r = aluOp(c, op, c.r32[g], src, 31, -1);

@@ -5,6 +5,7 @@ import type { CPU } from "./cpu.ts";
 import type { Handler } from "./decoder.ts";
 import { CF, ZF, materializeFlags } from "./flags.ts";
 import { decodeModrm, readE16, readE32, readG16, readG32, writeE16, writeE32 } from "./modrm.ts";
+import { checkEaAt } from "./seg-limits.ts";
 
 /** op: 0 BT, 1 BTS, 2 BTR, 3 BTC. `offset` is the (signed for memory) bit offset. */
 function bitOp(c: CPU, op: number, offset: number, fromRegister: boolean): void {
@@ -16,6 +17,7 @@ function bitOp(c: CPU, op: number, offset: number, fromRegister: boolean): void 
   if (!isReg && fromRegister) {
     // The bit offset selects a different word/dword relative to the operand.
     const words = o32 ? offset >> 5 : ((offset << 16) >> 16) >> 4;
+    checkEaAt(c, words * (bits >> 3), bits >> 3);
     addr = (c.ea + words * (bits >> 3)) | 0;
     v = o32 ? c.rd32(addr) : c.rd16(addr);
   } else {

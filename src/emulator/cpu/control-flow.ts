@@ -3,17 +3,18 @@
 
 import type { CPU } from "./cpu.ts";
 import type { Handler } from "./decoder.ts";
-import { CS, ECX, ESP, EXC_BP, EXC_BR, EXC_GP, EXC_NP, EXC_OF, EXC_TS, INT_SOFTWARE, SS } from "./constants.ts";
+import { CS, ECX, ESP, EXC_BP, EXC_BR, EXC_GP, EXC_NP, EXC_OF, EXC_SS, EXC_TS, INT_SOFTWARE, SS } from "./constants.ts";
 import { IOPL, VM, getOF, testCondition } from "./flags.ts";
 import { deliverInterrupt, iret } from "./interrupts.ts";
 import {
-  checkCodeTarget, checkStackSegment, descriptorBase, loadCodeSegment, loadSegmentRealMode, loadStackSegment,
+  checkCodeTarget, checkStackSegment, descriptorAttr, descriptorBase, descriptorLimit, loadCodeSegment, loadSegmentRealMode, loadStackSegment,
   nullInaccessibleSegments, readDescriptor, readTssStack,
 } from "./segmentation.ts";
 import { taskSwitch, TASK_CALL, TASK_JMP } from "./task-switch.ts";
-import { decodeModrm, readE16, readE32, readE8, writeE16, writeE32, writeE8 } from "./modrm.ts";
+import { checkE, decodeModrm, readE16, readE32, readE8, writeE16, writeE32, writeE8 } from "./modrm.ts";
 import { inc, dec } from "./alu.ts";
 import { pushV } from "./stack.ts";
+import { checkStackSpan, stackSpanFits } from "./seg-limits.ts";
 
 function jumpRel(c: CPU, rel: number): void {
   c.eip = c.o32 ? (c.eip + rel) | 0 : (c.eip + rel) & 0xffff;
@@ -70,6 +71,7 @@ export function farCall(c: CPU, sel: number, offset: number): void {
   const o32 = c.o32;
   if (!c.protectedMode) {
     const w = o32 ? 4 : 2;
+    checkStackSpan(c, (c.r32[ESP] - 2 * w) & c.stackMask, 2 * w);
     c.probeWrite((c.segBase[SS] + ((c.r32[ESP] - 2 * w) & c.stackMask)) | 0, 2 * w);
     pushV(c, c.segSel[CS]);
     pushV(c, c.eip);
@@ -83,6 +85,7 @@ export function farCall(c: CPU, sel: number, offset: number): void {
   if ((hi & 0x1000) !== 0) {
     checkCodeTarget(c, sel, hi);
     const w = o32 ? 4 : 2;
+    checkStackSpan(c, (c.r32[ESP] - 2 * w) & c.stackMask, 2 * w);
     c.probeWrite((c.segBase[SS] + ((c.r32[ESP] - 2 * w) & c.stackMask)) | 0, 2 * w);
     const lo = c.descLo, addr = c.descAddr;
     pushV(c, c.segSel[CS]);
@@ -129,6 +132,11 @@ export function farCall(c: CPU, sel: number, offset: number): void {
     const ssMask = (sHi & 0x400000) !== 0 ? -1 : 0xffff;
     const vals = c.scratch;
     let n = 0;
+    if (params > 0) checkStackSpan(c, c.r32[ESP] & c.stackMask, params * w);
+    // The new stack must hold the whole frame: #SS(new SS) otherwise, before anything changes.
+    if (!stackSpanFits(descriptorLimit(sLo, sHi), descriptorAttr(sHi), (newEsp - (4 + params) * w) & ssMask, (4 + params) * w, ssMask)) {
+      c.raise(EXC_SS, newSs & 0xfffc);
+    }
     vals[n++] = c.segSel[SS];
     vals[n++] = c.r32[ESP];
     for (let i = params - 1; i >= 0; i--) {
@@ -150,6 +158,7 @@ export function farCall(c: CPU, sel: number, offset: number): void {
     c.descLo = tlo; c.descHi = th; c.descAddr = taddr;
     loadCodeSegment(c, target, tdpl);
   } else {
+    checkStackSpan(c, (c.r32[ESP] - 2 * w) & c.stackMask, 2 * w);
     c.probeWrite((c.segBase[SS] + ((c.r32[ESP] - 2 * w) & c.stackMask)) | 0, 2 * w);
     if (gate32) {
       c.push32(c.segSel[CS]);
@@ -279,6 +288,7 @@ export function installControlFlow(t: Handler[]): void {
     decodeModrm(c);
     if (c.modrm >= 0xc0) c.ud();
     let idx: number, lo: number, hi: number;
+    checkE(c, c.o32 ? 8 : 4);
     if (c.o32) {
       idx = c.r32[(c.modrm >> 3) & 7];
       lo = c.rd32(c.ea);
@@ -312,6 +322,7 @@ export function installControlFlow(t: Handler[]): void {
       }
       case 3: {
         if (c.modrm >= 0xc0) c.ud();
+        checkE(c, o32 ? 6 : 4);
         const off = o32 ? c.rd32(c.ea) : c.rd16(c.ea);
         const sel = c.rd16((c.ea + (o32 ? 4 : 2)) | 0);
         farCall(c, sel, off);
@@ -322,6 +333,7 @@ export function installControlFlow(t: Handler[]): void {
         return;
       case 5: {
         if (c.modrm >= 0xc0) c.ud();
+        checkE(c, o32 ? 6 : 4);
         const off = o32 ? c.rd32(c.ea) : c.rd16(c.ea);
         const sel = c.rd16((c.ea + (o32 ? 4 : 2)) | 0);
         farJump(c, sel, off);

@@ -21,6 +21,10 @@ export interface CoprocessorHost {
   writeLinear8(addr: number, value: number): void;
   writeLinear16(addr: number, value: number): void;
   writeLinear32(addr: number, value: number): void;
+  /** Checks a memory operand of `length` bytes at `addr` as a whole (the segment limit), so that a
+   *  multi-part store or a state load faults before any part of it takes effect. Optional: a host
+   *  without segment limits leaves it out. */
+  checkOperand?(addr: number, length: number): void;
   /** General registers by encoding 0-7 (EAX, ECX, EDX, EBX, ESP, EBP, ESI, EDI). */
   getReg32(index: number): number;
   setReg32(index: number, value: number): void;

@@ -2,6 +2,7 @@
 
 import type { CPU } from "./cpu.ts";
 import { booleanField, expectState, numberField, StateError, typedField, type SavedState, type StateValue } from "../state.ts";
+import { updateSegLimits } from "./seg-limits.ts";
 
 const TYPE = "cpu";
 /** 2 added PAE: `efer` and the cached PDPTEs `pdpte`. Version 1 states load with both zero (no PAE then). */
@@ -88,6 +89,7 @@ export function loadCpuState(c: CPU, state: SavedState): void {
   c.segBase.set(segBase);
   c.segLimit.set(segLimit);
   c.segAttr.set(segAttr);
+  for (let seg = 0; seg < 6; seg++) updateSegLimits(c, seg);
   c.dr.set(dr);
   c.mtrr.set(mtrr);
   c.pdpte.set(pdpte);

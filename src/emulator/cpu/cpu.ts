@@ -14,6 +14,7 @@ import { translate, TLB_GLOBAL, TLB_LARGE, TLB_NOCODE, TLB_NX, TLB_RAM, TLB_SWRI
 import { BlockCache, type Block } from "./jit/block-cache.ts";
 import { deliverPendingFault, serviceEvents, deliverInterrupt } from "./interrupts.ts";
 import { loadSegmentRealMode, setSegmentCache } from "./segmentation.ts";
+import { checkOperandLinear, checkSegOffset } from "./seg-limits.ts";
 import { saveCpuState, loadCpuState } from "./cpu-state.ts";
 import { checkDataBreakpoints, instructionBreakpointHit, updateBreakpoints } from "./debug.ts";
 import { createCoprocessors } from "./coprocessor-units.ts";
@@ -72,6 +73,15 @@ export class CPU implements Stateful, CoprocessorHost {
   readonly segLimit = new Int32Array(6);
   /** Descriptor bits 40..55: access byte (type, S, DPL, P) and flags nibble (AVL, L, D/B, G) at 12..15. */
   readonly segAttr = new Int32Array(6);
+  /** Per segment: 1 when an access through it may violate its limit (not flat 4 GiB expand-up, or
+   *  a null selector), 0 when every offset is valid and the access paths skip the check
+   *  (seg-limits.ts, recomputed whenever segLimit/segAttr change). */
+  readonly segCheck = new Uint8Array(6);
+  /** Valid offsets segLo[n]..segHi[n] of each segment (lo > hi: none). */
+  readonly segLo = new Float64Array(6);
+  readonly segHi = new Float64Array(6);
+  /** Bit n = segCheck[n]: a compiled block runs only when none of the segments it uses is checked. */
+  segCheckMask = 0;
   gdtBase = 0; gdtLimit = 0xffff;
   idtBase = 0; idtLimit = 0x3ff;
   ldtSel = 0; ldtBase = 0; ldtLimit = 0; ldtAttr = 0;
@@ -119,6 +129,8 @@ export class CPU implements Stateful, CoprocessorHost {
   eaOff = 0;
   eaSeg = 0;
   ea = 0;
+  /** segCheck of the memory operand's segment (set with ea): the access must be limit-checked. */
+  eaCheck = 0;
 
   // ---- scratch for multi-step operations (no allocation on the way) ----
   /** Descriptor last read by readDescriptor: its two dwords and linear address. */
@@ -345,7 +357,8 @@ export class CPU implements Stateful, CoprocessorHost {
         }
         if (phys >= 0) {
           const b = jit.find(phys, eip);
-          if (b !== null && executed + b.len <= max) {
+          // A block assumes the segments it uses are flat (no limit checks in compiled code).
+          if (b !== null && executed + b.len <= max && (b.segUse & this.segCheckMask) === 0) {
             this.jitSmc = false;
             this.jitBlock = b;
             this.jitLoopDone = 0;
@@ -761,13 +774,36 @@ export class CPU implements Stateful, CoprocessorHost {
     return phys;
   }
 
-  // CoprocessorHost memory (linear addresses, current privilege)
-  readLinear8(addr: number): number { return this.rd8(addr | 0); }
-  readLinear16(addr: number): number { return this.rd16(addr | 0); }
-  readLinear32(addr: number): number { return this.rd32(addr | 0); }
-  writeLinear8(addr: number, value: number): void { this.wr8(addr | 0, value); }
-  writeLinear16(addr: number, value: number): void { this.wr16(addr | 0, value); }
-  writeLinear32(addr: number, value: number): void { this.wr32(addr | 0, value); }
+  // CoprocessorHost memory (linear addresses, current privilege). The units only ever address the
+  // current instruction's memory operand, so the limit check maps the address back to its offset.
+  readLinear8(addr: number): number {
+    if (this.eaCheck !== 0) checkOperandLinear(this, addr, 1);
+    return this.rd8(addr | 0);
+  }
+  readLinear16(addr: number): number {
+    if (this.eaCheck !== 0) checkOperandLinear(this, addr, 2);
+    return this.rd16(addr | 0);
+  }
+  readLinear32(addr: number): number {
+    if (this.eaCheck !== 0) checkOperandLinear(this, addr, 4);
+    return this.rd32(addr | 0);
+  }
+  writeLinear8(addr: number, value: number): void {
+    if (this.eaCheck !== 0) checkOperandLinear(this, addr, 1);
+    this.wr8(addr | 0, value);
+  }
+  writeLinear16(addr: number, value: number): void {
+    if (this.eaCheck !== 0) checkOperandLinear(this, addr, 2);
+    this.wr16(addr | 0, value);
+  }
+  writeLinear32(addr: number, value: number): void {
+    if (this.eaCheck !== 0) checkOperandLinear(this, addr, 4);
+    this.wr32(addr | 0, value);
+  }
+  /** A multi-part operand as a whole, before the unit writes any part of it. */
+  checkOperand(addr: number, length: number): void {
+    if (this.eaCheck !== 0) checkOperandLinear(this, addr, length);
+  }
 
   // =========================== instruction fetch ===========================
 
@@ -837,18 +873,21 @@ export class CPU implements Stateful, CoprocessorHost {
 
   push16(v: number): void {
     const sp = (this.r32[ESP] - 2) & this.stackMask;
+    if (this.segCheck[SS] !== 0) checkSegOffset(this, SS, sp, 2);
     this.wr16((this.segBase[SS] + sp) | 0, v);
     this.setSp(sp);
   }
 
   push32(v: number): void {
     const sp = (this.r32[ESP] - 4) & this.stackMask;
+    if (this.segCheck[SS] !== 0) checkSegOffset(this, SS, sp, 4);
     this.wr32((this.segBase[SS] + sp) | 0, v);
     this.setSp(sp);
   }
 
   pop16(): number {
     const sp = this.r32[ESP] & this.stackMask;
+    if (this.segCheck[SS] !== 0) checkSegOffset(this, SS, sp, 2);
     const v = this.rd16((this.segBase[SS] + sp) | 0);
     this.setSp(sp + 2);
     return v;
@@ -856,6 +895,7 @@ export class CPU implements Stateful, CoprocessorHost {
 
   pop32(): number {
     const sp = this.r32[ESP] & this.stackMask;
+    if (this.segCheck[SS] !== 0) checkSegOffset(this, SS, sp, 4);
     const v = this.rd32((this.segBase[SS] + sp) | 0);
     this.setSp(sp + 4);
     return v;
@@ -863,10 +903,14 @@ export class CPU implements Stateful, CoprocessorHost {
 
   /** Reads the stack `offset` bytes above the top without popping. */
   peek16(offset: number): number {
-    return this.rd16((this.segBase[SS] + ((this.r32[ESP] + offset) & this.stackMask)) | 0);
+    const sp = (this.r32[ESP] + offset) & this.stackMask;
+    if (this.segCheck[SS] !== 0) checkSegOffset(this, SS, sp, 2);
+    return this.rd16((this.segBase[SS] + sp) | 0);
   }
   peek32(offset: number): number {
-    return this.rd32((this.segBase[SS] + ((this.r32[ESP] + offset) & this.stackMask)) | 0);
+    const sp = (this.r32[ESP] + offset) & this.stackMask;
+    if (this.segCheck[SS] !== 0) checkSegOffset(this, SS, sp, 4);
+    return this.rd32((this.segBase[SS] + sp) | 0);
   }
 
   setSp(sp: number): void {
@@ -890,8 +934,13 @@ export class CPU implements Stateful, CoprocessorHost {
   get currentEip(): number { return this.instrStart; }
   get currentDataSelector(): number { return (this.modrm >> 6) === 3 ? 0 : this.segSel[this.eaSeg]; }
   maskMoveAddress(): number {
+    // Becomes the instruction's memory operand, so that the unit's byte stores are limit-checked.
     const seg = this.segOvr >= 0 ? this.segOvr : DS;
-    return (this.segBase[seg] + (this.a32 ? this.r32[EDI] : this.r16[EDI * 2])) >>> 0;
+    this.eaSeg = seg;
+    this.eaOff = this.a32 ? this.r32[EDI] : this.r16[EDI * 2];
+    this.ea = (this.segBase[seg] + this.eaOff) | 0;
+    this.eaCheck = this.segCheck[seg];
+    return this.ea >>> 0;
   }
   get currentDataOffset(): number { return (this.modrm >> 6) === 3 ? 0 : this.eaOff; }
 

@@ -8,7 +8,7 @@ import { CS, DS, EAX, EBX, ECX, EDX, ES, FS, GS, SS, REG8_INDEX } from "./consta
 import { ZF, AF, CF, PF, SF, materializeFlags, setSubFlags, testCondition, getCF } from "./flags.ts";
 import { loadSegment } from "./segmentation.ts";
 import {
-  decodeAddress, decodeModrm, readE16, readE32, readE8, readG16, readG32, readG8, segAddress, writeE16, writeE32, writeE8, writeG16,
+  checkE, decodeAddress, decodeModrm, readE16, readE32, readE8, readG16, readG32, readG8, segAddress, writeE16, writeE32, writeE8, writeG16,
   writeG32, writeG8,
 } from "./modrm.ts";
 
@@ -24,6 +24,7 @@ export function writeSegment(c: CPU, seg: number, sel: number): void {
 function loadFarPointer(c: CPU, seg: number): void {
   decodeModrm(c);
   if (c.modrm >= 0xc0) c.ud();
+  checkE(c, c.o32 ? 6 : 4);
   if (c.o32) {
     const off = c.rd32(c.ea);
     const sel = c.rd16((c.ea + 4) | 0);
@@ -49,6 +50,7 @@ export function installDataMove(t: Handler[]): void {
       if (m >= 0xc0) c.r32[m & 7] = c.r32[(m >> 3) & 7];
       else {
         decodeAddress(c, m);
+        checkE(c, 4);
         c.wr32(c.ea, c.r32[(m >> 3) & 7]);
       }
     } else {
@@ -67,6 +69,7 @@ export function installDataMove(t: Handler[]): void {
       if (m >= 0xc0) c.r32[(m >> 3) & 7] = c.r32[m & 7];
       else {
         decodeAddress(c, m);
+        checkE(c, 4);
         c.r32[(m >> 3) & 7] = c.rd32(c.ea);
       }
     } else {
@@ -94,16 +97,16 @@ export function installDataMove(t: Handler[]): void {
     else writeG16(c, c.eaOff);
   };
   // MOV AL/eAX <-> moffs
-  const moffs = (c: CPU): number => segAddress(c, DS, c.a32 ? c.fetch32() : c.fetch16());
-  t[0xa0] = (c) => { c.r8[0] = c.rd8(moffs(c)); };
+  const moffs = (c: CPU, size: number): number => segAddress(c, DS, c.a32 ? c.fetch32() : c.fetch16(), size);
+  t[0xa0] = (c) => { c.r8[0] = c.rd8(moffs(c, 1)); };
   t[0xa1] = (c) => {
-    const a = moffs(c);
+    const a = moffs(c, c.o32 ? 4 : 2);
     if (c.o32) c.r32[EAX] = c.rd32(a);
     else c.r16[0] = c.rd16(a);
   };
-  t[0xa2] = (c) => { c.wr8(moffs(c), c.r8[0]); };
+  t[0xa2] = (c) => { c.wr8(moffs(c, 1), c.r8[0]); };
   t[0xa3] = (c) => {
-    const a = moffs(c);
+    const a = moffs(c, c.o32 ? 4 : 2);
     if (c.o32) c.wr32(a, c.r32[EAX]);
     else c.wr16(a, c.r16[0]);
   };
@@ -176,7 +179,7 @@ export function installDataMove(t: Handler[]): void {
   t[0x9f] = (c) => { c.r8[1] = c.getEflags() & 0xff; };
   t[0xd7] = (c) => {
     const off = c.a32 ? (c.r32[EBX] + c.r8[0]) | 0 : (c.r16[EBX << 1] + c.r8[0]) & 0xffff;
-    c.r8[0] = c.rd8(segAddress(c, DS, off));
+    c.r8[0] = c.rd8(segAddress(c, DS, off, 1));
   };
   t[0xd6] = (c) => { c.r8[0] = getCF(c) ? 0xff : 0; }; // SALC
   t[0xc4] = (c) => loadFarPointer(c, ES);
@@ -302,6 +305,7 @@ export function installDataMove0F(t: Handler[]): void {
   t[0xc7] = (c) => {
     decodeModrm(c);
     if (((c.modrm >> 3) & 7) !== 1 || c.modrm >= 0xc0) c.ud();
+    checkE(c, 8);
     const lo = c.rd32(c.ea);
     const hi = c.rd32((c.ea + 4) | 0);
     materializeFlags(c);
@@ -323,6 +327,7 @@ export function installDataMove0F(t: Handler[]): void {
   t[0xc3] = (c) => {
     decodeModrm(c);
     if (c.modrm >= 0xc0) c.ud();
+    checkE(c, 4);
     c.wr32(c.ea, readG32(c));
   };
 }

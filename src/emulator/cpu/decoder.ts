@@ -15,7 +15,7 @@ import { installStringOps } from "./string-ops.ts";
 import { installPortIo } from "./port-io.ts";
 import { installBcd } from "./bcd.ts";
 import { installSystem, installSystem0F } from "./system.ts";
-import { decodeModrm } from "./modrm.ts";
+import { decodeModrm, readE8 } from "./modrm.ts";
 import { deliverInterrupt } from "./interrupts.ts";
 
 export type Handler = (c: CPU) => void;
@@ -124,7 +124,7 @@ function build(): void {
     const reg = (c.modrm >> 3) & 7;
     if (reg >= 5) {
       // LFENCE/MFENCE/SFENCE (register form) are no-ops; CLFLUSH m8 (7, memory) checks the address.
-      if (reg === 7 && c.modrm < 0xc0) c.rd8(c.ea);
+      if (reg === 7 && c.modrm < 0xc0) readE8(c);
       else if (c.modrm < 0xc0) c.ud();
       return;
     }

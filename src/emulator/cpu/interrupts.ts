@@ -15,6 +15,7 @@ import {
   loadStackSegment, nullInaccessibleSegments, readDescriptor, readTssStack, setSegmentCache,
 } from "./segmentation.ts";
 import { taskSwitch, TASK_IRET, TASK_INT } from "./task-switch.ts";
+import { checkStackSpan, stackSpanFits } from "./seg-limits.ts";
 
 /** Called between instructions when c.eventPending is set. */
 export function serviceEvents(c: CPU): number {
@@ -151,6 +152,10 @@ export function deliverInterrupt(c: CPU, vector: number, errorCode: number, kind
     scratch[n++] = c.segSel[CS]; scratch[n++] = c.eip;
     if (withError) scratch[n++] = errorCode;
     const size = gate32 ? 4 : 2;
+    // The new stack must hold the whole frame: #SS(new SS) otherwise, before anything changes.
+    if (!stackSpanFits(descriptorLimit(ssLo, ssHi), descriptorAttr(ssHi), (newEsp - n * size) & ssMask, n * size, ssMask)) {
+      c.raise(EXC_SS, (newSs & 0xfffc) + ext);
+    }
     let sp = newEsp;
     for (let i = 0; i < n; i++) {
       sp = (sp - size) & ssMask;
@@ -172,6 +177,7 @@ export function deliverInterrupt(c: CPU, vector: number, errorCode: number, kind
     const size = gate32 ? 4 : 2;
     const count = withError ? 4 : 3;
     const top = (c.r32[ESP] - size * count) & c.stackMask;
+    checkStackSpan(c, top, size * count);
     c.probeWrite((c.segBase[SS] + top) | 0, size * count);
     if (gate32) {
       c.push32(oldFlags); c.push32(c.segSel[CS]); c.push32(c.eip);
@@ -197,6 +203,7 @@ function deliverReal(c: CPU, vector: number): void {
   const off = c.sysRd16((c.idtBase + vector * 4) | 0);
   const seg = c.sysRd16((c.idtBase + vector * 4 + 2) | 0);
   const sp = (c.r32[ESP] - 6) & c.stackMask;
+  checkStackSpan(c, sp, 6);
   c.probeWrite((c.segBase[SS] + sp) | 0, 6);
   c.push16(c.getEflags());
   c.push16(c.segSel[CS]);

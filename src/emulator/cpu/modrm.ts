@@ -3,6 +3,7 @@
 
 import type { CPU } from "./cpu.ts";
 import { DS, SS, REG8_INDEX } from "./constants.ts";
+import { checkEa, checkSegOffset } from "./seg-limits.ts";
 
 /** Reads ModRM and, for memory forms, the SIB/displacement; sets c.modrm, c.eaOff, c.eaSeg, c.ea. */
 export function decodeModrm(c: CPU): void {
@@ -48,6 +49,7 @@ function decodeAddress32(c: CPU, m: number): void {
   c.eaOff = off;
   c.eaSeg = seg;
   c.ea = (c.segBase[seg] + off) | 0;
+  c.eaCheck = c.segCheck[seg];
 }
 
 function decodeAddress16(c: CPU, m: number): void {
@@ -75,34 +77,57 @@ function decodeAddress16(c: CPU, m: number): void {
   c.eaOff = off;
   c.eaSeg = seg;
   c.ea = (c.segBase[seg] + off) | 0;
+  c.eaCheck = c.segCheck[seg];
 }
 
+// Memory operands are limit-checked here (c.eaCheck: only for segments that are not flat).
 export function readE8(c: CPU): number {
   const m = c.modrm;
-  return m >= 0xc0 ? c.r8[REG8_INDEX[m & 7]] : c.rd8(c.ea);
+  if (m >= 0xc0) return c.r8[REG8_INDEX[m & 7]];
+  if (c.eaCheck !== 0) checkEa(c, 1);
+  return c.rd8(c.ea);
 }
 export function writeE8(c: CPU, v: number): void {
   const m = c.modrm;
   if (m >= 0xc0) c.r8[REG8_INDEX[m & 7]] = v;
-  else c.wr8(c.ea, v);
+  else {
+    if (c.eaCheck !== 0) checkEa(c, 1);
+    c.wr8(c.ea, v);
+  }
 }
 export function readE16(c: CPU): number {
   const m = c.modrm;
-  return m >= 0xc0 ? c.r16[(m & 7) << 1] : c.rd16(c.ea);
+  if (m >= 0xc0) return c.r16[(m & 7) << 1];
+  if (c.eaCheck !== 0) checkEa(c, 2);
+  return c.rd16(c.ea);
 }
 export function writeE16(c: CPU, v: number): void {
   const m = c.modrm;
   if (m >= 0xc0) c.r16[(m & 7) << 1] = v;
-  else c.wr16(c.ea, v);
+  else {
+    if (c.eaCheck !== 0) checkEa(c, 2);
+    c.wr16(c.ea, v);
+  }
 }
 export function readE32(c: CPU): number {
   const m = c.modrm;
-  return m >= 0xc0 ? c.r32[m & 7] : c.rd32(c.ea);
+  if (m >= 0xc0) return c.r32[m & 7];
+  if (c.eaCheck !== 0) checkEa(c, 4);
+  return c.rd32(c.ea);
 }
 export function writeE32(c: CPU, v: number): void {
   const m = c.modrm;
   if (m >= 0xc0) c.r32[m & 7] = v;
-  else c.wr32(c.ea, v);
+  else {
+    if (c.eaCheck !== 0) checkEa(c, 4);
+    c.wr32(c.ea, v);
+  }
+}
+
+/** Limit check of a `size`-byte memory operand the caller reads or writes through c.ea itself
+ *  (wide operands: far pointers, CMPXCHG8B, BOUND, descriptor-table registers). */
+export function checkE(c: CPU, size: number): void {
+  if (c.eaCheck !== 0) checkEa(c, size);
 }
 
 export function regField(c: CPU): number {
@@ -127,8 +152,10 @@ export function writeG32(c: CPU, v: number): void {
   c.r32[(c.modrm >> 3) & 7] = v;
 }
 
-/** Linear address of offset `off` in segment `defaultSeg` unless overridden (string ops, XLAT, MOV moffs). */
-export function segAddress(c: CPU, defaultSeg: number, off: number): number {
+/** Linear address of `size` bytes at offset `off` in segment `defaultSeg` unless overridden (XLAT,
+ *  MOV moffs), after the limit check. */
+export function segAddress(c: CPU, defaultSeg: number, off: number, size: number): number {
   const seg = c.segOvr >= 0 ? c.segOvr : defaultSeg;
+  if (c.segCheck[seg] !== 0) checkSegOffset(c, seg, off, size);
   return (c.segBase[seg] + off) | 0;
 }

@@ -4,6 +4,7 @@
 import type { CPU } from "./cpu.ts";
 import { CS, SS, EXC_GP, EXC_NP, EXC_SS } from "./constants.ts";
 import { VM } from "./flags.ts";
+import { updateSegLimits } from "./seg-limits.ts";
 
 /** Access-byte bits as stored in segAttr. */
 export const ATTR_ACCESSED = 0x01;
@@ -20,9 +21,12 @@ export function setSegmentCache(c: CPU, seg: number, sel: number, base: number, 
   c.segBase[seg] = base;
   c.segLimit[seg] = limit;
   c.segAttr[seg] = attr;
+  updateSegLimits(c, seg);
 }
 
-/** Real mode and virtual-8086 mode: base = selector * 16. */
+/** Real mode and virtual-8086 mode: base = selector * 16. In real mode the limit and attributes
+ *  stay as cached (a 4 GiB limit loaded in protected mode survives: "unreal mode"); a segment a
+ *  null selector left unusable becomes an ordinary 64 KiB read/write data segment again. */
 export function loadSegmentRealMode(c: CPU, seg: number, sel: number): void {
   sel &= 0xffff;
   c.segSel[seg] = sel;
@@ -30,6 +34,11 @@ export function loadSegmentRealMode(c: CPU, seg: number, sel: number): void {
   if ((c.flags & VM) !== 0) {
     c.segLimit[seg] = 0xffff;
     c.segAttr[seg] = seg === CS ? 0xfb : 0xf3;
+    updateSegLimits(c, seg);
+  } else if ((c.segAttr[seg] & ATTR_PRESENT) === 0) {
+    c.segLimit[seg] = 0xffff;
+    c.segAttr[seg] = 0x93;
+    updateSegLimits(c, seg);
   }
   if (seg === CS || seg === SS) c.updateCpuMode();
 }
@@ -97,7 +106,7 @@ export function loadSegment(c: CPU, seg: number, sel: number): void {
     return;
   }
   if ((sel & 0xfffc) === 0) {
-    // Null selector: loads fine, faults on use (we keep base 0 and mark it not present).
+    // Null selector: loads fine; marked not present, so every access through it is #GP(0) (seg-limits.ts).
     setSegmentCache(c, seg, sel, 0, 0, 0);
     return;
   }

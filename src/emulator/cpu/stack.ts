@@ -7,6 +7,7 @@ import { CS, DS, EBP, ES, ESP, FS, GS, SS } from "./constants.ts";
 import { AC, ID, IF, IOPL, RF, VIF, VIP, VM } from "./flags.ts";
 import { decodeModrm, writeE16, writeE32 } from "./modrm.ts";
 import { writeSegment } from "./data-move.ts";
+import { checkSegOffset, checkStackSpan } from "./seg-limits.ts";
 
 export function pushV(c: CPU, v: number): void {
   if (c.o32) c.push32(v);
@@ -68,6 +69,7 @@ export function installStack(t: Handler[]): void {
   t[0x1f] = popSeg(DS);
   t[0x60] = (c) => {
     const n = c.o32 ? 32 : 16;
+    checkStackSpan(c, (c.r32[ESP] - n) & c.stackMask, n);
     c.probeWrite((c.segBase[SS] + ((c.r32[ESP] - n) & c.stackMask)) | 0, n);
     const sp = c.r32[ESP];
     for (let r = 0; r < 8; r++) {
@@ -77,6 +79,7 @@ export function installStack(t: Handler[]): void {
   };
   t[0x61] = (c) => {
     const n = c.o32 ? 32 : 16;
+    checkStackSpan(c, c.r32[ESP] & c.stackMask, n);
     c.probeRead((c.segBase[SS] + (c.r32[ESP] & c.stackMask)) | 0, n);
     for (let r = 7; r >= 0; r--) {
       if (c.o32) {
@@ -121,8 +124,14 @@ export function installStack(t: Handler[]): void {
     const w = o32 ? 4 : 2;
     const mask = c.stackMask;
     const ssBase = c.segBase[SS];
-    // Check the whole new frame first so that a fault leaves no partial state.
+    // Check the whole new frame first so that a fault leaves no partial state: the pushes, the
+    // outer frame pointers copied from [EBP], and the new ESP (the SDM's #SS(0) for ENTER).
     const total = w * (1 + level);
+    if (c.segCheck[SS] !== 0) {
+      checkStackSpan(c, (c.r32[ESP] - total) & mask, total);
+      if (level > 1) checkStackSpan(c, (c.r32[EBP] - w * (level - 1)) & mask, w * (level - 1));
+      checkSegOffset(c, SS, (c.r32[ESP] - total - size) & mask, w);
+    }
     c.probeWrite((ssBase + ((c.r32[ESP] - total) & mask)) | 0, total);
     pushV(c, c.r32[EBP]);
     const frame = c.r32[ESP] & mask;
@@ -140,6 +149,7 @@ export function installStack(t: Handler[]): void {
   };
   t[0xc9] = (c) => {
     const bp = c.r32[EBP] & c.stackMask;
+    if (c.segCheck[SS] !== 0) checkSegOffset(c, SS, bp, c.o32 ? 4 : 2);
     const v = c.o32 ? c.rd32((c.segBase[SS] + bp) | 0) : c.rd16((c.segBase[SS] + bp) | 0);
     c.setSp((bp + (c.o32 ? 4 : 2)) & c.stackMask);
     if (c.o32) c.r32[EBP] = v;

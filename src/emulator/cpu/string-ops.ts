@@ -7,6 +7,7 @@ import type { Handler } from "./decoder.ts";
 import { DS, ECX, EDI, EDX, ES, ESI, EAX } from "./constants.ts";
 import { DF, getZF, setSubFlags } from "./flags.ts";
 import { portIn, portOut, checkIoPermission } from "./port-io.ts";
+import { checkSegOffset, segBytesFrom } from "./seg-limits.ts";
 
 const CHUNK = 4096;
 
@@ -29,6 +30,10 @@ function once(c: CPU, kind: number, size: number): void {
   const di = a32 ? r[EDI] : c.r16[EDI << 1];
   const d = (c.flags & DF) !== 0 ? -size : size;
   const srcSeg = c.segOvr >= 0 ? c.segOvr : DS;
+  // Limit checks before any access (INS: before the port read); a REP stops here with the
+  // registers of the last completed element.
+  if (kind !== STOS && kind !== SCAS && kind !== INS && c.segCheck[srcSeg] !== 0) checkSegOffset(c, srcSeg, si, size);
+  if (kind !== LODS && kind !== OUTS && c.segCheck[ES] !== 0) checkSegOffset(c, ES, di, size);
   const src = (c.segBase[srcSeg] + si) | 0;
   const dst = (c.segBase[ES] + di) | 0;
   let useSi = false, useDi = false;
@@ -122,7 +127,8 @@ function bulkForward(c: CPU, kind: number, size: number): void {
   const tlb = c.tlb;
   const ram = c.ram;
   let budget = CHUNK;
-  const srcBase = c.segBase[c.segOvr >= 0 ? c.segOvr : DS];
+  const srcSeg = c.segOvr >= 0 ? c.segOvr : DS;
+  const srcBase = c.segBase[srcSeg];
   const dstBase = c.segBase[ES];
   while (budget > 0) {
     const count = a32 ? r[ECX] >>> 0 : c.r16[ECX << 1];
@@ -133,6 +139,8 @@ function bulkForward(c: CPU, kind: number, size: number): void {
     if ((de & c.writeMask) !== c.writeMask) return;
     let room = (4096 - (dst & 0xfff)) / size;
     if (!a32) room = Math.min(room, (0x10000 - di) / size);
+    // Only whole elements inside the segment limit (the exact loop faults on the next one).
+    room = Math.min(room, segBytesFrom(c, ES, di) / size);
     let n = Math.min(count, Math.floor(room), budget);
     const pdst = ((de & ~0xfff) ^ dst) >>> 0;
     if (kind === MOVS) {
@@ -142,6 +150,7 @@ function bulkForward(c: CPU, kind: number, size: number): void {
       if ((se & c.readMask) !== c.readMask) return;
       let sroom = (4096 - (src & 0xfff)) / size;
       if (!a32) sroom = Math.min(sroom, (0x10000 - si) / size);
+      sroom = Math.min(sroom, segBytesFrom(c, srcSeg, si) / size);
       n = Math.min(n, Math.floor(sroom));
       if (n <= 0) return;
       const psrc = ((se & ~0xfff) ^ src) >>> 0;

@@ -773,6 +773,7 @@ export class X87 implements X87Unit {
               hi = 0xc0000000;
               lo = 0;
             }
+            h.checkOperand?.(addr, 10);
             h.writeLinear32(addr, lo);
             h.writeLinear32(addr + 4, hi);
             h.writeLinear16(addr + 8, se);
@@ -856,6 +857,7 @@ export class X87 implements X87Unit {
   private storeFloat(addr: number, fmt: FloatFormat, popAfter: boolean): void {
     const p = this.top;
     const h = this.host;
+    if (fmt !== FMT_F32) h.checkOperand?.(addr, 8);
     if (this.empty[p]) {
       if (!this.stackUnderflow()) return;
       if (fmt === FMT_F32) h.writeLinear32(addr, 0xffc00000);
@@ -1015,6 +1017,7 @@ export class X87 implements X87Unit {
 
   private storeInt(addr: number, bits: number, popAfter: boolean): void {
     const p = this.top;
+    if (bits === 64) this.host.checkOperand?.(addr, 8);
     let v: bigint | null;
     if (this.empty[p]) {
       if (!this.stackUnderflow()) return;
@@ -1064,6 +1067,7 @@ export class X87 implements X87Unit {
   private fbstp(addr: number): void {
     const p = this.top;
     const h = this.host;
+    h.checkOperand?.(addr, 10);
     let v: bigint | null = null;
     let sign = 0;
     let indefinite = false;
@@ -1900,6 +1904,9 @@ export class X87 implements X87Unit {
 
   private controlMem(opcode: number, reg: number, addr: number): void {
     const h = this.host;
+    // Environment and state images (FLDENV/FSTENV, FRSTOR/FSAVE) are checked whole before any
+    // part is stored or loaded.
+    if (reg === 4 || reg === 6) h.checkOperand?.(addr, (h.operandSize32 ? 28 : 14) + (opcode === 0xdd ? 80 : 0));
     if (opcode === 0xd9) {
       switch (reg) {
         case 4:

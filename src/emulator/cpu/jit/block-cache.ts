@@ -18,6 +18,8 @@ export interface Block {
   fn: BlockFn | null;
   /** Per superblock (the function's case label, c.jitPc): each instruction's start EIP. */
   sbEips: Int32Array[];
+  /** Segments the compiled code addresses (bit n = segment n): it runs only while they are flat. */
+  segUse: number;
   /** Next block with the same physical start (other EIP). */
   chain: Block | null;
 }
@@ -133,7 +135,8 @@ export class BlockCache {
     this.compileMs += performance.now() - t0;
     if (this.blockCount + 1 > MAX_BLOCKS || this.sourceChars + compiled.sourceLength > MAX_SOURCE_CHARS) this.flush();
     const block: Block = {
-      phys, eip, page, len: compiled.maxLen, fn: compiled.fn, sbEips: compiled.sbEips, chain: this.byPhys.get(phys) ?? null,
+      phys, eip, page, len: compiled.maxLen, fn: compiled.fn, sbEips: compiled.sbEips, segUse: compiled.segUse,
+      chain: this.byPhys.get(phys) ?? null,
     };
     this.byPhys.set(phys, block);
     let list = this.byPage.get(page);

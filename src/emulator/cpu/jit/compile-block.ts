@@ -36,6 +36,10 @@ export interface CompiledBlock {
   maxLen: number;
   /** Guest code covered: [physical start, byte length] per superblock (all in one page). */
   ranges: [number, number][];
+  /** Bit n: inlined code addresses memory through segment n. Compiled code does no limit checks,
+   *  so the run loop enters the block only while none of these segments needs them
+   *  (c.segCheckMask); the interpreter runs it otherwise. */
+  segUse: number;
 }
 
 export const MAX_BLOCK_INSNS = 32;
@@ -181,7 +185,7 @@ export function compileBlock(ram: Uint8Array, phys: number, eip: number): Compil
     sbEips.push(new Int32Array(insns.map((x) => x.eip)));
     ranges.push([physOf(starts[i]!), insns.reduce((n, x) => n + x.len, 0)]);
   }
-  const empty = { fn: null, eips: new Int32Array(0), sbEips, inlined: 0, sourceLength: 0, maxLen, ranges: [[phys, 1]] as [number, number][] };
+  const empty = { fn: null, eips: new Int32Array(0), sbEips, inlined: 0, sourceLength: 0, maxLen, ranges: [[phys, 1]] as [number, number][], segUse: 0 };
   if (starts.length === 0 || starts[0] !== eip || inlined === 0) return empty;
   let code: string;
   if (!loops) code = cases[0]!;
@@ -194,7 +198,11 @@ export function compileBlock(ram: Uint8Array, phys: number, eip: number): Compil
     code;
   const src = `const G = H.G, T = H.T, SH = H.SH, PAR = H.PAR;\nreturn (function block_${(eip >>> 0).toString(16)}(c, budget) {\n${body}\n});`;
   const factory = new Function("H", src) as (h: typeof HELPERS) => BlockFn;
-  return { fn: factory(HELPERS), eips: sbEips[0]!, sbEips, inlined, sourceLength: src.length, maxLen, ranges };
+  // Every inlined memory access forms its address from `segBase[n]` (emit-memory.ts and the stack
+  // forms), so the source itself lists the segments the block relies on.
+  let segUse = 0;
+  for (const m of code.matchAll(/segBase\[(\d)\]/g)) segUse |= 1 << Number(m[1]);
+  return { fn: factory(HELPERS), eips: sbEips[0]!, sbEips, inlined, sourceLength: src.length, maxLen, ranges, segUse };
 }
 
 /** Decodes (and emits) one block from `eip`, ending at a control transfer, the length limit, the

@@ -110,6 +110,7 @@ export class Simd implements SimdUnit {
   private write128(addr: number, aligned: boolean, from: Lanes, base: number): void {
     const h = this.host;
     if (aligned && (addr & 15) !== 0) h.raiseException(EXC_GP, 0);
+    h.checkOperand?.(addr, 16);
     // Highest dword first: a fault on the second page of a split store happens before any write.
     h.writeLinear32(addr + 12, from.u32[base + 3]);
     h.writeLinear32(addr, from.u32[base]);
@@ -118,6 +119,7 @@ export class Simd implements SimdUnit {
   }
 
   private write64(addr: number, lo: number, hi: number): void {
+    this.host.checkOperand?.(addr, 8);
     this.host.writeLinear32(addr + 4, hi);
     this.host.writeLinear32(addr, lo);
   }
@@ -701,6 +703,7 @@ export class Simd implements SimdUnit {
     if (reg <= 1) {
       if ((h.cr0 & (CR0_EM | CR0_TS)) !== 0) h.raiseException(EXC_NM);
       if ((addr & 15) !== 0) h.raiseException(EXC_GP, 0);
+      h.checkOperand?.(addr, 512);
       if (reg === 0) this.fxsave(addr);
       else this.fxrstor(addr);
       return;
