@@ -210,8 +210,6 @@ export class CPU implements Stateful, CoprocessorHost {
    *  superblock's case label (fault accounting). */
   jitLoopDone = 0;
   jitPc = 0;
-  /** Instructions the interpreter ran while the block compiler was on (statistics). */
-  jitInterpreted = 0;
 
   constructor(
     readonly memory: PhysicalMemory,
@@ -374,7 +372,6 @@ export class CPU implements Stateful, CoprocessorHost {
       const before = this.eip;
       this.step();
       executed++;
-      this.jitInterpreted++;
       const moved = this.eip - before;
       lookup = moved <= 0 || moved > 15;
     } while (executed < max && !this.eventPending);
