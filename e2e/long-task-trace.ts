@@ -24,7 +24,8 @@ const events = Array.isArray(raw) ? raw : raw.traceEvents;
 
 // The page's renderer main thread: the CrRendererMain that ran the navigation.
 const mains = events.filter((e) => e.ph === "M" && e.name === "thread_name" && e.args?.name === "CrRendererMain");
-const navStart = events.find((e) => e.name === "navigationStart" && mains.some((m) => m.pid === e.pid));
+// The last navigation: the page may start in one renderer (about:blank) and move to another.
+const navStart = events.filter((e) => e.name === "navigationStart" && mains.some((m) => m.pid === e.pid)).sort((a, b) => a.ts - b.ts).pop();
 const main = mains.find((m) => m.pid === navStart?.pid) ?? mains[0];
 const origin = navStart?.ts ?? 0;
 const onMain = events.filter((e) => e.pid === main.pid && e.tid === main.tid && e.ph === "X" && e.dur !== undefined).sort((a, b) => a.ts - b.ts);

@@ -67,7 +67,7 @@ const launcher: GuestLauncher = {
       events.crashed(`guest worker error: ${e.message || "script failed to load"}`);
     };
     worker.onmessageerror = () => events.crashed("guest worker sent a message that could not be read");
-    worker.postMessage({ type: "start", spec: { machine: spec.machine, channels: spec.channels, periodMs: spec.periodMs } });
+    worker.postMessage({ type: "start", spec: { machine: spec.machine, channels: spec.channels, periodMs: spec.periodMs, pageBeat: spec.pageBeat } });
     return { terminate: () => worker.terminate() };
   },
 };
@@ -97,6 +97,7 @@ const api: HypervisorApi = {
   },
   events: async (after) => hv.events(after),
   channels: async (id) => hv.channels(id),
+  pageBeat: async () => hv.pageBeat,
   freeCards: async (kinds) => hv.freeCards(kinds),
   killGuestWorker: async (id) => hv.killGuestWorker(id),
   injectGuestCrash: async (id) => hv.injectGuestCrash(id),

@@ -8,6 +8,7 @@
 import type { Machine, SerialPort } from "../emulator/machine-api.ts";
 import type { MachineConfig } from "../emulator/machine-config.ts";
 import { keyCodeAt } from "./key-codes.ts";
+import { PageBeatReader, epochMs } from "./page-beat.ts";
 import { SpscByteRing, SpscRecordRing } from "./spsc-ring.ts";
 import {
   Ctl,
@@ -33,6 +34,8 @@ export interface GuestRunnerSpec {
   machine: MachineConfig;
   channels: VmChannels;
   periodMs: number;
+  /** The page's heartbeat (page-beat.ts): the guest steps aside while the page is late. */
+  pageBeat?: SharedArrayBuffer;
 }
 
 const FRAME_INTERVAL_MS = 33;
@@ -49,6 +52,8 @@ const MIN_PACED_SLICE = 2_000;
 /** Slices aim at this much execution time, so control, input and budgets are looked at often. */
 const SLICE_TARGET_MS = 4;
 const MIN_PACING_SLEEP_MS = 0.5;
+/** Longest single wait for a late page's next heartbeat before looking at control again. */
+const PAGE_YIELD_WAIT_MS = 4;
 
 export class GuestRunner {
   private readonly ctl: Int32Array;
@@ -80,6 +85,9 @@ export class GuestRunner {
   private periodBusyMs = 0;
   private haltedMs = 0;
   private runMs = 0;
+  private readonly pageBeat: PageBeatReader | null;
+  private yieldedThisPeriod = false;
+  private pageYieldMs = 0;
 
   constructor(
     private readonly spec: GuestRunnerSpec,
@@ -97,6 +105,7 @@ export class GuestRunner {
     this.fb = framebufferViews(ch.framebuffer);
     this.textHeader = new Int32Array(ch.text, 0, Txt.HEADER_INTS);
     this.textChars = new Uint16Array(ch.text, Txt.HEADER_INTS * 4, Txt.MAX_COLS * Txt.MAX_ROWS);
+    this.pageBeat = spec.pageBeat ? new PageBeatReader(spec.pageBeat) : null;
   }
 
   /** Runs until stopped, powered off or crashed. Never throws. */
@@ -207,6 +216,8 @@ export class GuestRunner {
     const insnBudget = Atomics.load(this.ctl, Ctl.INSN_BUDGET);
     this.st[St.PERIODS]++;
     if (this.haltedThisPeriod) this.st[St.PERIODS_IDLE]++;
+    // Stepped aside for the page on purpose: no sign of a host that did not run the VM.
+    else if (this.yieldedThisPeriod) this.st[St.PERIODS_EXHAUSTED]++;
     // Missed: the period ended before the budget was used although the VM had time left (the
     // host did not run it). A VM that ran out of its time guard is slower than measured, which is
     // no sign of a busy host.
@@ -214,6 +225,7 @@ export class GuestRunner {
     else if (insnBudget > 0) this.st[St.PERIODS_EXHAUSTED]++;
     else if (budgetMs > 0) this.st[this.periodBusyMs >= budgetMs * 0.9 ? St.PERIODS_EXHAUSTED : St.PERIODS_MISSED]++;
     this.haltedThisPeriod = false;
+    this.yieldedThisPeriod = false;
     this.periodBusyMs = 0;
     this.used = 0;
     // Stay on the period grid unless we fell far behind (e.g. after a pause).
@@ -286,6 +298,14 @@ export class GuestRunner {
       const insnBudget = Atomics.load(this.ctl, Ctl.INSN_BUDGET);
       if ((budgetMs > 0 && this.periodBusyMs >= budgetMs) || (insnBudget > 0 && this.used >= insnBudget)) {
         this.sleep(doorbell, this.periodStart + periodMs - now);
+        continue;
+      }
+      if (this.pageBeat?.late(epochMs())) {
+        // The page's main thread is in a long task or waiting for a core: leave it ours.
+        this.yieldedThisPeriod = true;
+        const y0 = this.clock();
+        this.pageBeat.waitForBeat(PAGE_YIELD_WAIT_MS);
+        this.pageYieldMs += this.clock() - y0;
         continue;
       }
       let max = this.sliceInstructions;
@@ -373,6 +393,7 @@ export class GuestRunner {
     st[St.BUSY_MS] = this.busyMs;
     st[St.RUN_MS] = this.runMs;
     st[St.HALTED_MS] = this.haltedMs;
+    st[St.PAGE_YIELD_MS] = this.pageYieldMs;
   }
 
   /** Copies the rows that changed since the last frame into the shared framebuffer and stamps them

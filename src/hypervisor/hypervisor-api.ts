@@ -22,6 +22,8 @@ export interface HypervisorApi {
   events(afterSeq: number): Promise<LogEntry[]>;
   /** The shared blocks of a VM's current guest (null when it has none). */
   channels(id: string): Promise<VmChannels | null>;
+  /** The page's heartbeat block (page-beat.ts): the page stamps it, guests watch it. */
+  pageBeat(): Promise<SharedArrayBuffer>;
   freeCards(kinds: ("vga" | "serial" | "ps2" | "debugcon")[]): Promise<string[]>;
   /** Test hooks (simulated failures). */
   killGuestWorker(id: string): Promise<void>;

@@ -5,6 +5,7 @@
 import type { MachineConfig } from "../emulator/machine-config.ts";
 import { CpuScheduler, type SchedulerVm } from "./cpu-scheduler.ts";
 import { EventLog, type LogEntry } from "./event-log.ts";
+import { createPageBeat, setPageYield } from "./page-beat.ts";
 import { pickDefaultGuests, type CatalogGuest, type GuestCatalog } from "./guest-catalog.ts";
 import { LedgerError, ResourceLedger, type HostCard, type LedgerSummary } from "./resource-ledger.ts";
 import { Ctl, GuestState, RunRequest, St, createVmChannels, ringGuestDoorbell, type VmChannels } from "./shared-layout.ts";
@@ -26,6 +27,7 @@ export interface GuestLaunchSpec {
   machine: MachineConfig;
   channels: VmChannels;
   periodMs: number;
+  pageBeat: SharedArrayBuffer;
 }
 
 export interface GuestEvents {
@@ -166,6 +168,8 @@ export class Hypervisor {
   private readonly watchdogMs: number;
   private catalogPromise: Promise<GuestCatalog> | null = null;
   private catalogCache: GuestCatalog | null = null;
+  /** The page's heartbeat (page-beat.ts), handed to every guest. */
+  readonly pageBeat = createPageBeat();
 
   constructor(
     private readonly launcher: GuestLauncher,
@@ -331,7 +335,7 @@ export class Hypervisor {
     vm.lastHeartbeat = 0;
     const current = () => vm.generation === generation;
     vm.handle = this.launcher.launch(
-      { vmId: id, machine, channels, periodMs: this.scheduler.periodMs },
+      { vmId: id, machine, channels, periodMs: this.scheduler.periodMs, pageBeat: this.pageBeat },
       {
         started: () => {
           if (!current() || vm.state !== "starting") return;
@@ -604,6 +608,10 @@ export class Hypervisor {
       });
     }
     const plan = this.scheduler.plan(input);
+    // Guests step aside for a late page only when the busy ones could fill the cores set aside
+    // for guests, i.e. when the page may have no core of its own.
+    const busy = input.filter((v) => v.active && v.idleFraction < 0.5).length;
+    setPageYield(this.pageBeat, busy >= this.scheduler.guestCores);
     for (const [id, budget] of plan) {
       const vm = this.vms.get(id);
       if (!vm?.control) continue;

@@ -51,6 +51,8 @@ export const St = {
   /** Wall ms (performance.timeOrigin + now) of the last loop iteration: liveness. */
   HEARTBEAT: 18,
   HALTED_MS: 19,
+  /** Wall ms spent stepping aside for a late page (page-beat.ts). */
+  PAGE_YIELD_MS: 21,
   SIZE: 24,
 } as const;
 

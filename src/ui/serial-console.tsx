@@ -7,7 +7,7 @@ import { memo, useEffect, useRef } from "react";
 import "@xterm/xterm/css/xterm.css";
 import type { Terminal } from "@xterm/xterm";
 import { onFrame, POLL_MS } from "./frame-loop.ts";
-import { takeTerminal } from "./terminal-factory.ts";
+import { placeTerminal, takeTerminal } from "./terminal-factory.ts";
 import type { VmIo } from "./vm-io.ts";
 
 const CHUNK = 4096; // bytes per poll: keeps each xterm parse short
@@ -37,7 +37,7 @@ export const SerialConsole = memo(function SerialConsole(props: { io: VmIo; vmId
 });
 
 function mount(term: Terminal, host: HTMLDivElement, io: VmIo): () => void {
-  term.open(host);
+  placeTerminal(term, host);
   const sub = term.onData((data) => io.sendSerialText(data));
   let inFlight = 0;
   const buf = new Uint8Array(MAX_CHUNK);
@@ -61,5 +61,6 @@ function mount(term: Terminal, host: HTMLDivElement, io: VmIo): () => void {
     stop();
     sub.dispose();
     term.dispose();
+    host.replaceChildren();
   };
 }

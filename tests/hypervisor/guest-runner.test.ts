@@ -11,6 +11,7 @@ import { sleep, until, drainSequence } from "./async-helpers.ts";
 import { SpscByteRing, SpscRecordRing } from "../../src/hypervisor/spsc-ring.ts";
 import { keyIndex } from "../../src/hypervisor/key-codes.ts";
 import type { ScriptOptions } from "./scripted-machine.ts";
+import { startPageBeat } from "../../src/hypervisor/page-beat.ts";
 
 const bootstrap = new URL("./ts-worker-bootstrap.mjs", import.meta.url);
 const entry = new URL("./runner-worker.ts", import.meta.url).href;
@@ -23,7 +24,7 @@ afterEach(async () => {
 function launcherWith(scripts: Map<string, ScriptOptions>, messages: GuestMessage[] = []): GuestLauncher {
   return {
     launch(spec, events) {
-      const w = new Worker(bootstrap, { workerData: { entry, spec: { machine: spec.machine, channels: spec.channels, periodMs: spec.periodMs }, script: scripts.get(spec.vmId) ?? {} } });
+      const w = new Worker(bootstrap, { workerData: { entry, spec: { machine: spec.machine, channels: spec.channels, periodMs: spec.periodMs, pageBeat: spec.pageBeat }, script: scripts.get(spec.vmId) ?? {} } });
       workers.push(w);
       w.on("message", (m: GuestMessage) => {
         messages.push(m);
@@ -146,4 +147,36 @@ describe("guest runner under the hypervisor (Node threads)", () => {
     ringGuestDoorbell(control);
     await until("runner exited", 5000, () => messages.some((m) => (m as { type: string }).type === "runner-exited"));
   }, 20_000);
+
+  // The page's main thread stuck in a long task (here: this thread, busy for 400 ms) while the
+  // page beats: with yielding on (guests may fill every core set aside for them), the guest
+  // steps aside until the page beats again; with cores to spare, it runs on.
+  for (const yields of [true, false]) {
+    it(`a guest ${yields ? "steps aside while the page is late" : "runs on through a late page when cores are spare"}`, async () => {
+      const hv = new Hypervisor(launcherWith(new Map()), resources, { guestCores: yields ? 1 : 4 });
+      const stopBeat = startPageBeat(hv.pageBeat, { visibilityState: "visible", addEventListener() {}, removeEventListener() {} });
+      const id = (await hv.createVm(toy("y", 100), { start: true })).id;
+      const timer = setInterval(() => hv.tick(), 250);
+      try {
+        await until("running", 10_000, () => hv.list()[0].state === "running");
+        const st = new Float64Array(hv.channels(id)!.stats);
+        await sleep(600); // a tick has set the yield switch
+        await until("counting", 5000, () => st[St.INSTRUCTIONS] > 0);
+        const start = performance.now();
+        while (performance.now() - start < 150); // stats are published every 50 ms
+        const during = st[St.INSTRUCTIONS];
+        while (performance.now() - start < 400);
+        const after = st[St.INSTRUCTIONS];
+        if (yields) expect(after).toBe(during);
+        else expect(after).toBeGreaterThan(during);
+        await until("counting again", 5000, () => st[St.INSTRUCTIONS] > after);
+        if (yields) await until("yield time published", 5000, () => st[St.PAGE_YIELD_MS] > 200);
+        else expect(st[St.PAGE_YIELD_MS]).toBe(0);
+      } finally {
+        clearInterval(timer);
+        stopBeat();
+        hv.stop(id);
+      }
+    }, 20_000);
+  }
 });
