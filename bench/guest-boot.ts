@@ -3,6 +3,7 @@
 // bench/run.ts starts a fresh process per run so runs do not share JIT warm-up or heap.
 
 import { readFileSync } from "node:fs";
+import { getHeapSpaceStatistics } from "node:v8";
 import { resolve } from "node:path";
 import type { MachineConfig } from "../src/emulator/machine-config.ts";
 import { runMachine } from "../scripts/vm/run-machine.ts";
@@ -23,6 +24,8 @@ export interface BootRunResult {
    *  guest never touched are not resident, so this can be below the true overhead (even negative). */
   overheadMiB: number;
   rssMiB: number;
+  /** Where the memory is at that moment (V8 heap, code, array buffers), to see what to shrink. */
+  memory: string;
   error: string | null;
   serialTail: string;
 }
@@ -50,9 +53,16 @@ const LOOP_MARK = "LOOP42DONE";
 
 const MiB = 1024 * 1024;
 
-/** Watches the serial byte stream for the banner, the prompt and the loop marker. */
+/** Serial bytes kept for matching and for the result's tail. */
+const TAIL_BYTES = 512;
+
+/** Watches the serial byte stream for the banner, the prompt and the loop marker. It keeps only
+ *  the last bytes, in a fixed buffer: the watcher runs in the measured process, and a growing
+ *  string searched on every byte would make V8's young generation grow by tens of MiB (the
+ *  RSS figure would measure the benchmark, not the emulator). */
 class SerialWatch {
-  text = "";
+  private readonly tail = new Uint8Array(TAIL_BYTES);
+  private count = 0;
   bannerAt: number | null = null;
   promptAt: number | null = null;
   loopStartedAt: number | null = null;
@@ -68,11 +78,10 @@ class SerialWatch {
     private readonly done: () => void,
   ) {}
   byte(b: number): void {
-    this.text += String.fromCharCode(b);
-    if (this.text.length > 65536) this.text = this.text.slice(-32768);
+    this.tail[this.count++ % TAIL_BYTES] = b;
     const now = performance.now();
-    if (this.bannerAt === null && this.text.endsWith(this.spec.banner)) this.bannerAt = now;
-    if (this.promptAt === null && this.bannerAt !== null && this.text.endsWith(this.spec.prompt)) {
+    if (this.bannerAt === null && this.endsWith(this.spec.banner)) this.bannerAt = now;
+    if (this.promptAt === null && this.bannerAt !== null && this.endsWith(this.spec.prompt)) {
       this.promptAt = now;
       if (this.spec.loop) {
         this.loopStartedAt = performance.now();
@@ -80,13 +89,25 @@ class SerialWatch {
         this.send(`${this.spec.loop}; ${LOOP_MARK_CMD}\n`);
       } else this.done();
     }
-    if (this.loopStartedAt !== null && this.loopDoneAt === null && this.text.endsWith(LOOP_MARK)) {
+    if (this.loopStartedAt !== null && this.loopDoneAt === null && this.endsWith(LOOP_MARK)) {
       this.loopDoneAt = now;
       this.loopInstructions = this.instructions() - this.loopStartInstructions;
       this.done();
     }
   }
-  result(engine: Engine, error: string | null, overheadMiB: number): BootRunResult {
+  /** Whether the bytes seen so far end with `s` (ASCII, at most TAIL_BYTES long). */
+  private endsWith(s: string): boolean {
+    if (s.length > this.count || s.length > TAIL_BYTES) return false;
+    for (let i = 1; i <= s.length; i++) if (this.tail[(this.count - i) % TAIL_BYTES] !== s.charCodeAt(s.length - i)) return false;
+    return true;
+  }
+  private text(): string {
+    const n = Math.min(this.count, TAIL_BYTES);
+    let t = "";
+    for (let i = this.count - n; i < this.count; i++) t += String.fromCharCode(this.tail[i % TAIL_BYTES]);
+    return t;
+  }
+  result(engine: Engine, error: string | null, overheadMiB: number, memory: string): BootRunResult {
     const rssMiB = Math.round((overheadMiB + this.spec.memoryMiB) * 10) / 10;
     const s = (t: number | null, from = this.t0) => (t === null ? null : (t - from) / 1000);
     return {
@@ -101,8 +122,9 @@ class SerialWatch {
           : null,
       overheadMiB,
       rssMiB,
+      memory,
       error,
-      serialTail: this.text.slice(-400),
+      serialTail: this.text().slice(-400),
     };
   }
 }
@@ -125,6 +147,14 @@ function watchTimeouts(spec: BootRunSpec, watch: SerialWatch, expire: (why: stri
 }
 
 const overhead = (memoryMiB: number) => Math.round((process.memoryUsage().rss / MiB - memoryMiB) * 10) / 10;
+const mib = (bytes: number) => (bytes / MiB).toFixed(1);
+/** The process's memory by kind: V8's heap (code space apart) and array buffers (guest RAM included). */
+function memoryBreakdown(): string {
+  const m = process.memoryUsage();
+  const spaces = getHeapSpaceStatistics();
+  const code = spaces.filter((s) => s.space_name.startsWith("code")).reduce((n, s) => n + s.space_used_size, 0);
+  return `heap ${mib(m.heapUsed)}/${mib(m.heapTotal)} (code ${mib(code)}), array buffers ${mib(m.arrayBuffers)}, other external ${mib(m.external - m.arrayBuffers)} MiB`;
+}
 const readBytes = (p: string) => new Uint8Array(readFileSync(p));
 
 async function bootHypertab(spec: BootRunSpec): Promise<BootRunResult> {
@@ -136,6 +166,7 @@ async function bootHypertab(spec: BootRunSpec): Promise<BootRunResult> {
     cards: [{ type: "serial", index: 0 }, { type: "vga" }, { type: "ps2" }, { type: "debug-exit" }],
   };
   let overheadAtPrompt: number | null = null;
+  let memoryAtPrompt = "";
   let watch: SerialWatch | null = null;
   const t0 = performance.now();
   let timedOut: string | null = null;
@@ -152,12 +183,15 @@ async function bootHypertab(spec: BootRunSpec): Promise<BootRunResult> {
     },
     onSerial: (b) => {
       watch!.byte(b);
-      if (watch!.promptAt !== null && overheadAtPrompt === null) overheadAtPrompt = overhead(spec.memoryMiB);
+      if (watch!.promptAt !== null && overheadAtPrompt === null) {
+        overheadAtPrompt = overhead(spec.memoryMiB);
+        memoryAtPrompt = memoryBreakdown();
+      }
     },
   });
   const w = watch ?? new SerialWatch(spec, t0, () => {}, () => {});
   const error = timedOut ?? (outcome.end === "stopped" ? null : outcome.message);
-  return w.result("hypertab", error, overheadAtPrompt ?? overhead(spec.memoryMiB));
+  return w.result("hypertab", error, overheadAtPrompt ?? overhead(spec.memoryMiB), memoryAtPrompt || memoryBreakdown());
 }
 
 async function bootV86(spec: BootRunSpec): Promise<BootRunResult> {
@@ -183,6 +217,7 @@ async function bootV86(spec: BootRunSpec): Promise<BootRunResult> {
     disable_mouse: true,
   });
   let overheadAtPrompt: number | null = null;
+  let memoryAtPrompt = "";
   let settle: (error: string | null) => void = () => {};
   const finished = new Promise<string | null>((r) => (settle = r));
   const watch = new SerialWatch(spec, t0, (s) => emulator.serial0_send(s), () => settle(null));
@@ -199,13 +234,16 @@ async function bootV86(spec: BootRunSpec): Promise<BootRunResult> {
   watch.instructions = accumulate;
   emulator.add_listener("serial0-output-byte", (b: number) => {
     watch.byte(b);
-    if (watch.promptAt !== null && overheadAtPrompt === null) overheadAtPrompt = overhead(spec.memoryMiB);
+    if (watch.promptAt !== null && overheadAtPrompt === null) {
+      overheadAtPrompt = overhead(spec.memoryMiB);
+      memoryAtPrompt = memoryBreakdown();
+    }
   });
   watchTimeouts(spec, watch, (why) => settle(why));
   const error = await finished;
   clearInterval(sampler);
   await emulator.destroy().catch(() => {});
-  return watch.result("v86", error, overheadAtPrompt ?? overhead(spec.memoryMiB));
+  return watch.result("v86", error, overheadAtPrompt ?? overhead(spec.memoryMiB), memoryAtPrompt || memoryBreakdown());
 }
 
 interface V86Instance {
@@ -236,6 +274,7 @@ if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename
       loopMips: null,
       overheadMiB: overhead(spec.memoryMiB),
       rssMiB: Math.round((process.memoryUsage().rss / MiB) * 10) / 10,
+      memory: memoryBreakdown(),
       error: err.name === "EmulatorNotReadyError" ? `Hypertab cannot boot yet: ${err.message}` : `${err.name}: ${err.message}`,
       serialTail: "",
     };

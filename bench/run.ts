@@ -117,6 +117,7 @@ function runChild(script: string, spec: BootRunSpec): Promise<BootRunResult> {
         loopMips: null,
         overheadMiB: 0,
         rssMiB: 0,
+        memory: "",
         error: `benchmark process ended (${signal ?? code}) without a result: ${err.trim().split("\n").slice(-3).join(" | ")}`,
         serialTail: "",
       });
@@ -182,7 +183,7 @@ async function main(): Promise<void> {
       console.log(
         `[bench] ${engine.padEnd(8)} run ${run + 1}: banner ${fmt(r.bannerSeconds)}, prompt ${fmt(r.promptSeconds)}` +
           (loop ? `, shell loop ${fmt(r.loopSeconds)} (${r.loopMips ?? "—"} MIPS)` : "") +
-          `, RSS ${r.rssMiB} MiB (RSS-guest RAM ${r.overheadMiB} MiB)${r.error ? ` — ${r.error}` : ""}`,
+          `, RSS ${r.rssMiB} MiB (RSS-guest RAM ${r.overheadMiB} MiB; ${r.memory})${r.error ? ` — ${r.error}` : ""}`,
       );
       if (engine === "hypertab" && r.promptSeconds === null) {
         hypertabGaveUp.reason = r.error ?? "did not reach the prompt";

@@ -51,12 +51,20 @@ export class VgaMemory {
   }
 
   reset(): void {
-    this.vram.fill(0);
+    // Filling all of VRAM would make every page of it resident although a freshly built machine's
+    // VRAM is zero already (and reading untouched pages does not allocate them).
+    if (!this.isZero()) this.vram.fill(0);
     this.latch = 0;
     this.vbeActive = false;
     this.bankOffset = 0;
     this.updateWindow();
     this.markAllDirty();
+  }
+
+  private isZero(): boolean {
+    const v = this.vram32;
+    for (let i = 0; i < v.length; i++) if (v[i] !== 0) return false;
+    return true;
   }
 
   markAllDirty(): void {

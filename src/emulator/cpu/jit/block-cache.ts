@@ -68,7 +68,8 @@ export class BlockCache {
   private readonly hot = new Uint16Array(HOT_SIZE);
   /** Per physical page: bitmask of 128-byte chunks covered by blocks (0 = no code). */
   readonly codeChunks = new Int32Array(1 << 20);
-  private readonly invalidations = new Uint8Array(1 << 20);
+  /** Per physical page that ever lost its code to a write: how many times (capped). */
+  private readonly invalidations = new Map<number, number>();
   private blockCount = 0;
   private sourceChars = 0;
   /** Statistics (tests and probes). */
@@ -117,7 +118,7 @@ export class BlockCache {
       }
     }
     const page = phys >>> 12;
-    if (this.invalidations[page] >= MAX_PAGE_INVALIDATIONS) return null;
+    if ((this.invalidations.get(page) ?? 0) >= MAX_PAGE_INVALIDATIONS) return null;
     const c = this.cpu;
     if (this.disabled) return null;
     const t0 = performance.now();
@@ -183,7 +184,8 @@ export class BlockCache {
   invalidatePage(page: number): void {
     const list = this.byPage.get(page);
     this.codeChunks[page] = 0;
-    if (this.invalidations[page] < 255) this.invalidations[page]++;
+    const times = this.invalidations.get(page) ?? 0;
+    if (times < MAX_PAGE_INVALIDATIONS) this.invalidations.set(page, times + 1);
     const running = this.cpu.jitBlock;
     if (running !== null && running.page === page) this.cpu.jitSmc = true;
     if (list === undefined) return;
@@ -214,9 +216,11 @@ export class BlockCache {
     this.slots.fill(null);
     this.victims.fill(null);
     this.byPhys.clear();
+    // Only pages with blocks have code chunks marked: clearing just those keeps the rest of the
+    // 4 MiB map untouched (not resident).
+    for (const page of this.byPage.keys()) this.codeChunks[page] = 0;
     this.byPage.clear();
-    this.codeChunks.fill(0);
-    this.invalidations.fill(0);
+    this.invalidations.clear();
     this.hot.fill(0);
     this.blockCount = 0;
     this.sourceChars = 0;
