@@ -11,7 +11,7 @@ import {
   nullInaccessibleSegments, readDescriptor, readTssStack,
 } from "./segmentation.ts";
 import { taskSwitch, TASK_CALL, TASK_JMP } from "./task-switch.ts";
-import { checkE, decodeModrm, readE16, readE32, readE8, writeE16, writeE32, writeE8 } from "./modrm.ts";
+import { checkE, decodeModrm, readE16, readE16m, readE32, readE32m, readE8, writeE16, writeE32, writeE8 } from "./modrm.ts";
 import { inc, dec } from "./alu.ts";
 import { pushV } from "./stack.ts";
 import { checkStackSpan, stackSpanFits } from "./seg-limits.ts";
@@ -288,7 +288,8 @@ export function installControlFlow(t: Handler[]): void {
     decodeModrm(c);
     if (c.modrm >= 0xc0) c.ud();
     let idx: number, lo: number, hi: number;
-    checkE(c, c.o32 ? 8 : 4);
+    // Two signed words or dwords (#AC: each aligned like its size).
+    checkE(c, c.o32 ? 8 : 4, c.o32 ? 4 : 2);
     if (c.o32) {
       idx = c.r32[(c.modrm >> 3) & 7];
       lo = c.rd32(c.ea);
@@ -307,12 +308,12 @@ export function installControlFlow(t: Handler[]): void {
     const o32 = c.o32;
     switch (op) {
       case 0:
-        if (o32) writeE32(c, inc(c, readE32(c), 31, -1));
-        else writeE16(c, inc(c, readE16(c), 15, 0xffff));
+        if (o32) writeE32(c, inc(c, readE32m(c), 31, -1));
+        else writeE16(c, inc(c, readE16m(c), 15, 0xffff));
         return;
       case 1:
-        if (o32) writeE32(c, dec(c, readE32(c), 31, -1));
-        else writeE16(c, dec(c, readE16(c), 15, 0xffff));
+        if (o32) writeE32(c, dec(c, readE32m(c), 31, -1));
+        else writeE16(c, dec(c, readE16m(c), 15, 0xffff));
         return;
       case 2: {
         const target = o32 ? readE32(c) : readE16(c);
@@ -322,7 +323,7 @@ export function installControlFlow(t: Handler[]): void {
       }
       case 3: {
         if (c.modrm >= 0xc0) c.ud();
-        checkE(c, o32 ? 6 : 4);
+        checkE(c, o32 ? 6 : 4, o32 ? 4 : 2);
         const off = o32 ? c.rd32(c.ea) : c.rd16(c.ea);
         const sel = c.rd16((c.ea + (o32 ? 4 : 2)) | 0);
         farCall(c, sel, off);
@@ -333,7 +334,7 @@ export function installControlFlow(t: Handler[]): void {
         return;
       case 5: {
         if (c.modrm >= 0xc0) c.ud();
-        checkE(c, o32 ? 6 : 4);
+        checkE(c, o32 ? 6 : 4, o32 ? 4 : 2);
         const off = o32 ? c.rd32(c.ea) : c.rd16(c.ea);
         const sel = c.rd16((c.ea + (o32 ? 4 : 2)) | 0);
         farJump(c, sel, off);

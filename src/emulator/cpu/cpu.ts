@@ -8,13 +8,13 @@ import type { VirtualClock } from "../clock.ts";
 import type { CpuInterruptController } from "../device.ts";
 import type { SavedState, Stateful } from "../state.ts";
 import type { CoprocessorHost, SimdUnit, X87Unit } from "./coprocessor.ts";
-import { ARITH, CF, EFLAGS_IMPLEMENTED, IF, OF, PF, SF, TF, VM, ZF, AF, arithFlags, materializeFlags } from "./flags.ts";
+import { AC, ARITH, CF, EFLAGS_IMPLEMENTED, IF, OF, PF, SF, TF, VM, ZF, AF, arithFlags, materializeFlags } from "./flags.ts";
 import { OPCODE_TABLE } from "./decoder.ts";
 import { translate, TLB_GLOBAL, TLB_LARGE, TLB_NOCODE, TLB_NX, TLB_RAM, TLB_SWRITE, TLB_UREAD, TLB_UWRITE, TLB_VALID } from "./paging.ts";
 import { BlockCache, type Block } from "./jit/block-cache.ts";
 import { deliverPendingFault, serviceEvents, deliverInterrupt } from "./interrupts.ts";
 import { loadSegmentRealMode, setSegmentCache } from "./segmentation.ts";
-import { checkOperandLinear, checkSegOffset } from "./seg-limits.ts";
+import { checkOperandLinear, checkSegRead, checkSegWrite, updateAllSegChecks } from "./seg-limits.ts";
 import { saveCpuState, loadCpuState } from "./cpu-state.ts";
 import { checkDataBreakpoints, instructionBreakpointHit, updateBreakpoints } from "./debug.ts";
 import { createCoprocessors } from "./coprocessor-units.ts";
@@ -73,15 +73,23 @@ export class CPU implements Stateful, CoprocessorHost {
   readonly segLimit = new Int32Array(6);
   /** Descriptor bits 40..55: access byte (type, S, DPL, P) and flags nibble (AVL, L, D/B, G) at 12..15. */
   readonly segAttr = new Int32Array(6);
-  /** Per segment: 1 when an access through it may violate its limit (not flat 4 GiB expand-up, or
-   *  a null selector), 0 when every offset is valid and the access paths skip the check
-   *  (seg-limits.ts, recomputed whenever segLimit/segAttr change). */
+  /** Per segment: 1 when an access through it may fault (not flat 4 GiB expand-up, a null
+   *  selector, a type that forbids reads or writes in protected mode) or alignment checking is on,
+   *  0 when every access is valid and the access paths skip the check (seg-limits.ts, recomputed
+   *  whenever segLimit/segAttr or the mode change). */
   readonly segCheck = new Uint8Array(6);
-  /** Valid offsets segLo[n]..segHi[n] of each segment (lo > hi: none). */
+  /** Offsets valid for reads segLo[n]..segHi[n] and for writes segWLo[n]..segWHi[n] of each
+   *  segment (lo > hi: none, e.g. writes through code or read-only data). */
   readonly segLo = new Float64Array(6);
   readonly segHi = new Float64Array(6);
+  readonly segWLo = new Float64Array(6);
+  readonly segWHi = new Float64Array(6);
   /** Bit n = segCheck[n]: a compiled block runs only when none of the segments it uses is checked. */
   segCheckMask = 0;
+  /** Segment types restrict data accesses (protected mode, not virtual-8086 mode). */
+  segTypesActive = false;
+  /** Alignment checking (#AC): CR0.AM, EFLAGS.AC and CPL 3; forces every segment's check on. */
+  alignCheck = false;
   gdtBase = 0; gdtLimit = 0xffff;
   idtBase = 0; idtLimit = 0x3ff;
   ldtSel = 0; ldtBase = 0; ldtLimit = 0; ldtAttr = 0;
@@ -355,7 +363,7 @@ export class CPU implements Stateful, CoprocessorHost {
         }
         if (phys >= 0) {
           const b = jit.find(phys, eip);
-          // A block assumes the segments it uses are flat (no limit checks in compiled code).
+          // A block assumes the segments it uses are flat (no segment checks in compiled code).
           if (b !== null && executed + b.len <= max && (b.segUse & this.segCheckMask) === 0) {
             this.jitSmc = false;
             this.jitBlock = b;
@@ -490,6 +498,7 @@ export class CPU implements Stateful, CoprocessorHost {
     this.writeMask = (user ? TLB_VALID | TLB_UWRITE | TLB_RAM : TLB_VALID | TLB_SWRITE | TLB_RAM) | (this.jit !== null ? TLB_NOCODE : 0);
     this.fetchLo = 1;
     this.fetchHi = 0;
+    updateAllSegChecks(this);
   }
 
   // =========================== flags ===========================
@@ -500,11 +509,12 @@ export class CPU implements Stateful, CoprocessorHost {
 
   /** Loads EFLAGS as a whole (the caller has already applied privilege rules). */
   setEflags(v: number): void {
-    const oldVm = this.flags & VM;
+    const old = this.flags;
     this.flags = (v & EFLAGS_IMPLEMENTED) | 2;
     this.lazy = 0;
     this.eventPending = true;
-    if ((this.flags & VM) !== oldVm) this.updateCpuMode();
+    // VM changes the mode; AC may switch alignment checking (seg-limits.ts).
+    if (((this.flags ^ old) & (VM | AC)) !== 0) this.updateCpuMode();
   }
 
   setCompareFlags(zf: boolean, pf: boolean, cf: boolean): void {
@@ -774,32 +784,33 @@ export class CPU implements Stateful, CoprocessorHost {
   // CoprocessorHost memory (linear addresses, current privilege). The units only ever address the
   // current instruction's memory operand, so the limit check maps the address back to its offset.
   readLinear8(addr: number): number {
-    if (this.eaCheck !== 0) checkOperandLinear(this, addr, 1);
+    if (this.eaCheck !== 0) checkOperandLinear(this, addr, 1, false);
     return this.rd8(addr | 0);
   }
   readLinear16(addr: number): number {
-    if (this.eaCheck !== 0) checkOperandLinear(this, addr, 2);
+    if (this.eaCheck !== 0) checkOperandLinear(this, addr, 2, false);
     return this.rd16(addr | 0);
   }
   readLinear32(addr: number): number {
-    if (this.eaCheck !== 0) checkOperandLinear(this, addr, 4);
+    if (this.eaCheck !== 0) checkOperandLinear(this, addr, 4, false);
     return this.rd32(addr | 0);
   }
   writeLinear8(addr: number, value: number): void {
-    if (this.eaCheck !== 0) checkOperandLinear(this, addr, 1);
+    if (this.eaCheck !== 0) checkOperandLinear(this, addr, 1, true);
     this.wr8(addr | 0, value);
   }
   writeLinear16(addr: number, value: number): void {
-    if (this.eaCheck !== 0) checkOperandLinear(this, addr, 2);
+    if (this.eaCheck !== 0) checkOperandLinear(this, addr, 2, true);
     this.wr16(addr | 0, value);
   }
   writeLinear32(addr: number, value: number): void {
-    if (this.eaCheck !== 0) checkOperandLinear(this, addr, 4);
+    if (this.eaCheck !== 0) checkOperandLinear(this, addr, 4, true);
     this.wr32(addr | 0, value);
   }
-  /** A multi-part operand as a whole, before the unit writes any part of it. */
+  /** A multi-part operand as a whole, before the unit writes any part of it (its limits: a type
+   *  that forbids the write faults on the first part, before anything is written). */
   checkOperand(addr: number, length: number): void {
-    if (this.eaCheck !== 0) checkOperandLinear(this, addr, length);
+    if (this.eaCheck !== 0) checkOperandLinear(this, addr, length, false);
   }
 
   // =========================== instruction fetch ===========================
@@ -870,21 +881,21 @@ export class CPU implements Stateful, CoprocessorHost {
 
   push16(v: number): void {
     const sp = (this.r32[ESP] - 2) & this.stackMask;
-    if (this.segCheck[SS] !== 0) checkSegOffset(this, SS, sp, 2);
+    if (this.segCheck[SS] !== 0) checkSegWrite(this, SS, sp, 2);
     this.wr16((this.segBase[SS] + sp) | 0, v);
     this.setSp(sp);
   }
 
   push32(v: number): void {
     const sp = (this.r32[ESP] - 4) & this.stackMask;
-    if (this.segCheck[SS] !== 0) checkSegOffset(this, SS, sp, 4);
+    if (this.segCheck[SS] !== 0) checkSegWrite(this, SS, sp, 4);
     this.wr32((this.segBase[SS] + sp) | 0, v);
     this.setSp(sp);
   }
 
   pop16(): number {
     const sp = this.r32[ESP] & this.stackMask;
-    if (this.segCheck[SS] !== 0) checkSegOffset(this, SS, sp, 2);
+    if (this.segCheck[SS] !== 0) checkSegRead(this, SS, sp, 2);
     const v = this.rd16((this.segBase[SS] + sp) | 0);
     this.setSp(sp + 2);
     return v;
@@ -892,7 +903,7 @@ export class CPU implements Stateful, CoprocessorHost {
 
   pop32(): number {
     const sp = this.r32[ESP] & this.stackMask;
-    if (this.segCheck[SS] !== 0) checkSegOffset(this, SS, sp, 4);
+    if (this.segCheck[SS] !== 0) checkSegRead(this, SS, sp, 4);
     const v = this.rd32((this.segBase[SS] + sp) | 0);
     this.setSp(sp + 4);
     return v;
@@ -901,12 +912,12 @@ export class CPU implements Stateful, CoprocessorHost {
   /** Reads the stack `offset` bytes above the top without popping. */
   peek16(offset: number): number {
     const sp = (this.r32[ESP] + offset) & this.stackMask;
-    if (this.segCheck[SS] !== 0) checkSegOffset(this, SS, sp, 2);
+    if (this.segCheck[SS] !== 0) checkSegRead(this, SS, sp, 2);
     return this.rd16((this.segBase[SS] + sp) | 0);
   }
   peek32(offset: number): number {
     const sp = (this.r32[ESP] + offset) & this.stackMask;
-    if (this.segCheck[SS] !== 0) checkSegOffset(this, SS, sp, 4);
+    if (this.segCheck[SS] !== 0) checkSegRead(this, SS, sp, 4);
     return this.rd32((this.segBase[SS] + sp) | 0);
   }
 

@@ -7,7 +7,7 @@ import type { Handler } from "./decoder.ts";
 import { DS, ECX, EDI, EDX, ES, ESI, EAX } from "./constants.ts";
 import { DF, getZF, setSubFlags } from "./flags.ts";
 import { portIn, portOut, checkIoPermission } from "./port-io.ts";
-import { checkSegOffset, segBytesFrom } from "./seg-limits.ts";
+import { checkSegRead, checkSegWrite, segBytesFrom } from "./seg-limits.ts";
 
 const CHUNK = 4096;
 
@@ -30,10 +30,13 @@ function once(c: CPU, kind: number, size: number): void {
   const di = a32 ? r[EDI] : c.r16[EDI << 1];
   const d = (c.flags & DF) !== 0 ? -size : size;
   const srcSeg = c.segOvr >= 0 ? c.segOvr : DS;
-  // Limit checks before any access (INS: before the port read); a REP stops here with the
-  // registers of the last completed element.
-  if (kind !== STOS && kind !== SCAS && kind !== INS && c.segCheck[srcSeg] !== 0) checkSegOffset(c, srcSeg, si, size);
-  if (kind !== LODS && kind !== OUTS && c.segCheck[ES] !== 0) checkSegOffset(c, ES, di, size);
+  // Segment checks before any access (INS: before the port read); a REP stops here with the
+  // registers of the last completed element. MOVS/STOS/INS write ES:DI, CMPS/SCAS read it.
+  if (kind !== STOS && kind !== SCAS && kind !== INS && c.segCheck[srcSeg] !== 0) checkSegRead(c, srcSeg, si, size);
+  if (kind !== LODS && kind !== OUTS && c.segCheck[ES] !== 0) {
+    if (kind === CMPS || kind === SCAS) checkSegRead(c, ES, di, size);
+    else checkSegWrite(c, ES, di, size);
+  }
   const src = (c.segBase[srcSeg] + si) | 0;
   const dst = (c.segBase[ES] + di) | 0;
   let useSi = false, useDi = false;
@@ -127,6 +130,8 @@ function bulkForward(c: CPU, kind: number, size: number): void {
   const tlb = c.tlb;
   const ram = c.ram;
   let budget = CHUNK;
+  // Alignment checking applies per element: the exact loop does it.
+  if (c.alignCheck) return;
   const srcSeg = c.segOvr >= 0 ? c.segOvr : DS;
   const srcBase = c.segBase[srcSeg];
   const dstBase = c.segBase[ES];
@@ -140,7 +145,7 @@ function bulkForward(c: CPU, kind: number, size: number): void {
     let room = (4096 - (dst & 0xfff)) / size;
     if (!a32) room = Math.min(room, (0x10000 - di) / size);
     // Only whole elements inside the segment limit (the exact loop faults on the next one).
-    room = Math.min(room, segBytesFrom(c, ES, di) / size);
+    room = Math.min(room, segBytesFrom(c, ES, di, true) / size);
     let n = Math.min(count, Math.floor(room), budget);
     const pdst = ((de & ~0xfff) ^ dst) >>> 0;
     if (kind === MOVS) {
@@ -150,7 +155,7 @@ function bulkForward(c: CPU, kind: number, size: number): void {
       if ((se & c.readMask) !== c.readMask) return;
       let sroom = (4096 - (src & 0xfff)) / size;
       if (!a32) sroom = Math.min(sroom, (0x10000 - si) / size);
-      sroom = Math.min(sroom, segBytesFrom(c, srcSeg, si) / size);
+      sroom = Math.min(sroom, segBytesFrom(c, srcSeg, si, false) / size);
       n = Math.min(n, Math.floor(sroom));
       if (n <= 0) return;
       const psrc = ((se & ~0xfff) ^ src) >>> 0;
