@@ -90,6 +90,8 @@ export class CPU implements Stateful, CoprocessorHost {
   segTypesActive = false;
   /** Alignment checking (#AC): CR0.AM, EFLAGS.AC and CPL 3; forces every segment's check on. */
   alignCheck = false;
+  /** CS limit (unsigned): instruction fetches and branch targets beyond it are #GP(0). */
+  codeLimit = 0xffff;
   gdtBase = 0; gdtLimit = 0xffff;
   idtBase = 0; idtLimit = 0x3ff;
   ldtSel = 0; ldtBase = 0; ldtLimit = 0; ldtAttr = 0;
@@ -363,8 +365,9 @@ export class CPU implements Stateful, CoprocessorHost {
         }
         if (phys >= 0) {
           const b = jit.find(phys, eip);
-          // A block assumes the segments it uses are flat (no segment checks in compiled code).
-          if (b !== null && executed + b.len <= max && (b.segUse & this.segCheckMask) === 0) {
+          // A block assumes the segments it uses are flat (no segment checks in compiled code), and
+          // that its code and direct branch targets lie inside the CS limit.
+          if (b !== null && executed + b.len <= max && (b.segUse & this.segCheckMask) === 0 && b.eipMax <= this.codeLimit) {
             this.jitSmc = false;
             this.jitBlock = b;
             this.jitLoopDone = 0;
@@ -825,6 +828,10 @@ export class CPU implements Stateful, CoprocessorHost {
   }
 
   private fetch8Slow(): number {
+    // CS limit (SDM 5.3): a byte of the instruction beyond it is #GP(0) at the instruction. The
+    // fetch window never extends past the limit (below), so only this path checks.
+    const limit = this.codeLimit;
+    if (this.eip >>> 0 > limit) this.gp(0);
     const lin = (this.segBase[CS] + this.eip) | 0;
     // Not physRead: instruction fetches do not trigger data breakpoints.
     let e = this.tlb[lin >>> 12];
@@ -834,12 +841,20 @@ export class CPU implements Stateful, CoprocessorHost {
     e = this.tlb[lin >>> 12];
     if ((e & TLB_RAM) !== 0 && (e & this.readMask) === this.readMask) {
       // Window = the part of this linear page reachable from the current EIP without wrapping.
-      const lo = this.eip - (lin & 0xfff);
-      const hi = lo + 4096;
+      let lo = this.eip - (lin & 0xfff);
+      let hi = lo + 4096;
+      if (limit !== 0xffffffff) {
+        // Only EIPs 0..limit (unsigned): cut the window at the limit, and at the unsigned wrap
+        // (EIP -1 → 0) on the side the current EIP is on.
+        if (this.eip >= 0) {
+          lo = Math.max(lo, 0);
+          hi = Math.min(hi, limit + 1);
+        } else hi = Math.min(hi, 0, limit + 1 - 0x100000000);
+      }
       if (lo <= this.eip && hi > this.eip && hi <= 0x7fffffff + 1 && lo >= -0x80000000) {
         this.fetchLo = lo;
         this.fetchHi = hi;
-        this.fetchDelta = (phys - (lin & 0xfff)) - lo;
+        this.fetchDelta = phys - this.eip;
       }
     }
     this.eip = (this.eip + 1) | 0;

@@ -133,6 +133,9 @@ export function deliverInterrupt(c: CPU, vector: number, errorCode: number, kind
   if ((csHi & 0x8000) === 0) c.raise(EXC_NP, (sel & 0xfffc) + ext);
   const conforming = (csHi & 0x400) !== 0;
   const oldFlags = c.getEflags();
+  // The entry point must lie inside the new code segment (SDM INT n: #GP(0)), checked before
+  // anything is pushed.
+  if (offset >>> 0 > descriptorLimit(csLo, csHi) >>> 0) c.gp(0);
   const withError = kind === INT_EXCEPTION && errorCode >= 0;
   const fromVm = (oldFlags & VM) !== 0;
   if (!conforming && dpl < c.cpl) {
@@ -221,6 +224,8 @@ export function iret(c: CPU): void {
     const eip = o32 ? c.peek32(0) : c.peek16(0);
     const cs = o32 ? c.peek32(4) & 0xffff : c.peek16(2);
     const fl = o32 ? c.peek32(8) : c.peek16(4);
+    // Real mode: the cached CS limit stays, and the return EIP must lie inside it.
+    if ((o32 ? eip : eip & 0xffff) >>> 0 > c.codeLimit) c.gp(0);
     c.addSp(o32 ? 12 : 6);
     loadSegmentRealMode(c, CS, cs);
     c.eip = o32 ? eip : eip & 0xffff;
@@ -267,6 +272,7 @@ export function iret(c: CPU): void {
   const csLo = c.descLo, csHi = c.descHi, csAddr = c.descAddr;
   const oldCpl = c.cpl;
   const newFlags = mergeIretFlags(c, fl, o32, oldCpl);
+  if ((o32 ? eip : eip & 0xffff) >>> 0 > descriptorLimit(csLo, csHi) >>> 0) c.gp(0);
   if (rpl === oldCpl) {
     c.addSp(o32 ? 12 : 6);
     loadCodeSegment(c, cs, rpl);

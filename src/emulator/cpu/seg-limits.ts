@@ -45,7 +45,7 @@ function rangeHi(limit: number, attr: number): number {
 
 /** Recomputes segment `seg`'s check flag and valid ranges from its descriptor cache (after every
  *  change of segLimit/segAttr) and from the mode (c.segTypesActive, c.alignCheck: see
- *  updateAllSegChecks). */
+ *  updateAllSegChecks). For CS also the fetch limit. */
 export function updateSegLimits(c: CPU, seg: number): void {
   const limit = c.segLimit[seg] >>> 0, attr = c.segAttr[seg];
   let lo = rangeLo(limit, attr), hi = rangeHi(limit, attr);
@@ -68,6 +68,12 @@ export function updateSegLimits(c: CPU, seg: number): void {
   const check = lo !== 0 || hi !== TOP32 || wlo !== 0 || whi !== TOP32 || c.alignCheck;
   c.segCheck[seg] = check ? 1 : 0;
   c.segCheckMask = check ? c.segCheckMask | (1 << seg) : c.segCheckMask & ~(1 << seg);
+  if (seg === 1) {
+    // CS: instruction fetches and branch targets must lie in 0..limit (code is expand-up).
+    c.codeLimit = limit;
+    c.fetchLo = 1;
+    c.fetchHi = 0;
+  }
 }
 
 /** After a change of the mode bits the checks depend on: type checks in protected mode only,
