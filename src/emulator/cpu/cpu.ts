@@ -8,7 +8,7 @@ import type { VirtualClock } from "../clock.ts";
 import type { CpuInterruptController } from "../device.ts";
 import type { SavedState, Stateful } from "../state.ts";
 import type { CoprocessorHost, SimdUnit, X87Unit } from "./coprocessor.ts";
-import { AC, ARITH, CF, EFLAGS_IMPLEMENTED, IF, OF, PF, SF, TF, VM, ZF, AF, arithFlags, materializeFlags } from "./flags.ts";
+import { AC, ARITH, CF, EFLAGS_IMPLEMENTED, IF, OF, PF, RF, SF, TF, VM, ZF, AF, arithFlags, materializeFlags } from "./flags.ts";
 import { OPCODE_TABLE } from "./decoder.ts";
 import { translate, TLB_GLOBAL, TLB_LARGE, TLB_NOCODE, TLB_NX, TLB_RAM, TLB_SWRITE, TLB_UREAD, TLB_UWRITE, TLB_VALID } from "./paging.ts";
 import { BlockCache, type Block } from "./jit/block-cache.ts";
@@ -26,6 +26,8 @@ export * from "./constants.ts";
 export class CpuFault {
   vector = 0;
   errorCode = -1;
+  /** A #DB for an instruction breakpoint: the one fault whose pushed EFLAGS image keeps RF clear. */
+  instructionBreakpoint = false;
 }
 
 export interface CpuRegisters {
@@ -297,9 +299,16 @@ export class CPU implements Stateful, CoprocessorHost {
           const tf = (this.flags & TF) !== 0;
           this.dataBreakpointHit = false;
           try {
-            if (this.debugActive && instructionBreakpointHit(this)) {
+            // RF set (by IRET, a task switch, an interrupted REP string instruction) suppresses the
+            // instruction breakpoints of this one instruction; RF is cleared at its start (SDM
+            // 17.3.1.1). RF can only be set while eventPending is, so instructions run here then.
+            if ((this.flags & RF) !== 0) this.flags &= ~RF;
+            else if (this.debugActive && instructionBreakpointHit(this)) {
               this.instrStart = this.eip;
-              this.raise(EXC_DB);
+              this.fault.vector = EXC_DB;
+              this.fault.errorCode = -1;
+              this.fault.instructionBreakpoint = true;
+              throw this.fault;
             }
             this.step();
             if (tf || this.dataBreakpointHit) this.debugTrap(tf);
@@ -531,6 +540,7 @@ export class CPU implements Stateful, CoprocessorHost {
   raise(vector: number, errorCode = -1): never {
     this.fault.vector = vector;
     this.fault.errorCode = errorCode;
+    this.fault.instructionBreakpoint = false;
     throw this.fault;
   }
 

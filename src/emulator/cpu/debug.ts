@@ -1,11 +1,11 @@
 // Debug registers: DR0-DR3 breakpoints enabled by DR7 (instruction breakpoints as faults before
 // the instruction, data write/read-write breakpoints as traps after it), DR6 status bits.
 // While any breakpoint is armed the CPU runs one instruction per event check, so the fast paths
-// stay free of debug work; watched pages are kept out of the TLB's direct-RAM path.
+// stay free of debug work; watched pages are kept out of the TLB's direct-RAM path. EFLAGS.RF (suppressing the instruction breakpoints of one instruction)
+// is handled by the run loop (cpu.ts) and exception delivery (interrupts.ts).
 
 import type { CPU } from "./cpu.ts";
 import { CS } from "./constants.ts";
-import { RF } from "./flags.ts";
 
 /** Enabled breakpoint n: its kind (0 exec, 1 write, 2 I/O, 3 read/write) and length in bytes. */
 function enabled(c: CPU, n: number): boolean {
@@ -60,12 +60,9 @@ export function checkDataBreakpoints(c: CPU, lin: number, size: number, write: b
   }
 }
 
-/** Before executing at CS:EIP: true (and DR6 updated) when an instruction breakpoint matches. */
+/** Before executing at CS:EIP (with EFLAGS.RF clear): true (and DR6 updated) when an instruction
+ *  breakpoint matches. */
 export function instructionBreakpointHit(c: CPU): boolean {
-  if ((c.flags & RF) !== 0) {
-    c.flags &= ~RF; // RF suppresses one instruction-breakpoint check
-    return false;
-  }
   const lin = (c.segBase[CS] + c.eip) | 0;
   let hit = false;
   for (let n = 0; n < 4; n++) {

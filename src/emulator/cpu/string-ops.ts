@@ -5,7 +5,7 @@
 import type { CPU } from "./cpu.ts";
 import type { Handler } from "./decoder.ts";
 import { DS, ECX, EDI, EDX, ES, ESI, EAX } from "./constants.ts";
-import { DF, getZF, setSubFlags } from "./flags.ts";
+import { DF, RF, getZF, setSubFlags } from "./flags.ts";
 import { portIn, portOut, checkIoPermission } from "./port-io.ts";
 import { checkSegRead, checkSegWrite, segBytesFrom } from "./seg-limits.ts";
 
@@ -116,7 +116,12 @@ function stringOp(c: CPU, kind: number, size: number): void {
     else c.r16[ECX << 1] = count;
     if (testsZf && getZF(c) !== wantZf) return;
     if (--budget === 0 && count !== 0) {
+      // Restarted for the next chunk: an interrupt taken in between pushes RF = 1, and the
+      // restart does not hit an instruction breakpoint on it again (SDM 17.3.1.1). The run loop
+      // clears RF at the start of the next instruction (eventPending makes it look).
       c.eip = c.instrStart;
+      c.flags |= RF;
+      c.eventPending = true;
       return;
     }
   }
