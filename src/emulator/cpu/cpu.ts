@@ -160,7 +160,9 @@ export class CPU implements Stateful, CoprocessorHost {
   debugActive = false;
   /** A data breakpoint is armed: translate() keeps watched pages off the direct-RAM fast path. */
   watchActive = false;
-  /** A data breakpoint matched during the current instruction (#DB trap after it). */
+  /** An I/O breakpoint is armed (DR7 R/W = 10b with CR4.DE): port accesses are checked. */
+  ioWatchActive = false;
+  /** A data or I/O breakpoint matched during the current instruction (#DB trap after it). */
   dataBreakpointHit = false;
 
   // ---- events ----

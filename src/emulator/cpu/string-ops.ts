@@ -115,6 +115,14 @@ function stringOp(c: CPU, kind: number, size: number): void {
     if (a32) c.r32[ECX] = count;
     else c.r16[ECX << 1] = count;
     if (testsZf && getZF(c) !== wantZf) return;
+    // A data or I/O breakpoint hit by this iteration: the #DB trap follows it, before the next
+    // one (SDM 17.3.1.2), with RF in its EFLAGS image unless this was the last iteration.
+    if (c.dataBreakpointHit && count !== 0) {
+      c.eip = c.instrStart;
+      c.flags |= RF;
+      c.eventPending = true;
+      return;
+    }
     if (--budget === 0 && count !== 0) {
       // Restarted for the next chunk: an interrupt taken in between pushes RF = 1, and the
       // restart does not hit an instruction breakpoint on it again (SDM 17.3.1.1). The run loop

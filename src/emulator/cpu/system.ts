@@ -52,6 +52,8 @@ export function writeCr4(c: CPU, v: number): void {
   }
   c.cr4 = v;
   if ((changed & (CR4_PSE | CR4_PGE | CR4_PAE)) !== 0) c.flushTlb(false);
+  // DE arms or disarms I/O breakpoints.
+  if ((changed & CR4_DE) !== 0) c.updateBreakpoints();
 }
 
 /** MOV CR3: all 32 bits are kept (PAE uses bits 31:5); under PAE paging the PDPTEs load first (#GP(0) if invalid). */
