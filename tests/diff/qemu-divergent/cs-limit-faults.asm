@@ -197,6 +197,7 @@ no_fault:
   mov ax, SEL_DATA0
   mov ds, ax
   mov es, ax
+  mov esp, [g_esp]                      ; (a RET n without its fault left ESP above GO's)
   DUMP 0x1ff, 0
   jmp [g_resume]
 
