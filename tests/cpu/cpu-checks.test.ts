@@ -475,6 +475,14 @@ describe.each(MODES)("I/O breakpoints ($name)", ({ options }) => {
     expect(io("out 0x80, al", true, DR7 & ~0x3f).o.vector).toBe(null);
   });
 
+  it("a reset disarms every breakpoint", () => {
+    const { m } = io("out 0x81, al");
+    const c = m.cpu;
+    expect([c.debugActive, c.ioWatchActive]).toEqual([true, true]);
+    c.reset();
+    expect([c.debugActive, c.watchActive, c.ioWatchActive]).toEqual([false, false, false]);
+  });
+
   it("REP OUTSB: the trap follows the first iteration, EIP at the instruction, RF=1 pushed", () => {
     const { m, o } = io("mov dx, 0x80\n mov ecx, 5\n .rep:\n rep outsb");
     expect(o.vector).toBe(1);

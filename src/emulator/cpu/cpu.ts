@@ -264,6 +264,7 @@ export class CPU implements Stateful, CoprocessorHost {
     this.dr.fill(0);
     this.dr[6] = 0xffff0ff0 | 0;
     this.dr[7] = 0x400;
+    updateBreakpoints(this); // none armed: debugActive, watchActive, ioWatchActive clear
     for (let s = 0; s < 6; s++) setSegmentCache(this, s, 0, 0, 0xffff, 0x93);
     setSegmentCache(this, CS, 0xf000, 0xffff0000 | 0, 0xffff, 0x9b);
     this.gdtBase = 0; this.gdtLimit = 0xffff;
