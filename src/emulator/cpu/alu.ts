@@ -6,7 +6,8 @@ import type { Handler } from "./decoder.ts";
 import { EAX, EDX, EXC_DE, REG8_INDEX } from "./constants.ts";
 import { ARITH, CF, OF, getCF, setAddFlags, setLogicFlags, setResultFlags, setSubFlags, materializeFlags } from "./flags.ts";
 import {
-  checkE, decodeAddress, decodeModrm, readE16, readE32, readE8, readG16, readG32, readG8, writeE16, writeE32, writeE8, writeG16, writeG32, writeG8,
+  checkE, checkEW, decodeAddress, decodeModrm, readE16, readE16m, readE32, readE32m, readE8, readE8m, readG16, readG32, readG8, writeE16, writeE32,
+  writeE8, writeG16, writeG32, writeG8,
 } from "./modrm.ts";
 
 /** op: 0 ADD, 1 OR, 2 ADC, 3 SBB, 4 AND, 5 SUB, 6 XOR, 7 CMP. Operands masked to the size; returns the result. */
@@ -236,7 +237,8 @@ export function installAlu(t: Handler[]): void {
     const writes = op !== 7;
     t[base + 0] = (c) => {
       decodeModrm(c);
-      const r = aluOp(c, op, readE8(c), readG8(c), 7, 0xff);
+      // (A destination that is written is checked for the write up front: readE8m.)
+      const r = aluOp(c, op, writes ? readE8m(c) : readE8(c), readG8(c), 7, 0xff);
       if (writes) writeE8(c, r);
     };
     t[base + 1] = (c) => {
@@ -250,13 +252,14 @@ export function installAlu(t: Handler[]): void {
           if (writes) c.r32[i] = r;
         } else {
           decodeAddress(c, m);
-          checkE(c, 4);
+          if (writes) checkEW(c, 4);
+          else checkE(c, 4);
           const r = aluOp(c, op, c.rd32(c.ea), g, 31, -1);
           if (writes) c.wr32(c.ea, r);
         }
       } else {
         if (m < 0xc0) decodeAddress(c, m);
-        const r = aluOp(c, op, readE16(c), readG16(c), 15, 0xffff);
+        const r = aluOp(c, op, writes ? readE16m(c) : readE16(c), readG16(c), 15, 0xffff);
         if (writes) writeE16(c, r);
       }
     };
@@ -304,7 +307,7 @@ export function installAlu(t: Handler[]): void {
   const group1Byte: Handler = (c) => {
     decodeModrm(c);
     const op = (c.modrm >> 3) & 7;
-    const a = readE8(c);
+    const a = op !== 7 ? readE8m(c) : readE8(c);
     const r = aluOp(c, op, a, c.fetch8(), 7, 0xff);
     if (op !== 7) writeE8(c, r);
   };
@@ -314,11 +317,11 @@ export function installAlu(t: Handler[]): void {
     decodeModrm(c);
     const op = (c.modrm >> 3) & 7;
     if (c.o32) {
-      const a = readE32(c);
+      const a = op !== 7 ? readE32m(c) : readE32(c);
       const r = aluOp(c, op, a, c.fetch32(), 31, -1);
       if (op !== 7) writeE32(c, r);
     } else {
-      const a = readE16(c);
+      const a = op !== 7 ? readE16m(c) : readE16(c);
       const r = aluOp(c, op, a, c.fetch16(), 15, 0xffff);
       if (op !== 7) writeE16(c, r);
     }
@@ -327,11 +330,11 @@ export function installAlu(t: Handler[]): void {
     decodeModrm(c);
     const op = (c.modrm >> 3) & 7;
     if (c.o32) {
-      const a = readE32(c);
+      const a = op !== 7 ? readE32m(c) : readE32(c);
       const r = aluOp(c, op, a, c.fetchS8(), 31, -1);
       if (op !== 7) writeE32(c, r);
     } else {
-      const a = readE16(c);
+      const a = op !== 7 ? readE16m(c) : readE16(c);
       const r = aluOp(c, op, a, c.fetchS8() & 0xffff, 15, 0xffff);
       if (op !== 7) writeE16(c, r);
     }
@@ -369,7 +372,8 @@ export function installAlu(t: Handler[]): void {
   t[0xf6] = (c) => {
     decodeModrm(c);
     const op = (c.modrm >> 3) & 7;
-    const a = readE8(c);
+    // NOT and NEG write their operand (checked for the write up front).
+    const a = op === 2 || op === 3 ? readE8m(c) : readE8(c);
     switch (op) {
       case 0: case 1: setLogicFlags(c, a & c.fetch8(), 7); return;
       case 2: writeE8(c, ~a & 0xff); return;
@@ -380,8 +384,9 @@ export function installAlu(t: Handler[]): void {
   t[0xf7] = (c) => {
     decodeModrm(c);
     const op = (c.modrm >> 3) & 7;
+    const rmw = op === 2 || op === 3;
     if (c.o32) {
-      const a = readE32(c);
+      const a = rmw ? readE32m(c) : readE32(c);
       switch (op) {
         case 0: case 1: setLogicFlags(c, a & c.fetch32(), 31); return;
         case 2: writeE32(c, ~a); return;
@@ -389,7 +394,7 @@ export function installAlu(t: Handler[]): void {
         default: mulDiv32(c, op, a);
       }
     } else {
-      const a = readE16(c);
+      const a = rmw ? readE16m(c) : readE16(c);
       switch (op) {
         case 0: case 1: setLogicFlags(c, a & c.fetch16(), 15); return;
         case 2: writeE16(c, ~a & 0xffff); return;
@@ -403,8 +408,8 @@ export function installAlu(t: Handler[]): void {
   t[0xfe] = (c) => {
     decodeModrm(c);
     const op = (c.modrm >> 3) & 7;
-    if (op === 0) writeE8(c, inc(c, readE8(c), 7, 0xff));
-    else if (op === 1) writeE8(c, dec(c, readE8(c), 7, 0xff));
+    if (op === 0) writeE8(c, inc(c, readE8m(c), 7, 0xff));
+    else if (op === 1) writeE8(c, dec(c, readE8m(c), 7, 0xff));
     else c.ud();
   };
 

@@ -4,7 +4,7 @@
 import type { CPU } from "./cpu.ts";
 import type { Handler } from "./decoder.ts";
 import { CF, ZF, materializeFlags } from "./flags.ts";
-import { decodeModrm, readE16, readE32, readG16, readG32, writeE16, writeE32 } from "./modrm.ts";
+import { decodeModrm, readE16, readE16m, readE32, readE32m, readG16, readG32, writeE16, writeE32 } from "./modrm.ts";
 import { checkEaAt } from "./seg-limits.ts";
 
 /** op: 0 BT, 1 BTS, 2 BTR, 3 BTC. `offset` is the (signed for memory) bit offset. */
@@ -17,12 +17,13 @@ function bitOp(c: CPU, op: number, offset: number, fromRegister: boolean): void 
   if (!isReg && fromRegister) {
     // The bit offset selects a different word/dword relative to the operand.
     const words = o32 ? offset >> 5 : ((offset << 16) >> 16) >> 4;
-    checkEaAt(c, words * (bits >> 3), bits >> 3);
+    checkEaAt(c, words * (bits >> 3), bits >> 3, op !== 0);
     addr = (c.ea + words * (bits >> 3)) | 0;
     v = o32 ? c.rd32(addr) : c.rd16(addr);
   } else {
     addr = c.ea;
-    v = o32 ? readE32(c) : readE16(c);
+    // BTS/BTR/BTC write the operand: checked for the write before anything changes.
+    v = op !== 0 ? (o32 ? readE32m(c) : readE16m(c)) : o32 ? readE32(c) : readE16(c);
   }
   const bit = offset & (bits - 1);
   const cf = (v >>> bit) & 1;

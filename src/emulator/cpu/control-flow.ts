@@ -11,18 +11,40 @@ import {
   nullInaccessibleSegments, readDescriptor, readTssStack,
 } from "./segmentation.ts";
 import { taskSwitch, TASK_CALL, TASK_JMP } from "./task-switch.ts";
-import { checkE, decodeModrm, readE16, readE32, readE8, writeE16, writeE32, writeE8 } from "./modrm.ts";
+import { checkE, decodeModrm, readE16, readE16m, readE32, readE32m, readE8, writeE16, writeE32, writeE8 } from "./modrm.ts";
 import { inc, dec } from "./alu.ts";
 import { pushV } from "./stack.ts";
 import { checkStackSpan, stackSpanFits } from "./seg-limits.ts";
 
+/** #GP(0) unless `eip` lies inside the code segment's limit `limit` (SDM: every near and far
+ *  transfer checks its target before it changes anything; sequential fetches are checked in
+ *  cpu.ts). */
+function checkTarget(c: CPU, eip: number, limit: number): void {
+  if (eip >>> 0 > limit) c.gp(0);
+}
+
+/** The target of a relative jump from the current EIP (16-bit operand size: masked to 16 bits). */
+function relTarget(c: CPU, rel: number): number {
+  return c.o32 ? (c.eip + rel) | 0 : (c.eip + rel) & 0xffff;
+}
+
 function jumpRel(c: CPU, rel: number): void {
-  c.eip = c.o32 ? (c.eip + rel) | 0 : (c.eip + rel) & 0xffff;
+  const t = relTarget(c, rel);
+  if (t >>> 0 > c.codeLimit) c.gp(0);
+  c.eip = t;
+}
+
+/** Near transfer to an absolute EIP (RET, indirect JMP/CALL), after the limit check. */
+function jumpAbs(c: CPU, eip: number): void {
+  if (eip >>> 0 > c.codeLimit) c.gp(0);
+  c.eip = eip;
 }
 
 /** Far JMP to sel:offset in any mode. */
 export function farJump(c: CPU, sel: number, offset: number): void {
   if (!c.protectedMode) {
+    // Real and virtual-8086 mode keep the cached CS limit.
+    checkTarget(c, offset, c.codeLimit);
     loadSegmentRealMode(c, CS, sel);
     c.eip = offset;
     return;
@@ -32,6 +54,7 @@ export function farJump(c: CPU, sel: number, offset: number): void {
   const hi = c.descHi;
   if ((hi & 0x1000) !== 0) {
     checkCodeTarget(c, sel, hi);
+    checkTarget(c, offset, descriptorLimit(c.descLo, hi) >>> 0);
     loadCodeSegment(c, sel, c.cpl);
     c.eip = offset;
     return;
@@ -62,6 +85,7 @@ export function farJump(c: CPU, sel: number, offset: number): void {
   if ((th & 0x1800) !== 0x1800) c.gp(target & 0xfffc);
   if ((th & 0x400) !== 0 ? tdpl > c.cpl : tdpl !== c.cpl) c.gp(target & 0xfffc);
   if ((th & 0x8000) === 0) c.raise(EXC_NP, target & 0xfffc);
+  checkTarget(c, off, descriptorLimit(c.descLo, th) >>> 0);
   loadCodeSegment(c, target, c.cpl);
   c.eip = off;
 }
@@ -71,6 +95,7 @@ export function farCall(c: CPU, sel: number, offset: number): void {
   const o32 = c.o32;
   if (!c.protectedMode) {
     const w = o32 ? 4 : 2;
+    checkTarget(c, offset, c.codeLimit);
     checkStackSpan(c, (c.r32[ESP] - 2 * w) & c.stackMask, 2 * w);
     c.probeWrite((c.segBase[SS] + ((c.r32[ESP] - 2 * w) & c.stackMask)) | 0, 2 * w);
     pushV(c, c.segSel[CS]);
@@ -84,6 +109,7 @@ export function farCall(c: CPU, sel: number, offset: number): void {
   const hi = c.descHi;
   if ((hi & 0x1000) !== 0) {
     checkCodeTarget(c, sel, hi);
+    checkTarget(c, offset, descriptorLimit(c.descLo, hi) >>> 0);
     const w = o32 ? 4 : 2;
     checkStackSpan(c, (c.r32[ESP] - 2 * w) & c.stackMask, 2 * w);
     c.probeWrite((c.segBase[SS] + ((c.r32[ESP] - 2 * w) & c.stackMask)) | 0, 2 * w);
@@ -121,6 +147,7 @@ export function farCall(c: CPU, sel: number, offset: number): void {
   const tdpl = (th >>> 13) & 3;
   if ((th & 0x1800) !== 0x1800 || tdpl > c.cpl) c.gp(target & 0xfffc);
   if ((th & 0x8000) === 0) c.raise(EXC_NP, target & 0xfffc);
+  checkTarget(c, off, descriptorLimit(tlo, th) >>> 0);
   const w = gate32 ? 4 : 2;
   if ((th & 0x400) === 0 && tdpl < c.cpl) {
     // More privileged: new stack from the TSS, copy the parameters.
@@ -180,6 +207,7 @@ export function farReturn(c: CPU, imm: number): void {
   const eip = o32 ? c.peek32(0) : c.peek16(0);
   const cs = o32 ? c.peek32(4) & 0xffff : c.peek16(2);
   if (!c.protectedMode) {
+    checkTarget(c, eip, c.codeLimit);
     c.addSp(2 * w + imm);
     loadSegmentRealMode(c, CS, cs);
     c.eip = eip;
@@ -193,6 +221,7 @@ export function farReturn(c: CPU, imm: number): void {
   if ((hi & 0x1800) !== 0x1800 || rpl < c.cpl) c.gp(cs & 0xfffc);
   if ((hi & 0x400) !== 0 ? dpl > rpl : dpl !== rpl) c.gp(cs & 0xfffc);
   if ((hi & 0x8000) === 0) c.raise(EXC_NP, cs & 0xfffc);
+  checkTarget(c, eip, descriptorLimit(c.descLo, hi) >>> 0);
   if (rpl === c.cpl) {
     c.addSp(2 * w + imm);
     loadCodeSegment(c, cs, rpl);
@@ -236,20 +265,27 @@ export function installControlFlow(t: Handler[]): void {
   };
   t[0xe8] = (c) => {
     const rel = c.o32 ? c.fetch32() : c.fetch16();
+    const t = relTarget(c, rel);
+    checkTarget(c, t, c.codeLimit);
     pushV(c, c.eip);
-    jumpRel(c, rel);
+    c.eip = t;
   };
   t[0xc3] = (c) => {
+    // The return address is checked against the CS limit before ESP moves.
     if (c.o32) {
-      const v = c.pop32();
-      c.eip = v;
-    } else c.eip = c.pop16();
+      const v = c.peek32(0);
+      jumpAbs(c, v);
+      c.addSp(4);
+    } else {
+      jumpAbs(c, c.peek16(0));
+      c.addSp(2);
+    }
   };
   t[0xc2] = (c) => {
     const n = c.fetch16();
     const v = c.o32 ? c.peek32(0) : c.peek16(0);
+    jumpAbs(c, v);
     c.addSp((c.o32 ? 4 : 2) + n);
-    c.eip = v;
   };
   t[0xea] = (c) => {
     const off = c.o32 ? c.fetch32() : c.fetch16();
@@ -269,13 +305,17 @@ export function installControlFlow(t: Handler[]): void {
       const rel = c.fetchS8();
       let count: number;
       if (k === 3) count = c.a32 ? c.r32[ECX] : c.r16[ECX << 1];
-      else if (c.a32) count = c.r32[ECX] = (c.r32[ECX] - 1) | 0;
-      else count = c.r16[ECX << 1] = c.r16[ECX << 1] - 1;
+      else count = c.a32 ? (c.r32[ECX] - 1) | 0 : (c.r16[ECX << 1] - 1) & 0xffff;
       let take: boolean;
       if (k === 3) take = count === 0;
       else if (k === 2) take = count !== 0;
       else take = count !== 0 && testCondition(c, 4) === (k === 1);
+      // A target beyond the CS limit faults before the count is written back.
       if (take) jumpRel(c, rel);
+      if (k !== 3) {
+        if (c.a32) c.r32[ECX] = count;
+        else c.r16[ECX << 1] = count;
+      }
     };
   }
   t[0xcc] = (c) => deliverInterrupt(c, EXC_BP, -1, INT_SOFTWARE);
@@ -288,7 +328,8 @@ export function installControlFlow(t: Handler[]): void {
     decodeModrm(c);
     if (c.modrm >= 0xc0) c.ud();
     let idx: number, lo: number, hi: number;
-    checkE(c, c.o32 ? 8 : 4);
+    // Two signed words or dwords (#AC: each aligned like its size).
+    checkE(c, c.o32 ? 8 : 4, c.o32 ? 4 : 2);
     if (c.o32) {
       idx = c.r32[(c.modrm >> 3) & 7];
       lo = c.rd32(c.ea);
@@ -307,33 +348,34 @@ export function installControlFlow(t: Handler[]): void {
     const o32 = c.o32;
     switch (op) {
       case 0:
-        if (o32) writeE32(c, inc(c, readE32(c), 31, -1));
-        else writeE16(c, inc(c, readE16(c), 15, 0xffff));
+        if (o32) writeE32(c, inc(c, readE32m(c), 31, -1));
+        else writeE16(c, inc(c, readE16m(c), 15, 0xffff));
         return;
       case 1:
-        if (o32) writeE32(c, dec(c, readE32(c), 31, -1));
-        else writeE16(c, dec(c, readE16(c), 15, 0xffff));
+        if (o32) writeE32(c, dec(c, readE32m(c), 31, -1));
+        else writeE16(c, dec(c, readE16m(c), 15, 0xffff));
         return;
       case 2: {
         const target = o32 ? readE32(c) : readE16(c);
+        checkTarget(c, target, c.codeLimit);
         pushV(c, c.eip);
         c.eip = target;
         return;
       }
       case 3: {
         if (c.modrm >= 0xc0) c.ud();
-        checkE(c, o32 ? 6 : 4);
+        checkE(c, o32 ? 6 : 4, o32 ? 4 : 2);
         const off = o32 ? c.rd32(c.ea) : c.rd16(c.ea);
         const sel = c.rd16((c.ea + (o32 ? 4 : 2)) | 0);
         farCall(c, sel, off);
         return;
       }
       case 4:
-        c.eip = o32 ? readE32(c) : readE16(c);
+        jumpAbs(c, o32 ? readE32(c) : readE16(c));
         return;
       case 5: {
         if (c.modrm >= 0xc0) c.ud();
-        checkE(c, o32 ? 6 : 4);
+        checkE(c, o32 ? 6 : 4, o32 ? 4 : 2);
         const off = o32 ? c.rd32(c.ea) : c.rd16(c.ea);
         const sel = c.rd16((c.ea + (o32 ? 4 : 2)) | 0);
         farJump(c, sel, off);

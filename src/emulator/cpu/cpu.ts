@@ -8,13 +8,13 @@ import type { VirtualClock } from "../clock.ts";
 import type { CpuInterruptController } from "../device.ts";
 import type { SavedState, Stateful } from "../state.ts";
 import type { CoprocessorHost, SimdUnit, X87Unit } from "./coprocessor.ts";
-import { ARITH, CF, EFLAGS_IMPLEMENTED, IF, OF, PF, SF, TF, VM, ZF, AF, arithFlags, materializeFlags } from "./flags.ts";
+import { AC, ARITH, CF, EFLAGS_IMPLEMENTED, IF, OF, PF, RF, SF, TF, VM, ZF, AF, arithFlags, materializeFlags } from "./flags.ts";
 import { OPCODE_TABLE } from "./decoder.ts";
 import { translate, TLB_GLOBAL, TLB_LARGE, TLB_NOCODE, TLB_NX, TLB_RAM, TLB_SWRITE, TLB_UREAD, TLB_UWRITE, TLB_VALID } from "./paging.ts";
 import { BlockCache, type Block } from "./jit/block-cache.ts";
 import { deliverPendingFault, serviceEvents, deliverInterrupt } from "./interrupts.ts";
 import { loadSegmentRealMode, setSegmentCache } from "./segmentation.ts";
-import { checkOperandLinear, checkSegOffset } from "./seg-limits.ts";
+import { checkOperandLinear, checkSegRead, checkSegWrite, updateAllSegChecks } from "./seg-limits.ts";
 import { saveCpuState, loadCpuState } from "./cpu-state.ts";
 import { checkDataBreakpoints, instructionBreakpointHit, updateBreakpoints } from "./debug.ts";
 import { createCoprocessors } from "./coprocessor-units.ts";
@@ -26,6 +26,8 @@ export * from "./constants.ts";
 export class CpuFault {
   vector = 0;
   errorCode = -1;
+  /** A #DB for an instruction breakpoint: the one fault whose pushed EFLAGS image keeps RF clear. */
+  instructionBreakpoint = false;
 }
 
 export interface CpuRegisters {
@@ -73,15 +75,25 @@ export class CPU implements Stateful, CoprocessorHost {
   readonly segLimit = new Int32Array(6);
   /** Descriptor bits 40..55: access byte (type, S, DPL, P) and flags nibble (AVL, L, D/B, G) at 12..15. */
   readonly segAttr = new Int32Array(6);
-  /** Per segment: 1 when an access through it may violate its limit (not flat 4 GiB expand-up, or
-   *  a null selector), 0 when every offset is valid and the access paths skip the check
-   *  (seg-limits.ts, recomputed whenever segLimit/segAttr change). */
+  /** Per segment: 1 when an access through it may fault (not flat 4 GiB expand-up, a null
+   *  selector, a type that forbids reads or writes in protected mode) or alignment checking is on,
+   *  0 when every access is valid and the access paths skip the check (seg-limits.ts, recomputed
+   *  whenever segLimit/segAttr or the mode change). */
   readonly segCheck = new Uint8Array(6);
-  /** Valid offsets segLo[n]..segHi[n] of each segment (lo > hi: none). */
+  /** Offsets valid for reads segLo[n]..segHi[n] and for writes segWLo[n]..segWHi[n] of each
+   *  segment (lo > hi: none, e.g. writes through code or read-only data). */
   readonly segLo = new Float64Array(6);
   readonly segHi = new Float64Array(6);
+  readonly segWLo = new Float64Array(6);
+  readonly segWHi = new Float64Array(6);
   /** Bit n = segCheck[n]: a compiled block runs only when none of the segments it uses is checked. */
   segCheckMask = 0;
+  /** Segment types restrict data accesses (protected mode, not virtual-8086 mode). */
+  segTypesActive = false;
+  /** Alignment checking (#AC): CR0.AM, EFLAGS.AC and CPL 3; forces every segment's check on. */
+  alignCheck = false;
+  /** CS limit (unsigned): instruction fetches and branch targets beyond it are #GP(0). */
+  codeLimit = 0xffff;
   gdtBase = 0; gdtLimit = 0xffff;
   idtBase = 0; idtLimit = 0x3ff;
   ldtSel = 0; ldtBase = 0; ldtLimit = 0; ldtAttr = 0;
@@ -148,7 +160,9 @@ export class CPU implements Stateful, CoprocessorHost {
   debugActive = false;
   /** A data breakpoint is armed: translate() keeps watched pages off the direct-RAM fast path. */
   watchActive = false;
-  /** A data breakpoint matched during the current instruction (#DB trap after it). */
+  /** An I/O breakpoint is armed (DR7 R/W = 10b with CR4.DE): port accesses are checked. */
+  ioWatchActive = false;
+  /** A data or I/O breakpoint matched during the current instruction (#DB trap after it). */
   dataBreakpointHit = false;
 
   // ---- events ----
@@ -250,6 +264,7 @@ export class CPU implements Stateful, CoprocessorHost {
     this.dr.fill(0);
     this.dr[6] = 0xffff0ff0 | 0;
     this.dr[7] = 0x400;
+    updateBreakpoints(this); // none armed: debugActive, watchActive, ioWatchActive clear
     for (let s = 0; s < 6; s++) setSegmentCache(this, s, 0, 0, 0xffff, 0x93);
     setSegmentCache(this, CS, 0xf000, 0xffff0000 | 0, 0xffff, 0x9b);
     this.gdtBase = 0; this.gdtLimit = 0xffff;
@@ -287,9 +302,16 @@ export class CPU implements Stateful, CoprocessorHost {
           const tf = (this.flags & TF) !== 0;
           this.dataBreakpointHit = false;
           try {
-            if (this.debugActive && instructionBreakpointHit(this)) {
+            // RF set (by IRET, a task switch, an interrupted REP string instruction) suppresses the
+            // instruction breakpoints of this one instruction; RF is cleared at its start (SDM
+            // 17.3.1.1). RF can only be set while eventPending is, so instructions run here then.
+            if ((this.flags & RF) !== 0) this.flags &= ~RF;
+            else if (this.debugActive && instructionBreakpointHit(this)) {
               this.instrStart = this.eip;
-              this.raise(EXC_DB);
+              this.fault.vector = EXC_DB;
+              this.fault.errorCode = -1;
+              this.fault.instructionBreakpoint = true;
+              throw this.fault;
             }
             this.step();
             if (tf || this.dataBreakpointHit) this.debugTrap(tf);
@@ -355,8 +377,9 @@ export class CPU implements Stateful, CoprocessorHost {
         }
         if (phys >= 0) {
           const b = jit.find(phys, eip);
-          // A block assumes the segments it uses are flat (no limit checks in compiled code).
-          if (b !== null && executed + b.len <= max && (b.segUse & this.segCheckMask) === 0) {
+          // A block assumes the segments it uses are flat (no segment checks in compiled code), and
+          // that its code and direct branch targets lie inside the CS limit.
+          if (b !== null && executed + b.len <= max && (b.segUse & this.segCheckMask) === 0 && b.eipMax <= this.codeLimit) {
             this.jitSmc = false;
             this.jitBlock = b;
             this.jitLoopDone = 0;
@@ -490,6 +513,7 @@ export class CPU implements Stateful, CoprocessorHost {
     this.writeMask = (user ? TLB_VALID | TLB_UWRITE | TLB_RAM : TLB_VALID | TLB_SWRITE | TLB_RAM) | (this.jit !== null ? TLB_NOCODE : 0);
     this.fetchLo = 1;
     this.fetchHi = 0;
+    updateAllSegChecks(this);
   }
 
   // =========================== flags ===========================
@@ -500,11 +524,12 @@ export class CPU implements Stateful, CoprocessorHost {
 
   /** Loads EFLAGS as a whole (the caller has already applied privilege rules). */
   setEflags(v: number): void {
-    const oldVm = this.flags & VM;
+    const old = this.flags;
     this.flags = (v & EFLAGS_IMPLEMENTED) | 2;
     this.lazy = 0;
     this.eventPending = true;
-    if ((this.flags & VM) !== oldVm) this.updateCpuMode();
+    // VM changes the mode; AC may switch alignment checking (seg-limits.ts).
+    if (((this.flags ^ old) & (VM | AC)) !== 0) this.updateCpuMode();
   }
 
   setCompareFlags(zf: boolean, pf: boolean, cf: boolean): void {
@@ -518,6 +543,7 @@ export class CPU implements Stateful, CoprocessorHost {
   raise(vector: number, errorCode = -1): never {
     this.fault.vector = vector;
     this.fault.errorCode = errorCode;
+    this.fault.instructionBreakpoint = false;
     throw this.fault;
   }
 
@@ -774,32 +800,33 @@ export class CPU implements Stateful, CoprocessorHost {
   // CoprocessorHost memory (linear addresses, current privilege). The units only ever address the
   // current instruction's memory operand, so the limit check maps the address back to its offset.
   readLinear8(addr: number): number {
-    if (this.eaCheck !== 0) checkOperandLinear(this, addr, 1);
+    if (this.eaCheck !== 0) checkOperandLinear(this, addr, 1, false);
     return this.rd8(addr | 0);
   }
   readLinear16(addr: number): number {
-    if (this.eaCheck !== 0) checkOperandLinear(this, addr, 2);
+    if (this.eaCheck !== 0) checkOperandLinear(this, addr, 2, false);
     return this.rd16(addr | 0);
   }
   readLinear32(addr: number): number {
-    if (this.eaCheck !== 0) checkOperandLinear(this, addr, 4);
+    if (this.eaCheck !== 0) checkOperandLinear(this, addr, 4, false);
     return this.rd32(addr | 0);
   }
   writeLinear8(addr: number, value: number): void {
-    if (this.eaCheck !== 0) checkOperandLinear(this, addr, 1);
+    if (this.eaCheck !== 0) checkOperandLinear(this, addr, 1, true);
     this.wr8(addr | 0, value);
   }
   writeLinear16(addr: number, value: number): void {
-    if (this.eaCheck !== 0) checkOperandLinear(this, addr, 2);
+    if (this.eaCheck !== 0) checkOperandLinear(this, addr, 2, true);
     this.wr16(addr | 0, value);
   }
   writeLinear32(addr: number, value: number): void {
-    if (this.eaCheck !== 0) checkOperandLinear(this, addr, 4);
+    if (this.eaCheck !== 0) checkOperandLinear(this, addr, 4, true);
     this.wr32(addr | 0, value);
   }
-  /** A multi-part operand as a whole, before the unit writes any part of it. */
+  /** A multi-part operand as a whole, before the unit writes any part of it (its limits: a type
+   *  that forbids the write faults on the first part, before anything is written). */
   checkOperand(addr: number, length: number): void {
-    if (this.eaCheck !== 0) checkOperandLinear(this, addr, length);
+    if (this.eaCheck !== 0) checkOperandLinear(this, addr, length, false);
   }
 
   // =========================== instruction fetch ===========================
@@ -814,6 +841,10 @@ export class CPU implements Stateful, CoprocessorHost {
   }
 
   private fetch8Slow(): number {
+    // CS limit (SDM 5.3): a byte of the instruction beyond it is #GP(0) at the instruction. The
+    // fetch window never extends past the limit (below), so only this path checks.
+    const limit = this.codeLimit;
+    if (this.eip >>> 0 > limit) this.gp(0);
     const lin = (this.segBase[CS] + this.eip) | 0;
     // Not physRead: instruction fetches do not trigger data breakpoints.
     let e = this.tlb[lin >>> 12];
@@ -823,12 +854,20 @@ export class CPU implements Stateful, CoprocessorHost {
     e = this.tlb[lin >>> 12];
     if ((e & TLB_RAM) !== 0 && (e & this.readMask) === this.readMask) {
       // Window = the part of this linear page reachable from the current EIP without wrapping.
-      const lo = this.eip - (lin & 0xfff);
-      const hi = lo + 4096;
+      let lo = this.eip - (lin & 0xfff);
+      let hi = lo + 4096;
+      if (limit !== 0xffffffff) {
+        // Only EIPs 0..limit (unsigned): cut the window at the limit, and at the unsigned wrap
+        // (EIP -1 → 0) on the side the current EIP is on.
+        if (this.eip >= 0) {
+          lo = Math.max(lo, 0);
+          hi = Math.min(hi, limit + 1);
+        } else hi = Math.min(hi, 0, limit + 1 - 0x100000000);
+      }
       if (lo <= this.eip && hi > this.eip && hi <= 0x7fffffff + 1 && lo >= -0x80000000) {
         this.fetchLo = lo;
         this.fetchHi = hi;
-        this.fetchDelta = (phys - (lin & 0xfff)) - lo;
+        this.fetchDelta = phys - this.eip;
       }
     }
     this.eip = (this.eip + 1) | 0;
@@ -870,21 +909,21 @@ export class CPU implements Stateful, CoprocessorHost {
 
   push16(v: number): void {
     const sp = (this.r32[ESP] - 2) & this.stackMask;
-    if (this.segCheck[SS] !== 0) checkSegOffset(this, SS, sp, 2);
+    if (this.segCheck[SS] !== 0) checkSegWrite(this, SS, sp, 2);
     this.wr16((this.segBase[SS] + sp) | 0, v);
     this.setSp(sp);
   }
 
   push32(v: number): void {
     const sp = (this.r32[ESP] - 4) & this.stackMask;
-    if (this.segCheck[SS] !== 0) checkSegOffset(this, SS, sp, 4);
+    if (this.segCheck[SS] !== 0) checkSegWrite(this, SS, sp, 4);
     this.wr32((this.segBase[SS] + sp) | 0, v);
     this.setSp(sp);
   }
 
   pop16(): number {
     const sp = this.r32[ESP] & this.stackMask;
-    if (this.segCheck[SS] !== 0) checkSegOffset(this, SS, sp, 2);
+    if (this.segCheck[SS] !== 0) checkSegRead(this, SS, sp, 2);
     const v = this.rd16((this.segBase[SS] + sp) | 0);
     this.setSp(sp + 2);
     return v;
@@ -892,7 +931,7 @@ export class CPU implements Stateful, CoprocessorHost {
 
   pop32(): number {
     const sp = this.r32[ESP] & this.stackMask;
-    if (this.segCheck[SS] !== 0) checkSegOffset(this, SS, sp, 4);
+    if (this.segCheck[SS] !== 0) checkSegRead(this, SS, sp, 4);
     const v = this.rd32((this.segBase[SS] + sp) | 0);
     this.setSp(sp + 4);
     return v;
@@ -901,12 +940,12 @@ export class CPU implements Stateful, CoprocessorHost {
   /** Reads the stack `offset` bytes above the top without popping. */
   peek16(offset: number): number {
     const sp = (this.r32[ESP] + offset) & this.stackMask;
-    if (this.segCheck[SS] !== 0) checkSegOffset(this, SS, sp, 2);
+    if (this.segCheck[SS] !== 0) checkSegRead(this, SS, sp, 2);
     return this.rd16((this.segBase[SS] + sp) | 0);
   }
   peek32(offset: number): number {
     const sp = (this.r32[ESP] + offset) & this.stackMask;
-    if (this.segCheck[SS] !== 0) checkSegOffset(this, SS, sp, 4);
+    if (this.segCheck[SS] !== 0) checkSegRead(this, SS, sp, 4);
     return this.rd32((this.segBase[SS] + sp) | 0);
   }
 

@@ -8,7 +8,7 @@ import { CS, DS, EAX, EBX, ECX, EDX, ES, FS, GS, SS, REG8_INDEX } from "./consta
 import { ZF, AF, CF, PF, SF, materializeFlags, setSubFlags, testCondition, getCF } from "./flags.ts";
 import { loadSegment } from "./segmentation.ts";
 import {
-  checkE, decodeAddress, decodeModrm, readE16, readE32, readE8, readG16, readG32, readG8, segAddress, writeE16, writeE32, writeE8, writeG16,
+  checkE, checkEW, decodeAddress, decodeModrm, readE16, readE16m, readE32, readE32m, readE8, readE8m, readG16, readG32, readG8, segAddress, writeE16, writeE32, writeE8, writeG16,
   writeG32, writeG8,
 } from "./modrm.ts";
 
@@ -24,7 +24,8 @@ export function writeSegment(c: CPU, seg: number, sel: number): void {
 function loadFarPointer(c: CPU, seg: number): void {
   decodeModrm(c);
   if (c.modrm >= 0xc0) c.ud();
-  checkE(c, c.o32 ? 6 : 4);
+  // A 16:32 far pointer is aligned like a dword, a 16:16 one like a word (#AC, SDM 6.15).
+  checkE(c, c.o32 ? 6 : 4, c.o32 ? 4 : 2);
   if (c.o32) {
     const off = c.rd32(c.ea);
     const sel = c.rd16((c.ea + 4) | 0);
@@ -50,7 +51,7 @@ export function installDataMove(t: Handler[]): void {
       if (m >= 0xc0) c.r32[m & 7] = c.r32[(m >> 3) & 7];
       else {
         decodeAddress(c, m);
-        checkE(c, 4);
+        checkEW(c, 4);
         c.wr32(c.ea, c.r32[(m >> 3) & 7]);
       }
     } else {
@@ -97,16 +98,16 @@ export function installDataMove(t: Handler[]): void {
     else writeG16(c, c.eaOff);
   };
   // MOV AL/eAX <-> moffs
-  const moffs = (c: CPU, size: number): number => segAddress(c, DS, c.a32 ? c.fetch32() : c.fetch16(), size);
+  const moffs = (c: CPU, size: number, write = false): number => segAddress(c, DS, c.a32 ? c.fetch32() : c.fetch16(), size, write);
   t[0xa0] = (c) => { c.r8[0] = c.rd8(moffs(c, 1)); };
   t[0xa1] = (c) => {
     const a = moffs(c, c.o32 ? 4 : 2);
     if (c.o32) c.r32[EAX] = c.rd32(a);
     else c.r16[0] = c.rd16(a);
   };
-  t[0xa2] = (c) => { c.wr8(moffs(c, 1), c.r8[0]); };
+  t[0xa2] = (c) => { c.wr8(moffs(c, 1, true), c.r8[0]); };
   t[0xa3] = (c) => {
-    const a = moffs(c, c.o32 ? 4 : 2);
+    const a = moffs(c, c.o32 ? 4 : 2, true);
     if (c.o32) c.wr32(a, c.r32[EAX]);
     else c.wr16(a, c.r16[0]);
   };
@@ -270,7 +271,7 @@ export function installDataMove0F(t: Handler[]): void {
   // is written in both cases (as the bus cycle does).
   t[0xb0] = (c) => {
     decodeModrm(c);
-    const d = readE8(c);
+    const d = readE8m(c);
     const a = c.r8[0];
     setSubFlags(c, a, d, (a - d) & 0xff, 7);
     if (a === d) writeE8(c, readG8(c));
@@ -282,7 +283,7 @@ export function installDataMove0F(t: Handler[]): void {
   t[0xb1] = (c) => {
     decodeModrm(c);
     if (c.o32) {
-      const d = readE32(c);
+      const d = readE32m(c);
       const a = c.r32[EAX];
       setSubFlags(c, a, d, (a - d) | 0, 31);
       if (a === d) writeE32(c, readG32(c));
@@ -291,7 +292,7 @@ export function installDataMove0F(t: Handler[]): void {
         c.r32[EAX] = d;
       }
     } else {
-      const d = readE16(c);
+      const d = readE16m(c);
       const a = c.r16[0];
       setSubFlags(c, a, d, (a - d) & 0xffff, 15);
       if (a === d) writeE16(c, readG16(c));
@@ -305,7 +306,7 @@ export function installDataMove0F(t: Handler[]): void {
   t[0xc7] = (c) => {
     decodeModrm(c);
     if (((c.modrm >> 3) & 7) !== 1 || c.modrm >= 0xc0) c.ud();
-    checkE(c, 8);
+    checkEW(c, 8);
     const lo = c.rd32(c.ea);
     const hi = c.rd32((c.ea + 4) | 0);
     materializeFlags(c);
@@ -327,7 +328,7 @@ export function installDataMove0F(t: Handler[]): void {
   t[0xc3] = (c) => {
     decodeModrm(c);
     if (c.modrm >= 0xc0) c.ud();
-    checkE(c, 4);
+    checkEW(c, 4);
     c.wr32(c.ea, readG32(c));
   };
 }

@@ -1,11 +1,14 @@
 // Debug registers: DR0-DR3 breakpoints enabled by DR7 (instruction breakpoints as faults before
-// the instruction, data write/read-write breakpoints as traps after it), DR6 status bits.
-// While any breakpoint is armed the CPU runs one instruction per event check, so the fast paths
-// stay free of debug work; watched pages are kept out of the TLB's direct-RAM path.
+// the instruction, data write/read-write breakpoints and, with CR4.DE, I/O read/write breakpoints
+// as traps after it), DR6 status bits. While any breakpoint is armed the CPU runs one instruction
+// per event check, so the fast paths stay free of debug work; watched pages are kept out of the
+// TLB's direct-RAM path. EFLAGS.RF (suppressing the instruction breakpoints of one instruction)
+// is handled by the run loop (cpu.ts) and exception delivery (interrupts.ts).
 
 import type { CPU } from "./cpu.ts";
 import { CS } from "./constants.ts";
-import { RF } from "./flags.ts";
+
+const CR4_DE = 0x8;
 
 /** Enabled breakpoint n: its kind (0 exec, 1 write, 2 I/O, 3 read/write) and length in bytes. */
 function enabled(c: CPU, n: number): boolean {
@@ -19,15 +22,20 @@ function length(c: CPU, n: number): number {
   return l === 0 ? 1 : l === 1 ? 2 : l === 3 ? 4 : 8;
 }
 
+/** Recomputes which breakpoints are armed (after MOV DR7, a CR4.DE change, a state load). */
 export function updateBreakpoints(c: CPU): void {
-  let any = false, data = false;
+  let any = false, data = false, io = false;
   for (let n = 0; n < 4; n++) {
     if (!enabled(c, n)) continue;
     any = true;
-    if (kind(c, n) === 1 || kind(c, n) === 3) data = true;
+    const k = kind(c, n);
+    if (k === 1 || k === 3) data = true;
+    // R/W = 10b: I/O breakpoint with CR4.DE (undefined without it: not armed here).
+    else if (k === 2 && (c.cr4 & CR4_DE) !== 0) io = true;
   }
   c.debugActive = any;
   c.watchActive = data;
+  c.ioWatchActive = io;
   c.flushTlb(false);
   c.eventPending = true;
 }
@@ -60,12 +68,25 @@ export function checkDataBreakpoints(c: CPU, lin: number, size: number, write: b
   }
 }
 
-/** Before executing at CS:EIP: true (and DR6 updated) when an instruction breakpoint matches. */
-export function instructionBreakpointHit(c: CPU): boolean {
-  if ((c.flags & RF) !== 0) {
-    c.flags &= ~RF; // RF suppresses one instruction-breakpoint check
-    return false;
+/** IN/OUT/INS/OUTS of `size` bytes at `port` (called while c.ioWatchActive, once the access is
+ *  allowed): an I/O breakpoint whose port range overlaps records its hit in DR6; the #DB trap
+ *  follows the instruction. */
+export function checkIoBreakpoints(c: CPU, port: number, size: number): void {
+  if ((c.cr4 & CR4_DE) === 0) return;
+  for (let n = 0; n < 4; n++) {
+    if (!enabled(c, n) || kind(c, n) !== 2) continue;
+    const len = length(c, n);
+    const a = c.dr[n] & 0xffff & ~(len - 1);
+    if (port < a + len && a < port + size) {
+      c.dr[6] |= 1 << n;
+      c.dataBreakpointHit = true;
+    }
   }
+}
+
+/** Before executing at CS:EIP (with EFLAGS.RF clear): true (and DR6 updated) when an instruction
+ *  breakpoint matches. */
+export function instructionBreakpointHit(c: CPU): boolean {
   const lin = (c.segBase[CS] + c.eip) | 0;
   let hit = false;
   for (let n = 0; n < 4; n++) {

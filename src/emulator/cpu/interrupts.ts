@@ -51,7 +51,8 @@ export function serviceEvents(c: CPU): number {
     return EVENTS_STOP;
   }
   c.eventPending = (c.intrLine && (c.flags & IF) !== 0) || (c.nmiPending && !c.nmiBlocked);
-  if ((c.flags & TF) !== 0 || c.debugActive) return EVENTS_ONE;
+  // RF: the next instruction runs alone, which clears it at its start (cpu.ts run).
+  if ((c.flags & (TF | RF)) !== 0 || c.debugActive) return EVENTS_ONE;
   return EVENTS_RUN;
 }
 
@@ -79,8 +80,12 @@ export function deliverPendingFault(c: CPU): void {
       }
     }
     c.deliveringVector = vector;
+    // SDM 17.3.1.1: the EFLAGS image of a fault-class exception has RF set (so that the faulting
+    // instruction, restarted by IRET, does not hit its instruction breakpoint again), except for
+    // the #DB of an instruction breakpoint; #DF (an abort) pushes RF as it is.
+    const rf = vector !== EXC_DF && !c.fault.instructionBreakpoint ? RF : 0;
     try {
-      deliverInterrupt(c, vector, code, INT_EXCEPTION);
+      deliverInterrupt(c, vector, code, INT_EXCEPTION, rf);
       c.deliveringVector = -1;
       return;
     } catch (e) {
@@ -102,8 +107,9 @@ export function tripleFault(c: CPU, reason: string): void {
   }
 }
 
-/** Delivers interrupt `vector` now; the return address is c.eip. `errorCode` < 0 = none pushed. */
-export function deliverInterrupt(c: CPU, vector: number, errorCode: number, kind: number): void {
+/** Delivers interrupt `vector` now; the return address is c.eip. `errorCode` < 0 = none pushed.
+ *  `rf` (RF or 0) is ORed into the EFLAGS image saved (faults: see deliverPendingFault). */
+export function deliverInterrupt(c: CPU, vector: number, errorCode: number, kind: number, rf = 0): void {
   c.interruptsDelivered++;
   if ((c.cr0 & 1) === 0) {
     deliverReal(c, vector);
@@ -120,6 +126,8 @@ export function deliverInterrupt(c: CPU, vector: number, errorCode: number, kind
   if ((hi & 0x8000) === 0) c.raise(EXC_NP, gateErr);
   const sel = lo >>> 16;
   if (type === 0x05) {
+    // The outgoing task's EFLAGS image gets RF too (IRET back to it is a task switch).
+    c.flags |= rf;
     taskSwitch(c, sel, TASK_INT, kind === INT_EXCEPTION ? errorCode : -1);
     return;
   }
@@ -132,7 +140,10 @@ export function deliverInterrupt(c: CPU, vector: number, errorCode: number, kind
   if ((csHi & 0x1800) !== 0x1800 || dpl > c.cpl) c.gp((sel & 0xfffc) + ext);
   if ((csHi & 0x8000) === 0) c.raise(EXC_NP, (sel & 0xfffc) + ext);
   const conforming = (csHi & 0x400) !== 0;
-  const oldFlags = c.getEflags();
+  const oldFlags = c.getEflags() | rf;
+  // The entry point must lie inside the new code segment (SDM INT n: #GP(0)), checked before
+  // anything is pushed.
+  if (offset >>> 0 > descriptorLimit(csLo, csHi) >>> 0) c.gp(0);
   const withError = kind === INT_EXCEPTION && errorCode >= 0;
   const fromVm = (oldFlags & VM) !== 0;
   if (!conforming && dpl < c.cpl) {
@@ -221,6 +232,8 @@ export function iret(c: CPU): void {
     const eip = o32 ? c.peek32(0) : c.peek16(0);
     const cs = o32 ? c.peek32(4) & 0xffff : c.peek16(2);
     const fl = o32 ? c.peek32(8) : c.peek16(4);
+    // Real mode: the cached CS limit stays, and the return EIP must lie inside it.
+    if ((o32 ? eip : eip & 0xffff) >>> 0 > c.codeLimit) c.gp(0);
     c.addSp(o32 ? 12 : 6);
     loadSegmentRealMode(c, CS, cs);
     c.eip = o32 ? eip : eip & 0xffff;
@@ -238,7 +251,7 @@ export function iret(c: CPU): void {
     c.addSp(o32 ? 12 : 6);
     loadSegmentRealMode(c, CS, cs);
     c.eip = o32 ? eip : eip & 0xffff;
-    const keep = o32 ? VM | IOPL | VIF | VIP | RF : ~0xffff | IOPL;
+    const keep = o32 ? VM | IOPL | VIF | VIP : ~0xffff | IOPL;
     c.setEflags((c.getEflags() & keep) | (fl & ~keep));
     c.nmiBlocked = false;
     return;
@@ -267,6 +280,7 @@ export function iret(c: CPU): void {
   const csLo = c.descLo, csHi = c.descHi, csAddr = c.descAddr;
   const oldCpl = c.cpl;
   const newFlags = mergeIretFlags(c, fl, o32, oldCpl);
+  if ((o32 ? eip : eip & 0xffff) >>> 0 > descriptorLimit(csLo, csHi) >>> 0) c.gp(0);
   if (rpl === oldCpl) {
     c.addSp(o32 ? 12 : 6);
     loadCodeSegment(c, cs, rpl);

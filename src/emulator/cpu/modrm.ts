@@ -3,7 +3,7 @@
 
 import type { CPU } from "./cpu.ts";
 import { DS, SS, REG8_INDEX } from "./constants.ts";
-import { checkEa, checkSegOffset } from "./seg-limits.ts";
+import { checkEa, checkEaWrite, checkSegRead, checkSegWrite } from "./seg-limits.ts";
 
 /** Reads ModRM and, for memory forms, the SIB/displacement; sets c.modrm, c.eaOff, c.eaSeg, c.ea. */
 export function decodeModrm(c: CPU): void {
@@ -80,7 +80,8 @@ function decodeAddress16(c: CPU, m: number): void {
   c.eaCheck = c.segCheck[seg];
 }
 
-// Memory operands are limit-checked here (c.eaCheck: only for segments that are not flat).
+// Memory operands are segment-checked here (c.eaCheck: only for segments that are not flat):
+// reads against the segment's read range, writes against its write range (seg-limits.ts).
 export function readE8(c: CPU): number {
   const m = c.modrm;
   if (m >= 0xc0) return c.r8[REG8_INDEX[m & 7]];
@@ -91,7 +92,7 @@ export function writeE8(c: CPU, v: number): void {
   const m = c.modrm;
   if (m >= 0xc0) c.r8[REG8_INDEX[m & 7]] = v;
   else {
-    if (c.eaCheck !== 0) checkEa(c, 1);
+    if (c.eaCheck !== 0) checkEaWrite(c, 1);
     c.wr8(c.ea, v);
   }
 }
@@ -105,7 +106,7 @@ export function writeE16(c: CPU, v: number): void {
   const m = c.modrm;
   if (m >= 0xc0) c.r16[(m & 7) << 1] = v;
   else {
-    if (c.eaCheck !== 0) checkEa(c, 2);
+    if (c.eaCheck !== 0) checkEaWrite(c, 2);
     c.wr16(c.ea, v);
   }
 }
@@ -119,15 +120,43 @@ export function writeE32(c: CPU, v: number): void {
   const m = c.modrm;
   if (m >= 0xc0) c.r32[m & 7] = v;
   else {
-    if (c.eaCheck !== 0) checkEa(c, 4);
+    if (c.eaCheck !== 0) checkEaWrite(c, 4);
     c.wr32(c.ea, v);
   }
 }
 
-/** Limit check of a `size`-byte memory operand the caller reads or writes through c.ea itself
- *  (wide operands: far pointers, CMPXCHG8B, BOUND, descriptor-table registers). */
-export function checkE(c: CPU, size: number): void {
-  if (c.eaCheck !== 0) checkEa(c, size);
+// The destination of a read-modify-write instruction (ALU ops, INC/DEC, NOT/NEG, shifts, XADD,
+// CMPXCHG...) is checked for the write when it is read, so that a segment that may be read but
+// not written (read-only data, readable code) faults before the flags or registers change.
+export function readE8m(c: CPU): number {
+  const m = c.modrm;
+  if (m >= 0xc0) return c.r8[REG8_INDEX[m & 7]];
+  if (c.eaCheck !== 0) checkEaWrite(c, 1);
+  return c.rd8(c.ea);
+}
+export function readE16m(c: CPU): number {
+  const m = c.modrm;
+  if (m >= 0xc0) return c.r16[(m & 7) << 1];
+  if (c.eaCheck !== 0) checkEaWrite(c, 2);
+  return c.rd16(c.ea);
+}
+export function readE32m(c: CPU): number {
+  const m = c.modrm;
+  if (m >= 0xc0) return c.r32[m & 7];
+  if (c.eaCheck !== 0) checkEaWrite(c, 4);
+  return c.rd32(c.ea);
+}
+
+/** Segment check of a `size`-byte memory operand the caller reads through c.ea itself (wide
+ *  operands: far pointers, BOUND, descriptor-table registers, and the plain 32-bit MOV/ALU
+ *  forms). `align`: the alignment #AC wants (the natural one of `size` by default). */
+export function checkE(c: CPU, size: number, align?: number): void {
+  if (c.eaCheck !== 0) checkEa(c, size, align);
+}
+
+/** The same for an operand the caller writes (or reads and writes) through c.ea. */
+export function checkEW(c: CPU, size: number, align?: number): void {
+  if (c.eaCheck !== 0) checkEaWrite(c, size, align);
 }
 
 export function regField(c: CPU): number {
@@ -153,9 +182,12 @@ export function writeG32(c: CPU, v: number): void {
 }
 
 /** Linear address of `size` bytes at offset `off` in segment `defaultSeg` unless overridden (XLAT,
- *  MOV moffs), after the limit check. */
-export function segAddress(c: CPU, defaultSeg: number, off: number, size: number): number {
+ *  MOV moffs), after the segment check for a read or a write. */
+export function segAddress(c: CPU, defaultSeg: number, off: number, size: number, write = false): number {
   const seg = c.segOvr >= 0 ? c.segOvr : defaultSeg;
-  if (c.segCheck[seg] !== 0) checkSegOffset(c, seg, off, size);
+  if (c.segCheck[seg] !== 0) {
+    if (write) checkSegWrite(c, seg, off, size);
+    else checkSegRead(c, seg, off, size);
+  }
   return (c.segBase[seg] + off) | 0;
 }

@@ -1,10 +1,11 @@
 // Port I/O instructions IN/OUT (immediate and DX forms) with the IOPL and TSS I/O permission
-// bitmap checks of protected and virtual-8086 mode.
+// bitmap checks of protected and virtual-8086 mode, and I/O breakpoints (debug.ts).
 
 import type { CPU } from "./cpu.ts";
 import type { Handler } from "./decoder.ts";
 import { EAX, EDX } from "./constants.ts";
 import { IOPL, VM } from "./flags.ts";
+import { checkIoBreakpoints } from "./debug.ts";
 
 /** #GP(0) unless the current privilege may access `size` bytes at `port`. */
 export function checkIoPermission(c: CPU, port: number, size: number): void {
@@ -21,6 +22,7 @@ export function checkIoPermission(c: CPU, port: number, size: number): void {
 
 export function portIn(c: CPU, port: number, size: number): number {
   checkIoPermission(c, port, size);
+  if (c.ioWatchActive) checkIoBreakpoints(c, port, size);
   if (size === 1) return c.io.in8(port);
   if (size === 2) return c.io.in16(port);
   return c.io.in32(port);
@@ -28,6 +30,7 @@ export function portIn(c: CPU, port: number, size: number): number {
 
 export function portOut(c: CPU, port: number, size: number, v: number): void {
   checkIoPermission(c, port, size);
+  if (c.ioWatchActive) checkIoBreakpoints(c, port, size);
   if (size === 1) c.io.out8(port, v & 0xff);
   else if (size === 2) c.io.out16(port, v & 0xffff);
   else c.io.out32(port, v);

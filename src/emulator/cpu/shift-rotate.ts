@@ -5,7 +5,7 @@ import type { CPU } from "./cpu.ts";
 import type { Handler } from "./decoder.ts";
 import { ECX, REG8_INDEX } from "./constants.ts";
 import { CF, OF, getCF, materializeFlags, setResultFlags } from "./flags.ts";
-import { decodeModrm, readE16, readE32, readE8, readG16, readG32, writeE16, writeE32, writeE8 } from "./modrm.ts";
+import { decodeModrm, readE16m, readE32m, readE8m, readG16, readG32, writeE16, writeE32, writeE8 } from "./modrm.ts";
 
 /** Applies shift/rotate `op` to v (masked to `bits`) by the already 5-bit-masked count (> 0). */
 export function shiftOp(c: CPU, op: number, v: number, count: number, bits: number): number {
@@ -129,11 +129,12 @@ function shrd(c: CPU, d: number, s: number, n: number, bits: number): number {
   return r;
 }
 
+// The destination is checked for the write when it is read (readE*m), even for a count of 0.
 export function installShiftRotate(t: Handler[]): void {
   // kind: 0 = by 1, 1 = by CL, 2 = by imm8
   const byte = (kind: number): Handler => (c) => {
     decodeModrm(c);
-    const v = readE8(c);
+    const v = readE8m(c);
     const count = (kind === 0 ? 1 : kind === 1 ? c.r8[REG8_INDEX[ECX]] : c.fetch8()) & 31;
     if (count === 0) return;
     writeE8(c, shiftOp(c, (c.modrm >> 3) & 7, v, count, 8));
@@ -141,12 +142,12 @@ export function installShiftRotate(t: Handler[]): void {
   const word = (kind: number): Handler => (c) => {
     decodeModrm(c);
     if (c.o32) {
-      const v = readE32(c);
+      const v = readE32m(c);
       const count = (kind === 0 ? 1 : kind === 1 ? c.r8[REG8_INDEX[ECX]] : c.fetch8()) & 31;
       if (count === 0) return;
       writeE32(c, shiftOp(c, (c.modrm >> 3) & 7, v, count, 32));
     } else {
-      const v = readE16(c);
+      const v = readE16m(c);
       const count = (kind === 0 ? 1 : kind === 1 ? c.r8[REG8_INDEX[ECX]] : c.fetch8()) & 31;
       if (count === 0) return;
       writeE16(c, shiftOp(c, (c.modrm >> 3) & 7, v, count, 16));
@@ -164,12 +165,12 @@ export function installShiftRotate0F(t: Handler[]): void {
   const dbl = (left: boolean, byCl: boolean): Handler => (c) => {
     decodeModrm(c);
     if (c.o32) {
-      const d = readE32(c);
+      const d = readE32m(c);
       const n = (byCl ? c.r8[REG8_INDEX[ECX]] : c.fetch8()) & 31;
       if (n === 0) return;
       writeE32(c, left ? shld(c, d, readG32(c), n, 32) : shrd(c, d, readG32(c), n, 32));
     } else {
-      const d = readE16(c);
+      const d = readE16m(c);
       const n = (byCl ? c.r8[REG8_INDEX[ECX]] : c.fetch8()) & 31;
       if (n === 0) return;
       writeE16(c, left ? shld(c, d, readG16(c), n, 16) : shrd(c, d, readG16(c), n, 16));

@@ -7,7 +7,7 @@ import { CS, DS, EBP, ES, ESP, FS, GS, SS } from "./constants.ts";
 import { AC, ID, IF, IOPL, RF, VIF, VIP, VM } from "./flags.ts";
 import { decodeModrm, writeE16, writeE32 } from "./modrm.ts";
 import { writeSegment } from "./data-move.ts";
-import { checkSegOffset, checkStackSpan } from "./seg-limits.ts";
+import { checkSegRead, checkStackSpan } from "./seg-limits.ts";
 
 export function pushV(c: CPU, v: number): void {
   if (c.o32) c.push32(v);
@@ -130,7 +130,7 @@ export function installStack(t: Handler[]): void {
     if (c.segCheck[SS] !== 0) {
       checkStackSpan(c, (c.r32[ESP] - total) & mask, total);
       if (level > 1) checkStackSpan(c, (c.r32[EBP] - w * (level - 1)) & mask, w * (level - 1));
-      checkSegOffset(c, SS, (c.r32[ESP] - total - size) & mask, w);
+      checkSegRead(c, SS, (c.r32[ESP] - total - size) & mask, w, 1);
     }
     c.probeWrite((ssBase + ((c.r32[ESP] - total) & mask)) | 0, total);
     pushV(c, c.r32[EBP]);
@@ -149,7 +149,7 @@ export function installStack(t: Handler[]): void {
   };
   t[0xc9] = (c) => {
     const bp = c.r32[EBP] & c.stackMask;
-    if (c.segCheck[SS] !== 0) checkSegOffset(c, SS, bp, c.o32 ? 4 : 2);
+    if (c.segCheck[SS] !== 0) checkSegRead(c, SS, bp, c.o32 ? 4 : 2);
     const v = c.o32 ? c.rd32((c.segBase[SS] + bp) | 0) : c.rd16((c.segBase[SS] + bp) | 0);
     c.setSp((bp + (c.o32 ? 4 : 2)) & c.stackMask);
     if (c.o32) c.r32[EBP] = v;

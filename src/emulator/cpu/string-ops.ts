@@ -5,9 +5,9 @@
 import type { CPU } from "./cpu.ts";
 import type { Handler } from "./decoder.ts";
 import { DS, ECX, EDI, EDX, ES, ESI, EAX } from "./constants.ts";
-import { DF, getZF, setSubFlags } from "./flags.ts";
+import { DF, RF, getZF, setSubFlags } from "./flags.ts";
 import { portIn, portOut, checkIoPermission } from "./port-io.ts";
-import { checkSegOffset, segBytesFrom } from "./seg-limits.ts";
+import { checkSegRead, checkSegWrite, segBytesFrom } from "./seg-limits.ts";
 
 const CHUNK = 4096;
 
@@ -30,10 +30,13 @@ function once(c: CPU, kind: number, size: number): void {
   const di = a32 ? r[EDI] : c.r16[EDI << 1];
   const d = (c.flags & DF) !== 0 ? -size : size;
   const srcSeg = c.segOvr >= 0 ? c.segOvr : DS;
-  // Limit checks before any access (INS: before the port read); a REP stops here with the
-  // registers of the last completed element.
-  if (kind !== STOS && kind !== SCAS && kind !== INS && c.segCheck[srcSeg] !== 0) checkSegOffset(c, srcSeg, si, size);
-  if (kind !== LODS && kind !== OUTS && c.segCheck[ES] !== 0) checkSegOffset(c, ES, di, size);
+  // Segment checks before any access (INS: before the port read); a REP stops here with the
+  // registers of the last completed element. MOVS/STOS/INS write ES:DI, CMPS/SCAS read it.
+  if (kind !== STOS && kind !== SCAS && kind !== INS && c.segCheck[srcSeg] !== 0) checkSegRead(c, srcSeg, si, size);
+  if (kind !== LODS && kind !== OUTS && c.segCheck[ES] !== 0) {
+    if (kind === CMPS || kind === SCAS) checkSegRead(c, ES, di, size);
+    else checkSegWrite(c, ES, di, size);
+  }
   const src = (c.segBase[srcSeg] + si) | 0;
   const dst = (c.segBase[ES] + di) | 0;
   let useSi = false, useDi = false;
@@ -112,8 +115,21 @@ function stringOp(c: CPU, kind: number, size: number): void {
     if (a32) c.r32[ECX] = count;
     else c.r16[ECX << 1] = count;
     if (testsZf && getZF(c) !== wantZf) return;
-    if (--budget === 0 && count !== 0) {
+    // A data or I/O breakpoint hit by this iteration: the #DB trap follows it, before the next
+    // one (SDM 17.3.1.2), with RF in its EFLAGS image unless this was the last iteration.
+    if (c.dataBreakpointHit && count !== 0) {
       c.eip = c.instrStart;
+      c.flags |= RF;
+      c.eventPending = true;
+      return;
+    }
+    if (--budget === 0 && count !== 0) {
+      // Restarted for the next chunk: an interrupt taken in between pushes RF = 1, and the
+      // restart does not hit an instruction breakpoint on it again (SDM 17.3.1.1). The run loop
+      // clears RF at the start of the next instruction (eventPending makes it look).
+      c.eip = c.instrStart;
+      c.flags |= RF;
+      c.eventPending = true;
       return;
     }
   }
@@ -127,6 +143,8 @@ function bulkForward(c: CPU, kind: number, size: number): void {
   const tlb = c.tlb;
   const ram = c.ram;
   let budget = CHUNK;
+  // Alignment checking applies per element: the exact loop does it.
+  if (c.alignCheck) return;
   const srcSeg = c.segOvr >= 0 ? c.segOvr : DS;
   const srcBase = c.segBase[srcSeg];
   const dstBase = c.segBase[ES];
@@ -140,7 +158,7 @@ function bulkForward(c: CPU, kind: number, size: number): void {
     let room = (4096 - (dst & 0xfff)) / size;
     if (!a32) room = Math.min(room, (0x10000 - di) / size);
     // Only whole elements inside the segment limit (the exact loop faults on the next one).
-    room = Math.min(room, segBytesFrom(c, ES, di) / size);
+    room = Math.min(room, segBytesFrom(c, ES, di, true) / size);
     let n = Math.min(count, Math.floor(room), budget);
     const pdst = ((de & ~0xfff) ^ dst) >>> 0;
     if (kind === MOVS) {
@@ -150,7 +168,7 @@ function bulkForward(c: CPU, kind: number, size: number): void {
       if ((se & c.readMask) !== c.readMask) return;
       let sroom = (4096 - (src & 0xfff)) / size;
       if (!a32) sroom = Math.min(sroom, (0x10000 - si) / size);
-      sroom = Math.min(sroom, segBytesFrom(c, srcSeg, si) / size);
+      sroom = Math.min(sroom, segBytesFrom(c, srcSeg, si, false) / size);
       n = Math.min(n, Math.floor(sroom));
       if (n <= 0) return;
       const psrc = ((se & ~0xfff) ^ src) >>> 0;

@@ -9,7 +9,7 @@ import { CF, IF, IOPL, VM, ZF, materializeFlags, RF } from "./flags.ts";
 import {
   descriptorAddress, descriptorAttr, descriptorBase, descriptorLimit, readDescriptor, setSegmentCache,
 } from "./segmentation.ts";
-import { checkE, decodeModrm, readE16, readE32, writeE16, writeE32, readG16, writeG16, writeG32 } from "./modrm.ts";
+import { checkE, checkEW, decodeModrm, readE16, readE32, writeE16, writeE32, readG16, writeG16, writeG32 } from "./modrm.ts";
 import { readMsr, writeMsr } from "./msr.ts";
 import { cpuid } from "./cpuid.ts";
 import { loadPdptes } from "./paging-pae.ts";
@@ -52,6 +52,8 @@ export function writeCr4(c: CPU, v: number): void {
   }
   c.cr4 = v;
   if ((changed & (CR4_PSE | CR4_PGE | CR4_PAE)) !== 0) c.flushTlb(false);
+  // DE arms or disarms I/O breakpoints.
+  if ((changed & CR4_DE) !== 0) c.updateBreakpoints();
 }
 
 /** MOV CR3: all 32 bits are kept (PAE uses bits 31:5); under PAE paging the PDPTEs load first (#GP(0) if invalid). */
@@ -196,7 +198,8 @@ export function installSystem0F(t: Handler[]): void {
         if (!mem) c.ud();
         const limit = op === 0 ? c.gdtLimit : c.idtLimit;
         const base = op === 0 ? c.gdtBase : c.idtBase;
-        checkE(c, 6);
+        // (#AC: SGDT/SIDT's 6-byte image is not alignment-checked here.)
+        checkEW(c, 6, 1);
         c.probeWrite(c.ea, 6);
         c.wr16(c.ea, limit);
         c.wr32((c.ea + 2) | 0, c.o32 ? base : base & 0xffffff);

@@ -20,6 +20,8 @@ export interface Block {
   sbEips: Int32Array[];
   /** Segments the compiled code addresses (bit n = segment n): it runs only while they are flat. */
   segUse: number;
+  /** Highest EIP its code runs at or branches to directly: it runs only while that is inside the CS limit. */
+  eipMax: number;
   /** Next block with the same physical start (other EIP). */
   chain: Block | null;
 }
@@ -136,7 +138,7 @@ export class BlockCache {
     this.compileMs += performance.now() - t0;
     if (this.blockCount + 1 > MAX_BLOCKS || this.sourceChars + compiled.sourceLength > MAX_SOURCE_CHARS) this.flush();
     const block: Block = {
-      phys, eip, page, len: compiled.maxLen, fn: compiled.fn, sbEips: compiled.sbEips, segUse: compiled.segUse,
+      phys, eip, page, len: compiled.maxLen, fn: compiled.fn, sbEips: compiled.sbEips, segUse: compiled.segUse, eipMax: compiled.eipMax,
       chain: this.byPhys.get(phys) ?? null,
     };
     this.byPhys.set(phys, block);

@@ -40,6 +40,10 @@ export interface CompiledBlock {
    *  so the run loop enters the block only while none of these segments needs them
    *  (c.segCheckMask); the interpreter runs it otherwise. */
   segUse: number;
+  /** Highest EIP (unsigned) the compiled code executes or branches to directly: the run loop
+   *  enters the block only while it is inside the CS limit. Indirect targets (RET, JMP/CALL r/m)
+   *  are checked by the compiled code, which leaves them to the interpreter when they are not. */
+  eipMax: number;
 }
 
 export const MAX_BLOCK_INSNS = 32;
@@ -112,6 +116,11 @@ class Gen {
   smcCheck(insn: Insn): void {
     this.emit(`if (c.jitSmc) { c.eip = ${insn.next}; return n + ${this.k + 1}; }`);
   }
+  /** An indirect target in `t` beyond the CS limit: the interpreter runs the instruction (and
+   *  raises its #GP(0) before any effect); the statement precedes the instruction's effects. */
+  targetCheck(insn: Insn): void {
+    this.emit(`if (t >>> 0 > c.codeLimit) { c.eip = ${insn.eip}; c.step(); return n + ${this.k + 1}; }`);
+  }
   exitTo(eipExpr: string): void {
     this.emit(`c.eip = ${eipExpr}; return n + ${this.k + 1};`);
     this.ended = true;
@@ -176,16 +185,19 @@ export function compileBlock(ram: Uint8Array, phys: number, eip: number): Compil
   const ranges: [number, number][] = [];
   let inlined = 0;
   let loops = false;
+  let eipMax = 0;
   for (let i = 0; i < starts.length; i++) {
     const insns = found[i]!;
     const g = emitBlock(ram, physOf(starts[i]!), starts[i]!, deadFlags(insns), labels, maxLen, seen).gen;
+    for (const x of insns) eipMax = Math.max(eipMax, (x.next - 1) >>> 0);
+    for (const t of g.targets) eipMax = Math.max(eipMax, t >>> 0);
     inlined += g.inlined;
     loops ||= g.loops;
     cases.push(g.out.join("\n"));
     sbEips.push(new Int32Array(insns.map((x) => x.eip)));
     ranges.push([physOf(starts[i]!), insns.reduce((n, x) => n + x.len, 0)]);
   }
-  const empty = { fn: null, eips: new Int32Array(0), sbEips, inlined: 0, sourceLength: 0, maxLen, ranges: [[phys, 1]] as [number, number][], segUse: 0 };
+  const empty = { fn: null, eips: new Int32Array(0), sbEips, inlined: 0, sourceLength: 0, maxLen, ranges: [[phys, 1]] as [number, number][], segUse: 0, eipMax };
   if (starts.length === 0 || starts[0] !== eip || inlined === 0) return empty;
   let code: string;
   if (!loops) code = cases[0]!;
@@ -202,7 +214,7 @@ export function compileBlock(ram: Uint8Array, phys: number, eip: number): Compil
   // forms), so the source itself lists the segments the block relies on.
   let segUse = 0;
   for (const m of code.matchAll(/segBase\[(\d)\]/g)) segUse |= 1 << Number(m[1]);
-  return { fn: factory(HELPERS), eips: sbEips[0]!, sbEips, inlined, sourceLength: src.length, maxLen, ranges, segUse };
+  return { fn: factory(HELPERS), eips: sbEips[0]!, sbEips, inlined, sourceLength: src.length, maxLen, ranges, segUse, eipMax };
 }
 
 /** Decodes (and emits) one block from `eip`, ending at a control transfer, the length limit, the
@@ -456,6 +468,7 @@ function emitInsn(g: Gen, insn: Insn): boolean {
         // CALL/JMP near indirect.
         g.faultable(insn);
         g.emit(loadE(32, insn, "t"));
+        g.targetCheck(insn);
         if (regG === 2) emitPush(g, String(insn.next));
         g.exitTo("t");
         return true;
@@ -737,7 +750,9 @@ function emitInsn(g: Gen, insn: Insn): boolean {
     case 0xc2: {
       if (insn.o16) return false;
       g.faultable(insn);
-      g.emit(`a = r32[4]; lin = (segBase[2] + a) | 0; ${readMem(32, "t")} r32[4] = a + ${op === 0xc3 ? 4 : 4 + insn.imm};`);
+      g.emit(`a = r32[4]; lin = (segBase[2] + a) | 0; ${readMem(32, "t")}`);
+      g.targetCheck(insn);
+      g.emit(`r32[4] = a + ${op === 0xc3 ? 4 : 4 + insn.imm};`);
       g.exitTo("t");
       return true;
     }
