@@ -54,6 +54,8 @@ const SLICE_TARGET_MS = 4;
 const MIN_PACING_SLEEP_MS = 0.5;
 /** Longest single wait for a late page's next heartbeat before looking at control again. */
 const PAGE_YIELD_WAIT_MS = 4;
+/** Longest wait for a late page before building the machine. */
+const STARTUP_PAGE_WAIT_MS = 500;
 
 export class GuestRunner {
   private readonly ctl: Int32Array;
@@ -87,6 +89,12 @@ export class GuestRunner {
   private runMs = 0;
   private readonly pageBeat: PageBeatReader | null;
   private pageYieldMs = 0;
+  private yieldedThisPeriod = false;
+  /** Instructions a VM could not run in its last period because it stepped aside for the page:
+   *  added to this period's budget (at most one period's worth), so stepping aside, which costs
+   *  a VM with a big share more of its running time than one with a small share, does not bend
+   *  the ratio of the shares. */
+  private carry = 0;
 
   constructor(
     private readonly spec: GuestRunnerSpec,
@@ -111,6 +119,9 @@ export class GuestRunner {
   run(): void {
     this.st[St.STATE] = GuestState.STARTING;
     this.heartbeat();
+    // Building the machine is one long stretch of work: not while the page is in a long task
+    // (it is usually building this VM's panel right now).
+    this.waitForPage(STARTUP_PAGE_WAIT_MS);
     try {
       this.machine = this.create(this.spec.machine);
     } catch (e) {
@@ -129,6 +140,14 @@ export class GuestRunner {
     } catch (e) {
       this.crash(e);
     }
+  }
+
+  /** Waits (at most `ms`) while the page's heartbeat is late. */
+  private waitForPage(ms: number): void {
+    const beat = this.pageBeat;
+    if (beat === null) return;
+    const until = this.clock() + ms;
+    while (beat.late(epochMs()) && this.clock() < until) beat.waitForBeat(PAGE_YIELD_WAIT_MS);
   }
 
   private heartbeat(): void {
@@ -210,9 +229,18 @@ export class GuestRunner {
     if (ms > 0) Atomics.wait(this.ctl, Ctl.DOORBELL, doorbell, ms);
   }
 
-  private endPeriod(now: number, periodMs: number): void {
+  /** This period's budgets: the scheduler's, plus the carried-over instructions (and the time
+   *  they need at the same rate). */
+  private periodBudgets(): { budgetMs: number; insnBudget: number } {
     const budgetMs = Atomics.load(this.ctl, Ctl.BUDGET) / 1000;
-    const insnBudget = Atomics.load(this.ctl, Ctl.INSN_BUDGET);
+    const insns = Atomics.load(this.ctl, Ctl.INSN_BUDGET);
+    if (insns <= 0 || this.carry <= 0) return { budgetMs, insnBudget: insns };
+    return { budgetMs: budgetMs > 0 ? budgetMs * ((insns + this.carry) / insns) : 0, insnBudget: insns + this.carry };
+  }
+
+  private endPeriod(now: number, periodMs: number): void {
+    const { budgetMs, insnBudget } = this.periodBudgets();
+    const scheduled = Atomics.load(this.ctl, Ctl.INSN_BUDGET);
     this.st[St.PERIODS]++;
     if (this.haltedThisPeriod) this.st[St.PERIODS_IDLE]++;
     // Missed: the period ended before the budget was used although the VM had time left (the
@@ -222,6 +250,8 @@ export class GuestRunner {
     else if (insnBudget > 0 && this.used < insnBudget && !(budgetMs > 0 && this.periodBusyMs >= budgetMs * 0.9)) this.st[St.PERIODS_MISSED]++;
     else if (insnBudget > 0) this.st[St.PERIODS_EXHAUSTED]++;
     else if (budgetMs > 0) this.st[this.periodBusyMs >= budgetMs * 0.9 ? St.PERIODS_EXHAUSTED : St.PERIODS_MISSED]++;
+    this.carry = this.yieldedThisPeriod && !this.haltedThisPeriod && scheduled > 0 && this.used < insnBudget ? Math.min(scheduled, insnBudget - this.used) : 0;
+    this.yieldedThisPeriod = false;
     this.haltedThisPeriod = false;
     this.periodBusyMs = 0;
     this.used = 0;
@@ -277,6 +307,7 @@ export class GuestRunner {
         this.periodStart = now;
         this.periodBusyMs = 0;
         this.used = 0;
+        this.carry = 0;
       }
       this.pumpInput(machine);
       if (!this.drainSerial() || this.holding) {
@@ -291,14 +322,14 @@ export class GuestRunner {
       const periodMs = Math.max(5, Atomics.load(this.ctl, Ctl.PERIOD_MS) || this.spec.periodMs);
       if (now - this.periodStart >= periodMs) this.endPeriod(now, periodMs);
       // Budgets per period: execution time and guest instructions (see cpu-scheduler.ts).
-      const budgetMs = Atomics.load(this.ctl, Ctl.BUDGET) / 1000;
-      const insnBudget = Atomics.load(this.ctl, Ctl.INSN_BUDGET);
+      const { budgetMs, insnBudget } = this.periodBudgets();
       if ((budgetMs > 0 && this.periodBusyMs >= budgetMs) || (insnBudget > 0 && this.used >= insnBudget)) {
         this.sleep(doorbell, this.periodStart + periodMs - now);
         continue;
       }
       if (this.pageBeat?.late(epochMs())) {
         // The page's main thread is in a long task or waiting for a core: leave it ours.
+        this.yieldedThisPeriod = true;
         const y0 = this.clock();
         this.pageBeat.waitForBeat(PAGE_YIELD_WAIT_MS);
         this.pageYieldMs += this.clock() - y0;
