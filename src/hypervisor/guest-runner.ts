@@ -245,8 +245,8 @@ export class GuestRunner {
     if (this.haltedThisPeriod) this.st[St.PERIODS_IDLE]++;
     // Missed: the period ended before the budget was used although the VM had time left (the
     // host did not run it, or the VM stepped aside for a busy page: either way the budgets are
-    // more than the host gives, and a VM with a big share would fall behind its share). A VM that ran out of its time guard is slower than measured, which is
-    // no sign of a busy host.
+    // more than the host gives, and a VM with a big share would fall behind its share). A VM
+    // that ran out of its time guard is slower than measured, which is no sign of a busy host.
     else if (insnBudget > 0 && this.used < insnBudget && !(budgetMs > 0 && this.periodBusyMs >= budgetMs * 0.9)) this.st[St.PERIODS_MISSED]++;
     else if (insnBudget > 0) this.st[St.PERIODS_EXHAUSTED]++;
     else if (budgetMs > 0) this.st[this.periodBusyMs >= budgetMs * 0.9 ? St.PERIODS_EXHAUSTED : St.PERIODS_MISSED]++;
