@@ -54,8 +54,9 @@ const SLICE_TARGET_MS = 4;
 const MIN_PACING_SLEEP_MS = 0.5;
 /** Longest single wait for a late page's next heartbeat before looking at control again. */
 const PAGE_YIELD_WAIT_MS = 4;
-/** Longest wait for a late page before building the machine. */
-const STARTUP_PAGE_WAIT_MS = 500;
+/** Before building the machine: wait for the page to be on time this long, at most the second. */
+const STARTUP_PAGE_CALM_MS = 300;
+const STARTUP_PAGE_WAIT_MS = 1500;
 
 export class GuestRunner {
   private readonly ctl: Int32Array;
@@ -142,12 +143,17 @@ export class GuestRunner {
     }
   }
 
-  /** Waits (at most `ms`) while the page's heartbeat is late. */
+  /** Waits (at most `ms`) until the page's heartbeat has been on time for STARTUP_PAGE_CALM_MS:
+   *  a VM starts while the page builds its panel, in a few long-ish tasks in a row. */
   private waitForPage(ms: number): void {
     const beat = this.pageBeat;
-    if (beat === null) return;
+    if (beat === null || !beat.active()) return;
     const until = this.clock() + ms;
-    while (beat.late(epochMs()) && this.clock() < until) beat.waitForBeat(PAGE_YIELD_WAIT_MS);
+    let calmSince = this.clock();
+    while (this.clock() < until && this.clock() - calmSince < STARTUP_PAGE_CALM_MS) {
+      if (beat.late(epochMs())) calmSince = this.clock();
+      beat.waitForBeat(PAGE_YIELD_WAIT_MS);
+    }
   }
 
   private heartbeat(): void {

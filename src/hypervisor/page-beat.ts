@@ -75,6 +75,11 @@ export class PageBeatReader {
     this.time = new Float64Array(buffer, 0, 3);
   }
 
+  /** Guests yield to this page at all (the hypervisor's switch is on and the page watches). */
+  active(): boolean {
+    return Atomics.load(this.words, YIELD) !== 0 && Atomics.load(this.words, WATCHING) !== 0;
+  }
+
   /** True when the guest should step aside now: yielding is on, the page watches, and its last
    *  stamp is late (but not so late that the page has evidently stopped beating). */
   late(now: number): boolean {
