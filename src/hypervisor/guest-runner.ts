@@ -90,11 +90,9 @@ export class GuestRunner {
   private runMs = 0;
   private readonly pageBeat: PageBeatReader | null;
   private pageYieldMs = 0;
-  private yieldedThisPeriod = false;
-  /** Instructions a VM could not run in its last period because it stepped aside for the page:
-   *  added to this period's budget (at most one period's worth), so stepping aside, which costs
-   *  a VM with a big share more of its running time than one with a small share, does not bend
-   *  the ratio of the shares. */
+  /** Instructions a VM could not run in its last period (it stepped aside for the page, or the
+   *  host did not run it): added to this period's budget. Stepping aside costs a VM with a big
+   *  share more of its running time than one with a small share. */
   private carry = 0;
 
   constructor(
@@ -248,16 +246,20 @@ export class GuestRunner {
     const { budgetMs, insnBudget } = this.periodBudgets();
     const scheduled = Atomics.load(this.ctl, Ctl.INSN_BUDGET);
     this.st[St.PERIODS]++;
-    if (this.haltedThisPeriod) this.st[St.PERIODS_IDLE]++;
     // Missed: the period ended before the budget was used although the VM had time left (the
     // host did not run it, or the VM stepped aside for a busy page: either way the budgets are
     // more than the host gives, and a VM with a big share would fall behind its share). A VM
     // that ran out of its time guard is slower than measured, which is no sign of a busy host.
-    else if (insnBudget > 0 && this.used < insnBudget && !(budgetMs > 0 && this.periodBusyMs >= budgetMs * 0.9)) this.st[St.PERIODS_MISSED]++;
+    let missed = false;
+    if (this.haltedThisPeriod) this.st[St.PERIODS_IDLE]++;
+    else if (insnBudget > 0 && this.used < insnBudget && !(budgetMs > 0 && this.periodBusyMs >= budgetMs * 0.9)) missed = true;
     else if (insnBudget > 0) this.st[St.PERIODS_EXHAUSTED]++;
     else if (budgetMs > 0) this.st[this.periodBusyMs >= budgetMs * 0.9 ? St.PERIODS_EXHAUSTED : St.PERIODS_MISSED]++;
-    this.carry = this.yieldedThisPeriod && !this.haltedThisPeriod && scheduled > 0 && this.used < insnBudget ? Math.min(scheduled, insnBudget - this.used) : 0;
-    this.yieldedThisPeriod = false;
+    if (missed) this.st[St.PERIODS_MISSED]++;
+    // What a missed period left over is run in the next one (at most one period's worth), so a
+    // VM with a big share that lost time (to the page, or to a host that did not run it) catches
+    // up instead of bending the ratio of the shares.
+    this.carry = missed && scheduled > 0 ? Math.min(scheduled, insnBudget - this.used) : 0;
     this.haltedThisPeriod = false;
     this.periodBusyMs = 0;
     this.used = 0;
@@ -335,7 +337,6 @@ export class GuestRunner {
       }
       if (this.pageBeat?.late(epochMs())) {
         // The page's main thread is in a long task or waiting for a core: leave it ours.
-        this.yieldedThisPeriod = true;
         const y0 = this.clock();
         this.pageBeat.waitForBeat(PAGE_YIELD_WAIT_MS);
         this.pageYieldMs += this.clock() - y0;

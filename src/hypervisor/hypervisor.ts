@@ -5,7 +5,7 @@
 import type { MachineConfig } from "../emulator/machine-config.ts";
 import { CpuScheduler, type SchedulerVm } from "./cpu-scheduler.ts";
 import { EventLog, type LogEntry } from "./event-log.ts";
-import { createPageBeat, setPageYield } from "./page-beat.ts";
+import { PageBeatReader, createPageBeat, setPageYield, waitForCalmPage } from "./page-beat.ts";
 import { pickDefaultGuests, type CatalogGuest, type GuestCatalog } from "./guest-catalog.ts";
 import { LedgerError, ResourceLedger, type HostCard, type LedgerSummary } from "./resource-ledger.ts";
 import { Ctl, GuestState, RunRequest, St, createVmChannels, ringGuestDoorbell, type VmChannels } from "./shared-layout.ts";
@@ -170,6 +170,7 @@ export class Hypervisor {
   private catalogCache: GuestCatalog | null = null;
   /** The page's heartbeat (page-beat.ts), handed to every guest. */
   readonly pageBeat = createPageBeat();
+  private readonly pageBeatReader = new PageBeatReader(this.pageBeat);
 
   constructor(
     private readonly launcher: GuestLauncher,
@@ -321,6 +322,13 @@ export class Hypervisor {
       return;
     }
     if (vm.generation !== generation) return; // stopped meanwhile
+    // A new guest worker compiles the emulator and builds its machine while the page builds the
+    // VM's panel: launch it once the page is on time again (page-beat.ts), so the two do not
+    // compete for the cores.
+    const busy = [...this.vms.values()].filter((v) => v.control && v.state === "running" && v.idleFraction < 0.5).length;
+    if (busy + 1 >= this.scheduler.guestCores) setPageYield(this.pageBeat, true);
+    await waitForCalmPage(this.pageBeatReader);
+    if (vm.generation !== generation) return;
     const channels = createVmChannels();
     vm.channels = channels;
     vm.control = new Int32Array(channels.control);

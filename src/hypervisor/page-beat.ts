@@ -93,3 +93,15 @@ export class PageBeatReader {
     Atomics.wait(this.words, SEQ, Atomics.load(this.words, SEQ), ms);
   }
 }
+
+/** Resolves once the page has been on time for `calmMs` (at most `maxMs`; at once when guests do
+ *  not yield to the page). For threads with an event loop (the hypervisor). */
+export async function waitForCalmPage(beat: PageBeatReader, calmMs = 300, maxMs = 1500): Promise<void> {
+  if (!beat.active()) return;
+  const start = performance.now();
+  let calmSince = start;
+  while (performance.now() - start < maxMs && performance.now() - calmSince < calmMs) {
+    if (beat.late(epochMs())) calmSince = performance.now();
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
