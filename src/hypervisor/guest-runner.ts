@@ -233,17 +233,21 @@ export class GuestRunner {
     if (ms > 0) Atomics.wait(this.ctl, Ctl.DOORBELL, doorbell, ms);
   }
 
-  /** This period's budgets: the scheduler's, plus the carried-over instructions (and the time
-   *  they need at the same rate). */
-  private periodBudgets(): { budgetMs: number; insnBudget: number } {
+  /** This period's budgets (set by loadBudgets): the scheduler's, plus the carried-over
+   *  instructions and the time they need at the same rate. */
+  private budgetMs = 0;
+  private insnBudget = 0;
+  private loadBudgets(): void {
     const budgetMs = Atomics.load(this.ctl, Ctl.BUDGET) / 1000;
     const insns = Atomics.load(this.ctl, Ctl.INSN_BUDGET);
-    if (insns <= 0 || this.carry <= 0) return { budgetMs, insnBudget: insns };
-    return { budgetMs: budgetMs > 0 ? budgetMs * ((insns + this.carry) / insns) : 0, insnBudget: insns + this.carry };
+    const extra = insns > 0 && this.carry > 0 ? this.carry : 0;
+    this.insnBudget = insns + extra;
+    this.budgetMs = budgetMs > 0 && extra > 0 ? budgetMs * ((insns + extra) / insns) : budgetMs;
   }
 
   private endPeriod(now: number, periodMs: number): void {
-    const { budgetMs, insnBudget } = this.periodBudgets();
+    this.loadBudgets();
+    const { budgetMs, insnBudget } = this;
     const scheduled = Atomics.load(this.ctl, Ctl.INSN_BUDGET);
     this.st[St.PERIODS]++;
     // Missed: the period ended before the budget was used although the VM had time left (the
@@ -330,7 +334,8 @@ export class GuestRunner {
       const periodMs = Math.max(5, Atomics.load(this.ctl, Ctl.PERIOD_MS) || this.spec.periodMs);
       if (now - this.periodStart >= periodMs) this.endPeriod(now, periodMs);
       // Budgets per period: execution time and guest instructions (see cpu-scheduler.ts).
-      const { budgetMs, insnBudget } = this.periodBudgets();
+      this.loadBudgets();
+      const { budgetMs, insnBudget } = this;
       if ((budgetMs > 0 && this.periodBusyMs >= budgetMs) || (insnBudget > 0 && this.used >= insnBudget)) {
         this.sleep(doorbell, this.periodStart + periodMs - now);
         continue;

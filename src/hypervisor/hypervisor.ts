@@ -325,8 +325,7 @@ export class Hypervisor {
     // A new guest worker compiles the emulator and builds its machine while the page builds the
     // VM's panel: launch it once the page is on time again (page-beat.ts), so the two do not
     // compete for the cores.
-    const busy = [...this.vms.values()].filter((v) => v.control && v.state === "running" && v.idleFraction < 0.5).length;
-    if (busy + 1 >= this.scheduler.guestCores) setPageYield(this.pageBeat, true);
+    if (this.busyGuests() + 1 >= this.scheduler.guestCores) setPageYield(this.pageBeat, true);
     await waitForCalmPage(this.pageBeatReader);
     if (vm.generation !== generation) return;
     const channels = createVmChannels();
@@ -601,6 +600,13 @@ export class Hypervisor {
     } else if (!prev) vm.last = cur;
   }
 
+  /** Running guests that are not mostly idle (they compete for the cores). */
+  private busyGuests(): number {
+    let n = 0;
+    for (const v of this.vms.values()) if (v.control && v.state === "running" && v.idleFraction < 0.5) n++;
+    return n;
+  }
+
   private schedule(): void {
     const input: SchedulerVm[] = [];
     for (const vm of this.vms.values()) {
@@ -618,8 +624,7 @@ export class Hypervisor {
     const plan = this.scheduler.plan(input);
     // Guests step aside for a late page only when the busy ones could fill the cores set aside
     // for guests, i.e. when the page may have no core of its own.
-    const busy = input.filter((v) => v.active && v.idleFraction < 0.5).length;
-    setPageYield(this.pageBeat, busy >= this.scheduler.guestCores);
+    setPageYield(this.pageBeat, this.busyGuests() >= this.scheduler.guestCores);
     for (const [id, budget] of plan) {
       const vm = this.vms.get(id);
       if (!vm?.control) continue;
