@@ -92,10 +92,15 @@ async function bundleGuestBoot(): Promise<string> {
   return outfile;
 }
 
+/** Node options of every boot process, both engines alike: the ones `npm run vm` runs with
+ *  (package.json). A 2 MiB semi-space: the emulators keep few short-lived objects, and V8's default
+ *  young generation (growing to 16 MiB per semi-space) only holds garbage that counts in the RSS. */
+export const NODE_OPTIONS_OF_RUNS = ["--max-semi-space-size=2"];
+
 /** Runs one boot in a fresh Node process (so runs share no JIT state or heap). */
 function runChild(script: string, spec: BootRunSpec): Promise<BootRunResult> {
   return new Promise((resolveRun) => {
-    const child = spawn(process.execPath, [script, JSON.stringify(spec)], {
+    const child = spawn(process.execPath, [...NODE_OPTIONS_OF_RUNS, script, JSON.stringify(spec)], {
       cwd: root,
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -168,7 +173,7 @@ async function main(): Promise<void> {
   const guest = guestSpec();
   const engines: Engine[] = args.only ? [args.only] : ["v86", "hypertab"];
   console.log(`[bench] Linux guest, ${guest.memoryMiB} MiB, cmdline "${guest.cmdline}"; ${args.runs} run(s) per engine, alternating ${engines.join("/")}`);
-  console.log(`[bench] host: ${cpus().length} CPUs (${cpus()[0]?.model ?? "?"}), load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+  console.log(`[bench] host: ${cpus().length} CPUs (${cpus()[0]?.model ?? "?"}), load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}; boots run as node ${NODE_OPTIONS_OF_RUNS.join(" ")}`);
 
   const script = await bundleGuestBoot();
   const results: BootRunResult[] = [];
@@ -226,7 +231,7 @@ async function main(): Promise<void> {
 
   const report = {
     date: new Date().toISOString(),
-    host: { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? null, loadAverageAtEnd: loadavg() },
+    host: { node: process.version, nodeOptions: NODE_OPTIONS_OF_RUNS, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? null, loadAverageAtEnd: loadavg() },
     guest: { name: "linux", memoryMiB: guest.memoryMiB, cmdline: guest.cmdline, banner: guest.banner, prompt: guest.prompt, shellLoop: SHELL_LOOP },
     options: args,
     summary: { v86, hypertab, ratioHypertabOverV86: ratios, hypertabStatus: hypertab.reachedPrompt > 0 ? "boots" : hypertabGaveUp.reason || "not measured" },

@@ -139,8 +139,8 @@ class Gen {
 }
 
 /** Most superblocks and instructions in one region (one function). */
-export const MAX_REGION_BLOCKS = 16;
-const MAX_REGION_INSNS = 192;
+export const MAX_REGION_BLOCKS = Number(process.env.HT_RB ?? 16);
+const MAX_REGION_INSNS = Number(process.env.HT_RI ?? 192);
 
 /**
  * Decodes and compiles the region entered at physical address `phys` / guest EIP `eip`: the
