@@ -218,6 +218,50 @@ again:
     expect(JSON.parse(traces[1]!.final).ebx).toBe((50 * 0x11111111 + 50 * 0x22222222) >>> 0);
   });
 
+  it("a block compiled while DS and SS had base 0 is not run once their base is not 0", () => {
+    // The loop body (a function called through the stack) is compiled while DS = SS = 0x18
+    // (base 0), which leaves their bases out of its addresses; then DS and SS become 0x20
+    // (base 0x1000) and the same code must address 0x1000 higher.
+    const code = assemble(
+      `${FLAT_PRELUDE}
+  mov dword [0x20000], 0x11111111
+  mov dword [0x21000], 0x22222222
+  xor ebx, ebx
+  mov ecx, 60
+.flat:
+  call body
+  dec ecx
+  jnz .flat
+  mov ax, 0x20
+  mov ds, ax
+  mov ss, ax
+  sub esp, 0x1000               ; the same stack memory through SS.base 0x1000
+  mov ecx, 40
+.based:
+  call body
+  dec ecx
+  jnz .based
+  mov ax, 0x18
+  mov ds, ax
+  mov ss, ax
+  add esp, 0x1000
+  hlt
+body:
+  mov eax, [0x20000]           ; 0x11111111 with DS.base 0, 0x22222222 with 0x1000
+  add ebx, eax
+  push eax
+  pop edx
+  mov [0x20100], ecx
+  ret
+`,
+      32,
+      0x10000,
+    );
+    const traces = expectSameEverywhere(code, 33);
+    expect(JSON.parse(traces[1]!.final).ebx).toBe((60 * 0x11111111 + 40 * 0x22222222) >>> 0);
+    expect(traces[1]!.compiled).toBeGreaterThan(0);
+  });
+
   it("self-modifying code: a store that rewrites an instruction of a hot block takes effect at once", () => {
     const code = assemble(
       `${FLAT_PRELUDE}

@@ -88,6 +88,9 @@ export class CPU implements Stateful, CoprocessorHost {
   readonly segWHi = new Float64Array(6);
   /** Bit n = segCheck[n]: a compiled block runs only when none of the segments it uses is checked. */
   segCheckMask = 0;
+  /** Bit n: segBase[n] is not 0. Compiled blocks leave out the base of segments that had base 0
+   *  when they were compiled, and run only while those still have. */
+  segBaseNonZero = 0;
   /** Segment types restrict data accesses (protected mode, not virtual-8086 mode). */
   segTypesActive = false;
   /** Alignment checking (#AC): CR0.AM, EFLAGS.AC and CPL 3; forces every segment's check on. */
@@ -379,7 +382,7 @@ export class CPU implements Stateful, CoprocessorHost {
           const b = jit.find(phys, eip);
           // A block assumes the segments it uses are flat (no segment checks in compiled code), and
           // that its code and direct branch targets lie inside the CS limit.
-          if (b !== null && executed + b.len <= max && (b.segUse & this.segCheckMask) === 0 && b.eipMax <= this.codeLimit) {
+          if (b !== null && executed + b.len <= max && (b.segUse & this.segCheckMask) === 0 && (b.segZero & this.segBaseNonZero) === 0 && b.eipMax <= this.codeLimit) {
             this.jitSmc = false;
             this.jitBlock = b;
             this.jitLoopDone = 0;

@@ -68,12 +68,18 @@ export function updateSegLimits(c: CPU, seg: number): void {
   const check = lo !== 0 || hi !== TOP32 || wlo !== 0 || whi !== TOP32 || c.alignCheck;
   c.segCheck[seg] = check ? 1 : 0;
   c.segCheckMask = check ? c.segCheckMask | (1 << seg) : c.segCheckMask & ~(1 << seg);
+  noteSegBase(c, seg);
   if (seg === 1) {
     // CS: instruction fetches and branch targets must lie in 0..limit (code is expand-up).
     c.codeLimit = limit;
     c.fetchLo = 1;
     c.fetchHi = 0;
   }
+}
+
+/** Keeps c.segBaseNonZero in step with segBase[seg] (compiled blocks assume the bases that were 0). */
+export function noteSegBase(c: CPU, seg: number): void {
+  c.segBaseNonZero = c.segBase[seg] !== 0 ? c.segBaseNonZero | (1 << seg) : c.segBaseNonZero & ~(1 << seg);
 }
 
 /** After a change of the mode bits the checks depend on: type checks in protected mode only,

@@ -4,7 +4,7 @@
 import type { CPU } from "./cpu.ts";
 import { CS, SS, EXC_GP, EXC_NP, EXC_SS } from "./constants.ts";
 import { VM } from "./flags.ts";
-import { updateSegLimits } from "./seg-limits.ts";
+import { noteSegBase, updateSegLimits } from "./seg-limits.ts";
 
 /** Access-byte bits as stored in segAttr. */
 export const ATTR_ACCESSED = 0x01;
@@ -31,6 +31,7 @@ export function loadSegmentRealMode(c: CPU, seg: number, sel: number): void {
   sel &= 0xffff;
   c.segSel[seg] = sel;
   c.segBase[seg] = sel << 4;
+  noteSegBase(c, seg);
   if ((c.flags & VM) !== 0) {
     c.segLimit[seg] = 0xffff;
     c.segAttr[seg] = seg === CS ? 0xfb : 0xf3;

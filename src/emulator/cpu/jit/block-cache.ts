@@ -22,6 +22,8 @@ export interface Block {
   segUse: number;
   /** Highest EIP its code runs at or branches to directly: it runs only while that is inside the CS limit. */
   eipMax: number;
+  /** Segments whose base the compiled addresses leave out (it was 0): it runs only while it still is. */
+  segZero: number;
   /** Next block with the same physical start (other EIP). */
   chain: Block | null;
 }
@@ -30,6 +32,9 @@ export interface JitOptions {
   /** Executions of a block start before it is compiled (1 = compile on first sight). */
   threshold?: number;
 }
+
+/** Segments (bit n = segment n) whose base a block may assume to be 0: ES, SS, DS. */
+const ZERO_BASE_CANDIDATES = (1 << 0) | (1 << 2) | (1 << 3);
 
 /** Blocks run fewer times than this stay interpreted: V8 starts every new block function in its
  *  bytecode interpreter and only optimizes it after many calls, so compiling lukewarm guest code
@@ -126,7 +131,10 @@ export class BlockCache {
     const t0 = performance.now();
     let compiled: ReturnType<typeof compileBlock>;
     try {
-      compiled = compileBlock(c.ram, phys, eip);
+      // Only ES, SS and DS (flat in every 32-bit OS we know) may have their zero base left out:
+      // FS and GS bases change per thread and CPU, and code compiled for one base would then be
+      // refused for all others.
+      compiled = compileBlock(c.ram, phys, eip, ~c.segBaseNonZero & ZERO_BASE_CANDIDATES);
     } catch (e) {
       // A host that forbids `new Function` (a CSP without 'unsafe-eval'): stay with the interpreter.
       if (e instanceof EvalError) {
@@ -138,7 +146,7 @@ export class BlockCache {
     this.compileMs += performance.now() - t0;
     if (this.blockCount + 1 > MAX_BLOCKS || this.sourceChars + compiled.sourceLength > MAX_SOURCE_CHARS) this.flush();
     const block: Block = {
-      phys, eip, page, len: compiled.maxLen, fn: compiled.fn, sbEips: compiled.sbEips, segUse: compiled.segUse, eipMax: compiled.eipMax,
+      phys, eip, page, len: compiled.maxLen, fn: compiled.fn, sbEips: compiled.sbEips, segUse: compiled.segUse, eipMax: compiled.eipMax, segZero: compiled.segZero,
       chain: this.byPhys.get(phys) ?? null,
     };
     this.byPhys.set(phys, block);

@@ -4,17 +4,18 @@
 // the interpreter for that one instruction (c.eip set to its start, c.step()).
 //
 // Contract of a block function `(c) => number`: it runs the instructions in order, leaves c.eip at
-// the next instruction and returns how many instructions it completed. Before any instruction
-// that can fault it stores that instruction's EIP in c.instrStart (the run loop maps it back to an
-// instruction count). After every instruction that stores to memory it returns early when
-// c.jitSmc says the block's own page was written (self-modifying code).
+// the next instruction and returns how many instructions it completed. Only the slow paths of
+// memory accesses (c.rd*/c.wr*) and the interpreter can fault: before calling them it stores the
+// instruction's EIP in c.instrStart (the run loop maps it back to an instruction count). After
+// every instruction that stores to memory it returns early when c.jitSmc says the block's own page
+// was written (self-modifying code).
 
 import type { CPU } from "../cpu.ts";
 import { getCF, testCondition, PARITY_TABLE } from "../flags.ts";
 import { shiftOp } from "../shift-rotate.ts";
 import { decodeInsn, type Insn } from "./decode.ts";
 import {
-  computeLin, effectiveOffset, isRegForm, loadE, maskOf, readMem, reg, signShift, storeE, writeMem, type Size,
+  computeLin, effectiveOffset, faultSite, isRegForm, linOf, loadE, maskOf, readMem, reg, segAssumptions, signShift, storeE, writeMem, type Size,
 } from "./emit-memory.ts";
 import { cfExpr, condExpr, setAdd, setLogic, setResult, setSub, type FlagState } from "./emit-flags.ts";
 
@@ -44,6 +45,9 @@ export interface CompiledBlock {
    *  enters the block only while it is inside the CS limit. Indirect targets (RET, JMP/CALL r/m)
    *  are checked by the compiled code, which leaves them to the interpreter when they are not. */
   eipMax: number;
+  /** Bit n: segment n had base 0 at compile time and its base is left out of the addresses; the
+   *  run loop enters the block only while that base is still 0 (c.segBaseNonZero). */
+  segZero: number;
 }
 
 export const MAX_BLOCK_INSNS = 32;
@@ -108,10 +112,6 @@ class Gen {
   rec(s: string): void {
     if (!this.dead) this.out.push(s);
   }
-  /** Marks the instruction as possibly faulting. */
-  faultable(insn: Insn): void {
-    this.emit(`c.instrStart = ${insn.eip};`);
-  }
   /** Early exit after a store when the block's page was written. */
   smcCheck(insn: Insn): void {
     this.emit(`if (c.jitSmc) { c.eip = ${insn.next}; return n + ${this.k + 1}; }`);
@@ -139,8 +139,8 @@ class Gen {
 }
 
 /** Most superblocks and instructions in one region (one function). */
-export const MAX_REGION_BLOCKS = Number(process.env.HT_RB ?? 16);
-const MAX_REGION_INSNS = Number(process.env.HT_RI ?? 192);
+export const MAX_REGION_BLOCKS = 16;
+const MAX_REGION_INSNS = 192;
 
 /**
  * Decodes and compiles the region entered at physical address `phys` / guest EIP `eip`: the
@@ -150,7 +150,10 @@ const MAX_REGION_INSNS = Number(process.env.HT_RI ?? 192);
  * target (another page, RET, indirect, an instruction left to the interpreter that ends a block)
  * leaves the function.
  */
-export function compileBlock(ram: Uint8Array, phys: number, eip: number): CompiledBlock {
+export function compileBlock(ram: Uint8Array, phys: number, eip: number, zeroBase = 0): CompiledBlock {
+  segAssumptions.zeroBase = zeroBase;
+  segAssumptions.used = 0;
+  segAssumptions.assumedZero = 0;
   const entryOffset = phys & 0xfff;
   const pageBase = phys - entryOffset;
   // The target's linear address is in the entry's page, so it is the same physical page.
@@ -197,7 +200,7 @@ export function compileBlock(ram: Uint8Array, phys: number, eip: number): Compil
     sbEips.push(new Int32Array(insns.map((x) => x.eip)));
     ranges.push([physOf(starts[i]!), insns.reduce((n, x) => n + x.len, 0)]);
   }
-  const empty = { fn: null, eips: new Int32Array(0), sbEips, inlined: 0, sourceLength: 0, maxLen, ranges: [[phys, 1]] as [number, number][], segUse: 0, eipMax };
+  const empty = { fn: null, eips: new Int32Array(0), sbEips, inlined: 0, sourceLength: 0, maxLen, ranges: [[phys, 1]] as [number, number][], segUse: 0, eipMax, segZero: 0 };
   if (starts.length === 0 || starts[0] !== eip || inlined === 0) return empty;
   let code: string;
   if (!loops) code = cases[0]!;
@@ -210,11 +213,11 @@ export function compileBlock(ram: Uint8Array, phys: number, eip: number): Compil
     code;
   const src = `const G = H.G, T = H.T, SH = H.SH, PAR = H.PAR;\nreturn (function block_${(eip >>> 0).toString(16)}(c, budget) {\n${body}\n});`;
   const factory = new Function("H", src) as (h: typeof HELPERS) => BlockFn;
-  // Every inlined memory access forms its address from `segBase[n]` (emit-memory.ts and the stack
-  // forms), so the source itself lists the segments the block relies on.
-  let segUse = 0;
-  for (const m of code.matchAll(/segBase\[(\d)\]/g)) segUse |= 1 << Number(m[1]);
-  return { fn: factory(HELPERS), eips: sbEips[0]!, sbEips, inlined, sourceLength: src.length, maxLen, ranges, segUse, eipMax };
+  // Every inlined memory access forms its address through linOf (emit-memory.ts), which records
+  // the segments the block relies on.
+  const segUse = segAssumptions.used;
+  const segZero = segAssumptions.assumedZero;
+  return { fn: factory(HELPERS), eips: sbEips[0]!, sbEips, inlined, sourceLength: src.length, maxLen, ranges, segUse, eipMax, segZero };
 }
 
 /** Decodes (and emits) one block from `eip`, ending at a control transfer, the length limit, the
@@ -238,6 +241,7 @@ function emitBlock(
     if ((cur >= 0) !== (insn.next >= 0) && insn.next !== 0) break;
     g.k = insns.length;
     g.dead = dead !== null && dead[g.k] === true;
+    faultSite.eip = insn.eip;
     insns.push(insn);
     if (emitInsn(g, insn)) g.inlined++;
     else emitFallback(g, insn);
@@ -383,7 +387,6 @@ function emitIncDec(g: Gen, dec: boolean, size: Size): void {
 /** E op= something, given a loader for b. Handles register/memory, write-back and fault marking. */
 function emitAluE(g: Gen, insn: Insn, op: number, size: Size, loadB: string): void {
   const mem = !isRegForm(insn);
-  if (mem) g.faultable(insn);
   g.emit(loadE(size, insn, "a"));
   g.emit(loadB);
   emitAlu(g, op, size);
@@ -414,7 +417,6 @@ function emitInsn(g: Gen, insn: Insn): boolean {
         return true;
       case 2:
       case 3: {
-        if (mem) g.faultable(insn);
         g.emit(`a = ${reg(size, regG)};`);
         g.emit(loadE(size, insn, "b"));
         emitAlu(g, alu, size);
@@ -456,7 +458,6 @@ function emitInsn(g: Gen, insn: Insn): boolean {
     case 0xff: {
       const size = opSize(insn, op === 0xfe);
       if (regG <= 1) {
-        if (mem) g.faultable(insn);
         g.emit(loadE(size, insn, "a"));
         emitIncDec(g, regG === 1, size);
         g.emit(storeE(size, insn, "res"));
@@ -466,7 +467,6 @@ function emitInsn(g: Gen, insn: Insn): boolean {
       if (op === 0xfe || insn.o16) return false;
       if (regG === 2 || regG === 4) {
         // CALL/JMP near indirect.
-        g.faultable(insn);
         g.emit(loadE(32, insn, "t"));
         g.targetCheck(insn);
         if (regG === 2) emitPush(g, String(insn.next));
@@ -474,7 +474,6 @@ function emitInsn(g: Gen, insn: Insn): boolean {
         return true;
       }
       if (regG === 6) {
-        g.faultable(insn);
         g.emit(loadE(32, insn, "t"));
         emitPush(g, "t");
         g.smcCheck(insn);
@@ -486,7 +485,6 @@ function emitInsn(g: Gen, insn: Insn): boolean {
     case 0x84:
     case 0x85: {
       const size = opSize(insn, op === 0x84);
-      if (mem) g.faultable(insn);
       g.emit(loadE(size, insn, "a"));
       g.emit(`res = a & ${reg(size, regG)};`);
       g.rec(setLogic("res", signShift(size)));
@@ -508,7 +506,6 @@ function emitInsn(g: Gen, insn: Insn): boolean {
       const s = signShift(size);
       if ((regG === 4 || regG === 5) && size === 32) {
         // MUL / IMUL EDX:EAX = EAX * E, the 64-bit product from 16-bit halves (alu.ts mul32).
-        if (mem) g.faultable(insn);
         g.emit(loadE(32, insn, "b"));
         g.emit(
           "a = r32[0]; { const aL = a & 65535, aH = a >>> 16, bL = b & 65535, bH = b >>> 16; " +
@@ -522,7 +519,6 @@ function emitInsn(g: Gen, insn: Insn): boolean {
         return true;
       }
       if (regG >= 4) return false;
-      if (mem) g.faultable(insn);
       g.emit(loadE(size, insn, "a"));
       if (regG <= 1) {
         g.emit(`res = a & ${insn.imm};`);
@@ -545,7 +541,6 @@ function emitInsn(g: Gen, insn: Insn): boolean {
     case 0x89: {
       const size = opSize(insn, op === 0x88);
       if (mem) {
-        g.faultable(insn);
         g.emit(`${computeLin(insn)} t = ${reg(size, regG)}; ${writeMem(size, "t")}`);
         g.smcCheck(insn);
       } else g.emit(`${reg(size, insn.modrm & 7)} = ${reg(size, regG)};`);
@@ -555,7 +550,6 @@ function emitInsn(g: Gen, insn: Insn): boolean {
     case 0x8b: {
       const size = opSize(insn, op === 0x8a);
       if (mem) {
-        g.faultable(insn);
         g.emit(`${computeLin(insn)} ${readMem(size, "t")} ${reg(size, regG)} = t;`);
       } else g.emit(`${reg(size, regG)} = ${reg(size, insn.modrm & 7)};`);
       return true;
@@ -565,7 +559,6 @@ function emitInsn(g: Gen, insn: Insn): boolean {
       if (regG !== 0) return false;
       const size = opSize(insn, op === 0xc6);
       if (mem) {
-        g.faultable(insn);
         g.emit(`${computeLin(insn)} ${writeMem(size, String(insn.imm))}`);
         g.smcCheck(insn);
       } else g.emit(`${reg(size, insn.modrm & 7)} = ${insn.imm};`);
@@ -583,8 +576,7 @@ function emitInsn(g: Gen, insn: Insn): boolean {
     case 0xa3: {
       const size = opSize(insn, op === 0xa0 || op === 0xa2);
       const seg = insn.seg >= 0 ? insn.seg : 3;
-      g.faultable(insn);
-      g.emit(`lin = (segBase[${seg}] + ${insn.imm}) | 0;`);
+      g.emit(linOf(seg, String(insn.imm | 0)));
       if (op <= 0xa1) g.emit(`${readMem(size, "t")} ${reg(size, 0)} = t;`);
       else {
         g.emit(`t = ${reg(size, 0)}; ${writeMem(size, "t")}`);
@@ -604,7 +596,6 @@ function emitInsn(g: Gen, insn: Insn): boolean {
     case 0x1be:
     case 0x1bf: {
       const src: Size = op === 0x1b6 || op === 0x1be ? 8 : 16;
-      if (mem) g.faultable(insn);
       g.emit(loadE(src, insn, "t"));
       const v = op === 0x1be ? "(t << 24) >> 24" : op === 0x1bf ? "(t << 16) >> 16" : "t";
       g.emit(`${reg(opSize(insn, false), regG)} = ${v};`);
@@ -614,7 +605,6 @@ function emitInsn(g: Gen, insn: Insn): boolean {
     case 0x86:
     case 0x87: {
       const size = opSize(insn, op === 0x86);
-      if (mem) g.faultable(insn);
       g.emit(loadE(size, insn, "a"));
       g.emit(`t = ${reg(size, regG)}; ${storeE(size, insn, "t")} ${reg(size, regG)} = a;`);
       if (mem) g.smcCheck(insn);
@@ -638,7 +628,6 @@ function emitInsn(g: Gen, insn: Insn): boolean {
     case 0x69:
     case 0x6b: {
       const size = opSize(insn, false);
-      if (mem) g.faultable(insn);
       if (op === 0x1af) {
         g.emit(`a = ${reg(size, regG)};`);
         g.emit(loadE(size, insn, "b"));
@@ -660,7 +649,6 @@ function emitInsn(g: Gen, insn: Insn): boolean {
     // ---- shifts and rotates ----
     case 0xc0: case 0xc1: case 0xd0: case 0xd1: case 0xd2: case 0xd3: {
       const size = opSize(insn, (op & 1) === 0);
-      if (mem) g.faultable(insn);
       g.emit(loadE(size, insn, "a"));
       const count = op <= 0xc1 ? String(insn.imm & 31) : op <= 0xd1 ? "1" : "(r8[4] & 31)";
       if (count === "0") return true;
@@ -676,7 +664,6 @@ function emitInsn(g: Gen, insn: Insn): boolean {
     case 0x198: case 0x199: case 0x19a: case 0x19b: case 0x19c: case 0x19d: case 0x19e: case 0x19f: {
       const cond = condExpr(op & 15, g.flags);
       if (mem) {
-        g.faultable(insn);
         g.emit(`t = ${cond} ? 1 : 0; ${computeLin(insn)} ${writeMem(8, "t")}`);
         g.smcCheck(insn);
       } else g.emit(`${reg(8, insn.modrm & 7)} = ${cond} ? 1 : 0;`);
@@ -685,7 +672,6 @@ function emitInsn(g: Gen, insn: Insn): boolean {
     case 0x140: case 0x141: case 0x142: case 0x143: case 0x144: case 0x145: case 0x146: case 0x147:
     case 0x148: case 0x149: case 0x14a: case 0x14b: case 0x14c: case 0x14d: case 0x14e: case 0x14f: {
       const size = opSize(insn, false);
-      if (mem) g.faultable(insn);
       g.emit(loadE(size, insn, "t"));
       g.emit(`if (${condExpr(op & 15, g.flags)}) ${reg(size, regG)} = t;`);
       return true;
@@ -693,26 +679,22 @@ function emitInsn(g: Gen, insn: Insn): boolean {
     // ---- stack ----
     case 0x50: case 0x51: case 0x52: case 0x53: case 0x54: case 0x55: case 0x56: case 0x57:
       if (insn.o16) return false;
-      g.faultable(insn);
       g.emit(`t = r32[${op & 7}];`);
       emitPush(g, "t");
       g.smcCheck(insn);
       return true;
     case 0x58: case 0x59: case 0x5a: case 0x5b: case 0x5c: case 0x5d: case 0x5e: case 0x5f:
       if (insn.o16) return false;
-      g.faultable(insn);
-      g.emit(`a = r32[4]; lin = (segBase[2] + a) | 0; ${readMem(32, "t")} r32[4] = a + 4; r32[${op & 7}] = t;`);
+      g.emit(`a = r32[4]; ${linOf(2, "a")} ${readMem(32, "t")} r32[4] = a + 4; r32[${op & 7}] = t;`);
       return true;
     case 0xc9:
       // LEAVE: ESP = EBP + 4 after reading the saved EBP at [EBP].
       if (insn.o16) return false;
-      g.faultable(insn);
-      g.emit(`a = r32[5]; lin = (segBase[2] + a) | 0; ${readMem(32, "t")} r32[4] = a + 4; r32[5] = t;`);
+      g.emit(`a = r32[5]; ${linOf(2, "a")} ${readMem(32, "t")} r32[4] = a + 4; r32[5] = t;`);
       return true;
     case 0x68:
     case 0x6a:
       if (insn.o16) return false;
-      g.faultable(insn);
       emitPush(g, String(op === 0x6a ? (insn.imm << 24) >> 24 : insn.imm));
       g.smcCheck(insn);
       return true;
@@ -738,7 +720,6 @@ function emitInsn(g: Gen, insn: Insn): boolean {
     }
     case 0xe8: {
       if (insn.o16) return false;
-      g.faultable(insn);
       emitPush(g, String(insn.next));
       const target = (insn.next + insn.imm) | 0;
       g.emit(`if (c.jitSmc) { c.eip = ${target}; return n + ${g.k + 1}; }`); // the push hit this page's code
@@ -749,8 +730,7 @@ function emitInsn(g: Gen, insn: Insn): boolean {
     case 0xc3:
     case 0xc2: {
       if (insn.o16) return false;
-      g.faultable(insn);
-      g.emit(`a = r32[4]; lin = (segBase[2] + a) | 0; ${readMem(32, "t")}`);
+      g.emit(`a = r32[4]; ${linOf(2, "a")} ${readMem(32, "t")}`);
       g.targetCheck(insn);
       g.emit(`r32[4] = a + ${op === 0xc3 ? 4 : 4 + insn.imm};`);
       g.exitTo("t");
@@ -791,5 +771,5 @@ function inlineShift32(op: number, dead: boolean): string | null {
 
 /** PUSH (32-bit, SS.B=1): write below ESP, then move ESP (cpu.ts push32). */
 function emitPush(g: Gen, v: string): void {
-  g.emit(`a = (r32[4] - 4) | 0; lin = (segBase[2] + a) | 0; ${writeMem(32, v)} r32[4] = a;`);
+  g.emit(`a = (r32[4] - 4) | 0; ${linOf(2, "a")} ${writeMem(32, v)} r32[4] = a;`);
 }

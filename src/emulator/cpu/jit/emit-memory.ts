@@ -50,10 +50,32 @@ export function effectiveOffset(insn: Insn): { off: string; seg: number } {
   return { off, seg };
 }
 
+/** What the addresses of the block being compiled rely on: the segments they use (bit n = segment
+ *  n; compiled code makes no limit checks, so it runs only while these are flat), and of those the
+ *  ones whose base was 0 at compile time and is left out of the sum (it runs only while still 0).
+ *  Set by compileBlock for each block; the compiler is not reentrant. */
+export const segAssumptions = { zeroBase: 0, used: 0, assumedZero: 0 };
+
+/** The instruction being compiled: its EIP goes to c.instrStart on a slow path, before the call
+ *  that may fault (the run loop maps it back to an instruction count). The fast paths cannot
+ *  fault, so they store nothing. Set by compileBlock for every instruction. */
+export const faultSite = { eip: 0 };
+
+/** Statement: lin = segment base + `off` (an int32 expression) for segment `seg`. */
+export function linOf(seg: number, off: string): string {
+  const bit = 1 << seg;
+  segAssumptions.used |= bit;
+  if ((segAssumptions.zeroBase & bit) !== 0) {
+    segAssumptions.assumedZero |= bit;
+    return `lin = ${off};`;
+  }
+  return `lin = (segBase[${seg}] + ${off}) | 0;`;
+}
+
 /** Statement: lin = linear address of the ModRM memory operand. */
 export function computeLin(insn: Insn): string {
   const { off, seg } = effectiveOffset(insn);
-  return `lin = (segBase[${seg}] + ${off}) | 0;`;
+  return linOf(seg, off);
 }
 
 /** Memory accesses inline the TLB fast path for aligned RAM (short enough to keep the source
@@ -63,17 +85,19 @@ export function computeLin(insn: Insn): string {
 /** Statement: `dst` = the value at linear address `lin`. */
 export function readMem(size: Size, dst: string): string {
   const head = "e = tlb[lin >>> 12]; ";
-  if (size === 8) return `${head}${dst} = (e & rm) === rm ? ram[(e & -4096) ^ lin] : c.rd8(lin);`;
-  if (size === 16) return `${head}${dst} = (e & rm) === rm && (lin & 1) === 0 ? ram16[((e & -4096) ^ lin) >>> 1] : c.rd16(lin);`;
-  return `${head}${dst} = (e & rm) === rm && (lin & 3) === 0 ? ram32[((e & -4096) ^ lin) >>> 2] : c.rd32(lin);`;
+  const at = `c.instrStart = ${faultSite.eip}, `;
+  if (size === 8) return `${head}${dst} = (e & rm) === rm ? ram[(e & -4096) ^ lin] : (${at}c.rd8(lin));`;
+  if (size === 16) return `${head}${dst} = (e & rm) === rm && (lin & 1) === 0 ? ram16[((e & -4096) ^ lin) >>> 1] : (${at}c.rd16(lin));`;
+  return `${head}${dst} = (e & rm) === rm && (lin & 3) === 0 ? ram32[((e & -4096) ^ lin) >>> 2] : (${at}c.rd32(lin));`;
 }
 
 /** Statement: store `v` (a variable or constant) at linear address `lin`. */
 export function writeMem(size: Size, v: string): string {
   const head = "e = tlb[lin >>> 12]; ";
-  if (size === 8) return `${head}if ((e & wm) === wm) ram[(e & -4096) ^ lin] = ${v}; else c.wr8(lin, ${v});`;
-  if (size === 16) return `${head}if ((e & wm) === wm && (lin & 1) === 0) ram16[((e & -4096) ^ lin) >>> 1] = ${v}; else c.wr16(lin, ${v});`;
-  return `${head}if ((e & wm) === wm && (lin & 3) === 0) ram32[((e & -4096) ^ lin) >>> 2] = ${v}; else c.wr32(lin, ${v});`;
+  const at = `c.instrStart = ${faultSite.eip}; `;
+  if (size === 8) return `${head}if ((e & wm) === wm) ram[(e & -4096) ^ lin] = ${v}; else { ${at}c.wr8(lin, ${v}); }`;
+  if (size === 16) return `${head}if ((e & wm) === wm && (lin & 1) === 0) ram16[((e & -4096) ^ lin) >>> 1] = ${v}; else { ${at}c.wr16(lin, ${v}); }`;
+  return `${head}if ((e & wm) === wm && (lin & 3) === 0) ram32[((e & -4096) ^ lin) >>> 2] = ${v}; else { ${at}c.wr32(lin, ${v}); }`;
 }
 
 /** Whether the ModRM operand is a register. */
