@@ -7,8 +7,8 @@
 // the next instruction and returns how many instructions it completed. Only the slow paths of
 // memory accesses (c.rd*/c.wr*) and the interpreter can fault: before calling them it stores the
 // instruction's EIP in c.instrStart (the run loop maps it back to an instruction count). After
-// every instruction that stores to memory it returns early when c.jitSmc says the block's own page
-// was written (self-modifying code).
+// every store that took the slow path (the only way to a page with compiled code) it returns early
+// when c.jitSmc says the block's own page was written (self-modifying code).
 
 import type { CPU } from "../cpu.ts";
 import { getCF, testCondition, PARITY_TABLE } from "../flags.ts";
@@ -112,9 +112,11 @@ class Gen {
   rec(s: string): void {
     if (!this.dead) this.out.push(s);
   }
-  /** Early exit after a store when the block's page was written. */
-  smcCheck(insn: Insn): void {
-    this.emit(`if (c.jitSmc) { c.eip = ${insn.next}; return n + ${this.k + 1}; }`);
+  /** The self-modifying-code exit of a store's slow path (writeMem's `onSlow`): when the write
+   *  hit the running block's page, `rest` (the instruction's effects after the store) and leave
+   *  at `next`. */
+  smcExit(next: number, rest = ""): string {
+    return `if (c.jitSmc) { ${rest}c.eip = ${next}; return n + ${this.k + 1}; }`;
   }
   /** An indirect target in `t` beyond the CS limit: the interpreter runs the instruction (and
    *  raises its #GP(0) before any effect); the statement precedes the instruction's effects. */
@@ -391,8 +393,7 @@ function emitAluE(g: Gen, insn: Insn, op: number, size: Size, loadB: string): vo
   g.emit(loadB);
   emitAlu(g, op, size);
   if (op !== 7) {
-    g.emit(storeE(size, insn, "res"));
-    if (mem) g.smcCheck(insn);
+    g.emit(storeE(size, insn, "res", g.smcExit(insn.next)));
   }
 }
 
@@ -460,8 +461,7 @@ function emitInsn(g: Gen, insn: Insn): boolean {
       if (regG <= 1) {
         g.emit(loadE(size, insn, "a"));
         emitIncDec(g, regG === 1, size);
-        g.emit(storeE(size, insn, "res"));
-        if (mem) g.smcCheck(insn);
+        g.emit(storeE(size, insn, "res", g.smcExit(insn.next)));
         return true;
       }
       if (op === 0xfe || insn.o16) return false;
@@ -475,8 +475,7 @@ function emitInsn(g: Gen, insn: Insn): boolean {
       }
       if (regG === 6) {
         g.emit(loadE(32, insn, "t"));
-        emitPush(g, "t");
-        g.smcCheck(insn);
+        emitPush(g, "t", insn.next);
         return true;
       }
       return false;
@@ -532,8 +531,7 @@ function emitInsn(g: Gen, insn: Insn): boolean {
         g.rec(setSub("0", "a", "res", s));
         g.flags = { kind: "sub", shift: s };
       }
-      g.emit(storeE(size, insn, "res"));
-      if (mem) g.smcCheck(insn);
+      g.emit(storeE(size, insn, "res", g.smcExit(insn.next)));
       return true;
     }
     // ---- MOV ----
@@ -541,8 +539,7 @@ function emitInsn(g: Gen, insn: Insn): boolean {
     case 0x89: {
       const size = opSize(insn, op === 0x88);
       if (mem) {
-        g.emit(`${computeLin(insn)} t = ${reg(size, regG)}; ${writeMem(size, "t")}`);
-        g.smcCheck(insn);
+        g.emit(`${computeLin(insn)} t = ${reg(size, regG)}; ${writeMem(size, "t", g.smcExit(insn.next))}`);
       } else g.emit(`${reg(size, insn.modrm & 7)} = ${reg(size, regG)};`);
       return true;
     }
@@ -559,8 +556,7 @@ function emitInsn(g: Gen, insn: Insn): boolean {
       if (regG !== 0) return false;
       const size = opSize(insn, op === 0xc6);
       if (mem) {
-        g.emit(`${computeLin(insn)} ${writeMem(size, String(insn.imm))}`);
-        g.smcCheck(insn);
+        g.emit(`${computeLin(insn)} ${writeMem(size, String(insn.imm), g.smcExit(insn.next))}`);
       } else g.emit(`${reg(size, insn.modrm & 7)} = ${insn.imm};`);
       return true;
     }
@@ -579,8 +575,7 @@ function emitInsn(g: Gen, insn: Insn): boolean {
       g.emit(linOf(seg, String(insn.imm | 0)));
       if (op <= 0xa1) g.emit(`${readMem(size, "t")} ${reg(size, 0)} = t;`);
       else {
-        g.emit(`t = ${reg(size, 0)}; ${writeMem(size, "t")}`);
-        g.smcCheck(insn);
+        g.emit(`t = ${reg(size, 0)}; ${writeMem(size, "t", g.smcExit(insn.next))}`);
       }
       return true;
     }
@@ -606,8 +601,7 @@ function emitInsn(g: Gen, insn: Insn): boolean {
     case 0x87: {
       const size = opSize(insn, op === 0x86);
       g.emit(loadE(size, insn, "a"));
-      g.emit(`t = ${reg(size, regG)}; ${storeE(size, insn, "t")} ${reg(size, regG)} = a;`);
-      if (mem) g.smcCheck(insn);
+      g.emit(`t = ${reg(size, regG)}; ${storeE(size, insn, "t", g.smcExit(insn.next, `${reg(size, regG)} = a; `))} ${reg(size, regG)} = a;`);
       return true;
     }
     case 0x90:
@@ -654,8 +648,7 @@ function emitInsn(g: Gen, insn: Insn): boolean {
       if (count === "0") return true;
       const inline = size === 32 ? inlineShift32(regG, g.dead) : null;
       const body = inline ?? `res = SH(c, ${regG}, a, t, ${size});`;
-      g.emit(`t = ${count}; if (t !== 0) { ${body} ${storeE(size, insn, "res")} }`);
-      if (mem) g.smcCheck(insn);
+      g.emit(`t = ${count}; if (t !== 0) { ${body} ${storeE(size, insn, "res", g.smcExit(insn.next))} }`);
       g.flags = null;
       return true;
     }
@@ -664,8 +657,7 @@ function emitInsn(g: Gen, insn: Insn): boolean {
     case 0x198: case 0x199: case 0x19a: case 0x19b: case 0x19c: case 0x19d: case 0x19e: case 0x19f: {
       const cond = condExpr(op & 15, g.flags);
       if (mem) {
-        g.emit(`t = ${cond} ? 1 : 0; ${computeLin(insn)} ${writeMem(8, "t")}`);
-        g.smcCheck(insn);
+        g.emit(`t = ${cond} ? 1 : 0; ${computeLin(insn)} ${writeMem(8, "t", g.smcExit(insn.next))}`);
       } else g.emit(`${reg(8, insn.modrm & 7)} = ${cond} ? 1 : 0;`);
       return true;
     }
@@ -680,8 +672,7 @@ function emitInsn(g: Gen, insn: Insn): boolean {
     case 0x50: case 0x51: case 0x52: case 0x53: case 0x54: case 0x55: case 0x56: case 0x57:
       if (insn.o16) return false;
       g.emit(`t = r32[${op & 7}];`);
-      emitPush(g, "t");
-      g.smcCheck(insn);
+      emitPush(g, "t", insn.next);
       return true;
     case 0x58: case 0x59: case 0x5a: case 0x5b: case 0x5c: case 0x5d: case 0x5e: case 0x5f:
       if (insn.o16) return false;
@@ -695,8 +686,7 @@ function emitInsn(g: Gen, insn: Insn): boolean {
     case 0x68:
     case 0x6a:
       if (insn.o16) return false;
-      emitPush(g, String(op === 0x6a ? (insn.imm << 24) >> 24 : insn.imm));
-      g.smcCheck(insn);
+      emitPush(g, String(op === 0x6a ? (insn.imm << 24) >> 24 : insn.imm), insn.next);
       return true;
     // ---- control transfer ----
     case 0x70: case 0x71: case 0x72: case 0x73: case 0x74: case 0x75: case 0x76: case 0x77:
@@ -720,9 +710,8 @@ function emitInsn(g: Gen, insn: Insn): boolean {
     }
     case 0xe8: {
       if (insn.o16) return false;
-      emitPush(g, String(insn.next));
       const target = (insn.next + insn.imm) | 0;
-      g.emit(`if (c.jitSmc) { c.eip = ${target}; return n + ${g.k + 1}; }`); // the push hit this page's code
+      emitPush(g, String(insn.next), target); // the push may hit this page's code: leave at the target
       g.emit(g.branch(target));
       g.ended = true;
       return true;
@@ -769,7 +758,9 @@ function inlineShift32(op: number, dead: boolean): string | null {
   }
 }
 
-/** PUSH (32-bit, SS.B=1): write below ESP, then move ESP (cpu.ts push32). */
-function emitPush(g: Gen, v: string): void {
-  g.emit(`a = (r32[4] - 4) | 0; ${linOf(2, "a")} ${writeMem(32, v)} r32[4] = a;`);
+/** PUSH (32-bit, SS.B=1): write below ESP, then move ESP (cpu.ts push32). `smcNext`: where to
+ *  leave when the write hit the running block's page (null: the caller leaves anyway). */
+function emitPush(g: Gen, v: string, smcNext: number | null = null): void {
+  const onSlow = smcNext === null ? "" : g.smcExit(smcNext, "r32[4] = a; ");
+  g.emit(`a = (r32[4] - 4) | 0; ${linOf(2, "a")} ${writeMem(32, v, onSlow)} r32[4] = a;`);
 }

@@ -91,13 +91,15 @@ export function readMem(size: Size, dst: string): string {
   return `${head}${dst} = (e & rm) === rm && (lin & 3) === 0 ? ram32[((e & -4096) ^ lin) >>> 2] : (${at}c.rd32(lin));`;
 }
 
-/** Statement: store `v` (a variable or constant) at linear address `lin`. */
-export function writeMem(size: Size, v: string): string {
+/** Statement: store `v` (a variable or constant) at linear address `lin`. `onSlow` follows the
+ *  slow-path call: only a slow-path write can reach a page with compiled code (TLB_NOCODE), so
+ *  that is where the self-modifying-code exit goes. */
+export function writeMem(size: Size, v: string, onSlow = ""): string {
   const head = "e = tlb[lin >>> 12]; ";
-  const at = `c.instrStart = ${faultSite.eip}; `;
-  if (size === 8) return `${head}if ((e & wm) === wm) ram[(e & -4096) ^ lin] = ${v}; else { ${at}c.wr8(lin, ${v}); }`;
-  if (size === 16) return `${head}if ((e & wm) === wm && (lin & 1) === 0) ram16[((e & -4096) ^ lin) >>> 1] = ${v}; else { ${at}c.wr16(lin, ${v}); }`;
-  return `${head}if ((e & wm) === wm && (lin & 3) === 0) ram32[((e & -4096) ^ lin) >>> 2] = ${v}; else { ${at}c.wr32(lin, ${v}); }`;
+  const slow = `else { c.instrStart = ${faultSite.eip}; c.wr${size}(lin, ${v});${onSlow ? " " + onSlow : ""} }`;
+  if (size === 8) return `${head}if ((e & wm) === wm) ram[(e & -4096) ^ lin] = ${v}; ${slow}`;
+  if (size === 16) return `${head}if ((e & wm) === wm && (lin & 1) === 0) ram16[((e & -4096) ^ lin) >>> 1] = ${v}; ${slow}`;
+  return `${head}if ((e & wm) === wm && (lin & 3) === 0) ram32[((e & -4096) ^ lin) >>> 2] = ${v}; ${slow}`;
 }
 
 /** Whether the ModRM operand is a register. */
@@ -111,8 +113,9 @@ export function loadE(size: Size, insn: Insn, dst: string): string {
   return `${computeLin(insn)} ${readMem(size, dst)}`;
 }
 
-/** Statement storing `v` to the E operand; for memory, `lin` must already hold its address. */
-export function storeE(size: Size, insn: Insn, v: string): string {
+/** Statement storing `v` to the E operand; for memory, `lin` must already hold its address
+ *  (`onSlow`: see writeMem). */
+export function storeE(size: Size, insn: Insn, v: string, onSlow = ""): string {
   if (isRegForm(insn)) return `${reg(size, insn.modrm & 7)} = ${v};`;
-  return writeMem(size, v);
+  return writeMem(size, v, onSlow);
 }
