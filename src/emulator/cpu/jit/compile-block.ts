@@ -17,7 +17,7 @@ import { decodeInsn, type Insn } from "./decode.ts";
 import {
   computeLin, effectiveOffset, faultSite, isRegForm, linOf, loadE, maskOf, readMem, reg, segAssumptions, signShift, storeE, writeMem, type Size,
 } from "./emit-memory.ts";
-import { cfExpr, condExpr, setAdd, setLogic, setResult, setSub, type FlagState } from "./emit-flags.ts";
+import { cfExpr, condExpr, elideRepeatedRecordFields, setAdd, setLogic, setResult, setSub, type FlagState } from "./emit-flags.ts";
 
 /** Runs the block (repeatedly, while it loops to itself and `budget` instructions allow); returns
  *  the instructions completed. */
@@ -198,7 +198,7 @@ export function compileBlock(ram: Uint8Array, phys: number, eip: number, zeroBas
     for (const t of g.targets) eipMax = Math.max(eipMax, t >>> 0);
     inlined += g.inlined;
     loops ||= g.loops;
-    cases.push(g.out.join("\n"));
+    cases.push(elideRepeatedRecordFields(g.out).join("\n"));
     sbEips.push(new Int32Array(insns.map((x) => x.eip)));
     ranges.push([physOf(starts[i]!), insns.reduce((n, x) => n + x.len, 0)]);
   }

@@ -111,3 +111,29 @@ function baseCond(k: number, st: FlagState | null): string | null {
       }
   }
 }
+
+/** Record fields that a run of records in one superblock often stores with the same constant. */
+const CONSTANT_FIELDS = /c\.(lfKind|lfShift|lazy) = (-?\d+);\s?/g;
+
+/**
+ * Drops stores of c.lfKind / c.lfShift / c.lazy that repeat the constant the same superblock
+ * already stored there (consecutive SUBs write kind 1, shift 31, lazy 0x8d5 each time). Only the
+ * superblock's own statements run between them; a call (interpreter, helpers, which may rewrite
+ * the record) forgets what is known. A store inside a statement with an `if` is conditional: it is
+ * still dropped when it repeats the known value (either way the field holds it afterwards), and
+ * otherwise leaves the field unknown.
+ */
+export function elideRepeatedRecordFields(lines: string[]): string[] {
+  const known = new Map<string, string>();
+  return lines.map((line) => {
+    if (/c\.step\(|\bG\(c|\bT\(c|\bSH\(c/.test(line)) known.clear();
+    if (!line.includes("c.lfKind") && !line.includes("c.lfShift") && !line.includes("c.lazy")) return line;
+    const conditional = line.includes("if (");
+    return line.replace(CONSTANT_FIELDS, (store: string, field: string, value: string) => {
+      if (known.get(field) === value) return "";
+      if (conditional) known.delete(field);
+      else known.set(field, value);
+      return store;
+    });
+  });
+}
