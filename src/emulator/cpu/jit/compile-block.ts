@@ -136,7 +136,9 @@ class Gen {
     const label = this.labels?.get(target);
     if (label === undefined) return `c.eip = ${target}; return n + ${this.k + 1};`;
     this.loops = true;
-    return `n += ${this.k + 1}; if (n + ${this.maxLen} > budget || c.eventPending) { c.eip = ${target}; return n; } c.jitLoopDone = n; c.jitPc = pc = ${label}; continue;`;
+    // eventPending is always a boolean: `=== true` is one comparison, where V8 compiled the bare
+    // truthiness test of the field as a generic ToBoolean.
+    return `n += ${this.k + 1}; if (n + ${this.maxLen} > budget || c.eventPending === true) { c.eip = ${target}; return n; } c.jitLoopDone = n; c.jitPc = pc = ${label}; continue;`;
   }
 }
 
