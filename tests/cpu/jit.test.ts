@@ -262,6 +262,60 @@ body:
     expect(traces[1]!.compiled).toBeGreaterThan(0);
   });
 
+  it("SSE2, COMISS and multi-byte NOPs inside hot blocks (run by the interpreter there) agree", () => {
+    // A glibc-style scan: SSE2 compares and a mask feed integer code and branches in one block.
+    const code = assemble(
+      `${FLAT_PRELUDE}
+  mov eax, cr4
+  or eax, 0x600                 ; OSFXSR, OSXMMEXCPT
+  mov cr4, eax
+  mov eax, cr0
+  and eax, ~4                   ; EM off
+  or eax, 2                     ; MP
+  mov cr0, eax
+  mov edi, 0x20000
+  mov ecx, 64
+.fill:
+  lea eax, [ecx * 3 + 7]
+  mov [edi], eax
+  add edi, 4
+  dec ecx
+  jnz .fill
+  mov dword [0x20100], 0x3f800000 ; 1.0f
+  xor ebx, ebx
+  xor esi, esi
+  mov ecx, 300
+again:
+  nop dword [eax + eax * 1 + 0]
+  mov edx, ecx
+  and edx, 0xf0
+  movdqu xmm0, [0x20000 + edx]
+  pxor xmm1, xmm1
+  pcmpeqb xmm1, xmm0
+  pmovmskb eax, xmm1
+  add ebx, eax
+  paddd xmm0, xmm0
+  movdqu [0x20200 + edx], xmm0
+  cvtsi2ss xmm2, ecx
+  comiss xmm2, [0x20100]
+  jbe .small
+  inc esi
+.small:
+  nop word [eax + eax * 1 + 0]
+  add ebx, esi
+  dec ecx
+  jnz again
+  movd eax, xmm0
+  hlt
+`,
+      32,
+      0x10000,
+    );
+    const traces = expectSameEverywhere(code, 44);
+    expect(traces[1]!.compiled).toBeGreaterThan(0);
+    expect(JSON.parse(traces[0]!.final).esi).toBe(299);
+  });
+
   it("self-modifying code: a store that rewrites an instruction of a hot block takes effect at once", () => {
     const code = assemble(
       `${FLAT_PRELUDE}

@@ -73,6 +73,11 @@ const CONTINUE_TWO = new Set<number>([0x31, 0xa0, 0xa2, 0xa3, 0xa4, 0xa5, 0xa8, 
 for (let b = 0x40; b < 0x50; b++) CONTINUE_TWO.add(b);
 for (let b = 0x90; b < 0xa0; b++) CONTINUE_TWO.add(b);
 for (let b = 0xc8; b < 0xd0; b++) CONTINUE_TWO.add(b);
+// MMX/SSE/SSE2 data instructions (COMISS/UCOMISS write flags, which a fallback leaves unknown anyway).
+for (const [lo, hi] of [[0x10, 0x17], [0x28, 0x2f], [0x50, 0x7f], [0xc2, 0xc6], [0xd0, 0xfe]]) {
+  for (let b = lo!; b <= hi!; b++) CONTINUE_TWO.add(b);
+}
+CONTINUE_TWO.add(0xae);
 
 function continuesAfterFallback(insn: Insn): boolean {
   const op = insn.op;
@@ -607,6 +612,9 @@ function emitInsn(g: Gen, insn: Insn): boolean {
       return true;
     }
     case 0x90:
+      return true;
+    case 0x118: case 0x119: case 0x11a: case 0x11b: case 0x11c: case 0x11d: case 0x11e: case 0x11f:
+      // Hint NOPs (PREFETCHh, NOP r/m): the operand is only decoded, nothing is accessed.
       return true;
     case 0x91: case 0x92: case 0x93: case 0x94: case 0x95: case 0x96: case 0x97: {
       const size = opSize(insn, false);

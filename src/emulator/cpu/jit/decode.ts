@@ -100,6 +100,17 @@ function init(): void {
   for (const b of [0xa3, 0xa5, 0xab, 0xad, 0xaf, 0xb0, 0xb1, 0xb3, 0xb6, 0xb7, 0xbb, 0xbc, 0xbd, 0xbe, 0xbf, 0xc0, 0xc1]) TWO[b] = [true, Imm.None];
   TWO[0xa4] = TWO[0xac] = TWO[0xba] = [true, Imm.B];
   for (let b = 0xc8; b <= 0xcf; b++) TWO[b] = [false, Imm.None];
+  // Hint NOPs: PREFETCHh (18) and NOP r/m (1F, glibc's padding), 19-1E reserved as NOPs.
+  for (let b = 0x18; b <= 0x1f; b++) TWO[b] = [true, Imm.None];
+  // MMX, SSE and SSE2 (0F and 66/F2/F3 0F forms): the interpreter runs them inside a block, which
+  // needs only their lengths. Three-byte maps (0F 38, 0F 3A) stay unknown.
+  for (const [lo, hi] of [[0x10, 0x17], [0x28, 0x2f], [0x50, 0x6f], [0x74, 0x76], [0x7e, 0x7f], [0xd0, 0xfe]]) {
+    for (let b = lo!; b <= hi!; b++) TWO[b] = [true, Imm.None];
+  }
+  for (const b of [0x70, 0x71, 0x72, 0x73, 0xc2, 0xc4, 0xc5, 0xc6]) TWO[b] = [true, Imm.B];
+  TWO[0xc3] = [true, Imm.None]; // MOVNTI
+  TWO[0xae] = [true, Imm.None]; // FXSAVE/FXRSTOR/LDMXCSR/STMXCSR, fences, CLFLUSH
+  TWO[0x77] = [false, Imm.None]; // EMMS
 }
 init();
 
