@@ -67,15 +67,17 @@ export async function runOnQemu(args: string[], script: string[]): Promise<strin
 }
 
 /**
- * Runs the script on QEMU twice and keeps the answers of the first run, marking the lines where the
- * two runs disagree: those depend on QEMU's host timing (seen once in CI on the PS/2 mouse), so
- * QEMU is no oracle for them. Every other line must still match ours.
+ * Runs the script on QEMU `runs` times and keeps the answers of the first run, marking the lines
+ * where the runs disagree: those depend on QEMU's host timing (seen once in CI on the PS/2 mouse
+ * and keyboard), so QEMU is no oracle for them. Every other line must still match ours.
  */
-export async function runOnQemuTwice(args: string[], script: string[]): Promise<{ answers: string[]; unstable: Set<number> }> {
+export async function runOnQemuRepeated(args: string[], script: string[], runs = 3): Promise<{ answers: string[]; unstable: Set<number> }> {
   const first = await runOnQemu(args, script);
-  const second = await runOnQemu(args, script);
   const unstable = new Set<number>();
-  for (let i = 0; i < script.length; i++) if (first[i] !== second[i]) unstable.add(i);
+  for (let r = 1; r < runs; r++) {
+    const again = await runOnQemu(args, script);
+    for (let i = 0; i < script.length; i++) if (first[i] !== again[i]) unstable.add(i);
+  }
   return { answers: first, unstable };
 }
 

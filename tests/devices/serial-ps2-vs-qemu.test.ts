@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { I8042 } from "../../src/emulator/devices/i8042.ts";
 import { Uart16550 } from "../../src/emulator/devices/uart-16550.ts";
 import { makeTestContext } from "./fake-context.ts";
-import { differences, qemuAvailable, QtestScript, runOnOurs, runOnQemuTwice } from "./qtest-replay.ts";
+import { differences, qemuAvailable, QtestScript, runOnOurs, runOnQemuRepeated } from "./qtest-replay.ts";
 
 describe.skipIf(!qemuAvailable())("UART and i8042 against QEMU (qtest)", () => {
   it("answers Linux-probe, FIFO, loopback, keyboard and mouse sequences like QEMU", async () => {
@@ -158,8 +158,8 @@ describe.skipIf(!qemuAvailable())("UART and i8042 against QEMU (qtest)", () => {
     new Uart16550(ctx, { index: 0 });
     new I8042(ctx, {});
     const ours = runOnOurs(ctx.io, ctx.memory, s.lines);
-    const qemu = await runOnQemuTwice(["-serial", "null"], s.lines);
-    if (qemu.unstable.size > 0) console.warn(`QEMU answered differently in two runs (not compared): ${[...qemu.unstable].map((i) => `#${i} ${s.lines[i]}`).join(", ")}`);
+    const qemu = await runOnQemuRepeated(["-serial", "null"], s.lines);
+    if (qemu.unstable.size > 0) console.warn(`QEMU answered differently in three runs (not compared): ${[...qemu.unstable].map((i) => `#${i} ${s.lines[i]}`).join(", ")}`);
     // A handful of unstable lines is QEMU's timing; a whole section of them means a broken oracle.
     expect(qemu.unstable.size).toBeLessThan(12);
     expect(differences(s.lines, ours, qemu.answers, (i) => s.skipped.has(i) || qemu.unstable.has(i))).toEqual([]);
