@@ -54,9 +54,6 @@ const SLICE_TARGET_MS = 4;
 const MIN_PACING_SLEEP_MS = 0.5;
 /** Longest single wait for a late page's next heartbeat before looking at control again. */
 const PAGE_YIELD_WAIT_MS = 4;
-/** Before building the machine: wait for the page to be on time this long, at most the second. */
-const STARTUP_PAGE_CALM_MS = 300;
-const STARTUP_PAGE_WAIT_MS = 1500;
 
 export class GuestRunner {
   private readonly ctl: Int32Array;
@@ -120,7 +117,7 @@ export class GuestRunner {
     this.heartbeat();
     // Building the machine is one long stretch of work: not while the page is in a long task
     // (it is usually building this VM's panel right now).
-    this.waitForPage(STARTUP_PAGE_WAIT_MS);
+    this.pageBeat?.waitUntilCalm(this.clock);
     try {
       this.machine = this.create(this.spec.machine);
     } catch (e) {
@@ -138,19 +135,6 @@ export class GuestRunner {
       this.loop(this.machine);
     } catch (e) {
       this.crash(e);
-    }
-  }
-
-  /** Waits (at most `ms`) until the page's heartbeat has been on time for STARTUP_PAGE_CALM_MS:
-   *  a VM starts while the page builds its panel, in a few long-ish tasks in a row. */
-  private waitForPage(ms: number): void {
-    const beat = this.pageBeat;
-    if (beat === null || !beat.active()) return;
-    const until = this.clock() + ms;
-    let calmSince = this.clock();
-    while (this.clock() < until && this.clock() - calmSince < STARTUP_PAGE_CALM_MS) {
-      if (beat.late(epochMs())) calmSince = this.clock();
-      beat.waitForBeat(PAGE_YIELD_WAIT_MS);
     }
   }
 
@@ -237,18 +221,20 @@ export class GuestRunner {
    *  instructions and the time they need at the same rate. */
   private budgetMs = 0;
   private insnBudget = 0;
+  /** The scheduler's instruction budget alone. */
+  private scheduledInsns = 0;
   private loadBudgets(): void {
     const budgetMs = Atomics.load(this.ctl, Ctl.BUDGET) / 1000;
     const insns = Atomics.load(this.ctl, Ctl.INSN_BUDGET);
     const extra = insns > 0 && this.carry > 0 ? this.carry : 0;
+    this.scheduledInsns = insns;
     this.insnBudget = insns + extra;
     this.budgetMs = budgetMs > 0 && extra > 0 ? budgetMs * ((insns + extra) / insns) : budgetMs;
   }
 
   private endPeriod(now: number, periodMs: number): void {
     this.loadBudgets();
-    const { budgetMs, insnBudget } = this;
-    const scheduled = Atomics.load(this.ctl, Ctl.INSN_BUDGET);
+    const { budgetMs, insnBudget, scheduledInsns: scheduled } = this;
     this.st[St.PERIODS]++;
     // Missed: the period ended before the budget was used although the VM had time left (the
     // host did not run it, or the VM stepped aside for a busy page: either way the budgets are
@@ -256,10 +242,11 @@ export class GuestRunner {
     // that ran out of its time guard is slower than measured, which is no sign of a busy host.
     let missed = false;
     if (this.haltedThisPeriod) this.st[St.PERIODS_IDLE]++;
-    else if (insnBudget > 0 && this.used < insnBudget && !(budgetMs > 0 && this.periodBusyMs >= budgetMs * 0.9)) missed = true;
-    else if (insnBudget > 0) this.st[St.PERIODS_EXHAUSTED]++;
+    else if (insnBudget > 0 && this.used < insnBudget && !(budgetMs > 0 && this.periodBusyMs >= budgetMs * 0.9)) {
+      missed = true;
+      this.st[St.PERIODS_MISSED]++;
+    } else if (insnBudget > 0) this.st[St.PERIODS_EXHAUSTED]++;
     else if (budgetMs > 0) this.st[this.periodBusyMs >= budgetMs * 0.9 ? St.PERIODS_EXHAUSTED : St.PERIODS_MISSED]++;
-    if (missed) this.st[St.PERIODS_MISSED]++;
     // What a missed period left over is run in the next one (at most one period's worth), so a
     // VM with a big share that lost time (to the page, or to a host that did not run it) catches
     // up instead of bending the ratio of the shares.

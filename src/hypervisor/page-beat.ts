@@ -92,15 +92,32 @@ export class PageBeatReader {
   waitForBeat(ms: number): void {
     Atomics.wait(this.words, SEQ, Atomics.load(this.words, SEQ), ms);
   }
+
+  /** Blocks until the page has been on time for CALM_MS (at most CALM_MAX_WAIT_MS; at once when
+   *  guests do not yield to the page). For guest threads, before they build their machine. */
+  waitUntilCalm(now: () => number): void {
+    if (!this.active()) return;
+    const start = now();
+    let calmSince = start;
+    while (now() - start < CALM_MAX_WAIT_MS && now() - calmSince < CALM_MS) {
+      if (this.late(epochMs())) calmSince = now();
+      this.waitForBeat(4);
+    }
+  }
 }
 
-/** Resolves once the page has been on time for `calmMs` (at most `maxMs`; at once when guests do
- *  not yield to the page). For threads with an event loop (the hypervisor). */
-export async function waitForCalmPage(beat: PageBeatReader, calmMs = 300, maxMs = 1500): Promise<void> {
+/** A VM starts while the page builds its panel, in a few long-ish tasks in a row: a new guest
+ *  worker is launched, and builds its machine, once the page has been on time this long... */
+const CALM_MS = 300;
+/** ...but waits no longer than this. */
+const CALM_MAX_WAIT_MS = 1500;
+
+/** waitUntilCalm for threads with an event loop (the hypervisor). */
+export async function waitForCalmPage(beat: PageBeatReader): Promise<void> {
   if (!beat.active()) return;
   const start = performance.now();
   let calmSince = start;
-  while (performance.now() - start < maxMs && performance.now() - calmSince < calmMs) {
+  while (performance.now() - start < CALM_MAX_WAIT_MS && performance.now() - calmSince < CALM_MS) {
     if (beat.late(epochMs())) calmSince = performance.now();
     await new Promise((r) => setTimeout(r, 5));
   }
