@@ -13,9 +13,9 @@
 import type { CPU } from "../cpu.ts";
 import { getCF, testCondition, PARITY_TABLE } from "../flags.ts";
 import { shiftOp } from "../shift-rotate.ts";
-import { decodeInsn, type Insn } from "./decode.ts";
+import { decodeInsn, SIMD_TWO_BYTE, type Insn } from "./decode.ts";
 import {
-  computeLin, effectiveOffset, faultSite, isRegForm, linOf, loadE, maskOf, readMem, reg, segAssumptions, signShift, storeE, writeMem, type Size,
+  computeLin, effectiveOffset, emitContext, isRegForm, linOf, loadE, maskOf, readMem, reg, signShift, storeE, writeMem, type Size,
 } from "./emit-memory.ts";
 import { cfExpr, condExpr, elideRepeatedRecordFields, setAdd, setLogic, setResult, setSub, type FlagState } from "./emit-flags.ts";
 
@@ -74,10 +74,7 @@ for (let b = 0x40; b < 0x50; b++) CONTINUE_TWO.add(b);
 for (let b = 0x90; b < 0xa0; b++) CONTINUE_TWO.add(b);
 for (let b = 0xc8; b < 0xd0; b++) CONTINUE_TWO.add(b);
 // MMX/SSE/SSE2 data instructions (COMISS/UCOMISS write flags, which a fallback leaves unknown anyway).
-for (const [lo, hi] of [[0x10, 0x17], [0x28, 0x2f], [0x50, 0x7f], [0xc2, 0xc6], [0xd0, 0xfe]]) {
-  for (let b = lo!; b <= hi!; b++) CONTINUE_TWO.add(b);
-}
-CONTINUE_TWO.add(0xae);
+for (const b of SIMD_TWO_BYTE) CONTINUE_TWO.add(b);
 
 function continuesAfterFallback(insn: Insn): boolean {
   const op = insn.op;
@@ -160,9 +157,9 @@ const MAX_REGION_INSNS = 192;
  * leaves the function.
  */
 export function compileBlock(ram: Uint8Array, phys: number, eip: number, zeroBase = 0): CompiledBlock {
-  segAssumptions.zeroBase = zeroBase;
-  segAssumptions.used = 0;
-  segAssumptions.assumedZero = 0;
+  emitContext.zeroBase = zeroBase;
+  emitContext.used = 0;
+  emitContext.assumedZero = 0;
   const entryOffset = phys & 0xfff;
   const pageBase = phys - entryOffset;
   // The target's linear address is in the entry's page, so it is the same physical page.
@@ -224,8 +221,8 @@ export function compileBlock(ram: Uint8Array, phys: number, eip: number, zeroBas
   const factory = new Function("H", src) as (h: typeof HELPERS) => BlockFn;
   // Every inlined memory access forms its address through linOf (emit-memory.ts), which records
   // the segments the block relies on.
-  const segUse = segAssumptions.used;
-  const segZero = segAssumptions.assumedZero;
+  const segUse = emitContext.used;
+  const segZero = emitContext.assumedZero;
   return { fn: factory(HELPERS), eips: sbEips[0]!, sbEips, inlined, sourceLength: src.length, maxLen, ranges, segUse, eipMax, segZero };
 }
 
@@ -250,7 +247,7 @@ function emitBlock(
     if ((cur >= 0) !== (insn.next >= 0) && insn.next !== 0) break;
     g.k = insns.length;
     g.dead = dead !== null && dead[g.k] === true;
-    faultSite.eip = insn.eip;
+    emitContext.eip = insn.eip;
     insns.push(insn);
     if (emitInsn(g, insn)) g.inlined++;
     else emitFallback(g, insn);

@@ -102,16 +102,19 @@ function init(): void {
   for (let b = 0xc8; b <= 0xcf; b++) TWO[b] = [false, Imm.None];
   // Hint NOPs: PREFETCHh (18) and NOP r/m (1F, glibc's padding), 19-1E reserved as NOPs.
   for (let b = 0x18; b <= 0x1f; b++) TWO[b] = [true, Imm.None];
-  // MMX, SSE and SSE2 (0F and 66/F2/F3 0F forms): the interpreter runs them inside a block, which
-  // needs only their lengths. Three-byte maps (0F 38, 0F 3A) stay unknown.
-  for (const [lo, hi] of [[0x10, 0x17], [0x28, 0x2f], [0x50, 0x6f], [0x74, 0x76], [0x7e, 0x7f], [0xd0, 0xfe]]) {
-    for (let b = lo!; b <= hi!; b++) TWO[b] = [true, Imm.None];
-  }
-  for (const b of [0x70, 0x71, 0x72, 0x73, 0xc2, 0xc4, 0xc5, 0xc6]) TWO[b] = [true, Imm.B];
-  TWO[0xc3] = [true, Imm.None]; // MOVNTI
-  TWO[0xae] = [true, Imm.None]; // FXSAVE/FXRSTOR/LDMXCSR/STMXCSR, fences, CLFLUSH
-  TWO[0x77] = [false, Imm.None]; // EMMS
+  for (const b of SIMD_TWO_BYTE) TWO[b] = [b !== 0x77, SIMD_IMM8.has(b) ? Imm.B : Imm.None];
 }
+
+/** MMX, SSE and SSE2 second opcode bytes (0F and 66/F2/F3 0F forms), with FXSAVE/LDMXCSR/fences
+ *  (0F AE) and MOVNTI (0F C3): the interpreter runs them inside a block, which needs only their
+ *  lengths (all but EMMS, 0F 77, have ModRM; SIMD_IMM8 also an imm8). Three-byte maps (0F 38,
+ *  0F 3A) stay unknown. */
+export const SIMD_TWO_BYTE: ReadonlySet<number> = new Set(
+  [[0x10, 0x17], [0x28, 0x2f], [0x50, 0x77], [0x7e, 0x7f], [0xae, 0xae], [0xc2, 0xc6], [0xd0, 0xfe]].flatMap(([lo, hi]) =>
+    Array.from({ length: hi! - lo! + 1 }, (_, i) => lo! + i),
+  ),
+);
+const SIMD_IMM8: ReadonlySet<number> = new Set([0x70, 0x71, 0x72, 0x73, 0xc2, 0xc4, 0xc5, 0xc6]);
 init();
 
 const PREFIX_SEG: Record<number, number> = { 0x26: 0, 0x2e: 1, 0x36: 2, 0x3e: 3, 0x64: 4, 0x65: 5 };

@@ -50,23 +50,23 @@ export function effectiveOffset(insn: Insn): { off: string; seg: number } {
   return { off, seg };
 }
 
-/** What the addresses of the block being compiled rely on: the segments they use (bit n = segment
- *  n; compiled code makes no limit checks, so it runs only while these are flat), and of those the
- *  ones whose base was 0 at compile time and is left out of the sum (it runs only while still 0).
- *  Set by compileBlock for each block; the compiler is not reentrant. */
-export const segAssumptions = { zeroBase: 0, used: 0, assumedZero: 0 };
-
-/** The instruction being compiled: its EIP goes to c.instrStart on a slow path, before the call
- *  that may fault (the run loop maps it back to an instruction count). The fast paths cannot
- *  fault, so they store nothing. Set by compileBlock for every instruction. */
-export const faultSite = { eip: 0 };
+/** What the snippets need to know of the region being compiled, set by compileBlock (the compiler
+ *  is not reentrant):
+ *  - `eip`: the instruction being emitted; its EIP goes to c.instrStart on a slow path, before the
+ *    call that may fault (the run loop maps it back to an instruction count). Fast paths cannot
+ *    fault, so they store nothing.
+ *  - `zeroBase` (in): segments whose base is 0 now and may be left out of addresses;
+ *    `used` / `assumedZero` (out): the segments the addresses use (compiled code makes no limit
+ *    checks, so it runs only while these are flat), and those whose base was left out (it runs
+ *    only while that is still 0). Bit n = segment n. */
+export const emitContext = { eip: 0, zeroBase: 0, used: 0, assumedZero: 0 };
 
 /** Statement: lin = segment base + `off` (an int32 expression) for segment `seg`. */
 export function linOf(seg: number, off: string): string {
   const bit = 1 << seg;
-  segAssumptions.used |= bit;
-  if ((segAssumptions.zeroBase & bit) !== 0) {
-    segAssumptions.assumedZero |= bit;
+  emitContext.used |= bit;
+  if ((emitContext.zeroBase & bit) !== 0) {
+    emitContext.assumedZero |= bit;
     return `lin = ${off};`;
   }
   return `lin = (segBase[${seg}] + ${off}) | 0;`;
@@ -85,7 +85,7 @@ export function computeLin(insn: Insn): string {
 /** Statement: `dst` = the value at linear address `lin`. */
 export function readMem(size: Size, dst: string): string {
   const head = "e = tlb[lin >>> 12]; ";
-  const at = `c.instrStart = ${faultSite.eip}, `;
+  const at = `c.instrStart = ${emitContext.eip}, `;
   if (size === 8) return `${head}${dst} = (e & rm) === rm ? ram[(e & -4096) ^ lin] : (${at}c.rd8(lin));`;
   if (size === 16) return `${head}${dst} = (e & rm) === rm && (lin & 1) === 0 ? ram16[((e & -4096) ^ lin) >>> 1] : (${at}c.rd16(lin));`;
   return `${head}${dst} = (e & rm) === rm && (lin & 3) === 0 ? ram32[((e & -4096) ^ lin) >>> 2] : (${at}c.rd32(lin));`;
@@ -96,7 +96,7 @@ export function readMem(size: Size, dst: string): string {
  *  that is where the self-modifying-code exit goes. */
 export function writeMem(size: Size, v: string, onSlow = ""): string {
   const head = "e = tlb[lin >>> 12]; ";
-  const slow = `else { c.instrStart = ${faultSite.eip}; c.wr${size}(lin, ${v});${onSlow ? " " + onSlow : ""} }`;
+  const slow = `else { c.instrStart = ${emitContext.eip}; c.wr${size}(lin, ${v});${onSlow ? " " + onSlow : ""} }`;
   if (size === 8) return `${head}if ((e & wm) === wm) ram[(e & -4096) ^ lin] = ${v}; ${slow}`;
   if (size === 16) return `${head}if ((e & wm) === wm && (lin & 1) === 0) ram16[((e & -4096) ^ lin) >>> 1] = ${v}; ${slow}`;
   return `${head}if ((e & wm) === wm && (lin & 3) === 0) ram32[((e & -4096) ^ lin) >>> 2] = ${v}; ${slow}`;
