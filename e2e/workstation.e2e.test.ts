@@ -13,6 +13,8 @@ const FREEDOS_IMAGE = process.env.HYPERTAB_FREEDOS_IMG ?? join(repoRoot, "..", "
 const ARTIFACTS = join(repoRoot, "e2e", "artifacts");
 // The interpreter needs minutes for the Linux kernel's XZ decompression.
 const BOOT_TIMEOUT_MS = Number(process.env.HYPERTAB_BOOT_TIMEOUT_MS ?? 720_000);
+// FreeDOS from a floppy reaches its prompt in seconds.
+const DOS_TIMEOUT_MS = 180_000;
 
 interface VmRow {
   id: string;
@@ -59,8 +61,9 @@ async function phase(name: string): Promise<void> {
   phases.push(`${name}@${Math.round(await page.evaluate(() => performance.now()))}`);
 }
 
-/** Polls `probe` until it returns true; fails early (with the reason) if a VM in `watch` crashes. */
-async function until(what: string, timeoutMs: number, probe: () => Promise<boolean>, watch: string[] = []): Promise<void> {
+/** Polls `probe` until it returns true; fails early (with the reason) if a VM in `watch` crashes.
+ *  On a timeout the error carries what `detail` says of the situation. */
+async function until(what: string, timeoutMs: number, probe: () => Promise<boolean>, watch: string[] = [], detail?: () => Promise<string>): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await probe()) return;
@@ -68,7 +71,7 @@ async function until(what: string, timeoutMs: number, probe: () => Promise<boole
       const v = await vm(id);
       if (v.state === "crashed" || v.state === "powered-off") throw new Error(`${what}: VM ${id} (${v.name}) is ${v.state}: ${v.reason}`);
     }
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs / 1000} s`);
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs / 1000} s${detail ? `\n${await detail()}` : ""}`);
     await sleep(500);
   }
 }
@@ -209,9 +212,14 @@ describe("workstation", () => {
     await page.getByTestId("create-submit").click();
     await until("the FreeDOS VM appears", 30_000, async () => (await vms()).some((v) => v.name === "FreeDOS"));
     const id = (await vms()).find((v) => v.name === "FreeDOS")!.id;
-    await until("FreeDOS A:\\> prompt", BOOT_TIMEOUT_MS, async () => /A:\\>/.test(await screenText(id)), [id]);
+    const situation = async () => {
+      const row = await vm(id);
+      const cards = await page.evaluate(async (i) => (await window.__hypertab!.hv.host()).ledger.cards.filter((c) => c.owner === i).map((c) => c.id), id);
+      return `VM ${id}: ${row.state} ${row.reason} · consoles ${JSON.stringify(row.consoles)} · cards ${cards.join(",")} · ${await instructions(id)} instructions; screen:\n${await screenText(id)}`;
+    };
+    await until("FreeDOS A:\\> prompt", DOS_TIMEOUT_MS, async () => /A:\\>/.test(await screenText(id)), [id], situation);
     expect((await vm(linuxId)).state).toBe("running");
-  }, BOOT_TIMEOUT_MS + 60_000);
+  }, DOS_TIMEOUT_MS + 60_000);
 
   it("8. no main-thread long task over 50 ms during the run; dashboard screenshot saved", async () => {
     await phase("check 8");

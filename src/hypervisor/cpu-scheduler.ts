@@ -28,6 +28,8 @@ export interface SchedulerVm {
   /** Fraction of recent non-idle periods in which the VM did not finish its instruction budget
    *  although its time budget was not used up (the host did not give it the time). */
   missFraction: number;
+  /** Measured guest instructions per second, recent (smoothed); 0 = not measured yet. */
+  ips: number;
 }
 
 export interface SchedulerOptions {
@@ -57,11 +59,18 @@ const HEADROOM_MAX = 0.95;
 /** Smallest budgets per period: enough that a slice is real work, not call overhead. */
 const MIN_TIME_US = 500;
 const MIN_INSTRUCTIONS = 10_000;
+/** The least fulfilment the others are held back to: a VM that gets less than half of its budget
+ *  (for reasons of its own) must not stall the rest. */
+const FULFILMENT_FLOOR = 0.5;
 
 export class CpuScheduler {
   readonly periodMs: number;
   readonly guestCores: number;
   headroom = 0.9;
+  /** Per competing VM: the instruction rate (per ms) handed out by the last plan, and the smoothed
+   *  fraction of its handed-out rate it has executed since. */
+  private readonly handedOut = new Map<string, number>();
+  private readonly fulfilment = new Map<string, number>();
 
   constructor(options: SchedulerOptions = {}) {
     this.periodMs = options.periodMs ?? 50;
@@ -89,8 +98,16 @@ export class CpuScheduler {
           coresPerK += v.share / v.speed;
         }
         k = Math.min(k, this.guestCores / coresPerK) * this.headroom;
+        // A VM the host runs less than its budget needs (its thread descheduled, or stepping
+        // aside for the page) would bend the ratio: the others are held back to the same fraction
+        // of their budgets, so the shortfall is shared in the ratio of the shares.
+        this.measureFulfilment(competing);
+        let worst = 1;
+        for (const v of competing) worst = Math.min(worst, this.fulfilmentOf(v));
+        worst = Math.max(FULFILMENT_FLOOR, worst);
         for (const v of competing) {
-          const rate = k * v.share; // instructions per ms
+          const rate = k * v.share * Math.min(1, worst / this.fulfilmentOf(v)); // instructions per ms
+          this.handedOut.set(v.id, rate);
           const cores = rate / v.speed;
           plan.set(v.id, {
             instructions: Math.max(MIN_INSTRUCTIONS, Math.round(rate * period)),
@@ -107,6 +124,9 @@ export class CpuScheduler {
         }
       }
     }
+    // Fulfilment is about the plan just handed out: VMs that stopped competing start afresh.
+    const measuredPlan = competing.length >= 2 && competing.every((v) => v.speed > 0);
+    for (const id of [...this.handedOut.keys()]) if (!measuredPlan || !competing.some((v) => v.id === id)) this.forget(id);
     for (const v of vms) {
       if (v.capPercent >= 100) continue;
       const b = plan.get(v.id)!;
@@ -114,5 +134,28 @@ export class CpuScheduler {
       b.timeUs = b.timeUs === 0 ? capUs : Math.min(b.timeUs, capUs);
     }
     return plan;
+  }
+
+  /** What a VM executed of the rate it was handed out (0.1-1, smoothed); 1 until measured. */
+  private fulfilmentOf(v: SchedulerVm): number {
+    return this.fulfilment.get(v.id) ?? 1;
+  }
+
+  /** Updates each competing VM's fulfilment from its latest measured rate, over its non-idle
+   *  time, against the rate the last plan handed it (once per plan). */
+  private measureFulfilment(competing: readonly SchedulerVm[]): void {
+    for (const v of competing) {
+      const rate = this.handedOut.get(v.id);
+      if (!rate || !(v.ips > 0)) continue;
+      const busy = Math.max(0.05, 1 - v.idleFraction);
+      const now = Math.min(1, Math.max(0.1, v.ips / 1000 / (rate * busy)));
+      const old = this.fulfilment.get(v.id);
+      this.fulfilment.set(v.id, old === undefined ? now : old * 0.5 + now * 0.5);
+    }
+  }
+
+  private forget(id: string): void {
+    this.handedOut.delete(id);
+    this.fulfilment.delete(id);
   }
 }

@@ -120,6 +120,8 @@ export interface HypervisorOptions {
 
 const HISTORY = 120;
 const VRAM_MIB = 16;
+/** A guest worker that has not begun running its machine this long after launch is crashed. */
+const STARTUP_LIMIT_MS = 60_000;
 
 interface Sample {
   t: number;
@@ -572,6 +574,10 @@ export class Hypervisor {
     } else if (vm.state !== "starting" && t - vm.lastHeartbeatChange > this.watchdogMs) {
       this.markCrashed(vm, `guest worker stopped responding (no heartbeat for ${Math.round((t - vm.lastHeartbeatChange) / 1000)} s)`);
       return;
+    } else if (vm.state === "starting" && t - vm.lastHeartbeatChange > STARTUP_LIMIT_MS) {
+      // Building a machine takes seconds; a worker silent for this long never will.
+      this.markCrashed(vm, `guest worker did not start within ${STARTUP_LIMIT_MS / 1000} s`);
+      return;
     }
     if (s[St.STATE] === GuestState.CRASHED && vm.state !== "starting") {
       // The worker also posts the reason; this catches a crash whose message was lost.
@@ -619,6 +625,7 @@ export class Hypervisor {
         idleFraction: vm.idleFraction,
         speed: vm.speed,
         missFraction: vm.missFraction,
+        ips: vm.ips,
       });
     }
     const plan = this.scheduler.plan(input);

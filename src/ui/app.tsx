@@ -2,7 +2,7 @@
 // the create-VM dialog and the event log. Polls the hypervisor for state; screens and input go
 // through shared memory (VmIo), not through messages.
 
-import { memo, useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { memo, startTransition, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type { LogEntry } from "../hypervisor/event-log.ts";
 import type { HostInfo, VmInfo } from "../hypervisor/hypervisor.ts";
 import { CreateVmDialog } from "./create-vm-dialog.tsx";
@@ -38,17 +38,19 @@ export function App() {
         ios.set(vm.id, { generation: vm.generation, io: known?.io ?? null });
         const channels = await hv.channels(vm.id);
         ios.set(vm.id, { generation: vm.generation, io: channels ? new VmIo(channels) : null });
-        if (channels || known?.io) setIoVersion((v) => v + 1);
+        if (channels || known?.io) startTransition(() => setIoVersion((v) => v + 1));
       }
     }
     for (const id of [...ios.keys()]) if (!list.some((v) => v.id === id)) ios.delete(id);
-    setVms(list);
-    setHost(h);
     if (restored) saveSetup(list);
-    if (events.length) {
-      lastSeq.current = events[events.length - 1].seq;
-      setLog((old) => [...old, ...events].slice(-500));
-    }
+    if (events.length) lastSeq.current = events[events.length - 1].seq;
+    // A transition: React renders the dashboard in slices of a few milliseconds between other
+    // tasks instead of one long task, so typing and console output are never held up by it.
+    startTransition(() => {
+      setVms(list);
+      setHost(h);
+      if (events.length) setLog((old) => [...old, ...events].slice(-500));
+    });
   }, [hv]);
 
   useEffect(() => {

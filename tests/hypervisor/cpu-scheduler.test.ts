@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { CpuScheduler, type SchedulerVm } from "../../src/hypervisor/cpu-scheduler.ts";
 
 const vm = (id: string, share: number, speed: number, extra: Partial<SchedulerVm> = {}): SchedulerVm => ({
-  id, share, capPercent: 100, active: true, idleFraction: 0, speed, missFraction: 0, ...extra,
+  id, share, capPercent: 100, active: true, idleFraction: 0, speed, missFraction: 0, ips: 0, ...extra,
 });
 
 describe("CpuScheduler (instruction budgets from measured speeds, time budgets as a guard)", () => {
@@ -43,6 +43,39 @@ describe("CpuScheduler (instruction budgets from measured speeds, time budgets a
     const low = s.headroom;
     s.plan([vm("a", 1, 40_000), vm("b", 1, 40_000)]);
     expect(s.headroom).toBeGreaterThan(low);
+  });
+
+  it("holds the others back when the host runs one VM less than its budget, so the ratio holds", () => {
+    const s = new CpuScheduler({ periodMs: 50, guestCores: 1.5 });
+    const first = s.plan([vm("a", 300, 40_000), vm("b", 100, 40_000)]);
+    const rate = (id: string) => first.get(id)!.instructions / 50; // per ms
+    // a executed 70% of its rate (its thread was descheduled), b all of its rate.
+    let plan = first;
+    for (let i = 0; i < 6; i++) {
+      const b = plan.get("b")!.instructions / 50;
+      plan = s.plan([vm("a", 300, 40_000, { ips: rate("a") * 0.7 * 1000 }), vm("b", 100, 40_000, { ips: b * 1000 })]);
+    }
+    const a = plan.get("a")!.instructions;
+    const b = plan.get("b")!.instructions;
+    // What each will execute: a 70% of its budget, b all of its (held back) budget.
+    expect((a * 0.7) / b).toBeGreaterThan(2.85);
+    expect((a * 0.7) / b).toBeLessThan(3.15);
+    // Once a gets its time again, b's budget returns to a third of a's.
+    for (let i = 0; i < 12; i++) {
+      const p = plan;
+      plan = s.plan([vm("a", 300, 40_000, { ips: (p.get("a")!.instructions / 50) * 1000 }), vm("b", 100, 40_000, { ips: (p.get("b")!.instructions / 50) * 1000 })]);
+    }
+    expect(plan.get("a")!.instructions / plan.get("b")!.instructions).toBeCloseTo(3, 1);
+  });
+
+  it("does not let a VM that gets under half of its budget stall the others", () => {
+    const s = new CpuScheduler({ periodMs: 50, guestCores: 1.5 });
+    let plan = s.plan([vm("a", 100, 40_000), vm("b", 100, 40_000)]);
+    for (let i = 0; i < 8; i++) {
+      const p = plan;
+      plan = s.plan([vm("a", 100, 40_000, { ips: 1 }), vm("b", 100, 40_000, { ips: (p.get("b")!.instructions / 50) * 1000 })]);
+    }
+    expect(plan.get("b")!.instructions / plan.get("a")!.instructions).toBeGreaterThanOrEqual(0.5 - 1e-9);
   });
 
   it("schedules by CPU time in proportion to the shares until every speed is measured", () => {

@@ -137,6 +137,23 @@ describe("guest runner under the hypervisor (Node threads)", () => {
     expect(hv.list().find((v) => v.id === a)!.reason).toContain("simulated emulator exception");
   }, 20_000);
 
+  it("a guest worker that never starts its machine is marked crashed after the startup limit", async () => {
+    let now = 1000;
+    const silent: GuestLauncher = { launch: () => ({ terminate: () => {} }) };
+    const hv = new Hypervisor(silent, resources, { now: () => now });
+    const id = (await hv.createVm(toy("mute", 100), { start: true })).id;
+    await sleep(200); // start() prepares the machine, then launches the (silent) worker
+    expect(hv.list().find((v) => v.id === id)!.state).toBe("starting");
+    now += 59_000;
+    hv.tick();
+    expect(hv.list().find((v) => v.id === id)!.state).toBe("starting");
+    now += 2_000;
+    hv.tick();
+    const row = hv.list().find((v) => v.id === id)!;
+    expect(row.state).toBe("crashed");
+    expect(row.reason).toBe("guest worker did not start within 60 s");
+  });
+
   it("the hypervisor stops a guest through the control block", async () => {
     const messages: GuestMessage[] = [];
     const hv = new Hypervisor(launcherWith(new Map(), messages), resources);
