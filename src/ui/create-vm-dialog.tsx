@@ -33,6 +33,9 @@ export function CreateVmDialog(props: { host: HostInfo | null; onClose(): void; 
     }
     return pick;
   });
+  // Until the user picks cards, a display and input cards free at the moment of creating are
+  // used: the host info the dialog opened with may be a refresh old.
+  const [cardsPicked, setCardsPicked] = useState(false);
   const [error, setError] = useState("");
   const [busy, setBusy] = useState(false);
 
@@ -46,7 +49,8 @@ export function CreateVmDialog(props: { host: HostInfo | null; onClose(): void; 
     setBusy(true);
     try {
       let config: VmConfig;
-      const base = { memoryMiB: mem, share, capPercent: cap, cards };
+      const chosen = cardsPicked ? cards : await hypervisor().freeCards(["vga", "ps2"]);
+      const base = { memoryMiB: mem, share, capPercent: cap, cards: chosen };
       if (guest === LOCAL) {
         if (!file) throw new Error("choose an image file");
         const bytes = new Uint8Array(await file.arrayBuffer());
@@ -102,7 +106,10 @@ export function CreateVmDialog(props: { host: HostInfo | null; onClose(): void; 
           <legend>Cards</legend>
           {freeCards.map((c) => (
             <label key={c.id} className="card-pick">
-              <input type="checkbox" checked={cards.includes(c.id)} onChange={() => setCards(cards.includes(c.id) ? cards.filter((x) => x !== c.id) : [...cards, c.id])} />
+              <input type="checkbox" checked={cards.includes(c.id)} onChange={() => {
+                setCardsPicked(true);
+                setCards(cards.includes(c.id) ? cards.filter((x) => x !== c.id) : [...cards, c.id]);
+              }} />
               {c.label}
             </label>
           ))}

@@ -22,23 +22,49 @@ function create(): Promise<Terminal> {
   return import("@xterm/xterm").then(({ Terminal }) => new Terminal(OPTIONS));
 }
 
-/** Laid out (so xterm can measure its font) but off screen and not in the accessibility tree. */
+/** Laid out (so xterm can measure its font) and in the viewport (so xterm renders: it pauses a
+ *  terminal that does not intersect it), but invisible, behind the page, not in the accessibility
+ *  tree, and contained (its layouts never involve the page's). */
 function parking(): HTMLElement {
   const park = document.createElement("div");
   park.setAttribute("aria-hidden", "true");
-  park.style.cssText = "position:absolute;left:-10000px;top:0;width:800px;height:400px;overflow:hidden;visibility:hidden";
+  park.style.cssText = "position:fixed;left:0;top:0;width:800px;height:400px;overflow:hidden;visibility:hidden;pointer-events:none;z-index:-1;contain:strict";
   document.body.appendChild(park);
   return park;
 }
 
-/** Opens `term` in a parked element, in a task of its own. */
-function openParked(term: Terminal): Promise<Terminal> {
-  return new Promise((resolve) =>
-    setTimeout(() => {
-      term.open(parking());
-      resolve(term);
-    }, 0),
-  );
+/** Every printable ASCII character in the four font variants xterm's DOM renderer measures. Each
+ *  glyph it has not seen is measured once, by a forced layout: done here, in the contained parking
+ *  element, a few glyphs a frame, those layouts are cheap and out of the way; done when a guest
+ *  first prints the glyph, a screenful of them can hold the page up for tens of milliseconds. */
+const ASCII = Array.from({ length: 95 }, (_, i) => String.fromCharCode(32 + i)).join("");
+const VARIANTS = ["0", "1", "3", "1;3"]; // regular, bold, italic, bold italic (SGR)
+const GLYPHS_PER_FRAME = 8;
+
+/** Resolves after the next two frames (xterm renders in a frame), or after `ms` in a hidden tab. */
+function afterRender(ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    requestAnimationFrame(() => requestAnimationFrame(() => {
+      clearTimeout(timer);
+      resolve();
+    }));
+  });
+}
+
+/** Opens `term` in a parked element, in a task of its own, renders the warm-up text in it a few
+ *  glyphs a frame, and clears it again. */
+async function openParked(term: Terminal): Promise<Terminal> {
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  term.open(parking());
+  for (const sgr of VARIANTS) {
+    for (let i = 0; i < ASCII.length; i += GLYPHS_PER_FRAME) {
+      await new Promise<void>((resolve) => term.write(`\x1b[${sgr}m${ASCII.slice(i, i + GLYPHS_PER_FRAME)}\x1b[0m\r\n`, resolve));
+      await afterRender(100);
+    }
+  }
+  term.reset();
+  return term;
 }
 
 /** Starts building a terminal for the next console (page start). */
