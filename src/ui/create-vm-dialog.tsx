@@ -33,8 +33,8 @@ export function CreateVmDialog(props: { host: HostInfo | null; onClose(): void; 
     }
     return pick;
   });
-  // Until the user picks cards, a display and input cards free at the moment of creating are
-  // used: the host info the dialog opened with may be a refresh old.
+  // Until the user picks cards, a display card and an input card that are free when the VM is
+  // created are used: the host info the dialog opened with may be a refresh out of date.
   const [cardsPicked, setCardsPicked] = useState(false);
   const [error, setError] = useState("");
   const [busy, setBusy] = useState(false);

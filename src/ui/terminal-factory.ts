@@ -33,22 +33,24 @@ function parking(): HTMLElement {
   return park;
 }
 
-/** Every printable ASCII character in the four font variants xterm's DOM renderer measures. Each
- *  glyph it has not seen is measured once, by a forced layout: done here, in the contained parking
- *  element, a few glyphs a frame, those layouts are cheap and out of the way; done when a guest
- *  first prints the glyph, a screenful of them can hold the page up for tens of milliseconds. */
+/** Every printable ASCII character, regular and bold (what consoles print; italic is rare). xterm's
+ *  DOM renderer measures each glyph it has not seen once, by a forced layout: done here, in the
+ *  contained parking element, a few glyphs a frame, those layouts are short and out of the way;
+ *  done when a guest first prints the glyph, a screenful of them held the page up for tens of
+ *  milliseconds. */
 const ASCII = Array.from({ length: 95 }, (_, i) => String.fromCharCode(32 + i)).join("");
-const VARIANTS = ["0", "1", "3", "1;3"]; // regular, bold, italic, bold italic (SGR)
-const GLYPHS_PER_FRAME = 8;
+const VARIANTS = ["0", "1"]; // SGR: regular, bold
+const GLYPHS_PER_FRAME = 6;
 
-/** Resolves after the next two frames (xterm renders in a frame), or after `ms` in a hidden tab. */
-function afterRender(ms: number): Promise<void> {
+/** Resolves in the next frame, after xterm has rendered what was written (its frame callback was
+ *  requested first), or after `ms` in a hidden tab, where frames do not come. */
+function nextFrame(ms: number): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);
-    requestAnimationFrame(() => requestAnimationFrame(() => {
+    requestAnimationFrame(() => {
       clearTimeout(timer);
       resolve();
-    }));
+    });
   });
 }
 
@@ -60,7 +62,7 @@ async function openParked(term: Terminal): Promise<Terminal> {
   for (const sgr of VARIANTS) {
     for (let i = 0; i < ASCII.length; i += GLYPHS_PER_FRAME) {
       await new Promise<void>((resolve) => term.write(`\x1b[${sgr}m${ASCII.slice(i, i + GLYPHS_PER_FRAME)}\x1b[0m\r\n`, resolve));
-      await afterRender(100);
+      await nextFrame(100);
     }
   }
   term.reset();
