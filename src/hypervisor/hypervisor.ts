@@ -122,10 +122,6 @@ const HISTORY = 120;
 const VRAM_MIB = 16;
 /** A guest worker that has not begun running its machine this long after launch is crashed. */
 const STARTUP_LIMIT_MS = 60_000;
-/** The longest one starting guest worker holds up the next one's launch. */
-const LAUNCH_TURN_MS = 5_000;
-/** How long after a guest worker started the next one waits. */
-const LAUNCH_SETTLE_MS = 500;
 
 interface Sample {
   t: number;
@@ -168,8 +164,6 @@ export class Hypervisor {
   readonly ledger: ResourceLedger;
   readonly log: EventLog;
   readonly scheduler: CpuScheduler;
-  /** Settles when the guest worker launched last has started (see takeLaunchTurn). */
-  private launchTurn: Promise<void> = Promise.resolve();
   private readonly vms = new Map<string, VmRecord>();
   private nextId = 1;
   private readonly now: () => number;
@@ -330,85 +324,48 @@ export class Hypervisor {
       return;
     }
     if (vm.generation !== generation) return; // stopped meanwhile
-    // The launch waits for its turn: the caller (creating a VM, say) need not.
-    void this.launchInTurn(vm, generation, machine).catch((e: unknown) => {
-      if (vm.generation === generation) this.markCrashed(vm, `could not launch the guest worker: ${errorText(e)}`);
-    });
-  }
-
-  private async launchInTurn(vm: VmRecord, generation: number, machine: MachineConfig): Promise<void> {
-    const id = vm.id;
-    // Guest workers start one after another: a starting worker compiles the emulator, builds its
-    // machine and compiles the firmware's hot code (V8 compiles on shared background threads too),
-    // and two of those at once left the page's main thread without a core on a 2-core host.
-    const done = await this.takeLaunchTurn();
-    try {
-      // ...and once the page is on time again (page-beat.ts): it is building the VM's panel.
-      if (this.busyGuests() + 1 >= this.scheduler.guestCores) setPageYield(this.pageBeat, true);
-      await waitForCalmPage(this.pageBeatReader);
-      if (vm.generation !== generation) {
-        done();
-        return;
-      }
-      const channels = createVmChannels();
-      vm.channels = channels;
-      vm.control = new Int32Array(channels.control);
-      vm.stats = new Float64Array(channels.stats);
-      vm.control[Ctl.RUN] = RunRequest.RUN;
-      vm.control[Ctl.BUDGET] = 0;
-      vm.control[Ctl.INSN_BUDGET] = 0;
-      vm.control[Ctl.PERIOD_MS] = this.scheduler.periodMs;
-      vm.last = null;
-      vm.ips = vm.cpu = vm.speed = 0;
-      vm.lastHeartbeatChange = this.now();
-      vm.lastHeartbeat = 0;
-      const current = () => vm.generation === generation;
-      vm.handle = this.launcher.launch(
-        { vmId: id, machine, channels, periodMs: this.scheduler.periodMs, pageBeat: this.pageBeat },
-        {
-          started: () => {
-            // Its first moments running (firmware, first compiled code) are the busiest still.
-            setTimeout(done, LAUNCH_SETTLE_MS);
-            if (!current() || vm.state !== "starting") return;
-            vm.state = "running";
-            this.log.add(id, "lifecycle", "running");
-          },
-          crashed: (reason) => {
-            done();
-            if (current()) this.markCrashed(vm, reason);
-          },
-          poweredOff: (reason) => {
-            done();
-            if (!current()) return;
-            this.teardown(vm);
-            vm.state = "powered-off";
-            vm.reason = reason;
-            this.log.add(id, "lifecycle", `powered off: ${reason}`);
-          },
-          guestReset: (reason) => {
-            if (current()) this.log.add(id, "reset", `guest reset: ${reason}`);
-          },
+    // A new guest worker compiles the emulator and builds its machine while the page builds the
+    // VM's panel: launch it once the page is on time again (page-beat.ts), so the two do not
+    // compete for the cores.
+    if (this.busyGuests() + 1 >= this.scheduler.guestCores) setPageYield(this.pageBeat, true);
+    await waitForCalmPage(this.pageBeatReader);
+    if (vm.generation !== generation) return;
+    const channels = createVmChannels();
+    vm.channels = channels;
+    vm.control = new Int32Array(channels.control);
+    vm.stats = new Float64Array(channels.stats);
+    vm.control[Ctl.RUN] = RunRequest.RUN;
+    vm.control[Ctl.BUDGET] = 0;
+    vm.control[Ctl.INSN_BUDGET] = 0;
+    vm.control[Ctl.PERIOD_MS] = this.scheduler.periodMs;
+    vm.last = null;
+    vm.ips = vm.cpu = vm.speed = 0;
+    vm.lastHeartbeatChange = this.now();
+    vm.lastHeartbeat = 0;
+    const current = () => vm.generation === generation;
+    vm.handle = this.launcher.launch(
+      { vmId: id, machine, channels, periodMs: this.scheduler.periodMs, pageBeat: this.pageBeat },
+      {
+        started: () => {
+          if (!current() || vm.state !== "starting") return;
+          vm.state = "running";
+          this.log.add(id, "lifecycle", "running");
         },
-      );
-    } catch (e) {
-      done();
-      throw e;
-    }
-  }
-
-  /** Waits until no other guest worker is starting (the last one reported started or failed, or
-   *  LAUNCH_TURN_MS passed), then holds the turn: the returned function (idempotent) hands it on. */
-  private async takeLaunchTurn(): Promise<() => void> {
-    const previous = this.launchTurn;
-    let release!: () => void;
-    const mine = new Promise<void>((resolve) => (release = resolve));
-    this.launchTurn = mine;
-    await previous;
-    const timer = setTimeout(release, LAUNCH_TURN_MS);
-    return () => {
-      clearTimeout(timer);
-      release();
-    };
+        crashed: (reason) => {
+          if (current()) this.markCrashed(vm, reason);
+        },
+        poweredOff: (reason) => {
+          if (!current()) return;
+          this.teardown(vm);
+          vm.state = "powered-off";
+          vm.reason = reason;
+          this.log.add(id, "lifecycle", `powered off: ${reason}`);
+        },
+        guestReset: (reason) => {
+          if (current()) this.log.add(id, "reset", `guest reset: ${reason}`);
+        },
+      },
+    );
   }
 
   private markCrashed(vm: VmRecord, reason: string): void {

@@ -4,7 +4,7 @@
 
 import { afterEach, describe, expect, it } from "vitest";
 import { Worker } from "node:worker_threads";
-import { Hypervisor, type GuestEvents, type GuestLauncher } from "../../src/hypervisor/hypervisor.ts";
+import { Hypervisor, type GuestLauncher } from "../../src/hypervisor/hypervisor.ts";
 import type { GuestMessage } from "../../src/hypervisor/guest-runner.ts";
 import { Ctl, St, RunRequest, ringGuestDoorbell } from "../../src/hypervisor/shared-layout.ts";
 import { sleep, until, drainSequence } from "./async-helpers.ts";
@@ -152,29 +152,6 @@ describe("guest runner under the hypervisor (Node threads)", () => {
     const row = hv.list().find((v) => v.id === id)!;
     expect(row.state).toBe("crashed");
     expect(row.reason).toBe("guest worker did not start within 60 s");
-  });
-
-  it("launches guest workers one after another: the next once the last has started", async () => {
-    const launched: string[] = [];
-    const events = new Map<string, GuestEvents>();
-    const recording: GuestLauncher = {
-      launch(spec, ev) {
-        launched.push(spec.vmId);
-        events.set(spec.vmId, ev);
-        return { terminate: () => {} };
-      },
-    };
-    const hv = new Hypervisor(recording, resources);
-    // Creating returns at once; only the launches wait their turn.
-    const a = (await hv.createVm(toy("a", 100), { start: true })).id;
-    const b = (await hv.createVm(toy("b", 100), { start: true })).id;
-    await until("a launched", 2000, () => launched.length === 1);
-    await sleep(700);
-    expect(launched).toEqual([a]);
-    events.get(a)!.started();
-    expect(hv.list().find((v) => v.id === a)!.state).toBe("running");
-    await until("b launched", 3000, () => launched.length === 2);
-    expect(launched).toEqual([a, b]);
   });
 
   it("the hypervisor stops a guest through the control block", async () => {
