@@ -68,6 +68,31 @@ describe("CpuScheduler (instruction budgets from measured speeds, time budgets a
     expect(plan.get("a")!.instructions / plan.get("b")!.instructions).toBeCloseTo(3, 1);
   });
 
+  it("keeps the executed ratio while the headroom swings with misses (measured rates lag the budgets)", () => {
+    const s = new CpuScheduler({ periodMs: 50, guestCores: 1.5 });
+    let plan = s.plan([vm("a", 300, 40_000), vm("b", 100, 40_000)]);
+    // The hypervisor's smoothed rates (half old, half new per sample): a executes 80% of its
+    // budget and reports misses every third sample (the headroom shrinks, then grows back), b all
+    // of its budget.
+    let ipsA = 0;
+    let ipsB = 0;
+    let executedA = 0;
+    let executedB = 0;
+    for (let i = 0; i < 40; i++) {
+      const a = (plan.get("a")!.instructions / 50) * 1000 * 0.8;
+      const b = (plan.get("b")!.instructions / 50) * 1000;
+      if (i >= 10) {
+        executedA += a;
+        executedB += b;
+      }
+      ipsA = ipsA === 0 ? a : ipsA * 0.5 + a * 0.5;
+      ipsB = ipsB === 0 ? b : ipsB * 0.5 + b * 0.5;
+      plan = s.plan([vm("a", 300, 40_000, { ips: ipsA, missFraction: i % 3 === 0 ? 0.5 : 0 }), vm("b", 100, 40_000, { ips: ipsB })]);
+    }
+    expect(executedA / executedB).toBeGreaterThan(2.85);
+    expect(executedA / executedB).toBeLessThan(3.15);
+  });
+
   it("does not let a VM that gets under half of its budget stall the others", () => {
     const s = new CpuScheduler({ periodMs: 50, guestCores: 1.5 });
     let plan = s.plan([vm("a", 100, 40_000), vm("b", 100, 40_000)]);
