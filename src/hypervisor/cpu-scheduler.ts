@@ -84,8 +84,8 @@ export class CpuScheduler {
     const period = this.periodMs;
     for (const v of vms) plan.set(v.id, { instructions: 0, timeUs: 0 });
     const competing = vms.filter((v) => v.active && v.idleFraction < 0.5);
+    const measured = competing.every((v) => v.speed > 0);
     if (competing.length >= 2) {
-      const measured = competing.every((v) => v.speed > 0);
       if (measured) {
         const missed = competing.some((v) => v.missFraction > 0.1);
         this.headroom = missed ? Math.max(HEADROOM_MIN, this.headroom * 0.9) : Math.min(HEADROOM_MAX, this.headroom + 0.01);
@@ -124,9 +124,9 @@ export class CpuScheduler {
         }
       }
     }
-    // Fulfilment is about the plan just handed out: VMs that stopped competing start afresh.
-    const measuredPlan = competing.length >= 2 && competing.every((v) => v.speed > 0);
-    for (const id of [...this.handedOut.keys()]) if (!measuredPlan || !competing.some((v) => v.id === id)) this.forget(id);
+    // Fulfilment is about rates handed out by speed: VMs that stopped competing start afresh.
+    const rated = competing.length >= 2 && measured;
+    for (const id of [...this.handedOut.keys()]) if (!rated || !competing.some((v) => v.id === id)) this.forget(id);
     for (const v of vms) {
       if (v.capPercent >= 100) continue;
       const b = plan.get(v.id)!;
