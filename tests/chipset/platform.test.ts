@@ -2,12 +2,12 @@
 
 import { describe, it, expect } from "vitest";
 import { Harness, FakeCpu } from "./harness.ts";
-import { InterruptSystem } from "../../src/emulator/devices/interrupt-system.ts";
-import { Pit8254, PIT_HZ } from "../../src/emulator/devices/pit-8254.ts";
-import { RtcCmos } from "../../src/emulator/devices/rtc-cmos.ts";
-import { SystemPorts } from "../../src/emulator/devices/system-ports.ts";
-import { DebugExit } from "../../src/emulator/devices/debug-exit.ts";
-import { Debugcon } from "../../src/emulator/devices/debugcon.ts";
+import { InterruptSystem } from "../../src/emulator/devices/interrupts/interrupt-system.ts";
+import { Pit8254, PIT_HZ } from "../../src/emulator/devices/timers/pit-8254.ts";
+import { RtcCmos } from "../../src/emulator/devices/timers/rtc-cmos.ts";
+import { SystemPorts } from "../../src/emulator/devices/chipset/system-ports.ts";
+import { DebugExit } from "../../src/emulator/devices/debug/debug-exit.ts";
+import { Debugcon } from "../../src/emulator/devices/debug/debugcon.ts";
 
 function build(apic: boolean) {
   const h = new Harness();

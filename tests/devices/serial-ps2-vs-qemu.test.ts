@@ -3,8 +3,8 @@
 // follow the datasheet rather than QEMU are skipped, each with the reason.
 
 import { describe, expect, it } from "vitest";
-import { I8042 } from "../../src/emulator/devices/i8042.ts";
-import { Uart16550 } from "../../src/emulator/devices/uart-16550.ts";
+import { I8042 } from "../../src/emulator/devices/ps2/i8042.ts";
+import { Uart16550 } from "../../src/emulator/devices/serial/uart-16550.ts";
 import { makeTestContext } from "./fake-context.ts";
 import { differences, qemuAvailable, QtestScript, runOnOurs, runOnQemuRepeated } from "./qtest-replay.ts";
 

@@ -6,7 +6,7 @@ import { createMachine } from "../../src/emulator/machine.ts";
 import type { Machine } from "../../src/emulator/machine-api.ts";
 import type { MachineConfig } from "../../src/emulator/machine-config.ts";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
+const ROOT = new URL("../..", import.meta.url).pathname;
 
 function firmwareFile(name: string): Uint8Array {
   const candidates = [`${ROOT}public/bios/${name}`];

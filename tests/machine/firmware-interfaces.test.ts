@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { AcpiPm, PM_TIMER_HZ } from "../../src/emulator/devices/acpi-pm.ts";
-import { acpiChecksum, buildAcpiTables, ISA_DEVICES, placeAcpiTables, PM_IO_BASE } from "../../src/emulator/devices/acpi-tables.ts";
-import { FwCfg } from "../../src/emulator/devices/fw-cfg.ts";
+import { AcpiPm, PM_TIMER_HZ } from "../../src/emulator/devices/chipset/acpi-pm.ts";
+import { acpiChecksum, buildAcpiTables, ISA_DEVICES, placeAcpiTables, PM_IO_BASE } from "../../src/emulator/devices/firmware/acpi-tables.ts";
+import { FwCfg } from "../../src/emulator/devices/firmware/fw-cfg.ts";
 import type { PhysicalMemory } from "../../src/emulator/memory.ts";
 import { makePlatform, pciRead, pciWrite, type TestPlatform } from "./helpers.ts";
 

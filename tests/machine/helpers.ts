@@ -3,7 +3,7 @@
 
 import { VirtualClock, type TimedDevice } from "../../src/emulator/clock.ts";
 import type { DeviceContext, IrqLines } from "../../src/emulator/device.ts";
-import { PciHostBus } from "../../src/emulator/devices/pci-bus.ts";
+import { PciHostBus } from "../../src/emulator/devices/chipset/pci-bus.ts";
 import { IOBus } from "../../src/emulator/io-bus.ts";
 import { PhysicalMemory } from "../../src/emulator/memory.ts";
 

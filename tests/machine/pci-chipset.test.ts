@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { PciFunction } from "../../src/emulator/device.ts";
-import { I440fxHost } from "../../src/emulator/devices/i440fx-host.ts";
-import { pciConfigHeader, PIRQ_GSI_BASE } from "../../src/emulator/devices/pci-bus.ts";
-import { Piix3Isa } from "../../src/emulator/devices/piix3-isa.ts";
+import { I440fxHost } from "../../src/emulator/devices/chipset/i440fx-host.ts";
+import { pciConfigHeader, PIRQ_GSI_BASE } from "../../src/emulator/devices/chipset/pci-bus.ts";
+import { Piix3Isa } from "../../src/emulator/devices/chipset/piix3-isa.ts";
 import { makePlatform, pciRead, pciWrite } from "./helpers.ts";
 
 function fakeBios(size = 0x20000): Uint8Array {

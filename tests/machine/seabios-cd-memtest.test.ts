@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { createMachine } from "../../src/emulator/machine.ts";
 import { floppyConfig, runUntilScreen, screen } from "./firmware-helpers.ts";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
+const ROOT = new URL("../..", import.meta.url).pathname;
 const ISO = `${ROOT}public/guests/linux/linux.iso`;
 const MEMTEST = `${ROOT}public/guests/memtest/memtest-floppy.img`;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MODE_04H, MODE_12H, MODE_13H, egaPaletteEntry } from "../../src/emulator/devices/vga-modes.ts";
+import { MODE_04H, MODE_12H, MODE_13H, egaPaletteEntry } from "../../src/emulator/devices/vga/vga-modes.ts";
 import { makeVga, pixel, programMode, setDac } from "./harness.ts";
 
 const six2eight = (v: number) => ((v << 2) | (v >> 4)) & 0xff;

@@ -6,8 +6,8 @@ import { VirtualClock } from "../../src/emulator/clock.ts";
 import type { DeviceContext, PciBus, PciFunction } from "../../src/emulator/device.ts";
 import { IOBus } from "../../src/emulator/io-bus.ts";
 import { PhysicalMemory } from "../../src/emulator/memory.ts";
-import { VgaDevice, type VgaOptions } from "../../src/emulator/devices/vga.ts";
-import type { VgaModeRegisters } from "../../src/emulator/devices/vga-modes.ts";
+import { VgaDevice, type VgaOptions } from "../../src/emulator/devices/vga/vga.ts";
+import type { VgaModeRegisters } from "../../src/emulator/devices/vga/vga-modes.ts";
 
 export interface VgaRig {
   vga: VgaDevice;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { StateError } from "../../src/emulator/state.ts";
-import { MODE_03H, MODE_13H } from "../../src/emulator/devices/vga-modes.ts";
+import { MODE_03H, MODE_13H } from "../../src/emulator/devices/vga/vga-modes.ts";
 import { makeVga, programMode, setDac } from "./harness.ts";
 
 describe("VGA save/restore", () => {

@@ -10,9 +10,9 @@ import { describe, expect, it } from "vitest";
 import { VirtualClock } from "../../src/emulator/clock.ts";
 import { CPU, CS, DS, ES, SS } from "../../src/emulator/cpu/cpu.ts";
 import type { DeviceContext } from "../../src/emulator/device.ts";
-import { PciHostBus } from "../../src/emulator/devices/pci-bus.ts";
-import { VgaDevice } from "../../src/emulator/devices/vga.ts";
-import { findRomFont16 } from "../../src/emulator/devices/vga-font.ts";
+import { PciHostBus } from "../../src/emulator/devices/chipset/pci-bus.ts";
+import { VgaDevice } from "../../src/emulator/devices/vga/vga.ts";
+import { findRomFont16 } from "../../src/emulator/devices/vga/vga-font.ts";
 import { IOBus } from "../../src/emulator/io-bus.ts";
 import { PhysicalMemory } from "../../src/emulator/memory.ts";
 

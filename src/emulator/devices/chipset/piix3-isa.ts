@@ -1,0 +1,74 @@
+// PIIX3 PCI-to-ISA bridge (PCI 01.0, 8086:7000): the PIRQ A-D route registers (0x60-0x63) that steer
+// PCI interrupts onto ISA IRQs, and the reset control register at port 0xCF9.
+
+import type { Device, DeviceContext, PciFunction } from "../../device.ts";
+import { expectState, numberField, typedField, type SavedState } from "../../state.ts";
+import { pciConfigHeader, type PciHostBus } from "./pci-bus.ts";
+
+const PIRQRC = 0x60;
+const ROUTE_DISABLED = 0x80;
+const RESET_CONTROL_PORT = 0xcf9;
+/** Reset control bits: 1 = system (hard) reset, 2 = reset CPU (0→1 edge starts it), 3 = full reset. */
+const RC_SYS_RST = 0x02;
+const RC_RST_CPU = 0x04;
+const RC_FULL_RST = 0x08;
+
+export interface Piix3Options {
+  bus: PciHostBus;
+}
+
+export class Piix3Isa implements Device {
+  readonly name = "piix3-isa";
+  readonly pci: PciFunction;
+  private resetControl = 0;
+
+  constructor(private readonly ctx: DeviceContext, options: Piix3Options) {
+    const config = pciConfigHeader({ vendor: 0x8086, device: 0x7000, classCode: 0x060100, revision: 0x00 });
+    config.fill(ROUTE_DISABLED, PIRQRC, PIRQRC + 4);
+    this.pci = {
+      name: "piix3 ISA bridge",
+      device: 1,
+      fn: 0,
+      config,
+      configWritten: (offset, size) => {
+        if (offset < PIRQRC + 4 && offset + size > PIRQRC) options.bus.pirqRoutingChanged();
+      },
+    };
+    ctx.pci.addFunction(this.pci);
+    options.bus.setPirqRouter((pirq) => {
+      const v = this.pci.config[PIRQRC + pirq];
+      return v & ROUTE_DISABLED ? -1 : v & 0x0f;
+    });
+    ctx.io.register(RESET_CONTROL_PORT, 1, {
+      in8: () => this.resetControl,
+      out8: (_p, v) => this.writeResetControl(v),
+    }, this.name);
+  }
+
+  private writeResetControl(v: number): void {
+    const rising = (v & RC_RST_CPU) !== 0 && (this.resetControl & RC_RST_CPU) === 0;
+    this.resetControl = v & (RC_SYS_RST | RC_FULL_RST);
+    if (rising) this.ctx.requestReset(`port 0xCF9 write 0x${v.toString(16)}`);
+  }
+
+  /** PIRQ A-D routing as the guest programmed it (-1 = disabled), for monitoring and tests. */
+  pirqRoute(pirq: number): number {
+    const v = this.pci.config[PIRQRC + (pirq & 3)];
+    return v & ROUTE_DISABLED ? -1 : v & 0x0f;
+  }
+
+  reset(): void {
+    this.resetControl = 0;
+    this.pci.config.fill(ROUTE_DISABLED, PIRQRC, PIRQRC + 4);
+  }
+
+  saveState(): SavedState {
+    return { type: "piix3-isa", version: 1, fields: { resetControl: this.resetControl, pirq: this.pci.config.slice(PIRQRC, PIRQRC + 4) } };
+  }
+
+  loadState(state: SavedState): void {
+    const f = expectState(state, "piix3-isa", 1);
+    this.resetControl = numberField(f, "piix3-isa", "resetControl") & (RC_SYS_RST | RC_FULL_RST);
+    this.pci.config.set(typedField(f, "piix3-isa", "pirq", new Uint8Array(4)), PIRQRC);
+  }
+}
