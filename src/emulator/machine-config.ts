@@ -23,16 +23,11 @@ export interface FirmwareBoot {
 
 export type BootRecipe = DirectLinuxBoot | MultibootBoot | FirmwareBoot;
 
-/** A card is a device the hypervisor hands to at most one VM. */
-export type CardConfig =
-  | { type: "serial"; index: 0 | 1 | 2 | 3 }
-  | { type: "vga"; vramMiB?: number }
-  | { type: "floppy"; drive: 0 | 1; image: Uint8Array | null }
-  | { type: "ide-disk"; channel: 0 | 1; slave: boolean; image: Uint8Array }
-  | { type: "ide-cdrom"; channel: 0 | 1; slave: boolean; image: Uint8Array | null }
-  | { type: "ps2" }
-  | { type: "debug-exit" } // QEMU isa-debug-exit at 0xF4
-  | { type: "debugcon" }; // QEMU debugcon at 0xE9
+/** A card is a device the hypervisor hands to at most one VM: serial, vga, floppy, ide-disk,
+ *  ide-cdrom, ps2, debug-exit (QEMU isa-debug-exit at 0xF4), debugcon (QEMU debugcon at 0xE9).
+ *  Each type's config shape and facts live in its own file in cards/ (listed in cards/registry.ts). */
+export type { CardConfig } from "./cards/registry.ts";
+import type { CardConfig } from "./cards/registry.ts";
 
 export interface MachineConfig {
   /** Guest RAM in MiB. */
