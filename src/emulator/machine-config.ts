@@ -1,6 +1,8 @@
 // The machine description an administrator (or the Node runner) writes; the machine is assembled
 // from it. Validation lives in machine-config-validate.ts and names what is wrong.
 
+import type { CardConfig } from "./cards/registry.ts";
+
 export type BootDevice = "floppy" | "disk" | "cdrom";
 
 export interface DirectLinuxBoot {
@@ -23,11 +25,9 @@ export interface FirmwareBoot {
 
 export type BootRecipe = DirectLinuxBoot | MultibootBoot | FirmwareBoot;
 
-/** A card is a device the hypervisor hands to at most one VM: serial, vga, floppy, ide-disk,
- *  ide-cdrom, ps2, debug-exit (QEMU isa-debug-exit at 0xF4), debugcon (QEMU debugcon at 0xE9).
- *  Each type's config shape and facts live in its own file in cards/ (listed in cards/registry.ts). */
-export type { CardConfig } from "./cards/registry.ts";
-import type { CardConfig } from "./cards/registry.ts";
+/** A card is a device the hypervisor hands to at most one VM. Each card type's config shape and
+ *  facts live in its own file in cards/, listed in cards/registry.ts. */
+export type { CardConfig };
 
 export interface MachineConfig {
   /** Guest RAM in MiB. */
