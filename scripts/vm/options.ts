@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { BootDevice, CardConfig, MachineConfig } from "../../src/emulator/machine-config.ts";
+import { mediaCardType } from "../../src/emulator/cards/registry.ts";
 import { detectKernelFormat } from "./kernel-format.ts";
 
 export interface VmOptions {
@@ -112,9 +113,11 @@ export function buildMachineConfig(opts: VmOptions, defaultsDir: string): Machin
   const cards: CardConfig[] = [{ type: "serial", index: 0 }, { type: "ps2" }, { type: "debug-exit" }];
   if (opts.vga) cards.push({ type: "vga" });
   if (opts.debugcon) cards.push({ type: "debugcon" });
-  if (opts.fda) cards.push({ type: "floppy", drive: 0, image: readInput(opts.fda, "--fda") });
-  if (opts.hda) cards.push({ type: "ide-disk", channel: 0, slave: false, image: readInput(opts.hda, "--hda") });
-  if (opts.cdrom) cards.push({ type: "ide-cdrom", channel: 1, slave: false, image: readInput(opts.cdrom, "--cdrom") });
+  // Each image goes where a VM created in the dashboard would have it (the card type's media card).
+  const media = (device: BootDevice, path: string, what: string) => cards.push(mediaCardType(device)!.boot.media.card(readInput(path, what)));
+  if (opts.fda) media("floppy", opts.fda, "--fda");
+  if (opts.hda) media("disk", opts.hda, "--hda");
+  if (opts.cdrom) media("cdrom", opts.cdrom, "--cdrom");
 
   let boot: MachineConfig["boot"];
   if (opts.kernel) {

@@ -1,45 +1,15 @@
 // Checks a MachineConfig before anything is built. Every message names the field that is wrong and
 // what was expected, so an administrator (or the dashboard) can show it as is.
 
-import type { BootDevice, CardConfig, MachineConfig } from "./machine-config.ts";
+import { CARD_TYPES, findCardType } from "./cards/registry.ts";
+import type { MachineConfig } from "./machine-config.ts";
+import { configFail as fail, isBytes } from "./machine-config-error.ts";
 import { isBzImage } from "./linux-boot.ts";
 import { findMultibootHeader } from "./multiboot.ts";
 
-export class MachineConfigError extends Error {
-  override name = "MachineConfigError";
-}
+export { MachineConfigError } from "./machine-config-error.ts";
 
-/** Floppy image sizes the controller knows a geometry for (bytes → description). */
-export const FLOPPY_SIZES: ReadonlyMap<number, string> = new Map([
-  [163840, "160K"],
-  [184320, "180K"],
-  [327680, "320K"],
-  [368640, "360K"],
-  [737280, "720K"],
-  [1228800, "1.2M"],
-  [1474560, "1.44M"],
-  [2949120, "2.88M"],
-]);
-
-/** A floppy image as the drive sees it: standard sizes as they are; shorter images (boot-sector
- *  programs) padded with zeros to 1.44M (2.88M above that), as QEMU does. Returns a copy when padding. */
-export function floppyMediaImage(image: Uint8Array): Uint8Array {
-  if (FLOPPY_SIZES.has(image.length)) return image;
-  const padded = new Uint8Array(image.length <= 1474560 ? 1474560 : 2949120);
-  padded.set(image);
-  return padded;
-}
-
-const MAX_DISK_BYTES = 128 * 2 ** 30; // LBA48 could go further; 128 GiB is plenty for a browser tab
 const MAX_CMDLINE = 4096;
-
-function fail(message: string): never {
-  throw new MachineConfigError(message);
-}
-
-function isBytes(v: unknown): v is Uint8Array {
-  return v instanceof Uint8Array;
-}
 
 /** Throws MachineConfigError naming the first problem; returns the config unchanged when valid. */
 export function validateMachineConfig(config: MachineConfig): MachineConfig {
@@ -56,11 +26,15 @@ export function validateMachineConfig(config: MachineConfig): MachineConfig {
   if (config.cards.length > 32) fail(`cards: at most 32 cards, got ${config.cards.length}`);
   const seen = new Map<string, number>();
   config.cards.forEach((card, i) => {
-    validateCard(card, i, config);
-    const key = cardSlot(card);
-    const prev = seen.get(key);
-    if (prev !== undefined) fail(`cards[${i}]: duplicate ${key} (already cards[${prev}])`);
-    seen.set(key, i);
+    const at = `cards[${i}]`;
+    if (typeof card !== "object" || card === null) fail(`${at}: must be an object`);
+    const type = findCardType(card.type);
+    if (!type) fail(`${at}.type: unknown card type "${String(card.type)}"`);
+    type.validate(card, at, config);
+    const slot = type.slot(card);
+    const prev = seen.get(slot);
+    if (prev !== undefined) fail(`${at}: duplicate ${slot} (already cards[${prev}])`);
+    seen.set(slot, i);
   });
 
   validateBoot(config);
@@ -81,87 +55,20 @@ function validateVgaBios(rom: unknown): void {
   if (rom[0] !== 0x55 || rom[1] !== 0xaa) fail("vgaBios: no 0x55 0xAA option ROM signature");
 }
 
-function cardSlot(card: CardConfig): string {
-  switch (card.type) {
-    case "serial":
-      return `serial COM${card.index + 1}`;
-    case "floppy":
-      return `floppy drive ${card.drive === 0 ? "A" : "B"}`;
-    case "ide-disk":
-    case "ide-cdrom":
-      return `IDE ${card.channel === 0 ? "primary" : "secondary"} ${card.slave ? "slave" : "master"}`;
-    default:
-      return card.type;
-  }
-}
-
-function validateCard(card: CardConfig, i: number, config: MachineConfig): void {
-  const at = `cards[${i}]`;
-  if (typeof card !== "object" || card === null) fail(`${at}: must be an object`);
-  switch (card.type) {
-    case "serial":
-      if (![0, 1, 2, 3].includes(card.index)) fail(`${at}.index: must be 0-3 (COM1-COM4), got ${String(card.index)}`);
-      return;
-    case "vga": {
-      const v = card.vramMiB;
-      if (v !== undefined && (!Number.isInteger(v) || v < 1 || v > 256 || (v & (v - 1)) !== 0)) {
-        fail(`${at}.vramMiB: must be a power of two from 1 to 256, got ${String(v)}`);
-      }
-      if (config.boot.kind === "firmware" && config.vgaBios === undefined) fail(`${at}: a VGA card under firmware boot needs vgaBios`);
-      return;
-    }
-    case "floppy":
-      if (card.drive !== 0 && card.drive !== 1) fail(`${at}.drive: must be 0 (A:) or 1 (B:), got ${String(card.drive)}`);
-      if (card.image !== null) {
-        if (!isBytes(card.image)) fail(`${at}.image: must be a Uint8Array or null (empty drive)`);
-        const len = card.image.length;
-        if (!FLOPPY_SIZES.has(len) && (len === 0 || len % 512 !== 0 || len > 2949120)) {
-          fail(`${at}.image: ${len} bytes is not a floppy size; accepted: ${[...FLOPPY_SIZES].map(([b, n]) => `${n} (${b})`).join(", ")}, or a shorter multiple of 512 (padded with zeros)`);
-        }
-      }
-      return;
-    case "ide-disk":
-      validateIdeSlot(card, at);
-      if (!isBytes(card.image)) fail(`${at}.image: must be a Uint8Array`);
-      if (card.image.length === 0 || card.image.length % 512 !== 0) fail(`${at}.image: ${card.image.length} bytes is not a non-empty multiple of 512`);
-      if (card.image.length > MAX_DISK_BYTES) fail(`${at}.image: larger than ${MAX_DISK_BYTES / 2 ** 30} GiB`);
-      return;
-    case "ide-cdrom":
-      validateIdeSlot(card, at);
-      if (card.image !== null) {
-        if (!isBytes(card.image)) fail(`${at}.image: must be a Uint8Array or null (empty tray)`);
-        if (card.image.length === 0 || card.image.length % 2048 !== 0) fail(`${at}.image: ${card.image.length} bytes is not a non-empty multiple of 2048`);
-      }
-      return;
-    case "ps2":
-    case "debug-exit":
-    case "debugcon":
-      return;
-    default:
-      fail(`${at}.type: unknown card type "${String((card as { type: unknown }).type)}"`);
-  }
-}
-
-function validateIdeSlot(card: { channel: number; slave: boolean }, at: string): void {
-  if (card.channel !== 0 && card.channel !== 1) fail(`${at}.channel: must be 0 (primary) or 1 (secondary), got ${String(card.channel)}`);
-  if (typeof card.slave !== "boolean") fail(`${at}.slave: must be true or false`);
-}
-
-const BOOT_DEVICE_CARD: Record<BootDevice, CardConfig["type"]> = { floppy: "floppy", disk: "ide-disk", cdrom: "ide-cdrom" };
-
 function validateBoot(config: MachineConfig): void {
   const boot = config.boot;
   if (typeof boot !== "object" || boot === null) fail("boot: must be an object");
   switch (boot.kind) {
     case "firmware": {
       if (config.bios === undefined) fail("bios: firmware boot needs bios.bin");
-      if (!Array.isArray(boot.order) || boot.order.length === 0) fail("boot.order: must list at least one of floppy, disk, cdrom");
+      const bootDevices = CARD_TYPES.flatMap((t) => (t.boot ? [t.boot.device] : []));
+      if (!Array.isArray(boot.order) || boot.order.length === 0) fail(`boot.order: must list at least one of ${bootDevices.join(", ")}`);
       if (boot.order.length > 3) fail(`boot.order: at most 3 entries, got ${boot.order.length}`);
       boot.order.forEach((d, i) => {
-        const type = BOOT_DEVICE_CARD[d];
-        if (!type) fail(`boot.order[${i}]: unknown boot device "${String(d)}" (floppy, disk or cdrom)`);
+        const types = CARD_TYPES.filter((t) => t.boot?.device === d);
+        if (types.length === 0) fail(`boot.order[${i}]: unknown boot device "${String(d)}" (${bootDevices.join(", ")})`);
         if (boot.order.indexOf(d) !== i) fail(`boot.order[${i}]: "${d}" is listed twice`);
-        if (!config.cards.some((c) => c.type === type)) fail(`boot.order[${i}]: boots from ${d} but no ${type} card is configured`);
+        if (!config.cards.some((c) => types.some((t) => t.type === c.type))) fail(`boot.order[${i}]: boots from ${d} but no ${types.map((t) => t.type).join(" or ")} card is configured`);
       });
       return;
     }

@@ -1,6 +1,8 @@
 // The machine description an administrator (or the Node runner) writes; the machine is assembled
 // from it. Validation lives in machine-config-validate.ts and names what is wrong.
 
+import type { CardConfig } from "./cards/registry.ts";
+
 export type BootDevice = "floppy" | "disk" | "cdrom";
 
 export interface DirectLinuxBoot {
@@ -23,16 +25,9 @@ export interface FirmwareBoot {
 
 export type BootRecipe = DirectLinuxBoot | MultibootBoot | FirmwareBoot;
 
-/** A card is a device the hypervisor hands to at most one VM. */
-export type CardConfig =
-  | { type: "serial"; index: 0 | 1 | 2 | 3 }
-  | { type: "vga"; vramMiB?: number }
-  | { type: "floppy"; drive: 0 | 1; image: Uint8Array | null }
-  | { type: "ide-disk"; channel: 0 | 1; slave: boolean; image: Uint8Array }
-  | { type: "ide-cdrom"; channel: 0 | 1; slave: boolean; image: Uint8Array | null }
-  | { type: "ps2" }
-  | { type: "debug-exit" } // QEMU isa-debug-exit at 0xF4
-  | { type: "debugcon" }; // QEMU debugcon at 0xE9
+/** A card is a device the hypervisor hands to at most one VM. Each card type's config shape and
+ *  facts live in its own file in cards/, listed in cards/registry.ts. */
+export type { CardConfig };
 
 export interface MachineConfig {
   /** Guest RAM in MiB. */

@@ -1,35 +1,32 @@
 // Assembles a PC from a validated MachineConfig: RAM, the CPU, the chipset every PC has (i440FX host
-// bridge with PAM shadowing, PIIX3 ISA bridge, PIIX4 power management with ACPI, fw_cfg, DMA), then
-// the cards the config lists, through a registry from card type to device factory. It owns the run
-// loop (CPU slices bounded by timer deadlines), reset/power-off/crash handling, the direct boot
-// paths and whole-machine snapshots.
+// bridge with PAM shadowing, PIIX3 ISA bridge with its IDE function, PIIX4 power management with
+// ACPI, fw_cfg, DMA), then the cards the config lists (each card type's facts and device builder
+// live in cards/). It owns the run loop (CPU slices bounded by timer deadlines), reset/power-off/
+// crash handling, the direct boot paths and whole-machine snapshots.
 
 import { VirtualClock, type TimedDevice } from "./clock.ts";
 import { CPU } from "./cpu/cpu.ts";
+import { buildCards } from "./cards/builders.ts";
+import type { CardSite } from "./cards/card-type.ts";
+import { cardTypeOf } from "./cards/registry.ts";
 import type { Device, DeviceContext, IrqLines, Logger } from "./device.ts";
 import { AcpiPm } from "./devices/chipset/acpi-pm.ts";
-import { buildAcpiTables, ISA_DEVICES, PM_IO_BASE, placeAcpiTables, type AcpiBlobs, type AcpiIsaDevice } from "./devices/firmware/acpi-tables.ts";
-import { DebugExit } from "./devices/debug/debug-exit.ts";
-import { Debugcon } from "./devices/debug/debugcon.ts";
+import { buildAcpiTables, PM_IO_BASE, placeAcpiTables, type AcpiBlobs, type AcpiIsaDevice } from "./devices/firmware/acpi-tables.ts";
 import { Dma8237 } from "./devices/chipset/dma-8237.ts";
-import { FloppyController, type FloppyDriveSpec } from "./devices/floppy/floppy-controller.ts";
 import { FwCfg } from "./devices/firmware/fw-cfg.ts";
 import { I440fxHost } from "./devices/chipset/i440fx-host.ts";
-import { I8042 } from "./devices/ps2/i8042.ts";
-import { IdeController, type IdeChannelSpec, type IdeDeviceSpec } from "./devices/ide/ide-controller.ts";
+import { IdeController, type IdeChannelSpec } from "./devices/ide/ide-controller.ts";
 import { InterruptSystem } from "./devices/interrupts/interrupt-system.ts";
 import { PciHostBus } from "./devices/chipset/pci-bus.ts";
 import { Pit8254 } from "./devices/timers/pit-8254.ts";
 import { RtcCmos, type FloppyType } from "./devices/timers/rtc-cmos.ts";
 import { SystemPorts } from "./devices/chipset/system-ports.ts";
 import { Piix3Isa } from "./devices/chipset/piix3-isa.ts";
-import { Uart16550 } from "./devices/serial/uart-16550.ts";
-import { VgaDevice } from "./devices/vga/vga.ts";
 import { IOBus } from "./io-bus.ts";
 import { directBootMemoryMap, loadLinux } from "./linux-boot.ts";
 import type { Keyboard, Machine, MachineRunState, MachineStats, SerialPort, SliceResult, SlicePolicy, VgaView } from "./machine-api.ts";
-import type { BootDevice, CardConfig, MachineConfig } from "./machine-config.ts";
-import { floppyMediaImage, validateMachineConfig } from "./machine-config-validate.ts";
+import type { BootDevice, MachineConfig } from "./machine-config.ts";
+import { validateMachineConfig } from "./machine-config-validate.ts";
 import { machineFingerprint, restoreMachineState, saveMachineState } from "./machine-snapshot.ts";
 import { PhysicalMemory } from "./memory.ts";
 import { loadMultiboot } from "./multiboot.ts";
@@ -51,100 +48,42 @@ const MAX_IDLE_SKIPS_PER_SLICE = 1000;
 /** Smallest chunk, so a deadline that is already due still lets the CPU make progress. */
 const MIN_CHUNK_INSTRUCTIONS = 64;
 
-/** What a card factory gets: the device context plus the machine pieces some cards need. */
-export interface CardSite {
-  ctx: DeviceContext;
-  config: MachineConfig;
-  dma: Dma8237;
-  addDevice(device: Device): void;
-  addSerial(port: SerialPort): void;
-  setVga(view: VgaView): void;
-  setKeyboard(keyboard: Keyboard): void;
-  addDebugcon(emit: (listener: (byte: number) => void) => void): void;
-}
-
-type CardFactory = (site: CardSite, card: CardConfig) => void;
-
-/** Card type → device factory. Types whose device module is not in the tree yet are absent. */
-const CARD_FACTORIES: Partial<Record<CardConfig["type"], CardFactory>> = {
-  serial: (site, card) => {
-    if (card.type !== "serial") return;
-    const uart = new Uart16550(site.ctx, { index: card.index, name: `com${card.index + 1}` });
-    site.addDevice(uart);
-    site.addSerial(uart);
-  },
-  vga: (site, card) => {
-    if (card.type !== "vga") return;
-    const vga = new VgaDevice(site.ctx, { vgaBios: site.config.vgaBios, vramMiB: card.vramMiB });
-    site.addDevice(vga);
-    site.setVga(vga);
-  },
-  ps2: (site) => {
-    const kbc = new I8042(site.ctx, { mouse: true });
-    site.addDevice(kbc);
-    site.setKeyboard(kbc.keyboard);
-  },
-  floppy: (site, card) => {
-    // One controller serves both drives: build it for the first floppy card, from all of them.
-    const all = site.config.cards.filter((c): c is Extract<CardConfig, { type: "floppy" }> => c.type === "floppy");
-    if (all[0] !== card) return;
-    const drives: (FloppyDriveSpec | null)[] = [null, null];
-    for (const f of all) drives[f.drive] = { present: true, media: f.image ? { image: floppyMediaImage(f.image) } : null };
-    site.addDevice(new FloppyController(site.ctx, { drives, dma: site.dma }));
-  },
-  // Drives on the chipset's PIIX3 IDE function (built with the chipset, see ideChannels).
-  "ide-disk": () => {},
-  "ide-cdrom": () => {},
-  "debug-exit": (site) => site.addDevice(new DebugExit(site.ctx)),
-  debugcon: (site) => {
-    const dc = new Debugcon(site.ctx);
-    site.addDevice(dc);
-    site.addDebugcon((emit) => dc.onByte(emit));
-  },
-};
+// ---- chipset: what the chipset and the firmware tables need to know about the cards ----
 
 /** The ISA devices the DSDT lists for this config (firmware probes PS/2 and floppy only if listed). */
 function isaDevicesOf(config: MachineConfig): AcpiIsaDevice[] {
-  const list: AcpiIsaDevice[] = [];
-  if (config.cards.some((c) => c.type === "ps2")) list.push(ISA_DEVICES.keyboard, ISA_DEVICES.mouse);
-  if (config.cards.some((c) => c.type === "floppy")) list.push(ISA_DEVICES.floppy);
-  for (const c of config.cards) if (c.type === "serial") list.push(ISA_DEVICES.serial(c.index));
-  return list;
-}
-
-/** CMOS drive type for a floppy image size (the BIOS derives the geometry from it). */
-function floppyType(image: Uint8Array | null): FloppyType {
-  if (!image) return "1.44M";
-  image = floppyMediaImage(image);
-  if (image.length <= 368640) return "360K";
-  if (image.length === 737280) return "720K";
-  if (image.length === 1228800) return "1.2M";
-  if (image.length === 2949120) return "2.88M";
-  return "1.44M";
+  const byName = new Map<string, AcpiIsaDevice>();
+  for (const c of config.cards) for (const d of cardTypeOf(c).isaDevices?.(c) ?? []) byName.set(d.name, d);
+  return [...byName.values()];
 }
 
 /** SeaBIOS's device path (its "bootorder" fw_cfg file) for the first card of a boot device kind. */
 function bootPath(config: MachineConfig, device: BootDevice): string {
-  if (device === "floppy") {
-    const f = config.cards.find((c) => c.type === "floppy");
-    return `/isa/fdc@03f0/floppy@${f && f.type === "floppy" ? f.drive : 0}`;
+  for (const c of config.cards) {
+    const boot = cardTypeOf(c).boot;
+    if (boot?.device === device) return boot.path(c);
   }
-  const type = device === "disk" ? "ide-disk" : "ide-cdrom";
-  const c = config.cards.find((x) => x.type === type);
-  const channel = c && (c.type === "ide-disk" || c.type === "ide-cdrom") ? c.channel : 0;
-  const slave = c && (c.type === "ide-disk" || c.type === "ide-cdrom") && c.slave ? 1 : 0;
-  return `/pci@i0cf8/ide@1,1/drive@${channel}/disk@${slave}`;
+  throw new Error(`machine: no card boots from ${device}`); // validateMachineConfig refuses such configs
 }
 
-/** The PIIX3 IDE function's drives, from the ide-disk / ide-cdrom cards. */
+/** The PIIX3 IDE function's drives, from the cards that are IDE drives. */
 function ideChannels(config: MachineConfig): { primary: IdeChannelSpec; secondary: IdeChannelSpec } {
   const channels: [IdeChannelSpec, IdeChannelSpec] = [{}, {}];
   for (const c of config.cards) {
-    if (c.type !== "ide-disk" && c.type !== "ide-cdrom") continue;
-    const spec: IdeDeviceSpec = c.type === "ide-disk" ? { kind: "disk", image: c.image } : { kind: "cdrom", image: c.image };
-    channels[c.channel][c.slave ? "slave" : "master"] = spec;
+    const drive = cardTypeOf(c).ideDrive?.(c);
+    if (drive) channels[drive.channel][drive.slave ? "slave" : "master"] = drive.spec;
   }
   return { primary: channels[0], secondary: channels[1] };
+}
+
+/** CMOS floppy drive types of drives A: and B:. */
+function floppyTypes(config: MachineConfig): [FloppyType, FloppyType] {
+  const types: [FloppyType, FloppyType] = ["none", "none"];
+  for (const c of config.cards) {
+    const f = cardTypeOf(c).cmosFloppy?.(c);
+    if (f) types[f.drive] = f.type;
+  }
+  return types;
 }
 
 class PcMachine implements Machine {
@@ -263,11 +202,7 @@ class PcMachine implements Machine {
       setKeyboard: (k) => (this.keyboard = k),
       addDebugcon: (emit) => emit((b) => this.debugconListeners.forEach((l) => l(b))),
     };
-    for (const card of config.cards) {
-      const factory = CARD_FACTORIES[card.type];
-      if (!factory) throw new EmulatorNotReadyError(`card type "${card.type}" has no device in this build yet`);
-      factory(site, card);
-    }
+    buildCards(site, config.cards);
     const names = new Set<string>();
     for (const d of this.devices) {
       if (names.has(d.name)) throw new Error(`machine: two devices are named "${d.name}"; snapshots need unique names`);
@@ -511,7 +446,7 @@ class PcMachine implements Machine {
         cmdline: boot.cmdline,
         ramBytes,
         e820,
-        vgaText: this.config.cards.some((c) => c.type === "vga"),
+        vgaText: this.config.cards.some((c) => cardTypeOf(c).console === "vga"),
         acpiRsdpAddr: DIRECT_ACPI_RSDP,
       });
       this.cpu.enterFlatProtectedMode(l.entry, { esi: l.esi, ebx: 0, ebp: 0, edi: 0 });
@@ -536,12 +471,7 @@ class PcMachine implements Machine {
   private prefillCmos(): void {
     const rtc = this.rtc;
     rtc.setMemorySizes(this.memory.ramSize);
-    const floppies = this.config.cards.filter((c): c is Extract<CardConfig, { type: "floppy" }> => c.type === "floppy");
-    const typeOf = (drive: number): FloppyType => {
-      const f = floppies.find((c) => c.drive === drive);
-      return f ? floppyType(f.image) : "none";
-    };
-    rtc.setFloppyTypes(typeOf(0), typeOf(1));
+    rtc.setFloppyTypes(...floppyTypes(this.config));
     const boot = this.config.boot;
     if (boot.kind === "firmware") rtc.setBootOrder(boot.order, true);
     rtc.updateChecksum();

@@ -3,7 +3,9 @@
 // guessed at. A catalog guest boots either directly (Linux kernel + initrd + cmdline, or Multiboot)
 // or through SeaBIOS from a floppy, CD or disk image.
 
-export type MediaKind = "floppy" | "cdrom" | "disk";
+import { MEDIA_CARD_TYPES, type MediaKind } from "../emulator/cards/registry.ts";
+
+export type { MediaKind };
 
 export type CatalogBoot =
   | { kind: "linux"; kernel: string; initrd?: string; cmdline: string }
@@ -64,10 +66,12 @@ function parseBoot(raw: Json, files: Record<string, Json> | null): CatalogBoot |
     const initrd = fileRef(raw.initrd ?? raw.initramfs, files) ?? undefined;
     return { kind: "linux", kernel, initrd, cmdline };
   }
-  for (const media of ["floppy", "cdrom", "disk"] as const) {
-    const alias = media === "cdrom" ? raw.cdrom ?? raw.cd ?? raw.iso : media === "floppy" ? raw.floppy ?? raw.fda : raw.disk ?? raw.hda;
-    const image = fileRef(alias, files) ?? (kind === media || (media === "cdrom" && kind === "cd") ? fileRef(raw.image ?? raw.file, files) : null);
-    if (image) return { kind: "media", media, image };
+  // An image under one of the media's names ("cdrom": "x.iso"), or a recipe of that kind with "image".
+  for (const t of MEDIA_CARD_TYPES) {
+    const names = t.boot.media.manifestNames;
+    const named = names.map((n) => raw[n]).find((v) => v != null);
+    const image = fileRef(named, files) ?? (names.includes(kind) ? fileRef(raw.image ?? raw.file, files) : null);
+    if (image) return { kind: "media", media: t.boot.device, image };
   }
   return `boot recipe of kind "${kind || "?"}" is not understood`;
 }

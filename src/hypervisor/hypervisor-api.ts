@@ -2,6 +2,7 @@
 
 import type { LogEntry } from "./event-log.ts";
 import type { HostInfo, VmInfo } from "./hypervisor.ts";
+import type { CardKind } from "./resource-ledger.ts";
 import type { VmChannels } from "./shared-layout.ts";
 import type { VmConfig, VmConfigPatch } from "./vm-config.ts";
 
@@ -24,7 +25,7 @@ export interface HypervisorApi {
   channels(id: string): Promise<VmChannels | null>;
   /** The page's heartbeat block (page-beat.ts): the page stamps it, guests watch it. */
   pageBeat(): Promise<SharedArrayBuffer>;
-  freeCards(kinds: ("vga" | "serial" | "ps2" | "debugcon")[]): Promise<string[]>;
+  freeCards(kinds: CardKind[]): Promise<string[]>;
   /** Test hooks (simulated failures). */
   killGuestWorker(id: string): Promise<void>;
   injectGuestCrash(id: string): Promise<void>;

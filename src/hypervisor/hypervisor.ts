@@ -2,6 +2,7 @@
 // the event log. Plain TypeScript with no Worker or DOM dependency: the hypervisor worker wires it to
 // real guest workers (GuestLauncher) and to fetch() (GuestResources); tests drive it directly.
 
+import { consolesOf, defaultCardKinds, hostCardMemoryMiB } from "../emulator/cards/registry.ts";
 import type { MachineConfig } from "../emulator/machine-config.ts";
 import { CpuScheduler, type SchedulerVm } from "./cpu-scheduler.ts";
 import { EventLog, type LogEntry } from "./event-log.ts";
@@ -119,7 +120,6 @@ export interface HypervisorOptions {
 }
 
 const HISTORY = 120;
-const VRAM_MIB = 16;
 /** A guest worker that has not begun running its machine this long after launch is crashed. */
 const STARTUP_LIMIT_MS = 60_000;
 
@@ -208,7 +208,7 @@ export class Hypervisor {
   }
 
   private static footprint(memoryMiB: number, cards: readonly HostCard[]): number {
-    return memoryMiB + VRAM_MIB * cards.filter((c) => c.kind === "vga").length;
+    return memoryMiB + cards.reduce((sum, c) => sum + hostCardMemoryMiB(c.kind), 0);
   }
 
   /** Creates a VM (refused, with the reason, when the ledger says no) and optionally starts it. */
@@ -278,7 +278,7 @@ export class Hypervisor {
     const out: VmInfo[] = [];
     for (const [guest, withSerial] of [[linux, true], [memtest, false]] as const) {
       if (!guest) continue;
-      const cards = this.freeCards(withSerial ? ["vga", "serial", "ps2"] : ["vga", "ps2"]);
+      const cards = this.freeCards(defaultCardKinds(withSerial ? ["serial"] : []));
       try {
         out.push(
           await this.createVm(
@@ -659,7 +659,7 @@ export class Hypervisor {
       name: vm.config.name,
       guestLabel: this.guestLabel(vm),
       guestId: vm.config.guest.kind === "catalog" ? vm.config.guest.guestId : null,
-      consoles: { serial: cards.some((c) => c.kind === "serial"), vga: cards.some((c) => c.kind === "vga") },
+      consoles: consolesOf(cards.map((c) => c.kind)),
       state: vm.state,
       reason: vm.reason,
       memoryMiB: vm.config.memoryMiB,

@@ -2,7 +2,10 @@
 // before its machine exists, and each card belongs to at most one VM. The hypervisor asks the
 // ledger first and only then changes anything, so a refused request leaves no trace.
 
-export type CardKind = "vga" | "serial" | "ps2" | "debugcon";
+import { HOST_CARD_TYPES, hostCardSlot, hostCardType, type HostCardKind } from "../emulator/cards/registry.ts";
+
+/** A kind of host card: a card type the host owns (the card types' `host` facts, cards/registry.ts). */
+export type CardKind = HostCardKind;
 
 export interface HostCard {
   id: string;
@@ -22,15 +25,13 @@ export interface LedgerSummary {
   cards: (HostCard & { owner: string | null })[];
 }
 
-/** The default host inventory: enough display, console and input cards for four VMs. */
+/** The default host inventory: each host card type's `perHost` cards (enough display, console and
+ *  input cards for four VMs). */
 export function defaultHostCards(): HostCard[] {
   const cards: HostCard[] = [];
-  for (let i = 1; i <= 4; i++) {
-    cards.push({ id: `vga-${i}`, kind: "vga", label: `VGA display ${i} (Bochs VBE, 16 MiB)` });
-    cards.push({ id: `com-${i}`, kind: "serial", label: `Serial console ${i} (16550A as COM1)` });
-    cards.push({ id: `ps2-${i}`, kind: "ps2", label: `PS/2 keyboard + mouse ${i}` });
+  for (const t of HOST_CARD_TYPES) {
+    for (let n = 1; n <= t.host.perHost; n++) cards.push({ id: `${t.host.idPrefix}-${n}`, kind: t.type, label: t.host.label(n) });
   }
-  cards.push({ id: "debugcon-1", kind: "debugcon", label: "Debug console (port 0xE9)" });
   return cards;
 }
 
@@ -46,6 +47,7 @@ export class ResourceLedger {
     if (!Number.isInteger(budgetMiB) || budgetMiB < 1) throw new LedgerError(`host RAM budget must be a positive whole number of MiB, got ${budgetMiB}`);
     for (const c of cards) {
       if (this.cards.has(c.id)) throw new LedgerError(`card id "${c.id}" appears twice in the host inventory`);
+      if (!hostCardType(c.kind)) throw new LedgerError(`card "${c.id}": "${String(c.kind)}" is not a kind of card the host hands out (${HOST_CARD_TYPES.map((t) => t.type).join(", ")})`);
       this.cards.set(c.id, c);
     }
   }
@@ -98,15 +100,21 @@ export class ResourceLedger {
     return out;
   }
 
-  /** Throws unless every card exists and is free or already vmId's, with no duplicates. */
+  /** Throws unless every card exists and is free or already vmId's, with no duplicates and no two
+   *  cards taking the same machine slot (two VGA cards, two COM1s). */
   checkCards(vmId: string, cardIds: readonly string[], what = "VM"): void {
     const seen = new Set<string>();
+    const slots = new Map<string, string>();
     for (const id of cardIds) {
-      this.card(id);
+      const card = this.card(id);
       if (seen.has(id)) throw new LedgerError(`${what}: card "${id}" is listed twice`);
       seen.add(id);
       const owner = this.owners.get(id);
       if (owner !== undefined && owner !== vmId) throw new LedgerError(`${what}: card "${id}" already belongs to ${owner}`);
+      const slot = hostCardSlot(card.kind);
+      const other = slots.get(slot);
+      if (other !== undefined) throw new LedgerError(`${what}: cards "${other}" and "${id}" both take the machine's ${slot}`);
+      slots.set(slot, id);
     }
   }
 
@@ -126,9 +134,9 @@ export class ResourceLedger {
     const owner = this.ownerOf(cardId);
     if (owner !== fromVm) throw new LedgerError(`card "${cardId}" belongs to ${owner ?? "no VM"}, not ${fromVm}`);
     if (fromVm === toVm) return;
-    const target = this.cardsOf(toVm);
     const kind = this.card(cardId).kind;
-    if (target.some((c) => c.kind === kind)) throw new LedgerError(`${toVm} already has a ${kind} card`);
+    const slot = hostCardSlot(kind);
+    if (this.cardsOf(toVm).some((c) => hostCardSlot(c.kind) === slot)) throw new LedgerError(`${toVm} already has a ${kind} card (${slot})`);
     this.owners.set(cardId, toVm);
   }
 

@@ -1,6 +1,7 @@
 // A VM's configuration as the administrator sets it, its validation, which changes need a restart,
 // and the translation into the emulator's MachineConfig.
 
+import { hostMachineCard, MEDIA_CARD_TYPES, mediaCardType } from "../emulator/cards/registry.ts";
 import type { CardConfig, MachineConfig } from "../emulator/machine-config.ts";
 import type { CatalogGuest, MediaKind } from "./guest-catalog.ts";
 import type { HostCard } from "./resource-ledger.ts";
@@ -43,9 +44,14 @@ export function validateVmConfig(c: VmConfig): VmConfig {
   if (g.kind === "upload") {
     if (!(g.bytes instanceof Uint8Array) || g.bytes.length === 0) throw new ConfigError(`uploaded image "${g.fileName}" is empty`);
     if (g.bytes.length > MAX_UPLOAD_BYTES) throw new ConfigError(`uploaded image "${g.fileName}" is ${g.bytes.length} bytes; the limit is ${MAX_UPLOAD_BYTES}`);
-    if (g.media !== "floppy" && g.media !== "cdrom" && g.media !== "disk") throw new ConfigError(`uploaded image media must be floppy, cdrom or disk, got ${String(g.media)}`);
-    if (g.media === "floppy" && g.bytes.length > 2_949_120) throw new ConfigError(`floppy image "${g.fileName}" is ${g.bytes.length} bytes; a floppy holds at most 2.88 MB`);
-    if (g.media === "disk" && g.bytes.length % 512 !== 0) throw new ConfigError(`disk image "${g.fileName}" is not a whole number of 512-byte sectors`);
+    const type = mediaCardType(g.media);
+    if (!type) throw new ConfigError(`uploaded image media must be ${MEDIA_CARD_TYPES.map((t) => t.boot.device).join(", ")}, got ${String(g.media)}`);
+    // The card that will hold the image checks it now, so a bad image is refused before the VM exists.
+    try {
+      type.validate(type.boot.media.card(g.bytes), `${g.media} image "${g.fileName}"`, { memoryMiB: c.memoryMiB, boot: { kind: "firmware", order: [g.media] }, cards: [] });
+    } catch (e) {
+      throw new ConfigError(e instanceof Error ? e.message : String(e));
+    }
   }
   return { ...c, name: c.name.trim(), cards: [...c.cards] };
 }
@@ -79,20 +85,14 @@ export interface BootInputs {
 }
 
 function mediaCard(media: MediaKind, image: Uint8Array): CardConfig {
-  if (media === "floppy") return { type: "floppy", drive: 0, image };
-  if (media === "cdrom") return { type: "ide-cdrom", channel: 1, slave: false, image };
-  return { type: "ide-disk", channel: 0, slave: false, image };
+  const type = mediaCardType(media);
+  if (!type) throw new ConfigError(`no card boots from "${String(media)}"`);
+  return type.boot.media.card(image);
 }
 
 /** Builds the emulator's MachineConfig from a VM's configuration, its cards and the fetched files. */
 export function buildMachineConfig(config: VmConfig, cards: readonly HostCard[], inputs: BootInputs): MachineConfig {
-  const machineCards: CardConfig[] = [];
-  for (const card of cards) {
-    if (card.kind === "vga") machineCards.push({ type: "vga" });
-    else if (card.kind === "serial") machineCards.push({ type: "serial", index: 0 });
-    else if (card.kind === "ps2") machineCards.push({ type: "ps2" });
-    else if (card.kind === "debugcon") machineCards.push({ type: "debugcon" });
-  }
+  const machineCards: CardConfig[] = cards.map((card) => hostMachineCard(card.kind));
   const file = (path: string): Uint8Array => {
     const f = inputs.files.get(path);
     if (!f) throw new ConfigError(`guest file "${path}" was not loaded`);

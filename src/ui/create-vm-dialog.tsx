@@ -2,32 +2,33 @@
 // CPU share and cap, cards. A refusal (RAM budget, taken card) is shown in the dialog.
 
 import { useEffect, useState } from "react";
+import { defaultCardKinds, guessMedia, HOST_CARD_TYPES, MEDIA_CARD_TYPES, hostCardMemoryMiB } from "../emulator/cards/registry.ts";
 import type { HostInfo } from "../hypervisor/hypervisor.ts";
 import type { MediaKind } from "../hypervisor/guest-catalog.ts";
 import type { VmConfig } from "../hypervisor/vm-config.ts";
 import { Comlink, hypervisor } from "./hypervisor-client.ts";
 
 const LOCAL = "__local__";
-
-function guessMedia(name: string, size: number): MediaKind {
-  if (/\.iso$/i.test(name)) return "cdrom";
-  if (size <= 2_949_120) return "floppy";
-  return "disk";
-}
+/** The image files the picker offers: every name ending a bootable card takes. */
+const ACCEPT = [...new Set(MEDIA_CARD_TYPES.flatMap((t) => t.boot.media.accept))].map((e) => `.${e}`).join(",");
+/** What cards cost in host memory beyond RAM, e.g. "a VGA display adds 16 MiB". */
+const CARD_MEMORY_NOTE = HOST_CARD_TYPES.filter((t) => hostCardMemoryMiB(t.type) > 0)
+  .map((t) => `a ${t.name} adds ${hostCardMemoryMiB(t.type)} MiB`)
+  .join(", ");
 
 export function CreateVmDialog(props: { host: HostInfo | null; onClose(): void; onCreated(): void }) {
   const catalog = props.host?.catalog ?? [];
   const [guest, setGuest] = useState(catalog[0]?.id ?? LOCAL);
   const [name, setName] = useState("");
   const [file, setFile] = useState<File | null>(null);
-  const [media, setMedia] = useState<MediaKind>("floppy");
+  const [media, setMedia] = useState<MediaKind>(MEDIA_CARD_TYPES[0].boot.device);
   const [mem, setMem] = useState(catalog[0]?.memoryMiB ?? 32);
   const [share, setShare] = useState(100);
   const [cap, setCap] = useState(100);
   const freeCards = (props.host?.ledger.cards ?? []).filter((c) => c.owner === null);
   const [cards, setCards] = useState<string[]>(() => {
     const pick: string[] = [];
-    for (const kind of ["vga", "ps2"] as const) {
+    for (const kind of defaultCardKinds()) {
       const c = freeCards.find((x) => x.kind === kind);
       if (c) pick.push(c.id);
     }
@@ -49,7 +50,7 @@ export function CreateVmDialog(props: { host: HostInfo | null; onClose(): void; 
     setBusy(true);
     try {
       let config: VmConfig;
-      const chosen = cardsPicked ? cards : await hypervisor().freeCards(["vga", "ps2"]);
+      const chosen = cardsPicked ? cards : await hypervisor().freeCards(defaultCardKinds());
       const base = { memoryMiB: mem, share, capPercent: cap, cards: chosen };
       if (guest === LOCAL) {
         if (!file) throw new Error("choose an image file");
@@ -84,7 +85,7 @@ export function CreateVmDialog(props: { host: HostInfo | null; onClose(): void; 
         </label>
         {guest === LOCAL && (
           <>
-            <label>Image <input type="file" accept=".img,.ima,.flp,.iso,.bin,.raw,.vfd" data-testid="create-file" onChange={(e) => {
+            <label>Image <input type="file" accept={ACCEPT} data-testid="create-file" onChange={(e) => {
               const f = e.target.files?.[0] ?? null;
               setFile(f);
               if (f) setMedia(guessMedia(f.name, f.size));
@@ -92,9 +93,7 @@ export function CreateVmDialog(props: { host: HostInfo | null; onClose(): void; 
             <label>
               Attach as
               <select value={media} onChange={(e) => setMedia(e.target.value as MediaKind)} data-testid="create-media">
-                <option value="floppy">floppy (A:)</option>
-                <option value="cdrom">CD-ROM</option>
-                <option value="disk">hard disk</option>
+                {MEDIA_CARD_TYPES.map((t) => <option key={t.boot.device} value={t.boot.device}>{t.boot.media.label}</option>)}
               </select>
             </label>
           </>
@@ -114,7 +113,7 @@ export function CreateVmDialog(props: { host: HostInfo | null; onClose(): void; 
             </label>
           ))}
         </fieldset>
-        <p className="muted">Host RAM: {props.host ? `${props.host.ledger.freeMiB} MiB free of ${props.host.ledger.budgetMiB} MiB` : "…"} (a VGA card adds 16 MiB of VRAM)</p>
+        <p className="muted">Host RAM: {props.host ? `${props.host.ledger.freeMiB} MiB free of ${props.host.ledger.budgetMiB} MiB` : "…"} {CARD_MEMORY_NOTE && `(${CARD_MEMORY_NOTE})`}</p>
         {error && <div className="reason error" role="alert" data-testid="create-error">{error}</div>}
         <div className="editor-actions">
           <button disabled={busy} onClick={() => void submit()} data-testid="create-submit">Create and start</button>

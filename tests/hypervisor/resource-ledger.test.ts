@@ -31,4 +31,16 @@ describe("ResourceLedger", () => {
     l.release("vm2");
     expect(l.ownerOf("com-1")).toBeNull();
   });
+
+  it("holds the card types' host inventory and refuses two cards that take one machine slot", () => {
+    const cards = defaultHostCards();
+    const count = (kind: string) => cards.filter((c) => c.kind === kind).length;
+    expect([count("vga"), count("serial"), count("ps2"), count("debugcon")]).toEqual([4, 4, 4, 1]);
+    expect(cards.map((c) => c.id)).toEqual(expect.arrayContaining(["vga-1", "vga-4", "com-1", "com-4", "ps2-1", "debugcon-1"]));
+    const l = new ResourceLedger(1024, cards);
+    expect(() => l.setCards("vm1", ["vga-1", "vga-2"], 'VM "a"')).toThrow('VM "a": cards "vga-1" and "vga-2" both take the machine\'s vga');
+    expect(() => l.setCards("vm1", ["com-1", "com-2"])).toThrow(/serial COM1/);
+    expect(l.cardsOf("vm1")).toEqual([]);
+    expect(() => new ResourceLedger(1024, [{ id: "fd-1", kind: "floppy", label: "floppy" }])).toThrow(/"floppy" is not a kind of card the host hands out/);
+  });
 });

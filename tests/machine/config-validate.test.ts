@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { MachineConfig } from "../../src/emulator/machine-config.ts";
-import { floppyMediaImage, validateMachineConfig } from "../../src/emulator/machine-config-validate.ts";
+import { floppyMediaImage } from "../../src/emulator/cards/floppy.ts";
+import { validateMachineConfig } from "../../src/emulator/machine-config-validate.ts";
 
 function bios(): Uint8Array {
   const b = new Uint8Array(128 * 1024);

@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { AcpiPm, PM_TIMER_HZ } from "../../src/emulator/devices/chipset/acpi-pm.ts";
-import { acpiChecksum, buildAcpiTables, ISA_DEVICES, placeAcpiTables, PM_IO_BASE } from "../../src/emulator/devices/firmware/acpi-tables.ts";
+import { floppyCard } from "../../src/emulator/cards/floppy.ts";
+import { ps2Card } from "../../src/emulator/cards/ps2.ts";
+import { serialCard } from "../../src/emulator/cards/serial.ts";
+import { acpiChecksum, buildAcpiTables, placeAcpiTables, PM_IO_BASE } from "../../src/emulator/devices/firmware/acpi-tables.ts";
 import { FwCfg } from "../../src/emulator/devices/firmware/fw-cfg.ts";
 import type { PhysicalMemory } from "../../src/emulator/memory.ts";
 import { makePlatform, pciRead, pciWrite, type TestPlatform } from "./helpers.ts";
@@ -257,7 +260,7 @@ function pkgLen(a: Uint8Array, o: number): [number, number] {
 
 describe("DSDT", () => {
   it("encodes \\_S5, the PCI root bridge and ISA devices with EISA ids and resources in well-formed packages", () => {
-    const blobs = buildAcpiTables({ apic: true, pciWindow: { memBase: 0x10000000, memLimit: 0xfebfffff }, isaDevices: [ISA_DEVICES.keyboard, ISA_DEVICES.mouse, ISA_DEVICES.floppy, ISA_DEVICES.serial(0)] });
+    const blobs = buildAcpiTables({ apic: true, pciWindow: { memBase: 0x10000000, memLimit: 0xfebfffff }, isaDevices: [...ps2Card.isaDevices!({ type: "ps2" }), ...floppyCard.isaDevices!({ type: "floppy", drive: 0, image: null }), ...serialCard.isaDevices!({ type: "serial", index: 0 })] });
     const placed = placeAcpiTables(blobs, 0x10000);
     const t = placed.tables;
     expect(str(t, 64, 4)).toBe("DSDT"); // right after the 64-byte FACS

@@ -205,17 +205,6 @@ function dsdtAml(devices: AcpiIsaDevice[], pci: PciWindow | undefined): number[]
   return [...s5, 0x10, ...pkgLength(scopeBody.length), ...scopeBody];
 }
 
-/** Standard PC ISA resources for the devices a config may have. */
-export const ISA_DEVICES = {
-  keyboard: { name: "KBD", pnpId: 0x0303, io: [{ port: 0x60, length: 1 }, { port: 0x64, length: 1 }], irq: 1 },
-  mouse: { name: "MOU", pnpId: 0x0f13, io: [], irq: 12 },
-  floppy: { name: "FDC0", pnpId: 0x0700, io: [{ port: 0x3f2, length: 4 }, { port: 0x3f7, length: 1 }], irq: 6 },
-  serial: (index: number): AcpiIsaDevice => {
-    const ports = [0x3f8, 0x2f8, 0x3e8, 0x2e8];
-    return { name: `COM${index + 1}`, pnpId: 0x0501, io: [{ port: ports[index], length: 8 }], irq: index % 2 === 0 ? 4 : 3 };
-  },
-} satisfies Record<string, AcpiIsaDevice | ((i: number) => AcpiIsaDevice)>;
-
 export function buildAcpiTables(options: AcpiOptions): AcpiBlobs {
   const pm = options.pmIoBase ?? PM_IO_BASE;
   const t = new Blob();
