@@ -4,6 +4,7 @@
 
 import { describe, expect, it } from "vitest";
 import { Hypervisor, type GuestLauncher } from "../../src/hypervisor/hypervisor.ts";
+import { toyResources } from "./toy-resources.ts";
 
 /** Guests that start at once and never run: only the hypervisor's bookkeeping is under test. */
 const launcher: GuestLauncher = {
@@ -13,26 +14,18 @@ const launcher: GuestLauncher = {
   },
 };
 
-const resources = {
-  catalog: async () => ({
-    guests: [{ id: "toy", name: "Toy", os: "", description: "", memoryMiB: 16, boot: { kind: "linux" as const, kernel: "toy/kernel", cmdline: "" } }],
-    problems: [],
-  }),
-  file: async () => new Uint8Array(16),
-  firmware: async () => ({}),
-};
 
 const toy = (name: string, cards: string[]) => ({ name, guest: { kind: "catalog" as const, guestId: "toy" }, memoryMiB: 16, share: 100, capPercent: 100, cards });
 
 describe("VM consoles", () => {
   it("follow the cards a VM owns before it first runs", async () => {
-    const hv = new Hypervisor(launcher, resources);
+    const hv = new Hypervisor(launcher, toyResources);
     const vm = await hv.createVm(toy("idle", hv.freeCards(["vga", "ps2"])), { start: false });
     expect(vm.consoles).toEqual({ serial: false, vga: true });
   });
 
   it("stay those of the running machine when a card moves, and change with the restart", async () => {
-    const hv = new Hypervisor(launcher, resources);
+    const hv = new Hypervisor(launcher, toyResources);
     const linux = (await hv.createVm(toy("linux", hv.freeCards(["vga", "serial", "ps2"])), { start: true })).id;
     const memtest = (await hv.createVm(toy("memtest", hv.freeCards(["vga", "ps2"])), { start: true })).id;
     const consoles = (id: string) => hv.list().find((v) => v.id === id)!.consoles;
