@@ -29,26 +29,39 @@ export async function freePort(): Promise<number> {
   });
 }
 
-let buildOnce: Promise<void> | null = null;
+/**
+ * "development": what the e2e tests serve. React checks keys, hooks and state updates only in a
+ * development build (NODE_ENV=development), and the e2e fails on what it reports (console-watch.ts);
+ * the app's own code is the same. "production": what `npm run build` ships, for measurements.
+ */
+export type AppBuild = "development" | "production";
 
-/** `vite build` into dist/ (once per process). */
-export function buildApp(): Promise<void> {
-  buildOnce ??= runToCompletion(process.execPath, [join(repoRoot, "node_modules/vite/bin/vite.js"), "build", "--logLevel", "warn"]);
-  return buildOnce;
+const outDirs: Record<AppBuild, string> = { development: "dist-e2e", production: "dist" };
+const builds = new Map<AppBuild, Promise<void>>();
+
+/** `vite build` of the given kind into its folder (once per process). */
+export function buildApp(kind: AppBuild): Promise<void> {
+  let build = builds.get(kind);
+  if (!build) {
+    const args = [join(repoRoot, "node_modules/vite/bin/vite.js"), "build", "--logLevel", "warn", "--outDir", outDirs[kind], "--emptyOutDir"];
+    build = runToCompletion(process.execPath, args, { ...process.env, NODE_ENV: kind });
+    builds.set(kind, build);
+  }
+  return build;
 }
 
-/** Builds unless this e2e run's global setup already did (or HYPERTAB_E2E_SKIP_BUILD=1 and dist exists). */
-async function ensureBuilt(): Promise<void> {
-  if (process.env.HYPERTAB_E2E_BUILT || process.env.HYPERTAB_E2E_SKIP_BUILD === "1") {
-    const exists = await stat(join(repoRoot, "dist", "index.html")).then(() => true, () => false);
+/** Builds unless this e2e run's global setup already did (or HYPERTAB_E2E_SKIP_BUILD=1 and the build exists). */
+async function ensureBuilt(kind: AppBuild): Promise<void> {
+  if ((process.env.HYPERTAB_E2E_BUILT === kind) || process.env.HYPERTAB_E2E_SKIP_BUILD === "1") {
+    const exists = await stat(join(repoRoot, outDirs[kind], "index.html")).then(() => true, () => false);
     if (exists) return;
   }
-  return buildApp();
+  return buildApp(kind);
 }
 
-function runToCompletion(cmd: string, args: string[]): Promise<void> {
+function runToCompletion(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
   return new Promise((resolveRun, reject) => {
-    const child = spawn(cmd, args, { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(cmd, args, { cwd: repoRoot, env, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
     child.stdout.on("data", (d: Buffer) => (output += d.toString()));
     child.stderr.on("data", (d: Buffer) => (output += d.toString()));
@@ -63,12 +76,12 @@ function runToCompletion(cmd: string, args: string[]): Promise<void> {
  * Builds the app (vite build) and serves it with `vite preview` on a free 127.0.0.1 port. The
  * preview server sends COOP/COEP/CORP on every response (vite.config.ts).
  */
-export async function startServer(): Promise<RunningServer> {
-  await ensureBuilt();
+export async function startServer(kind: AppBuild = "production"): Promise<RunningServer> {
+  await ensureBuilt(kind);
   const port = await freePort();
   const child: ChildProcess = spawn(
     process.execPath,
-    [join(repoRoot, "node_modules/vite/bin/vite.js"), "preview", "--host", "127.0.0.1", "--port", String(port), "--strictPort"],
+    [join(repoRoot, "node_modules/vite/bin/vite.js"), "preview", "--outDir", outDirs[kind], "--host", "127.0.0.1", "--port", String(port), "--strictPort"],
     { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"], detached: false },
   );
   let log = "";

@@ -3,13 +3,16 @@
 
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Browser } from "playwright-core";
+import { ConsoleWatch } from "./console-watch.ts";
 import { launchBrowser, startServer, type RunningServer } from "./harness.ts";
 
 let server: RunningServer;
 let browser: Browser;
+/** The app's console on every page these tests open. */
+const consoleWatch = new ConsoleWatch();
 
 beforeAll(async () => {
-  server = await startServer();
+  server = await startServer("development");
   browser = await launchBrowser();
 });
 
@@ -35,6 +38,7 @@ describe("cross-origin isolation", () => {
 
   test("the page is crossOriginIsolated and can create a SharedArrayBuffer", async () => {
     const page = await browser.newPage();
+    consoleWatch.watch(page);
     await page.goto(server.url);
     const result = await page.evaluate(() => {
       const sab = new SharedArrayBuffer(16);
@@ -47,6 +51,7 @@ describe("cross-origin isolation", () => {
 
   test("a worker is crossOriginIsolated and shares memory with the page", async () => {
     const page = await browser.newPage();
+    consoleWatch.watch(page);
     await page.goto(server.url);
     const result = await page.evaluate(async () => {
       const source = `onmessage = (e) => {
@@ -68,5 +73,10 @@ describe("cross-origin isolation", () => {
     });
     expect(result).toEqual({ isolated: true, ownBytes: 8, written: 7 });
     await page.close();
+  });
+
+  test("React reported no problem on these pages", () => {
+    const problems = consoleWatch.reactProblems().map((l) => `${l.from} ${l.type}: ${l.text}`);
+    expect(problems, `React reported:\n${problems.join("\n")}`).toEqual([]);
   });
 });

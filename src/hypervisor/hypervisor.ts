@@ -83,7 +83,8 @@ export interface VmInfo {
   guestLabel: string;
   /** The catalog guest it boots, or null for an uploaded image. */
   guestId: string | null;
-  /** What the VM boots from: "serial+vga console", etc., for the UI's console layout. */
+  /** The consoles of the VM's machine (the one running, or the last one run: its screen is kept),
+   *  for the UI's panes; until the VM first runs, those of the cards it owns. */
   consoles: { serial: boolean; vga: boolean };
   state: VmState;
   reason: string;
@@ -140,6 +141,9 @@ interface VmRecord {
   createdAt: number;
   pendingRestart: string[];
   channels: VmChannels | null;
+  /** The cards the machine behind `channels` was built with: its consoles are what the page can
+   *  show, whatever the ledger says after a card change that waits for a restart. */
+  machineCards: HostCard[];
   control: Int32Array | null;
   stats: Float64Array | null;
   handle: GuestHandle | null;
@@ -238,6 +242,7 @@ export class Hypervisor {
         createdAt: this.now(),
         pendingRestart: [],
         channels: null,
+        machineCards: [],
         control: null,
         stats: null,
         handle: null,
@@ -314,11 +319,13 @@ export class Hypervisor {
     const generation = ++vm.generation;
     this.log.add(id, "lifecycle", "starting");
     let machine: MachineConfig;
+    let cards: HostCard[];
     try {
       const firmware = await this.resources.firmware();
       const files = new Map<string, Uint8Array>();
       if (vm.guest) for (const f of guestFiles(vm.guest)) files.set(f, await this.resources.file(f));
-      machine = buildMachineConfig(vm.config, this.ledger.cardsOf(id), { ...firmware, catalogGuest: vm.guest, files });
+      cards = this.ledger.cardsOf(id);
+      machine = buildMachineConfig(vm.config, cards, { ...firmware, catalogGuest: vm.guest, files });
     } catch (e) {
       if (vm.generation === generation) this.markCrashed(vm, `could not prepare the machine: ${errorText(e)}`);
       return;
@@ -332,6 +339,7 @@ export class Hypervisor {
     if (vm.generation !== generation) return;
     const channels = createVmChannels();
     vm.channels = channels;
+    vm.machineCards = cards;
     vm.control = new Int32Array(channels.control);
     vm.stats = new Float64Array(channels.stats);
     vm.control[Ctl.RUN] = RunRequest.RUN;
@@ -659,7 +667,7 @@ export class Hypervisor {
       name: vm.config.name,
       guestLabel: this.guestLabel(vm),
       guestId: vm.config.guest.kind === "catalog" ? vm.config.guest.guestId : null,
-      consoles: consolesOf(cards.map((c) => c.kind)),
+      consoles: consolesOf((vm.channels ? vm.machineCards : cards).map((c) => c.kind)),
       state: vm.state,
       reason: vm.reason,
       memoryMiB: vm.config.memoryMiB,

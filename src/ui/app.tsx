@@ -10,6 +10,8 @@ import { installDebugHooks } from "./debug-hooks.ts";
 import { formatRate } from "./format.ts";
 import { hypervisor } from "./hypervisor-client.ts";
 import { VmIo } from "./vm-io.ts";
+import { channelsUnlessRemoved, REMOVED } from "./channels-unless-removed.ts";
+import { oneRunAtATime } from "./one-run-at-a-time.ts";
 import { VmPanel } from "./vm-panel.tsx";
 import { restoreSetup, saveSetup } from "./saved-setup.ts";
 
@@ -29,18 +31,24 @@ export function App() {
   const [ioVersion, setIoVersion] = useState(0);
   const lastSeq = useRef(0);
 
-  const refresh = useCallback(async () => {
-    const [list, h, events] = await Promise.all([hv.list(), hv.host(), hv.events(lastSeq.current)]);
-    for (const vm of list) {
+  const refresh = useMemo(() => oneRunAtATime(async () => {
+    const [listed, h, events] = await Promise.all([hv.list(), hv.host(), hv.events(lastSeq.current)]);
+    const removed = new Set<string>();
+    for (const vm of listed) {
       const known = ios.get(vm.id);
       // New guest worker, or channels not allocated yet when we last asked (VM still starting).
       if (!known || known.generation !== vm.generation || (known.io === null && vm.state !== "stopped")) {
         ios.set(vm.id, { generation: vm.generation, io: known?.io ?? null });
-        const channels = await hv.channels(vm.id);
+        const channels = await channelsUnlessRemoved(hv, vm.id);
+        if (channels === REMOVED) {
+          removed.add(vm.id);
+          continue;
+        }
         ios.set(vm.id, { generation: vm.generation, io: channels ? new VmIo(channels) : null });
         if (channels || known?.io) startTransition(() => setIoVersion((v) => v + 1));
       }
     }
+    const list = listed.filter((v) => !removed.has(v.id));
     for (const id of [...ios.keys()]) if (!list.some((v) => v.id === id)) ios.delete(id);
     if (restored) saveSetup(list);
     if (events.length) lastSeq.current = events[events.length - 1].seq;
@@ -51,7 +59,7 @@ export function App() {
       setHost(h);
       if (events.length) setLog((old) => [...old, ...events].slice(-500));
     });
-  }, [hv]);
+  }), [hv]);
 
   useEffect(() => {
     installDebugHooks(hv, ios, refresh);

@@ -104,8 +104,10 @@ export function VmPanel(props: {
         </dl>
       </div>}
       <div className="consoles">
-        {io && vgaReady && vm.consoles.vga && <VgaConsole key={io.serial} io={io} vmId={vm.id} />}
-        {io && serialReady && vm.consoles.serial && <SerialConsole key={io.serial} io={io} vmId={vm.id} />}
+        {/* Keys name the pane and the channels: two panes of one VmIo under one key made React
+            warn on every render and leave a stale pane behind when the channels changed. */}
+        {io && vgaReady && vm.consoles.vga && <VgaConsole key={`vga-${io.serial}`} io={io} vmId={vm.id} />}
+        {io && serialReady && vm.consoles.serial && <SerialConsole key={`serial-${io.serial}`} io={io} vmId={vm.id} />}
         {!io && <div className="no-console muted">{vm.state === "starting" ? "Starting…" : "No console: the VM is not running."}</div>}
       </div>
     </section>

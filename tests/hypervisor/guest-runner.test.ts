@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { Worker } from "node:worker_threads";
 import { Hypervisor, type GuestLauncher } from "../../src/hypervisor/hypervisor.ts";
+import { toyResources } from "./toy-resources.ts";
 import type { GuestMessage } from "../../src/hypervisor/guest-runner.ts";
 import { Ctl, St, RunRequest, ringGuestDoorbell } from "../../src/hypervisor/shared-layout.ts";
 import { sleep, until, drainSequence } from "./async-helpers.ts";
@@ -39,14 +40,7 @@ function launcherWith(scripts: Map<string, ScriptOptions>, messages: GuestMessag
   };
 }
 
-const resources = {
-  catalog: async () => ({
-    guests: [{ id: "toy", name: "Toy", os: "", description: "", memoryMiB: 16, boot: { kind: "linux" as const, kernel: "toy/kernel", cmdline: "" } }],
-    problems: [],
-  }),
-  file: async () => new Uint8Array(16),
-  firmware: async () => ({}),
-};
+const resources = toyResources;
 
 const toy = (name: string, share: number) => ({ name, guest: { kind: "catalog" as const, guestId: "toy" }, memoryMiB: 16, share, capPercent: 100, cards: [] });
 
