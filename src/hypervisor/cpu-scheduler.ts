@@ -58,8 +58,8 @@ const FULFILMENT_FLOOR = 0.5;
 export class CpuScheduler {
   readonly periodMs: number;
   private cores: number;
-  /** Per VM with a slice last plan: the cores handed out, and the smoothed fraction of them the
-   *  host actually ran it for since. */
+  /** Per VM with a slice last plan: the cores handed out, and the smoothed fraction of them it
+   *  has used since (above 1 when it ran over). */
   private readonly handedOut = new Map<string, number>();
   private readonly fulfilment = new Map<string, number>();
 
@@ -88,7 +88,8 @@ export class CpuScheduler {
     const contended = wanted > this.cores;
     // A VM the host runs less than its slice (its thread waits for a core, or steps aside for the
     // page) would bend the ratio: the others are held back to the same fraction of their slices,
-    // so the shortfall is shared in the ratio of the shares.
+    // so the shortfall is shared in the ratio of the shares. A VM that runs over its slices (its
+    // thread descheduled inside a step, counted as its time) is held back by as much.
     if (contended) this.measureFulfilment(active);
     let worst = 1;
     if (contended) for (const v of active) if (saturated(v)) worst = Math.min(worst, this.fulfilmentOf(v));
@@ -112,7 +113,7 @@ export class CpuScheduler {
     return plan;
   }
 
-  /** What a VM ran of the slice it was handed (0.1-1, smoothed); 1 until measured. */
+  /** What a VM used of the slice it was handed (0.1-2, smoothed); 1 until measured. */
   private fulfilmentOf(v: SchedulerVm): number {
     return this.fulfilment.get(v.id) ?? 1;
   }
@@ -121,7 +122,7 @@ export class CpuScheduler {
     for (const v of active) {
       const handed = this.handedOut.get(v.id);
       if (!handed || !(v.cpuCores > 0) || !saturated(v)) continue;
-      const now = Math.min(1, Math.max(0.1, v.cpuCores / handed));
+      const now = Math.min(2, Math.max(0.1, v.cpuCores / handed));
       const old = this.fulfilment.get(v.id);
       this.fulfilment.set(v.id, old === undefined ? now : old * 0.5 + now * 0.5);
     }

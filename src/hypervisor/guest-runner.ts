@@ -89,9 +89,10 @@ export class GuestRunner {
   private runMs = 0;
   private readonly pageBeat: PageBeatReader | null;
   private pageYieldMs = 0;
-  /** Slice time a VM could not use in its last period (it stepped aside for the page, or the
-   *  host did not run it): added to this period's slice, at most one period's worth, so the
-   *  shares hold. */
+  /** Slice time carried from the last period: what a VM could not use (it stepped aside for the
+   *  page, or the host did not run it) is added, at most one slice, so the shares hold; what it
+   *  ran over (a step that ran long, the thread descheduled inside it) is taken off, at most a
+   *  period's worth, so shares and caps hold on average. */
   private carryMs = 0;
 
   constructor(
@@ -231,27 +232,27 @@ export class GuestRunner {
     this.periodCpuMs += awake;
   }
 
-  /** This period's slice in ms (0 = unlimited): the scheduler's, plus what was carried over. */
+  /** This period's slice in ms (Infinity = unlimited): the scheduler's, plus what was carried. */
   private sliceMs(): number {
     const ms = Atomics.load(this.ctl, Ctl.BUDGET) / 1000;
-    return ms > 0 ? ms + this.carryMs : 0;
+    return ms > 0 ? Math.max(0, ms + this.carryMs) : Infinity;
   }
 
   private endPeriod(now: number, periodMs: number): void {
     const sliceMs = this.sliceMs();
     const scheduledMs = Atomics.load(this.ctl, Ctl.BUDGET) / 1000;
+    const limited = Number.isFinite(sliceMs);
     this.st[St.PERIODS]++;
     // Idle: the guest halted (waited for an interrupt). Exhausted: it used its slice (it would
     // have used more). Missed: it had a slice, did not halt and did not use it: the host did not
     // run it, or it stepped aside for a busy page.
-    const exhausted = sliceMs > 0 && this.periodCpuMs >= sliceMs * 0.9;
+    const exhausted = limited && this.periodCpuMs >= sliceMs * 0.9;
     if (this.haltedThisPeriod) this.st[St.PERIODS_IDLE]++;
     if (exhausted) this.st[St.PERIODS_EXHAUSTED]++;
-    const missed = sliceMs > 0 && !exhausted && !this.haltedThisPeriod;
+    const missed = limited && !exhausted && !this.haltedThisPeriod;
     if (missed) this.st[St.PERIODS_MISSED]++;
-    // What a missed period left over is run in the next one (at most one period's worth), so a
-    // VM with a big share that lost time catches up instead of bending the ratio of the shares.
-    this.carryMs = missed ? Math.min(scheduledMs, sliceMs - this.periodCpuMs) : 0;
+    const balance = missed || this.periodCpuMs > sliceMs ? sliceMs - this.periodCpuMs : 0;
+    this.carryMs = limited ? Math.max(-periodMs, Math.min(scheduledMs, balance)) : 0;
     this.haltedThisPeriod = false;
     this.periodCpuMs = 0;
     // Stay on the period grid unless we fell far behind (e.g. after a pause).
@@ -324,7 +325,7 @@ export class GuestRunner {
       if (now - this.periodStart >= periodMs) this.endPeriod(now, periodMs);
       // The CPU time slice per period (see cpu-scheduler.ts).
       const sliceMs = this.sliceMs();
-      if (sliceMs > 0 && this.periodCpuMs >= sliceMs) {
+      if (this.periodCpuMs >= sliceMs) {
         this.sleep(doorbell, this.periodStart + periodMs - now);
         continue;
       }
@@ -338,7 +339,7 @@ export class GuestRunner {
         continue;
       }
       let max = this.sliceInstructions;
-      if (sliceMs > 0) {
+      if (Number.isFinite(sliceMs)) {
         // Spread the slice over the period instead of spending it all at the period's start:
         // VMs with slices then rarely all run at once, and the page's main thread finds a core.
         const due = this.periodStart + PACED_FRACTION * periodMs * (this.periodCpuMs / sliceMs);

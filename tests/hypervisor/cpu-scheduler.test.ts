@@ -37,6 +37,7 @@ function simulate(guests: SimGuest[], opts: { guestCores: number; hostCores: num
       return { g, sliceMs, halts: wants < limit, ask: Math.min(wants, limit) * (g.hostGives ?? 1) };
     });
     const runs = equalSplit(asks.map((a) => a.ask), opts.hostCores * periodMs);
+    // hostGives above 1: the worker counts more than its slice (a step that ran long).
     asks.forEach((a, i) => {
       const w = window.get(a.g.id)!;
       w.used += runs[i];
@@ -159,6 +160,15 @@ describe("CpuScheduler (CPU-time shares, work-conserving)", () => {
     );
     expect(cores.get("a")! / cores.get("b")!).toBeGreaterThan(2.55);
     expect(cores.get("a")! / cores.get("b")!).toBeLessThan(3.45);
+  });
+
+  it("holds the ratio when one VM runs 15% over its slices", () => {
+    const { cores } = simulate(
+      [{ id: "a", share: 300, wants: 1 }, { id: "b", share: 100, wants: 1, hostGives: 1.15 }],
+      { guestCores: 1, hostCores: 2 },
+    );
+    expect(cores.get("a")! / cores.get("b")!).toBeGreaterThan(2.85);
+    expect(cores.get("a")! / cores.get("b")!).toBeLessThan(3.15);
   });
 
   it("does not let a VM the host hardly runs hold the others below one half", () => {
