@@ -314,7 +314,7 @@ export class GuestRunner {
         // Nobody is reading the serial console fast enough: the guest waits, like a UART held by
         // CTS. Running it on would only pile output up in the UART's bounded backlog (a guest that
         // stops waiting for THRE, as Linux's console does after 10 ms, writes anyway) until bytes
-        // are dropped. The wait counts as idle time, not as a missed CPU budget.
+        // are dropped. The wait counts as idle time, not as a missed time slice.
         this.haltedThisPeriod = true;
         const w0 = this.clock();
         this.serialOut.waitForSpace(10);
@@ -356,7 +356,7 @@ export class GuestRunner {
       const t1 = this.clock();
       const dt = t1 - t0;
       if (result.executed > 1000 && dt > 0.05) {
-        // Aim for ~4 ms slices so control, input and budgets are looked at often.
+        // Aim for ~4 ms slices so control, input and the time slice are looked at often.
         const target = (result.executed / dt) * SLICE_TARGET_MS;
         this.sliceInstructions = Math.max(5_000, Math.min(4_000_000, Math.round(this.sliceInstructions * 0.5 + target * 0.5)));
       }

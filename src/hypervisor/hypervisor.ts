@@ -569,7 +569,7 @@ export class Hypervisor {
   }
 
   /** Called periodically (every ~250 ms): reads every guest's counters, updates rates and
-   *  history, runs the watchdog, and hands out CPU budgets. */
+   *  history, runs the watchdog, and hands out CPU time slices. */
   tick(): void {
     const t = this.now();
     for (const vm of this.vms.values()) this.sample(vm, t);
