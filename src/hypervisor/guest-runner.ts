@@ -2,8 +2,9 @@
 // told to stop. Time follows the wall clock (the machine's virtual clock); the thread sleeps with
 // Atomics.wait on the control block's doorbell while the guest is halted, paused, out of its CPU
 // time slice or held by a full serial ring. It measures its own CPU time (the time it is not
-// waiting: in a worker, the thread's time while it runs) against the slice the scheduler set. It publishes counters into the stats block, the screen
-// into the framebuffer and text blocks, and reports crashes with their reason instead of dying.
+// waiting: in a worker, the thread's time while it runs) against the slice the scheduler set.
+// It publishes counters into the stats block, the screen into the framebuffer and text blocks,
+// and reports crashes with their reason instead of dying.
 // No per-instruction work here: everything is per slice (a few milliseconds of guest time).
 
 import type { Machine, SerialPort } from "../emulator/machine-api.ts";

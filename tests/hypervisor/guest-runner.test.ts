@@ -184,6 +184,17 @@ describe("guest runner under the hypervisor (Node threads)", () => {
     expect(row.reason).toBe("guest worker did not start within 60 s");
   });
 
+  it("the host's cores for guests can be changed, and nonsense is refused with a message", () => {
+    const hv = new Hypervisor({ launch: () => ({ terminate: () => {} }) }, resources, { guestCores: 2 });
+    expect(hv.host().guestCores).toBe(2);
+    hv.setGuestCores(1);
+    expect(hv.host().guestCores).toBe(1);
+    expect(hv.log.since(0).some((e) => e.message === "host cores set aside for guests: 1")).toBe(true);
+    expect(() => hv.setGuestCores(0)).toThrow("guest cores must be a number above 0 and at most 1024, got 0");
+    expect(() => hv.setGuestCores(Number.NaN)).toThrow(/got NaN/);
+    expect(hv.host().guestCores).toBe(1);
+  });
+
   it("the hypervisor stops a guest through the control block", async () => {
     const messages: GuestMessage[] = [];
     const hv = new Hypervisor(launcherWith(new Map(), messages), resources);
@@ -219,6 +230,9 @@ describe("guest runner under the hypervisor (Node threads)", () => {
         await until("counting again", 5000, () => st[St.INSTRUCTIONS] > after);
         if (yields) await until("yield time published", 5000, () => st[St.PAGE_YIELD_MS] > 200);
         else expect(st[St.PAGE_YIELD_MS]).toBe(0);
+        // What stepping aside cost the VM is in its info.
+        if (yields) expect(hv.list()[0].stats.pageYieldSec).toBeGreaterThan(0.2);
+        else expect(hv.list()[0].stats.pageYieldSec).toBe(0);
       } finally {
         clearInterval(timer);
         stopBeat();
