@@ -13,6 +13,7 @@ import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { launchBrowser, repoRoot, startServer } from "../e2e/harness.ts";
+import { median, spread } from "./medians.ts";
 
 type Scenario = "default" | "linux-alone";
 
@@ -188,18 +189,6 @@ async function runOnce(url: string, scenario: Scenario, prompt: string, aloneSet
     await browser.close();
   }
   return { run, linuxSetup };
-}
-
-function median(values: (number | null)[]): number | null {
-  const v = values.filter((x): x is number => x !== null).sort((a, b) => a - b);
-  if (v.length === 0) return null;
-  const mid = v.length >> 1;
-  return v.length % 2 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;
-}
-
-function spread(values: (number | null)[]): [number, number] | null {
-  const v = values.filter((x): x is number => x !== null);
-  return v.length ? [Math.min(...v), Math.max(...v)] : null;
 }
 
 const fmt = (s: number | null, unit = " s") => (s === null ? "—" : `${s.toFixed(1)}${unit}`);

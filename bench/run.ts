@@ -13,6 +13,7 @@ import { build } from "esbuild";
 import { cpus, loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { SHELL_LOOP, type BootRunResult, type BootRunSpec, type Engine } from "./guest-boot.ts";
+import { median } from "./medians.ts";
 
 const root = resolve(import.meta.dirname, "..");
 const tsxCli = join(root, "node_modules/tsx/dist/cli.mjs");
@@ -129,13 +130,6 @@ function runChild(script: string, spec: BootRunSpec): Promise<BootRunResult> {
       });
     });
   });
-}
-
-function median(values: (number | null)[]): number | null {
-  const v = values.filter((x): x is number => x !== null).sort((a, b) => a - b);
-  if (v.length === 0) return null;
-  const mid = v.length >> 1;
-  return v.length % 2 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;
 }
 
 const fmt = (s: number | null, unit = " s") => (s === null ? "—" : `${s.toFixed(2)}${unit}`);
