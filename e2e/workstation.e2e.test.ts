@@ -46,8 +46,12 @@ async function vm(id: string): Promise<VmRow> {
 }
 
 const instructions = (id: string) => page.evaluate((i) => window.__hypertab!.instructions(i), id);
-/** The CPU time (s) a VM's guest worker has used, as the hypervisor reports it. */
-const cpuTime = (id: string) => page.evaluate(async (i) => (await window.__hypertab!.hv.list()).find((v) => v.id === i)?.stats.cpuTimeSec ?? NaN, id);
+/** The CPU time (s) each VM's guest worker has used, as the hypervisor reports it, and when. */
+const cpuTimes = (ids: string[]) =>
+  page.evaluate(async (vmIds) => {
+    const list = await window.__hypertab!.hv.list();
+    return { seconds: Date.now() / 1000, cpu: vmIds.map((i) => list.find((v) => v.id === i)?.stats.cpuTimeSec ?? NaN) };
+  }, ids);
 /** Serial output as a terminal displays it: CSI sequences (cursor queries, colours) removed. */
 const withoutControlSequences = (text: string) => text.replace(/\x1b\[[0-9;?]*[ -\/]*[@-~]/g, "");
 const serialText = (id: string) => page.evaluate((i) => window.__hypertab!.serialText(i), id);
@@ -180,13 +184,12 @@ describe("workstation", () => {
       await page.evaluate((id) => window.__hypertab!.hv.pause(id), memtestId);
       await until("both share VMs running", 60_000, async () => (await vm(a)).state === "running" && (await vm(b)).state === "running", [a, b]);
       await sleep(6000); // demands measured, slices settled
-      const a0 = await cpuTime(a);
-      const b0 = await cpuTime(b);
-      const t0 = Date.now();
+      const before = await cpuTimes([a, b]);
       await sleep(12_000);
-      const da = (await cpuTime(a)) - a0;
-      const db = (await cpuTime(b)) - b0;
-      const used = (da + db) / ((Date.now() - t0) / 1000);
+      const after = await cpuTimes([a, b]);
+      const da = after.cpu[0] - before.cpu[0];
+      const db = after.cpu[1] - before.cpu[1];
+      const used = (da + db) / (after.seconds - before.seconds);
       console.log(`shares 3:1 → CPU time ${da.toFixed(2)} s : ${db.toFixed(2)} s = ${(da / db).toFixed(3)}; together ${(100 * used).toFixed(1)}% of the 1 guest core`);
       expect(db).toBeGreaterThan(0);
       expect(Math.abs(da / db - 3)).toBeLessThanOrEqual(0.45);
@@ -212,10 +215,10 @@ describe("workstation", () => {
     try {
       await until("capped VM running", 60_000, async () => (await vm(id)).state === "running", [id]);
       await sleep(3000);
-      const c0 = await cpuTime(id);
-      const t0 = Date.now();
-      await sleep(8000);
-      const used = ((await cpuTime(id)) - c0) / ((Date.now() - t0) / 1000);
+      const before = await cpuTimes([id]);
+      await sleep(12_000);
+      const after = await cpuTimes([id]);
+      const used = (after.cpu[0] - before.cpu[0]) / (after.seconds - before.seconds);
       console.log(`cap 30% → used ${(100 * used).toFixed(1)}% of a core`);
       expect(used).toBeGreaterThan(0.05);
       expect(used).toBeLessThanOrEqual(0.3 * 1.05);
