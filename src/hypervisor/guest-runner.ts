@@ -53,6 +53,7 @@ const PACED_FRACTION = 0.85;
 const MIN_PACED_SLICE = 2_000;
 /** Slices aim at this much execution time, so control, input and the time slice are looked at often. */
 const SLICE_TARGET_MS = 4;
+const MIN_SLICE_INSTRUCTIONS = 100;
 const MIN_PACING_SLEEP_MS = 0.5;
 /** Longest single wait for a late page's next heartbeat before looking at control again. */
 const PAGE_YIELD_WAIT_MS = 4;
@@ -340,6 +341,10 @@ export class GuestRunner {
         continue;
       }
       let max = this.sliceInstructions;
+      // Slices end on time too: in a phase where instructions are far slower than the estimate
+      // (memtest86+ unpacking itself: seconds for a few million), the loop still looks at control
+      // and beats its heartbeat every few milliseconds.
+      let maxWallMs = SLICE_TARGET_MS * 2;
       if (Number.isFinite(sliceMs)) {
         // Spread the slice over the period instead of spending it all at the period's start:
         // VMs with slices then rarely all run at once, and the page's main thread finds a core.
@@ -351,15 +356,20 @@ export class GuestRunner {
         // One pacing step: an eighth of the slice, in instructions at the measured slice speed.
         const stepMs = Math.min(sliceMs - this.periodCpuMs, sliceMs / PACING_STEPS);
         max = Math.max(MIN_PACED_SLICE, Math.min(max, Math.round((this.sliceInstructions / SLICE_TARGET_MS) * stepMs)));
+        maxWallMs = Math.max(MIN_PACING_SLEEP_MS, stepMs);
       }
       const t0 = this.clock();
-      const result = machine.runSlice({ maxInstructions: max });
+      const result = machine.runSlice({ maxInstructions: max, maxWallMs });
       const t1 = this.clock();
       const dt = t1 - t0;
-      if (result.executed > 1000 && dt > 0.05) {
-        // Aim for ~4 ms slices so control, input and the time slice are looked at often.
+      if (result.executed > 0 && dt > 0.05) {
+        // Aim for ~4 ms slices so control, input and the time slice are looked at often. A slice
+        // that ran long sets the size at once: some guest phases run instructions a thousand
+        // times slower (memtest86+ unpacking itself: REP string copies through the exact path),
+        // and a few slices halving towards it would hold the thread for many seconds.
         const target = (result.executed / dt) * SLICE_TARGET_MS;
-        this.sliceInstructions = Math.max(5_000, Math.min(4_000_000, Math.round(this.sliceInstructions * 0.5 + target * 0.5)));
+        const next = dt > 2 * SLICE_TARGET_MS ? target : this.sliceInstructions * 0.5 + target * 0.5;
+        this.sliceInstructions = Math.max(MIN_SLICE_INSTRUCTIONS, Math.min(4_000_000, Math.round(next)));
       }
       if (result.reason === "powered-off") {
         this.st[St.STATE] = GuestState.POWERED_OFF;
