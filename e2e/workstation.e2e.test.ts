@@ -180,8 +180,11 @@ describe("workstation", () => {
     }, (await vm(memtestId)).guestLabel);
     const [a, b] = created;
     try {
-      // The default memtest86+ also burns CPU: pause it so the two measured VMs compete alone.
-      await page.evaluate((id) => window.__hypertab!.hv.pause(id), memtestId);
+      // The default VMs want CPU too (memtest86+ always, Linux while it boots): pause them so the
+      // two measured VMs compete alone.
+      await page.evaluate(async (ids) => {
+        for (const id of ids) await window.__hypertab!.hv.pause(id);
+      }, [memtestId, linuxId]);
       await until("both share VMs running", 60_000, async () => (await vm(a)).state === "running" && (await vm(b)).state === "running", [a, b]);
       await sleep(6000); // demands measured, slices settled
       const before = await cpuTimes([a, b]);
@@ -190,7 +193,8 @@ describe("workstation", () => {
       const da = after.cpu[0] - before.cpu[0];
       const db = after.cpu[1] - before.cpu[1];
       const used = (da + db) / (after.seconds - before.seconds);
-      console.log(`shares 3:1 → CPU time ${da.toFixed(2)} s : ${db.toFixed(2)} s = ${(da / db).toFixed(3)}; together ${(100 * used).toFixed(1)}% of the 1 guest core`);
+      const info = await page.evaluate(async (ids) => (await window.__hypertab!.hv.list()).filter((v) => ids.includes(v.id)).map((v) => `${v.name}: slice ${v.stats.cpuBudgetPercent.toFixed(1)}%, entitled ${v.stats.cpuEntitledPercent.toFixed(1)}%, stepped aside ${v.stats.pageYieldPercent.toFixed(1)}%`), [a, b]);
+      console.log(`shares 3:1 → CPU time ${da.toFixed(2)} s : ${db.toFixed(2)} s = ${(da / db).toFixed(3)}; together ${(100 * used).toFixed(1)}% of the 1 guest core (${info.join("; ")})`);
       expect(db).toBeGreaterThan(0);
       expect(Math.abs(da / db - 3)).toBeLessThanOrEqual(0.45);
       expect(used).toBeGreaterThanOrEqual(0.85);
@@ -198,7 +202,9 @@ describe("workstation", () => {
       await page.evaluate(async (ids) => {
         for (const id of ids) await window.__hypertab!.hv.remove(id);
       }, created);
-      await page.evaluate((id) => window.__hypertab!.hv.resume(id), memtestId);
+      await page.evaluate(async (ids) => {
+        for (const id of ids) await window.__hypertab!.hv.resume(id);
+      }, [memtestId, linuxId]);
       await page.evaluate((cores) => window.__hypertab!.hv.setGuestCores(cores), hostCores);
     }
   }, 120_000);

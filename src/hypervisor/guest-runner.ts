@@ -91,8 +91,9 @@ export class GuestRunner {
   private runMs = 0;
   private readonly pageBeat: PageBeatReader | null;
   private pageYieldMs = 0;
-  /** Slice time carried from the last period: what a VM could not use (it stepped aside for the
-   *  page, or the host did not run it) is added, at most one slice, so the shares hold; what it
+  /** Slice time carried from the last period: what a VM that did not halt left unused (it
+   *  stepped aside for the page, a late wake-up, or the host did not run it) is added, at most one
+   *  slice, so the shares hold; what it
    *  ran over (a step that ran long, the thread descheduled inside it) is taken off, at most a
    *  period's worth, so shares and caps hold on average. */
   private carryMs = 0;
@@ -253,7 +254,8 @@ export class GuestRunner {
     if (exhausted) this.st[St.PERIODS_EXHAUSTED]++;
     const missed = limited && !exhausted && !this.haltedThisPeriod;
     if (missed) this.st[St.PERIODS_MISSED]++;
-    const balance = missed || this.periodCpuMs > sliceMs ? sliceMs - this.periodCpuMs : 0;
+    // A halted guest did not want the rest of its slice: only what it ran over carries.
+    const balance = this.haltedThisPeriod ? Math.min(0, sliceMs - this.periodCpuMs) : sliceMs - this.periodCpuMs;
     this.carryMs = limited ? Math.max(-periodMs, Math.min(scheduledMs, balance)) : 0;
     this.haltedThisPeriod = false;
     this.periodCpuMs = 0;
