@@ -18,6 +18,10 @@ export interface MachineStats {
 export interface SlicePolicy {
   /** Execute at most this many guest instructions in this call. */
   maxInstructions: number;
+  /** Also return (reason "budget") once this many ms of wall time have passed, checked between
+   *  chunks: a host that must stay responsive (a guest worker's heartbeat, time slices) is not
+   *  held for seconds by a phase where instructions are far slower than its estimate. */
+  maxWallMs?: number;
   /** When the CPU sleeps (HLT) with nothing pending, move virtual time straight to the next timer
    *  deadline and keep going instead of returning "halted" (deterministic tests, batch runs). */
   skipIdle?: boolean;

@@ -265,6 +265,7 @@ class PcMachine implements Machine {
       return { executed: 0, reason: this.runState, nextDeadlineNs: Infinity };
     }
     const budget = Math.max(0, Math.floor(policy.maxInstructions));
+    const wallLimit = policy.maxWallMs !== undefined && policy.maxWallMs > 0 ? this.clock.wallNow() + policy.maxWallMs : Infinity;
     let executed = 0;
     let idleSkips = 0;
     try {
@@ -273,7 +274,7 @@ class PcMachine implements Machine {
         let now = this.settledNow();
         let next = this.runTimersAndHold(now);
         if (this.handlePending()) return this.stopped(executed);
-        if (executed >= budget) {
+        if (executed >= budget || (wallLimit !== Infinity && executed > 0 && this.clock.wallNow() >= wallLimit)) {
           this.runState = "running";
           return { executed, reason: "budget", nextDeadlineNs: next };
         }

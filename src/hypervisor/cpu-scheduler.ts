@@ -1,17 +1,11 @@
-// CPU-share scheduling. Every guest worker runs on its own thread and, per period (50 ms by
-// default), may execute at most an instruction budget and at most a time budget, then sleeps until
-// the period ends. When VMs compete, their instruction rates follow their shares: two CPU-bound
-// VMs at shares 3:1 execute instructions at 3:1 even when one is in a phase where instructions
-// cost more (a booting kernel, code not yet compiled, another memtest86+ test). The time each VM
-// needs for its share follows from its measured speed (instructions per millisecond of
-// execution); together they fit in the host cores set aside for guests, and none needs more than
-// one core. A slow VM therefore gets more CPU time, not fewer instructions than its share.
-//
-// The instruction budget is what keeps the ratio exact: a VM that became faster than measured
-// finishes it early and sleeps. The time budget, with slack above what the measured speed needs,
-// protects the others from a VM that became slower than measured until its speed is measured
-// again. A VM without a measured speed gets a time budget at its fair share of the cores only. A
-// cap limits a VM to a percentage of one core.
+// CPU-time shares, work-conserving (as Xen's credit scheduler or Linux cgroups' cpu.weight): a VM's
+// share is its weight for host CPU time when the VMs that want CPU would need more than the cores
+// set aside for guests. Each guest worker runs on its own thread (at most one core) and measures
+// its own CPU time; the plan turns weights into a time slice per period for each VM only while
+// they compete. Time a VM does not want (halted, paused, stopped) goes to the others: its demand
+// is what it used lately plus room to grow, and the rest is divided by weight among the VMs that
+// want more (weighted max-min fairness). A lone VM, or fewer VMs wanting CPU than guest cores,
+// runs unthrottled; a cap limits a VM to a fraction of one core whatever the others do.
 
 export interface SchedulerVm {
   id: string;
@@ -21,134 +15,114 @@ export interface SchedulerVm {
   capPercent: number;
   /** Running (not paused, stopped or crashed). */
   active: boolean;
-  /** Fraction of recent periods spent halted (an idle guest does not compete). */
+  /** Host CPU the VM's worker used lately, in cores (its own measure); 0 = not measured yet. */
+  cpuCores: number;
+  /** Fraction of recent periods in which the guest halted (waited for an interrupt). */
   idleFraction: number;
-  /** Measured guest instructions per millisecond of execution; 0 = not measured yet. */
-  speed: number;
-  /** Fraction of recent non-idle periods in which the VM did not finish its instruction budget
-   *  although its time budget was not used up (the host did not give it the time). */
-  missFraction: number;
-  /** Measured guest instructions per second, recent (smoothed); 0 = not measured yet. */
-  ips: number;
+  /** Fraction of recent periods in which the VM used up its time slice (it wanted more). */
+  exhaustedFraction: number;
 }
 
 export interface SchedulerOptions {
   periodMs?: number;
-  /** Host cores available to guests (the page and hypervisor need a little too). */
+  /** Host cores set aside for guests. */
   guestCores?: number;
 }
 
-/** A VM's limits for one period; 0 = unlimited. */
-export interface Budget {
-  instructions: number;
+/** A VM's part of one plan. */
+export interface Allotment {
+  /** Microseconds of CPU time per period; 0 = unlimited. */
   timeUs: number;
+  /** The cores its share entitles it to: what it gets if it wants all it can use while the
+   *  others keep wanting what they want now. */
+  entitledCores: number;
 }
 
-export type BudgetPlan = Map<string, Budget>;
+export type CpuPlan = Map<string, Allotment>;
 
-/** Time allowed above what the measured speed needs for the instruction budget. */
-const TIME_SLACK = 1.5;
-/** The most of one core a VM's instruction budget may need at its measured speed: the rest of its
- *  thread's time goes to the screen, counters and sleeping in time. */
-const CORE_LIMIT = 0.9;
-/** Headroom: the fraction of the computed rates handed out. Speeds swing (compiled code, guest
- *  phases); a VM that misses its budget bends the ratio, so misses shrink it, quiet periods
- *  grow it back. */
-const HEADROOM_MIN = 0.5;
-const HEADROOM_MAX = 0.95;
-/** Smallest budgets per period: enough that a slice is real work, not call overhead. */
+/** A VM that halts in fewer periods than this fraction wants all the CPU it can get... */
+const SATURATED_IDLE_BELOW = 0.5;
+/** ...as does one that used up its slice in at least this fraction of periods. */
+const SATURATED_EXHAUSTED_FROM = 0.25;
+/** A VM that wants less than it could get is planned for its recent use times this, so it can
+ *  grow between plans (it is saturated once it uses all of that). */
+const DEMAND_GROWTH = 1.25;
+/** The least demand planned for an active VM (a halted guest still takes interrupts). */
+const MIN_DEMAND = 0.02;
+/** Smallest slice per period: enough that a slice is real work, not call overhead. */
 const MIN_TIME_US = 500;
-const MIN_INSTRUCTIONS = 10_000;
-/** The least fulfilment the others are held back to: a VM that gets less than half of its budget
- *  (for reasons of its own) must not stall the rest. */
+/** The least fulfilment the others are held back to: a VM the host runs at less than half of its
+ *  slice (for reasons of its own) must not stall the rest. */
 const FULFILMENT_FLOOR = 0.5;
 
 export class CpuScheduler {
   readonly periodMs: number;
-  readonly guestCores: number;
-  headroom = 0.9;
-  /** Per competing VM: the instruction rate (per ms) handed out by the last plan, and the smoothed
-   *  fraction of its handed-out rate it has executed since. */
+  private cores: number;
+  /** Per VM with a slice last plan: the cores handed out, and the smoothed fraction of them it
+   *  has used since (above 1 when it ran over). */
   private readonly handedOut = new Map<string, number>();
   private readonly fulfilment = new Map<string, number>();
 
   constructor(options: SchedulerOptions = {}) {
     this.periodMs = options.periodMs ?? 50;
-    this.guestCores = options.guestCores ?? 1.5;
     if (!(this.periodMs >= 5 && this.periodMs <= 1000)) throw new RangeError(`scheduler: period must be 5-1000 ms, got ${this.periodMs}`);
-    if (!(this.guestCores > 0)) throw new RangeError(`scheduler: guest cores must be positive, got ${this.guestCores}`);
+    this.cores = checkedCores(options.guestCores ?? 1);
   }
 
-  plan(vms: readonly SchedulerVm[]): BudgetPlan {
-    const plan: BudgetPlan = new Map();
+  get guestCores(): number {
+    return this.cores;
+  }
+
+  set guestCores(cores: number) {
+    this.cores = checkedCores(cores);
+  }
+
+  plan(vms: readonly SchedulerVm[]): CpuPlan {
+    const plan: CpuPlan = new Map();
     const period = this.periodMs;
-    for (const v of vms) plan.set(v.id, { instructions: 0, timeUs: 0 });
-    const competing = vms.filter((v) => v.active && v.idleFraction < 0.5);
-    const measured = competing.every((v) => v.speed > 0);
-    if (competing.length >= 2) {
-      if (measured) {
-        const missed = competing.some((v) => v.missFraction > 0.1);
-        this.headroom = missed ? Math.max(HEADROOM_MIN, this.headroom * 0.9) : Math.min(HEADROOM_MAX, this.headroom + 0.01);
-        // Instructions per ms per unit of share (k): no VM may need more than CORE_LIMIT of a
-        // core, and all together no more than the guest cores.
-        let k = Infinity;
-        let coresPerK = 0;
-        for (const v of competing) {
-          k = Math.min(k, (CORE_LIMIT * v.speed) / v.share);
-          coresPerK += v.share / v.speed;
-        }
-        k = Math.min(k, this.guestCores / coresPerK) * this.headroom;
-        // A VM the host runs less than its budget needs (its thread descheduled, or stepping
-        // aside for the page) would bend the ratio: the others are held back to the same fraction
-        // of their budgets, so the shortfall is shared in the ratio of the shares.
-        this.measureFulfilment(competing);
-        let worst = 1;
-        for (const v of competing) worst = Math.min(worst, this.fulfilmentOf(v));
-        worst = Math.max(FULFILMENT_FLOOR, worst);
-        for (const v of competing) {
-          const rate = k * v.share * Math.min(1, worst / this.fulfilmentOf(v)); // instructions per ms
-          this.handedOut.set(v.id, rate);
-          const cores = rate / v.speed;
-          plan.set(v.id, {
-            instructions: Math.max(MIN_INSTRUCTIONS, Math.round(rate * period)),
-            timeUs: cores * TIME_SLACK >= 1 ? 0 : Math.max(MIN_TIME_US, Math.round(cores * TIME_SLACK * period * 1000)),
-          });
-        }
-      } else {
-        // Until every speed is known: CPU time in proportion to the shares.
-        const totalShare = competing.reduce((sum, v) => sum + v.share, 0);
-        const perShare = Math.min(this.guestCores / totalShare, 1 / Math.max(...competing.map((v) => v.share)));
-        for (const v of competing) {
-          const cores = perShare * v.share;
-          plan.set(v.id, { instructions: 0, timeUs: cores >= 1 ? 0 : Math.max(MIN_TIME_US, Math.round(cores * period * 1000)) });
-        }
-      }
-    }
-    // Fulfilment is about rates handed out by speed: VMs that stopped competing start afresh.
-    const rated = competing.length >= 2 && measured;
-    for (const id of [...this.handedOut.keys()]) if (!rated || !competing.some((v) => v.id === id)) this.forget(id);
+    const active = vms.filter((v) => v.active);
+    const demand = new Map(active.map((v) => [v.id, demandOf(v)]));
+    const allocation = fairShares(active, demand, this.cores);
+    let wanted = 0;
+    for (const d of demand.values()) wanted += d;
+    const contended = wanted > this.cores;
+    // A VM the host runs less than its slice (its thread waits for a core, or steps aside for the
+    // page) would bend the ratio: the others are held back to the same fraction of their slices,
+    // so the shortfall is shared in the ratio of the shares. A VM that runs over its slices (its
+    // thread descheduled inside a step, counted as its time) is held back by as much.
+    if (contended) this.measureFulfilment(active);
+    let worst = 1;
+    if (contended) for (const v of active) if (saturated(v)) worst = Math.min(worst, this.fulfilmentOf(v));
+    worst = Math.max(FULFILMENT_FLOOR, worst);
     for (const v of vms) {
-      if (v.capPercent >= 100) continue;
-      const b = plan.get(v.id)!;
-      const capUs = Math.max(MIN_TIME_US, Math.round((v.capPercent / 100) * period * 1000));
-      b.timeUs = b.timeUs === 0 ? capUs : Math.min(b.timeUs, capUs);
+      const ceiling = ceilingOf(v);
+      if (!v.active) {
+        plan.set(v.id, { timeUs: ceiling < 1 ? slice(ceiling, period) : 0, entitledCores: 0 });
+        continue;
+      }
+      const entitled = fairShares(active, new Map(demand).set(v.id, ceiling), this.cores).get(v.id)!;
+      let cores = ceiling;
+      if (contended) {
+        cores = allocation.get(v.id)! * (saturated(v) ? Math.min(1, worst / this.fulfilmentOf(v)) : 1);
+        this.handedOut.set(v.id, cores);
+      }
+      plan.set(v.id, { timeUs: cores < 1 ? slice(cores, period) : 0, entitledCores: entitled });
     }
+    // Fulfilment is measured against slices handed out under contention: otherwise start afresh.
+    for (const id of [...this.handedOut.keys()]) if (!contended || !demand.has(id)) this.forget(id);
     return plan;
   }
 
-  /** What a VM executed of the rate it was handed out (0.1-1, smoothed); 1 until measured. */
+  /** What a VM used of the slice it was handed (0.1-2, smoothed); 1 until measured. */
   private fulfilmentOf(v: SchedulerVm): number {
     return this.fulfilment.get(v.id) ?? 1;
   }
 
-  /** Updates each competing VM's fulfilment from its latest measured rate, over its non-idle
-   *  time, against the rate the last plan handed it (once per plan). */
-  private measureFulfilment(competing: readonly SchedulerVm[]): void {
-    for (const v of competing) {
-      const rate = this.handedOut.get(v.id);
-      if (!rate || !(v.ips > 0)) continue;
-      const busy = Math.max(0.05, 1 - v.idleFraction);
-      const now = Math.min(1, Math.max(0.1, v.ips / 1000 / (rate * busy)));
+  private measureFulfilment(active: readonly SchedulerVm[]): void {
+    for (const v of active) {
+      const handed = this.handedOut.get(v.id);
+      if (!handed || !(v.cpuCores > 0) || !saturated(v)) continue;
+      const now = Math.min(2, Math.max(0.1, v.cpuCores / handed));
       const old = this.fulfilment.get(v.id);
       this.fulfilment.set(v.id, old === undefined ? now : old * 0.5 + now * 0.5);
     }
@@ -158,4 +132,52 @@ export class CpuScheduler {
     this.handedOut.delete(id);
     this.fulfilment.delete(id);
   }
+}
+
+function checkedCores(cores: number): number {
+  if (!(cores > 0 && cores <= 1024)) throw new RangeError(`scheduler: guest cores must be 0-1024 (more than 0), got ${cores}`);
+  return cores;
+}
+
+/** The most a VM can use: one core (one guest thread), or less under a cap. */
+function ceilingOf(v: SchedulerVm): number {
+  return Math.min(1, Math.max(0.01, v.capPercent / 100));
+}
+
+function saturated(v: SchedulerVm): boolean {
+  return v.idleFraction < SATURATED_IDLE_BELOW || v.exhaustedFraction >= SATURATED_EXHAUSTED_FROM || !(v.cpuCores > 0);
+}
+
+/** The cores a VM would use if it got them. */
+function demandOf(v: SchedulerVm): number {
+  const ceiling = ceilingOf(v);
+  return saturated(v) ? ceiling : Math.min(ceiling, Math.max(MIN_DEMAND, v.cpuCores * DEMAND_GROWTH));
+}
+
+function slice(cores: number, periodMs: number): number {
+  return Math.max(MIN_TIME_US, Math.round(cores * periodMs * 1000));
+}
+
+/** Weighted max-min fair division of `cores` among the VMs, none above its demand: VMs that want
+ *  less than their weight's part get what they want, the rest is divided again by weight. */
+export function fairShares(vms: readonly SchedulerVm[], demand: ReadonlyMap<string, number>, cores: number): Map<string, number> {
+  const out = new Map<string, number>();
+  let open = vms.filter((v) => (demand.get(v.id) ?? 0) > 0);
+  for (const v of vms) out.set(v.id, 0);
+  let left = cores;
+  while (open.length > 0 && left > 1e-9) {
+    const weight = open.reduce((sum, v) => sum + v.share, 0);
+    const perShare = left / weight;
+    const filled = open.filter((v) => demand.get(v.id)! <= perShare * v.share);
+    if (filled.length === 0) {
+      for (const v of open) out.set(v.id, perShare * v.share);
+      return out;
+    }
+    for (const v of filled) {
+      out.set(v.id, demand.get(v.id)!);
+      left -= demand.get(v.id)!;
+    }
+    open = open.filter((v) => !filled.includes(v));
+  }
+  return out;
 }

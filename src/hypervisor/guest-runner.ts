@@ -1,8 +1,10 @@
 // The body of a guest worker: hosts one Machine on the calling thread and runs it in slices until
 // told to stop. Time follows the wall clock (the machine's virtual clock); the thread sleeps with
-// Atomics.wait on the control block's doorbell while the guest is halted, paused, out of CPU
-// budget or held by a full serial ring. It publishes counters into the stats block, the screen
-// into the framebuffer and text blocks, and reports crashes with their reason instead of dying.
+// Atomics.wait on the control block's doorbell while the guest is halted, paused, out of its CPU
+// time slice or held by a full serial ring. It measures its own CPU time (the time it is not
+// waiting: in a worker, the thread's time while it runs) against the slice the scheduler set.
+// It publishes counters into the stats block, the screen into the framebuffer and text blocks,
+// and reports crashes with their reason instead of dying.
 // No per-instruction work here: everything is per slice (a few milliseconds of guest time).
 
 import type { Machine, SerialPort } from "../emulator/machine-api.ts";
@@ -44,13 +46,14 @@ const STATS_INTERVAL_MS = 50;
 const MAX_OVERFLOW_BYTES = 4 * 1024 * 1024;
 const MAX_KEYS_PER_ITERATION = 4; // a PS/2 controller buffers only a few bytes
 const MAX_HALT_SLEEP_MS = 10;
-/** Budgeted VMs run their period's budget in this many pieces, each due at its share of the first
- *  PACED_FRACTION of the period (the rest is slack, so a late wake-up does not miss the budget). */
+/** VMs with a time slice run it in this many pieces, each due at its share of the first
+ *  PACED_FRACTION of the period (the rest is slack, so a late wake-up does not miss the slice). */
 const PACING_STEPS = 8;
 const PACED_FRACTION = 0.85;
 const MIN_PACED_SLICE = 2_000;
-/** Slices aim at this much execution time, so control, input and budgets are looked at often. */
+/** Slices aim at this much execution time, so control, input and the time slice are looked at often. */
 const SLICE_TARGET_MS = 4;
+const MIN_SLICE_INSTRUCTIONS = 100;
 const MIN_PACING_SLEEP_MS = 0.5;
 /** Longest single wait for a late page's next heartbeat before looking at control again. */
 const PAGE_YIELD_WAIT_MS = 4;
@@ -76,21 +79,24 @@ export class GuestRunner {
   private lastText = "";
   private lastVgaGeneration = -1;
   private sliceInstructions = 20_000;
-  // period accounting (CPU budget)
+  // period accounting (CPU time slice)
   private periodStart = 0;
-  /** Instructions executed in this period. */
-  private used = 0;
   private haltedThisPeriod = false;
-  private busyMs = 0;
-  private periodBusyMs = 0;
+  /** This thread's CPU time: all of its time but its waits (Atomics.wait). */
+  private cpuMs = 0;
+  private periodCpuMs = 0;
+  /** Time spent in waits since the loop last accounted (see account()). */
+  private waitedMs = 0;
   private haltedMs = 0;
   private runMs = 0;
   private readonly pageBeat: PageBeatReader | null;
   private pageYieldMs = 0;
-  /** Instructions a VM could not run in its last period (it stepped aside for the page, or the
-   *  host did not run it): added to this period's budget. Stepping aside costs a VM with a big
-   *  share more of its running time than one with a small share. */
-  private carry = 0;
+  /** Slice time carried from the last period: what a VM that did not halt left unused (it
+   *  stepped aside for the page, a late wake-up, or the host did not run it) is added, at most one
+   *  slice, so the shares hold; what it
+   *  ran over (a step that ran long, the thread descheduled inside it) is taken off, at most a
+   *  period's worth, so shares and caps hold on average. */
+  private carryMs = 0;
 
   constructor(
     private readonly spec: GuestRunnerSpec,
@@ -212,48 +218,47 @@ export class GuestRunner {
     }
   }
 
-  /** Sleeps until the doorbell rings (input, command, budget change) or `ms` pass. */
+  /** Sleeps until the doorbell rings (input, command, slice change) or `ms` pass. */
   private sleep(doorbell: number, ms: number): void {
-    if (ms > 0) Atomics.wait(this.ctl, Ctl.DOORBELL, doorbell, ms);
+    if (!(ms > 0)) return;
+    const w0 = this.clock();
+    Atomics.wait(this.ctl, Ctl.DOORBELL, doorbell, ms);
+    this.waitedMs += this.clock() - w0;
   }
 
-  /** This period's budgets (set by loadBudgets): the scheduler's, plus the carried-over
-   *  instructions and the time they need at the same rate. */
-  private budgetMs = 0;
-  private insnBudget = 0;
-  /** The scheduler's instruction budget alone. */
-  private scheduledInsns = 0;
-  private loadBudgets(): void {
-    const budgetMs = Atomics.load(this.ctl, Ctl.BUDGET) / 1000;
-    const insns = Atomics.load(this.ctl, Ctl.INSN_BUDGET);
-    const extra = insns > 0 && this.carry > 0 ? this.carry : 0;
-    this.scheduledInsns = insns;
-    this.insnBudget = insns + extra;
-    this.budgetMs = budgetMs > 0 && extra > 0 ? budgetMs * ((insns + extra) / insns) : budgetMs;
+  /** Adds the time since the last call, less the waits in it, to this thread's CPU time. */
+  private account(now: number, last: number, running: boolean): void {
+    const awake = Math.max(0, now - last - this.waitedMs);
+    this.waitedMs = 0;
+    if (!running) return;
+    this.cpuMs += awake;
+    this.periodCpuMs += awake;
+  }
+
+  /** This period's slice in ms (Infinity = unlimited): the scheduler's, plus what was carried. */
+  private sliceMs(): number {
+    const ms = Atomics.load(this.ctl, Ctl.BUDGET) / 1000;
+    return ms > 0 ? Math.max(0, ms + this.carryMs) : Infinity;
   }
 
   private endPeriod(now: number, periodMs: number): void {
-    this.loadBudgets();
-    const { budgetMs, insnBudget, scheduledInsns: scheduled } = this;
+    const sliceMs = this.sliceMs();
+    const scheduledMs = Atomics.load(this.ctl, Ctl.BUDGET) / 1000;
+    const limited = Number.isFinite(sliceMs);
     this.st[St.PERIODS]++;
-    // Missed: the period ended before the budget was used although the VM had time left (the
-    // host did not run it, or the VM stepped aside for a busy page: either way the budgets are
-    // more than the host gives, and a VM with a big share would fall behind its share). A VM
-    // that ran out of its time guard is slower than measured, which is no sign of a busy host.
-    let missed = false;
+    // Idle: the guest halted (waited for an interrupt). Exhausted: it used its slice (it would
+    // have used more). Missed: it had a slice, did not halt and did not use it: the host did not
+    // run it, or it stepped aside for a busy page.
+    const exhausted = limited && this.periodCpuMs >= sliceMs * 0.9;
     if (this.haltedThisPeriod) this.st[St.PERIODS_IDLE]++;
-    else if (insnBudget > 0 && this.used < insnBudget && !(budgetMs > 0 && this.periodBusyMs >= budgetMs * 0.9)) {
-      missed = true;
-      this.st[St.PERIODS_MISSED]++;
-    } else if (insnBudget > 0) this.st[St.PERIODS_EXHAUSTED]++;
-    else if (budgetMs > 0) this.st[this.periodBusyMs >= budgetMs * 0.9 ? St.PERIODS_EXHAUSTED : St.PERIODS_MISSED]++;
-    // What a missed period left over is run in the next one (at most one period's worth), so a
-    // VM with a big share that lost time (to the page, or to a host that did not run it) catches
-    // up instead of bending the ratio of the shares.
-    this.carry = missed && scheduled > 0 ? Math.min(scheduled, insnBudget - this.used) : 0;
+    if (exhausted) this.st[St.PERIODS_EXHAUSTED]++;
+    const missed = limited && !exhausted && !this.haltedThisPeriod;
+    if (missed) this.st[St.PERIODS_MISSED]++;
+    // A halted guest did not want the rest of its slice: only what it ran over carries.
+    const balance = this.haltedThisPeriod ? Math.min(0, sliceMs - this.periodCpuMs) : sliceMs - this.periodCpuMs;
+    this.carryMs = limited ? Math.max(-periodMs, Math.min(scheduledMs, balance)) : 0;
     this.haltedThisPeriod = false;
-    this.periodBusyMs = 0;
-    this.used = 0;
+    this.periodCpuMs = 0;
     // Stay on the period grid unless we fell far behind (e.g. after a pause).
     this.periodStart = now - this.periodStart > 2 * periodMs ? now : this.periodStart + periodMs;
   }
@@ -272,6 +277,7 @@ export class GuestRunner {
       const doorbell = Atomics.load(this.ctl, Ctl.DOORBELL);
       const now = this.clock();
       if (!paused) this.runMs += now - lastLoop;
+      this.account(now, lastLoop, !paused);
       lastLoop = now;
       this.st[St.HEARTBEAT] = now;
       const request = Atomics.load(this.ctl, Ctl.RUN);
@@ -304,26 +310,26 @@ export class GuestRunner {
         machine.resume();
         paused = false;
         this.periodStart = now;
-        this.periodBusyMs = 0;
-        this.used = 0;
-        this.carry = 0;
+        this.periodCpuMs = 0;
+        this.carryMs = 0;
       }
       this.pumpInput(machine);
       if (!this.drainSerial() || this.holding) {
         // Nobody is reading the serial console fast enough: the guest waits, like a UART held by
         // CTS. Running it on would only pile output up in the UART's bounded backlog (a guest that
         // stops waiting for THRE, as Linux's console does after 10 ms, writes anyway) until bytes
-        // are dropped. The wait counts as idle time, not as a missed CPU budget.
+        // are dropped. The wait counts as idle time, not as a missed time slice.
         this.haltedThisPeriod = true;
+        const w0 = this.clock();
         this.serialOut.waitForSpace(10);
+        this.waitedMs += this.clock() - w0;
         continue;
       }
       const periodMs = Math.max(5, Atomics.load(this.ctl, Ctl.PERIOD_MS) || this.spec.periodMs);
       if (now - this.periodStart >= periodMs) this.endPeriod(now, periodMs);
-      // Budgets per period: execution time and guest instructions (see cpu-scheduler.ts).
-      this.loadBudgets();
-      const { budgetMs, insnBudget } = this;
-      if ((budgetMs > 0 && this.periodBusyMs >= budgetMs) || (insnBudget > 0 && this.used >= insnBudget)) {
+      // The CPU time slice per period (see cpu-scheduler.ts).
+      const sliceMs = this.sliceMs();
+      if (this.periodCpuMs >= sliceMs) {
         this.sleep(doorbell, this.periodStart + periodMs - now);
         continue;
       }
@@ -331,38 +337,41 @@ export class GuestRunner {
         // The page's main thread is in a long task or waiting for a core: leave it ours.
         const y0 = this.clock();
         this.pageBeat.waitForBeat(PAGE_YIELD_WAIT_MS);
-        this.pageYieldMs += this.clock() - y0;
+        const y = this.clock() - y0;
+        this.pageYieldMs += y;
+        this.waitedMs += y;
         continue;
       }
       let max = this.sliceInstructions;
-      if (budgetMs > 0 || insnBudget > 0) {
-        // Spread the budget over the period instead of spending it all at the period's start:
-        // budgeted VMs then rarely all run at once, and the page's main thread finds a free core.
-        const progress = Math.max(budgetMs > 0 ? this.periodBusyMs / budgetMs : 0, insnBudget > 0 ? this.used / insnBudget : 0);
-        const due = this.periodStart + PACED_FRACTION * periodMs * progress;
+      // Slices end on time too: in a phase where instructions are far slower than the estimate
+      // (memtest86+ unpacking itself: seconds for a few million), the loop still looks at control
+      // and beats its heartbeat every few milliseconds.
+      let maxWallMs = SLICE_TARGET_MS * 2;
+      if (Number.isFinite(sliceMs)) {
+        // Spread the slice over the period instead of spending it all at the period's start:
+        // VMs with slices then rarely all run at once, and the page's main thread finds a core.
+        const due = this.periodStart + PACED_FRACTION * periodMs * (this.periodCpuMs / sliceMs);
         if (due - now >= MIN_PACING_SLEEP_MS) {
           this.sleep(doorbell, due - now);
           continue;
         }
-        // One pacing step: an eighth of the budget, in instructions at the measured slice speed.
-        if (budgetMs > 0) {
-          const stepMs = Math.min(budgetMs - this.periodBusyMs, budgetMs / PACING_STEPS);
-          max = Math.min(max, Math.round((this.sliceInstructions / SLICE_TARGET_MS) * stepMs));
-        }
-        if (insnBudget > 0) max = Math.min(max, insnBudget - this.used, Math.ceil(insnBudget / PACING_STEPS));
-        max = Math.max(max, Math.min(MIN_PACED_SLICE, insnBudget > 0 ? insnBudget - this.used : MIN_PACED_SLICE));
+        // One pacing step: an eighth of the slice, in instructions at the measured slice speed.
+        const stepMs = Math.min(sliceMs - this.periodCpuMs, sliceMs / PACING_STEPS);
+        max = Math.max(MIN_PACED_SLICE, Math.min(max, Math.round((this.sliceInstructions / SLICE_TARGET_MS) * stepMs)));
+        maxWallMs = Math.max(MIN_PACING_SLEEP_MS, stepMs);
       }
       const t0 = this.clock();
-      const result = machine.runSlice({ maxInstructions: max });
+      const result = machine.runSlice({ maxInstructions: max, maxWallMs });
       const t1 = this.clock();
       const dt = t1 - t0;
-      this.busyMs += dt;
-      this.periodBusyMs += dt;
-      this.used += result.executed;
-      if (result.executed > 1000 && dt > 0.05) {
-        // Aim for ~4 ms slices so control, input and budgets are looked at often.
+      if (result.executed > 0 && dt > 0.05) {
+        // Aim for ~4 ms slices so control, input and the time slice are looked at often. A slice
+        // that ran long sets the size at once: some guest phases run instructions a thousand
+        // times slower (memtest86+ unpacking itself: REP string copies through the exact path),
+        // and a few slices halving towards it would hold the thread for many seconds.
         const target = (result.executed / dt) * SLICE_TARGET_MS;
-        this.sliceInstructions = Math.max(5_000, Math.min(4_000_000, Math.round(this.sliceInstructions * 0.5 + target * 0.5)));
+        const next = dt > 2 * SLICE_TARGET_MS ? target : this.sliceInstructions * 0.5 + target * 0.5;
+        this.sliceInstructions = Math.max(MIN_SLICE_INSTRUCTIONS, Math.min(4_000_000, Math.round(next)));
       }
       if (result.reason === "powered-off") {
         this.st[St.STATE] = GuestState.POWERED_OFF;
@@ -416,7 +425,7 @@ export class GuestRunner {
     st[St.IO_WRITES] = s.io.writes;
     st[St.IO_UNCLAIMED] = s.io.unclaimedReads + s.io.unclaimedWrites;
     st[St.UPTIME_NS] = s.uptimeNs;
-    st[St.BUSY_MS] = this.busyMs;
+    st[St.CPU_MS] = this.cpuMs;
     st[St.RUN_MS] = this.runMs;
     st[St.HALTED_MS] = this.haltedMs;
     st[St.PAGE_YIELD_MS] = this.pageYieldMs;

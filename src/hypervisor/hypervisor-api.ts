@@ -26,6 +26,8 @@ export interface HypervisorApi {
   /** The page's heartbeat block (page-beat.ts): the page stamps it, guests watch it. */
   pageBeat(): Promise<SharedArrayBuffer>;
   freeCards(kinds: CardKind[]): Promise<string[]>;
+  /** Host cores set aside for guests (default: all of them). */
+  setGuestCores(cores: number): Promise<void>;
   /** Test hooks (simulated failures). */
   killGuestWorker(id: string): Promise<void>;
   injectGuestCrash(id: string): Promise<void>;

@@ -69,10 +69,17 @@ export interface VmStats {
   frames: number;
   resets: number;
   uptimeSec: number;
-  /** Current CPU budget in % of one core, 0 = unlimited. */
+  /** Current CPU time slice in % of one core, 0 = unlimited (set only while VMs compete, or by a cap). */
   cpuBudgetPercent: number;
-  /** Current budget in guest instructions per period, 0 = unlimited. */
-  instructionBudget: number;
+  /** The CPU its share entitles it to, in % of one core: what it gets if it wants all it can use
+   *  while the other VMs keep wanting what they want now (cpuPercent is what it got). */
+  cpuEntitledPercent: number;
+  /** CPU time its guest worker has used, in seconds (the worker's own measure). */
+  cpuTimeSec: number;
+  /** Recent share of its running time spent stepping aside for a late page (page-beat.ts), in %. */
+  pageYieldPercent: number;
+  /** Time spent stepping aside for the page since the worker started, in seconds. */
+  pageYieldSec: number;
   historyIps: number[];
   historyCpu: number[];
 }
@@ -106,6 +113,8 @@ export interface HostInfo {
   totalInstructionsPerSec: number;
   totalCpuPercent: number;
   periodMs: number;
+  /** Host cores set aside for guests: VMs compete by share only when they want more than these. */
+  guestCores: number;
   catalog: { id: string; name: string; os: string; description: string; memoryMiB: number; boot: string; banner?: string; prompt?: string }[];
   catalogProblems: string[];
 }
@@ -127,10 +136,11 @@ const STARTUP_LIMIT_MS = 60_000;
 interface Sample {
   t: number;
   instructions: number;
-  busyMs: number;
+  cpuMs: number;
+  pageYieldMs: number;
   periods: number;
   idle: number;
-  missed: number;
+  exhausted: number;
 }
 
 interface VmRecord {
@@ -152,12 +162,15 @@ interface VmRecord {
   guest: CatalogGuest | null;
   last: Sample | null;
   ips: number;
+  /** CPU % of one core (smoothed), from the worker's own CPU time. */
   cpu: number;
   idleFraction: number;
-  /** Guest instructions per ms of execution (smoothed); 0 = not measured. */
-  speed: number;
-  /** Fraction of recent non-idle periods in which the VM did not use up its instruction budget. */
-  missFraction: number;
+  /** Fraction of recent periods in which the VM used up its time slice. */
+  exhaustedFraction: number;
+  /** % of recent running time spent stepping aside for the page (smoothed). */
+  pageYield: number;
+  /** Cores its share entitles it to (last plan). */
+  entitledCores: number;
   historyIps: number[];
   historyCpu: number[];
   lastHeartbeatChange: number;
@@ -186,7 +199,7 @@ export class Hypervisor {
     this.now = options.now ?? (() => Date.now());
     this.ledger = new ResourceLedger(options.budgetMiB ?? 1024, options.cards);
     this.log = new EventLog(2000, this.now);
-    this.scheduler = new CpuScheduler({ periodMs: options.periodMs ?? 50, guestCores: options.guestCores ?? 1.5 });
+    this.scheduler = new CpuScheduler({ periodMs: options.periodMs ?? 50, guestCores: options.guestCores ?? 1 });
     this.watchdogMs = options.watchdogMs ?? 15_000;
   }
 
@@ -252,8 +265,9 @@ export class Hypervisor {
         ips: 0,
         cpu: 0,
         idleFraction: 0,
-        speed: 0,
-        missFraction: 0,
+        exhaustedFraction: 0,
+        pageYield: 0,
+        entitledCores: 0,
         historyIps: [],
         historyCpu: [],
         lastHeartbeatChange: 0,
@@ -344,10 +358,10 @@ export class Hypervisor {
     vm.stats = new Float64Array(channels.stats);
     vm.control[Ctl.RUN] = RunRequest.RUN;
     vm.control[Ctl.BUDGET] = 0;
-    vm.control[Ctl.INSN_BUDGET] = 0;
     vm.control[Ctl.PERIOD_MS] = this.scheduler.periodMs;
     vm.last = null;
-    vm.ips = vm.cpu = vm.speed = 0;
+    vm.ips = vm.cpu = vm.pageYield = 0;
+    vm.idleFraction = vm.exhaustedFraction = 0;
     vm.lastHeartbeatChange = this.now();
     vm.lastHeartbeat = 0;
     const current = () => vm.generation === generation;
@@ -518,6 +532,7 @@ export class Hypervisor {
       totalInstructionsPerSec: ips,
       totalCpuPercent: cpu,
       periodMs: this.scheduler.periodMs,
+      guestCores: this.scheduler.guestCores,
       catalog: (c?.guests ?? []).map((g) => ({
         id: g.id,
         name: g.name,
@@ -552,8 +567,17 @@ export class Hypervisor {
     ringGuestDoorbell(vm.control);
   }
 
+  /** Sets how many host cores are set aside for guests (VMs compete by share only when they want
+   *  more than these). Takes effect at once. */
+  setGuestCores(cores: number): void {
+    if (!(Number.isFinite(cores) && cores > 0 && cores <= 1024)) throw new ConfigError(`guest cores must be a number above 0 and at most 1024, got ${String(cores)}`);
+    this.scheduler.guestCores = cores;
+    this.log.add(null, "config", `host cores set aside for guests: ${cores}`);
+    this.schedule();
+  }
+
   /** Called periodically (every ~250 ms): reads every guest's counters, updates rates and
-   *  history, runs the watchdog, and hands out CPU budgets. */
+   *  history, runs the watchdog, and hands out CPU time slices. */
   tick(): void {
     const t = this.now();
     for (const vm of this.vms.values()) this.sample(vm, t);
@@ -570,10 +594,11 @@ export class Hypervisor {
     const cur: Sample = {
       t,
       instructions: s[St.INSTRUCTIONS],
-      busyMs: s[St.BUSY_MS],
+      cpuMs: s[St.CPU_MS],
+      pageYieldMs: s[St.PAGE_YIELD_MS],
       periods: s[St.PERIODS],
       idle: s[St.PERIODS_IDLE],
-      missed: s[St.PERIODS_MISSED],
+      exhausted: s[St.PERIODS_EXHAUSTED],
     };
     const hb = s[St.HEARTBEAT];
     if (hb !== vm.lastHeartbeat) {
@@ -596,17 +621,16 @@ export class Hypervisor {
     if (prev && t - prev.t >= 200) {
       const dt = (t - prev.t) / 1000;
       const di = cur.instructions - prev.instructions;
-      const db = cur.busyMs - prev.busyMs;
       const ips = Math.max(0, di / dt);
-      const cpu = Math.max(0, Math.min(100, (db / (t - prev.t)) * 100));
+      const cpu = Math.max(0, Math.min(100, ((cur.cpuMs - prev.cpuMs) / (t - prev.t)) * 100));
+      const pageYield = Math.max(0, Math.min(100, ((cur.pageYieldMs - prev.pageYieldMs) / (t - prev.t)) * 100));
       vm.ips = vm.ips === 0 ? ips : vm.ips * 0.5 + ips * 0.5;
       vm.cpu = vm.cpu === 0 ? cpu : vm.cpu * 0.5 + cpu * 0.5;
-      if (db > 5 && di > 0) vm.speed = vm.speed === 0 ? di / db : vm.speed * 0.5 + (di / db) * 0.5;
+      vm.pageYield = vm.pageYield * 0.5 + pageYield * 0.5;
       const dp = cur.periods - prev.periods;
       if (dp > 0) {
-        const idle = cur.idle - prev.idle;
-        vm.idleFraction = idle / dp;
-        vm.missFraction = dp - idle > 0 ? (cur.missed - prev.missed) / (dp - idle) : 0;
+        vm.idleFraction = (cur.idle - prev.idle) / dp;
+        vm.exhaustedFraction = (cur.exhausted - prev.exhausted) / dp;
       }
       push(vm.historyIps, vm.state === "paused" ? 0 : ips);
       push(vm.historyCpu, vm.state === "paused" ? 0 : cpu);
@@ -630,24 +654,22 @@ export class Hypervisor {
         share: vm.config.share,
         capPercent: vm.config.capPercent,
         active: vm.state === "running",
+        cpuCores: vm.cpu / 100,
         idleFraction: vm.idleFraction,
-        speed: vm.speed,
-        missFraction: vm.missFraction,
-        ips: vm.ips,
+        exhaustedFraction: vm.exhaustedFraction,
       });
     }
     const plan = this.scheduler.plan(input);
     // Guests step aside for a late page only when the busy ones could fill the cores set aside
     // for guests, i.e. when the page may have no core of its own.
     setPageYield(this.pageBeat, this.busyGuests() >= this.scheduler.guestCores);
-    for (const [id, budget] of plan) {
+    for (const [id, allotment] of plan) {
       const vm = this.vms.get(id);
       if (!vm?.control) continue;
-      const time = Math.min(budget.timeUs, 0x7fffffff);
-      const insns = Math.min(budget.instructions, 0x7fffffff);
-      if (Atomics.load(vm.control, Ctl.BUDGET) !== time || Atomics.load(vm.control, Ctl.INSN_BUDGET) !== insns) {
+      vm.entitledCores = allotment.entitledCores;
+      const time = Math.min(allotment.timeUs, 0x7fffffff);
+      if (Atomics.load(vm.control, Ctl.BUDGET) !== time) {
         Atomics.store(vm.control, Ctl.BUDGET, time);
-        Atomics.store(vm.control, Ctl.INSN_BUDGET, insns);
         ringGuestDoorbell(vm.control);
       }
     }
@@ -693,7 +715,10 @@ export class Hypervisor {
         resets: s ? s[St.RESETS] : 0,
         uptimeSec: s ? s[St.UPTIME_NS] / 1e9 : 0,
         cpuBudgetPercent: vm.control ? Atomics.load(vm.control, Ctl.BUDGET) / (this.scheduler.periodMs * 10) : 0,
-        instructionBudget: vm.control ? Atomics.load(vm.control, Ctl.INSN_BUDGET) : 0,
+        cpuEntitledPercent: vm.control && vm.state === "running" ? vm.entitledCores * 100 : 0,
+        cpuTimeSec: s ? s[St.CPU_MS] / 1000 : 0,
+        pageYieldPercent: vm.pageYield,
+        pageYieldSec: s ? s[St.PAGE_YIELD_MS] / 1000 : 0,
         historyIps: [...vm.historyIps],
         historyCpu: [...vm.historyCpu],
       },

@@ -10,10 +10,8 @@ export const Ctl = {
   DOORBELL: 0,
   /** Requested run state: see RunRequest. */
   RUN: 1,
-  /** Microseconds of execution per period; 0 = unlimited. */
+  /** The VM's CPU time slice: microseconds of its worker's CPU time per period; 0 = unlimited. */
   BUDGET: 2,
-  /** Guest instructions per period; 0 = unlimited. */
-  INSN_BUDGET: 6,
   PERIOD_MS: 3,
   /** Bumped to request a guest reset. */
   RESET_SEQ: 4,
@@ -33,14 +31,17 @@ export const St = {
   IO_WRITES: 4,
   IO_UNCLAIMED: 5,
   UPTIME_NS: 6,
-  /** Wall ms spent executing guest code (runSlice). */
-  BUSY_MS: 7,
+  /** Ms of the guest worker's own CPU time: its running time except waits (Atomics.wait). */
+  CPU_MS: 7,
   /** Wall ms since the worker started running the machine (excluding paused time). */
   RUN_MS: 8,
   PERIODS: 9,
-  /** Non-idle periods that ended with budget left over (the host could not keep up). */
+  /** Periods that ended with slice left over although the guest never halted (the host did not
+   *  run it, or it stepped aside for the page). */
   PERIODS_MISSED: 10,
+  /** Periods in which the guest halted. */
   PERIODS_IDLE: 11,
+  /** Periods in which the VM used up its slice. */
   PERIODS_EXHAUSTED: 12,
   SERIAL_OUT: 13,
   SERIAL_IN: 14,

@@ -100,7 +100,9 @@ export function VmPanel(props: {
           <div><dt>keys/mouse</dt><dd>{formatCount(s.keyEvents)}/{formatCount(s.mouseEvents)}</dd></div>
           <div><dt>frames</dt><dd>{formatCount(s.frames)}</dd></div>
           <div><dt>uptime</dt><dd>{formatUptime(s.uptimeSec)}</dd></div>
-          <div><dt>budget</dt><dd>{budgetText(s.cpuBudgetPercent, s.instructionBudget)}</dd></div>
+          <div><dt>CPU time</dt><dd data-testid={`cpu-share-${vm.id}`}>{cpuShareText(s.cpuPercent, s.cpuEntitledPercent, s.cpuTimeSec)}</dd></div>
+          <div><dt>slice</dt><dd>{s.cpuBudgetPercent ? `≤${s.cpuBudgetPercent.toFixed(0)}% of a core` : "unlimited"}</dd></div>
+          <div><dt>stepped aside</dt><dd title="time spent leaving the core to a late page">{s.pageYieldPercent.toFixed(1)}% · {s.pageYieldSec.toFixed(1)} s</dd></div>
         </dl>
       </div>}
       <div className="consoles">
@@ -114,10 +116,7 @@ export function VmPanel(props: {
   );
 }
 
-/** The scheduler's limits per period: a share of one core and/or guest instructions. */
-function budgetText(cpuPercent: number, instructions: number): string {
-  const parts: string[] = [];
-  if (instructions) parts.push(`${formatCount(instructions)} instr/period`);
-  if (cpuPercent) parts.push(`≤${cpuPercent.toFixed(0)}% of a core`);
-  return parts.length ? parts.join(" · ") : "unlimited";
+/** The CPU a VM got against what its share entitles it to, in % of one core, and its total. */
+function cpuShareText(gotPercent: number, entitledPercent: number, totalSec: number): string {
+  return `${gotPercent.toFixed(0)}% of ${entitledPercent.toFixed(0)}% entitled · ${totalSec.toFixed(1)} s`;
 }

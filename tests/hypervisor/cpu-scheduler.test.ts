@@ -1,118 +1,190 @@
 import { describe, expect, it } from "vitest";
 import { CpuScheduler, type SchedulerVm } from "../../src/hypervisor/cpu-scheduler.ts";
 
-const vm = (id: string, share: number, speed: number, extra: Partial<SchedulerVm> = {}): SchedulerVm => ({
-  id, share, capPercent: 100, active: true, idleFraction: 0, speed, missFraction: 0, ips: 0, ...extra,
+const vm = (id: string, share: number, extra: Partial<SchedulerVm> = {}): SchedulerVm => ({
+  id, share, capPercent: 100, active: true, cpuCores: 1, idleFraction: 0, exhaustedFraction: 0, ...extra,
 });
 
-describe("CpuScheduler (instruction budgets from measured speeds, time budgets as a guard)", () => {
-  it("leaves a VM that runs alone, or beside idle and stopped ones, unlimited", () => {
-    const s = new CpuScheduler();
-    expect(s.plan([vm("a", 3, 50_000), vm("b", 1, 50_000, { active: false })]).get("a")).toEqual({ instructions: 0, timeUs: 0 });
-    expect(s.plan([vm("a", 1, 50_000), vm("b", 1, 50_000, { idleFraction: 0.9 })]).get("a")).toEqual({ instructions: 0, timeUs: 0 });
-  });
+/** A simulated guest: `wants` cores when not limited (1 = CPU-bound; less = it halts for the
+ *  rest), possibly changing with the simulated time in seconds. `hostGives` is the fraction of
+ *  what it asks that the host's OS actually runs it for. */
+interface SimGuest {
+  id: string;
+  share: number;
+  capPercent?: number;
+  wants: number | ((seconds: number) => number);
+  hostGives?: number;
+}
 
-  it("gives competing VMs instruction budgets in the ratio of their shares, whatever their speeds", () => {
-    const s = new CpuScheduler({ periodMs: 50, guestCores: 1.5 });
-    const plan = s.plan([vm("a", 300, 40_000), vm("b", 100, 40_000)]);
-    expect(plan.get("a")!.instructions / plan.get("b")!.instructions).toBeCloseTo(3, 2);
-    // The faster VM needs less of a core for the same instructions; the slow one gets more time.
-    const p2 = s.plan([vm("fast", 1, 200_000), vm("slow", 1, 20_000)]);
-    expect(p2.get("fast")!.instructions / p2.get("slow")!.instructions).toBeCloseTo(1, 2);
-    const slowCores = p2.get("slow")!.instructions / 20_000 / 50;
-    const fastCores = p2.get("fast")!.instructions / 200_000 / 50;
-    expect(slowCores).toBeGreaterThan(5 * fastCores);
-    // Nobody's instructions need more than one core, and all of them fit in the guest cores.
-    expect(slowCores).toBeLessThanOrEqual(1);
-    expect(slowCores + fastCores).toBeLessThanOrEqual(1.5);
-  });
-
-  it("guards each instruction budget with a time budget that has slack for a slower phase", () => {
-    const s = new CpuScheduler({ periodMs: 50, guestCores: 1.5 });
-    const b = s.plan([vm("a", 1, 40_000), vm("b", 1, 40_000), vm("c", 1, 40_000)]).get("a")!;
-    const needUs = (b.instructions / 40_000) * 1000;
-    expect(b.timeUs).toBeGreaterThan(needUs);
-    expect(b.timeUs).toBeLessThanOrEqual(50_000);
-  });
-
-  it("shrinks the headroom when a VM misses its budget and grows it back when none does", () => {
-    const s = new CpuScheduler();
-    const before = s.headroom;
-    s.plan([vm("a", 1, 40_000, { missFraction: 0.5 }), vm("b", 1, 40_000)]);
-    expect(s.headroom).toBeLessThan(before);
-    const low = s.headroom;
-    s.plan([vm("a", 1, 40_000), vm("b", 1, 40_000)]);
-    expect(s.headroom).toBeGreaterThan(low);
-  });
-
-  it("holds the others back when the host runs one VM less than its budget, so the ratio holds", () => {
-    const s = new CpuScheduler({ periodMs: 50, guestCores: 1.5 });
-    const first = s.plan([vm("a", 300, 40_000), vm("b", 100, 40_000)]);
-    const rate = (id: string) => first.get(id)!.instructions / 50; // per ms
-    // a executed 70% of its rate (its thread was descheduled), b all of its rate.
-    let plan = first;
-    for (let i = 0; i < 6; i++) {
-      const b = plan.get("b")!.instructions / 50;
-      plan = s.plan([vm("a", 300, 40_000, { ips: rate("a") * 0.7 * 1000 }), vm("b", 100, 40_000, { ips: b * 1000 })]);
-    }
-    const a = plan.get("a")!.instructions;
-    const b = plan.get("b")!.instructions;
-    // What each will execute: a 70% of its budget, b all of its (held back) budget.
-    expect((a * 0.7) / b).toBeGreaterThan(2.85);
-    expect((a * 0.7) / b).toBeLessThan(3.15);
-    // Once a gets its time again, b's budget returns to a third of a's.
-    for (let i = 0; i < 12; i++) {
-      const p = plan;
-      plan = s.plan([vm("a", 300, 40_000, { ips: (p.get("a")!.instructions / 50) * 1000 }), vm("b", 100, 40_000, { ips: (p.get("b")!.instructions / 50) * 1000 })]);
-    }
-    expect(plan.get("a")!.instructions / plan.get("b")!.instructions).toBeCloseTo(3, 1);
-  });
-
-  it("keeps the executed ratio while the headroom swings with misses (measured rates lag the budgets)", () => {
-    const s = new CpuScheduler({ periodMs: 50, guestCores: 1.5 });
-    let plan = s.plan([vm("a", 300, 40_000), vm("b", 100, 40_000)]);
-    // The hypervisor's smoothed rates (half old, half new per sample): a executes 80% of its
-    // budget and reports misses every third sample (the headroom shrinks, then grows back), b all
-    // of its budget.
-    let ipsA = 0;
-    let ipsB = 0;
-    let executedA = 0;
-    let executedB = 0;
-    for (let i = 0; i < 40; i++) {
-      const a = (plan.get("a")!.instructions / 50) * 1000 * 0.8;
-      const b = (plan.get("b")!.instructions / 50) * 1000;
-      if (i >= 10) {
-        executedA += a;
-        executedB += b;
+/** Runs the scheduler against simulated guest workers on a host with `hostCores` cores, in 50 ms
+ *  periods with a plan every 250 ms (as the hypervisor does), for `seconds` of simulated time.
+ *  Threads compete for the host's cores equally (the OS knows nothing of shares). Returns each
+ *  guest's CPU time over the last half of the run, in cores, and the last plan's entitlements. */
+function simulate(guests: SimGuest[], opts: { guestCores: number; hostCores: number; seconds?: number }) {
+  const periodMs = 50;
+  const s = new CpuScheduler({ periodMs, guestCores: opts.guestCores });
+  const periods = ((opts.seconds ?? 20) * 1000) / periodMs;
+  const measured = new Map(guests.map((g) => [g.id, 0]));
+  const window = new Map(guests.map((g) => [g.id, { used: 0, idle: 0, exhausted: 0 }]));
+  const input = new Map(guests.map((g) => [g.id, vm(g.id, g.share, { capPercent: g.capPercent ?? 100, cpuCores: 0 })]));
+  let plan = s.plan([...input.values()]);
+  for (let p = 0; p < periods; p++) {
+    // What each worker asks for this period (ms of CPU), then what the host runs it for.
+    const asks = guests.map((g) => {
+      const sliceMs = plan.get(g.id)!.timeUs / 1000;
+      const limit = sliceMs > 0 ? Math.min(sliceMs, periodMs) : periodMs;
+      const wants = (typeof g.wants === "number" ? g.wants : g.wants((p * periodMs) / 1000)) * periodMs;
+      return { g, sliceMs, halts: wants < limit, ask: Math.min(wants, limit) * (g.hostGives ?? 1) };
+    });
+    const runs = equalSplit(asks.map((a) => a.ask), opts.hostCores * periodMs);
+    // hostGives above 1: the worker counts more than its slice (a step that ran long).
+    asks.forEach((a, i) => {
+      const w = window.get(a.g.id)!;
+      w.used += runs[i];
+      if (a.halts) w.idle++;
+      if (a.sliceMs > 0 && runs[i] >= a.sliceMs * 0.9) w.exhausted++;
+      if (p >= periods / 2) measured.set(a.g.id, measured.get(a.g.id)! + runs[i]);
+    });
+    if ((p + 1) % 5 === 0) {
+      for (const g of guests) {
+        const w = window.get(g.id)!;
+        Object.assign(input.get(g.id)!, { cpuCores: w.used / (5 * periodMs), idleFraction: w.idle / 5, exhaustedFraction: w.exhausted / 5 });
+        window.set(g.id, { used: 0, idle: 0, exhausted: 0 });
       }
-      ipsA = ipsA === 0 ? a : ipsA * 0.5 + a * 0.5;
-      ipsB = ipsB === 0 ? b : ipsB * 0.5 + b * 0.5;
-      plan = s.plan([vm("a", 300, 40_000, { ips: ipsA, missFraction: i % 3 === 0 ? 0.5 : 0 }), vm("b", 100, 40_000, { ips: ipsB })]);
+      plan = s.plan([...input.values()]);
     }
-    expect(executedA / executedB).toBeGreaterThan(2.85);
-    expect(executedA / executedB).toBeLessThan(3.15);
-  });
+  }
+  const cores = new Map([...measured].map(([id, ms]) => [id, ms / ((periods / 2) * periodMs)]));
+  return { cores, plan };
+}
 
-  it("does not let a VM that gets under half of its budget stall the others", () => {
-    const s = new CpuScheduler({ periodMs: 50, guestCores: 1.5 });
-    let plan = s.plan([vm("a", 100, 40_000), vm("b", 100, 40_000)]);
-    for (let i = 0; i < 8; i++) {
-      const p = plan;
-      plan = s.plan([vm("a", 100, 40_000, { ips: 1 }), vm("b", 100, 40_000, { ips: (p.get("b")!.instructions / 50) * 1000 })]);
+/** The host OS: threads share the cores equally, none above what it asks or one core. */
+function equalSplit(asks: number[], capacity: number): number[] {
+  const out = asks.map(() => 0);
+  let open = asks.map((_, i) => i).filter((i) => asks[i] > 0);
+  let left = capacity;
+  while (open.length > 0 && left > 1e-9) {
+    const each = left / open.length;
+    const done = open.filter((i) => asks[i] - out[i] <= each);
+    if (done.length === 0) {
+      for (const i of open) out[i] += each;
+      break;
     }
-    expect(plan.get("b")!.instructions / plan.get("a")!.instructions).toBeGreaterThanOrEqual(0.5 - 1e-9);
+    for (const i of done) {
+      left -= asks[i] - out[i];
+      out[i] = asks[i];
+    }
+    open = open.filter((i) => !done.includes(i));
+  }
+  return out;
+}
+
+describe("CpuScheduler (CPU-time shares, work-conserving)", () => {
+  it("leaves a VM that runs alone, or beside stopped ones, unlimited and entitled to a core", () => {
+    const s = new CpuScheduler({ guestCores: 1 });
+    const alone = s.plan([vm("a", 3), vm("b", 1, { active: false })]);
+    expect(alone.get("a")).toEqual({ timeUs: 0, entitledCores: 1 });
+    expect(alone.get("b")!.entitledCores).toBe(0);
+    // Beside a mostly halted VM on one guest core, the busy one gets all but what the quiet one
+    // uses (plus room for it to grow); with a core each, both run unthrottled.
+    const beside = [vm("a", 1), vm("b", 1, { idleFraction: 0.9, cpuCores: 0.04 })];
+    expect(s.plan(beside).get("a")!.timeUs).toBe(47_500);
+    s.guestCores = 2;
+    expect(s.plan(beside).get("a")!.timeUs).toBe(0);
+    expect(s.plan(beside).get("b")!.timeUs).toBe(0);
   });
 
-  it("schedules by CPU time in proportion to the shares until every speed is measured", () => {
-    const s = new CpuScheduler({ periodMs: 50, guestCores: 1.5 });
-    const plan = s.plan([vm("old", 1, 40_000), vm("new", 1, 0)]);
-    expect(plan.get("old")).toEqual({ instructions: 0, timeUs: 0.75 * 50_000 });
-    expect(plan.get("new")).toEqual({ instructions: 0, timeUs: 0.75 * 50_000 });
+  it("runs busy VMs unthrottled while there are no more of them than guest cores", () => {
+    const s = new CpuScheduler({ guestCores: 2 });
+    const plan = s.plan([vm("a", 300), vm("b", 100)]);
+    expect(plan.get("a")!.timeUs).toBe(0);
+    expect(plan.get("b")!.timeUs).toBe(0);
+    const { cores } = simulate([{ id: "a", share: 300, wants: 1 }, { id: "b", share: 100, wants: 1 }], { guestCores: 2, hostCores: 2 });
+    expect(cores.get("a")).toBeCloseTo(1, 2);
+    expect(cores.get("b")).toBeCloseTo(1, 2);
   });
 
-  it("caps a VM to a percentage of one core, alone or competing", () => {
-    const s = new CpuScheduler({ periodMs: 50 });
-    expect(s.plan([vm("a", 1, 10_000, { capPercent: 25 })]).get("a")).toEqual({ instructions: 0, timeUs: 0.25 * 50_000 });
-    expect(s.plan([vm("a", 1, 10_000, { capPercent: 10 }), vm("b", 1, 10_000)]).get("a")!.timeUs).toBe(0.1 * 50_000);
+  it("gives two CPU-bound VMs at shares 3:1 CPU time 3:1, using the whole guest core", () => {
+    const { cores, plan } = simulate([{ id: "a", share: 300, wants: 1 }, { id: "b", share: 100, wants: 1 }], { guestCores: 1, hostCores: 2 });
+    expect(cores.get("a")! / cores.get("b")!).toBeCloseTo(3, 1);
+    expect(cores.get("a")! + cores.get("b")!).toBeGreaterThanOrEqual(0.95);
+    expect(plan.get("a")!.entitledCores).toBeCloseTo(0.75, 2);
+    expect(plan.get("b")!.entitledCores).toBeCloseTo(0.25, 2);
+  });
+
+  it("divides by weight what single-threaded VMs can use: shares 2:1:1 on two cores give 1, 1/2, 1/2", () => {
+    const { cores } = simulate(
+      [{ id: "a", share: 200, wants: 1 }, { id: "b", share: 100, wants: 1 }, { id: "c", share: 100, wants: 1 }],
+      { guestCores: 2, hostCores: 2 },
+    );
+    expect(cores.get("a")).toBeCloseTo(1, 1);
+    expect(cores.get("b")).toBeCloseTo(0.5, 1);
+    expect(cores.get("c")).toBeCloseTo(0.5, 1);
+  });
+
+  it("gives the time a mostly halted VM does not use to the busy one (work-conserving)", () => {
+    const { cores, plan } = simulate([{ id: "busy", share: 100, wants: 1 }, { id: "quiet", share: 300, wants: 0.1 }], { guestCores: 1, hostCores: 2 });
+    expect(cores.get("quiet")).toBeCloseTo(0.1, 2);
+    expect(cores.get("busy")).toBeGreaterThanOrEqual(0.85);
+    // The quiet VM could have three quarters if it wanted them.
+    expect(plan.get("quiet")!.entitledCores).toBeCloseTo(0.75, 2);
+  });
+
+  it("gives a VM that starts wanting more its share within a few plans", () => {
+    // b is quiet for 5 s, then CPU-bound; measured over the last 6 s of 12.
+    const guests: SimGuest[] = [{ id: "a", share: 100, wants: 1 }, { id: "b", share: 100, wants: (t) => (t < 5 ? 0.05 : 1) }];
+    const { cores } = simulate(guests, { guestCores: 1, hostCores: 2, seconds: 12 });
+    expect(cores.get("b")).toBeCloseTo(0.5, 1);
+    expect(cores.get("a")).toBeCloseTo(0.5, 1);
+  });
+
+  it("keeps a capped VM under its cap, alone or competing", () => {
+    const s = new CpuScheduler({ periodMs: 50, guestCores: 2 });
+    expect(s.plan([vm("c", 100, { capPercent: 30 })]).get("c")).toEqual({ timeUs: 15_000, entitledCores: 0.3 });
+    const alone = simulate([{ id: "c", share: 100, capPercent: 30, wants: 1 }], { guestCores: 2, hostCores: 2 });
+    expect(alone.cores.get("c")).toBeLessThanOrEqual(0.3);
+    expect(alone.cores.get("c")).toBeGreaterThan(0.28);
+    const competing = simulate(
+      [{ id: "c", share: 1000, capPercent: 30, wants: 1 }, { id: "x", share: 100, wants: 1 }],
+      { guestCores: 1, hostCores: 2 },
+    );
+    expect(competing.cores.get("c")).toBeLessThanOrEqual(0.3);
+    // What the cap leaves goes to the other VM.
+    expect(competing.cores.get("x")).toBeCloseTo(0.7, 1);
+  });
+
+  it("holds the ratio when the host runs one VM for only 70% of its slice", () => {
+    const { cores } = simulate(
+      [{ id: "a", share: 300, wants: 1, hostGives: 0.7 }, { id: "b", share: 100, wants: 1 }],
+      { guestCores: 1, hostCores: 2 },
+    );
+    expect(cores.get("a")! / cores.get("b")!).toBeGreaterThan(2.55);
+    expect(cores.get("a")! / cores.get("b")!).toBeLessThan(3.45);
+  });
+
+  it("holds the ratio when one VM runs 15% over its slices", () => {
+    const { cores } = simulate(
+      [{ id: "a", share: 300, wants: 1 }, { id: "b", share: 100, wants: 1, hostGives: 1.15 }],
+      { guestCores: 1, hostCores: 2 },
+    );
+    expect(cores.get("a")! / cores.get("b")!).toBeGreaterThan(2.85);
+    expect(cores.get("a")! / cores.get("b")!).toBeLessThan(3.15);
+  });
+
+  it("does not let a VM the host hardly runs hold the others below one half", () => {
+    const { cores } = simulate(
+      [{ id: "a", share: 100, wants: 1, hostGives: 0.02 }, { id: "b", share: 100, wants: 1 }],
+      { guestCores: 1, hostCores: 2 },
+    );
+    expect(cores.get("b")).toBeGreaterThanOrEqual(0.25);
+  });
+
+  it("follows a change of the cores set aside for guests, and refuses nonsense", () => {
+    const s = new CpuScheduler({ guestCores: 2 });
+    expect(s.plan([vm("a", 1), vm("b", 1)]).get("a")!.timeUs).toBe(0);
+    s.guestCores = 1;
+    expect(s.plan([vm("a", 1), vm("b", 1)]).get("a")!.timeUs).toBe(25_000);
+    expect(() => (s.guestCores = 0)).toThrow(/guest cores/);
+    expect(() => new CpuScheduler({ periodMs: 1 })).toThrow(/period/);
   });
 });

@@ -18,6 +18,19 @@ describe("machine: direct Multiboot boot, reset and power-off", () => {
     expect(m.runSlice({ maxInstructions: 1000 }).reason).toBe("powered-off");
   });
 
+  it("ends a slice on wall time when asked, before its instruction budget, and goes on from there", () => {
+    const m = createMachine(multiboot("counter"));
+    const out = collectSerial(m);
+    // The counter kernel runs ~6 M instructions before it powers off: a budget far above that
+    // ends on the 1 ms wall-time limit instead, at a chunk boundary.
+    const r = m.runSlice({ maxInstructions: 1e12, maxWallMs: 1 });
+    expect(r.reason).toBe("budget");
+    expect(r.executed).toBeGreaterThan(0);
+    expect(m.state).not.toBe("powered-off");
+    runUntil(m, () => m.state === "powered-off", { tail: out.text });
+    expect(out.text()).toBe("abcdefghijklmnopqrstuvwxyz".repeat(3) + "\n");
+  });
+
   it("resets on port 0xCF9 and on a triple fault, keeping RAM, and reloads the kernel", () => {
     const m = createMachine(multiboot("reset"));
     const out = collectSerial(m);
