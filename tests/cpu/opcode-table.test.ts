@@ -4,8 +4,10 @@
 // opcode, ModRM.reg and mandatory prefix.
 
 import { describe, expect, it } from "vitest";
-import { OPCODE_ROWS, rowMatches, type OpcodeRow } from "../../src/emulator/cpu/opcode-table.ts";
-import { KEY_IMM, KEY_JIT_CONTINUES, KEY_LOCK, OP_MODRM, opKey } from "../../src/emulator/cpu/opcode-index.ts";
+import { F_ARITH, OPCODE_ROWS, rowMatches, type OpcodeRow } from "../../src/emulator/cpu/opcode-table.ts";
+import {
+  KEY_FLAGS_KILL, KEY_FLAGS_NONE, KEY_IMM, KEY_JIT_CONTINUES, KEY_LOCK, OP_MODRM, OP_PREFIX, opKey,
+} from "../../src/emulator/cpu/opcode-index.ts";
 import { OPCODE_TABLE, undefinedOpcode } from "../../src/emulator/cpu/decoder.ts";
 import { isSimdOpcode, simdOpcodeHasModrm } from "../../src/emulator/cpu/coprocessor.ts";
 import { decodeInsn } from "../../src/emulator/cpu/jit/decode.ts";
@@ -68,10 +70,11 @@ describe("opcode table", () => {
     }
   });
 
-  it("derives the LOCK, JIT-continue, ModRM and immediate lookups from the rows", () => {
+  it("derives the prefix, LOCK, JIT-continue, flag, ModRM and immediate lookups from the rows", () => {
     for (let op = 0; op < 512; op++) {
       const rows = byOp[op]!;
       expect(OP_MODRM[op], hex(op)).toBe(rows.length > 0 && rows[0]!.modrm ? 1 : 0);
+      if (op < 256) expect(OP_PREFIX[op], hex(op)).toBe(rows.some((r) => r.unit === "prefix") ? 1 : 0);
       if (!isInstruction(op)) continue;
       for (let reg = 0; reg < 8; reg++) {
         const k = opKey(op, reg);
@@ -81,6 +84,11 @@ describe("opcode table", () => {
         expect(KEY_LOCK[k], `${hex(op)} /${reg} LOCK`).toBe(memRows.some((r) => r.lock) ? 1 : 0);
         expect(KEY_JIT_CONTINUES[k], `${hex(op)} /${reg} JIT`).toBe(matching.length > 0 && matching.every((r) => r.jit === "continue") ? 1 : 0);
         for (const r of matching) expect(KEY_IMM[k], `${hex(op)} /${reg} imm`).toBe(IMM_LAYOUTS.indexOf(r.imm.join("")));
+        const some = matching.length > 0;
+        expect(KEY_FLAGS_KILL[k], `${hex(op)} /${reg} kills flags`)
+          .toBe(some && matching.every((r) => r.flagsWritten === F_ARITH && r.flagsRead === 0) ? 1 : 0);
+        expect(KEY_FLAGS_NONE[k], `${hex(op)} /${reg} no flags`)
+          .toBe(some && matching.every((r) => r.flagsWritten === 0 && r.flagsRead === 0) ? 1 : 0);
       }
     }
   });
