@@ -3,6 +3,7 @@
 // the memory operand's address; the unit does the rest through this host interface.
 
 import type { Stateful } from "../state.ts";
+import { OP_MODRM, OP_SIMD } from "./opcode-index.ts";
 
 /** Exception vectors the units may raise through the host. */
 export const EXC_UD = 6; // invalid opcode
@@ -78,23 +79,15 @@ export interface SimdUnit extends Stateful {
   execute(opcode: number, prefix: number, modrm: number, addr: number): void;
 }
 
-/** Which 0x0F xx opcodes the core hands to the SIMD unit (all take a ModRM byte except 0F 77 EMMS:
- *  see simdOpcodeHasModrm; pass modrm 0 and addr -1 for it). 0F AE is shared:
- *  the core keeps the fences and CLFLUSH (reg 5-7) and hands reg 0-3 (FXSAVE, FXRSTOR, LDMXCSR,
- *  STMXCSR) to the unit. */
+/** Which 0x0F xx opcodes the core hands to the SIMD unit: those the opcode table gives to the
+ *  MMX/SSE/SSE2 units. All take a ModRM byte except 0F 77 EMMS (see simdOpcodeHasModrm; pass modrm 0
+ *  and addr -1 for it). 0F AE is shared: the core keeps the fences and CLFLUSH (reg 5-7) and hands
+ *  reg 0-3 (FXSAVE, FXRSTOR, LDMXCSR, STMXCSR) to the unit. */
 export function isSimdOpcode(op: number): boolean {
-  return (
-    (op >= 0x10 && op <= 0x17) ||
-    (op >= 0x28 && op <= 0x2f) ||
-    (op >= 0x50 && op <= 0x7f) ||
-    op === 0xae ||
-    op === 0xc2 ||
-    (op >= 0xc4 && op <= 0xc6) ||
-    (op >= 0xd0 && op <= 0xfe)
-  );
+  return OP_SIMD[op & 0xff] === 1;
 }
 
-/** 0F 77 (EMMS) has no ModRM byte; every other SIMD opcode has one. */
+/** Whether the 0F `op` has a ModRM byte (per the opcode table; 0F 77 EMMS has none). */
 export function simdOpcodeHasModrm(op: number): boolean {
-  return op !== 0x77;
+  return OP_MODRM[0x100 | (op & 0xff)] === 1;
 }

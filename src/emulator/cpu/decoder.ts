@@ -1,6 +1,8 @@
 // The decode table: one 512-entry array of handlers (0x000-0x0FF one-byte map, 0x100-0x1FF the 0F
 // map), built once from the instruction-family files. Prefixes are handlers too: they record
 // their effect and dispatch the next byte. The table holds only functions; all state is in the CPU.
+// Which opcodes exist, which go to the SIMD unit and which may be locked is the opcode table's
+// (opcode-table.ts); tests/cpu/opcode-table.test.ts checks that the handlers match its rows.
 
 import type { CPU } from "./cpu.ts";
 import { CS, DS, ES, FS, GS, SS, INT_EXCEPTION } from "./constants.ts";
@@ -17,10 +19,12 @@ import { installBcd } from "./bcd.ts";
 import { installSystem, installSystem0F } from "./system.ts";
 import { decodeModrm, readE8 } from "./modrm.ts";
 import { deliverInterrupt } from "./interrupts.ts";
+import { KEY_LOCK, OP_PREFIX, opKey } from "./opcode-index.ts";
 
 export type Handler = (c: CPU) => void;
 
-const undefinedOpcode: Handler = (c) => {
+/** The handler of every opcode without a row in the opcode table: #UD. */
+export const undefinedOpcode: Handler = (c) => {
   if (c.onUnknownOpcode) c.onUnknownOpcode(c.rd8((c.segBase[CS] + c.instrStart) | 0), (c.segBase[CS] + c.instrStart) | 0);
   c.ud();
 };
@@ -138,29 +142,17 @@ function build(): void {
   }
 }
 
-const PREFIX_BYTES = new Set([0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65, 0x66, 0x67, 0xf0, 0xf2, 0xf3]);
-
-/** #UD unless the instruction after LOCK is one that may be locked, with a memory destination. */
+/** #UD unless the instruction after LOCK is one that may be locked (the opcode table's LOCK
+ *  column), with a memory destination. */
 function checkLock(c: CPU): void {
   const base = c.segBase[CS];
   let k = c.eip;
   let b = c.rd8((base + k) | 0);
-  for (let n = 0; n < 14 && PREFIX_BYTES.has(b); n++) b = c.rd8((base + ++k) | 0);
-  let ok: boolean;
-  if (b === 0x0f) {
-    const op = c.rd8((base + k + 1) | 0);
-    const m = c.rd8((base + k + 2) | 0);
-    const reg = (m >> 3) & 7;
-    ok = m < 0xc0 && (op === 0xab || op === 0xb3 || op === 0xbb || (op === 0xba && reg >= 5) || op === 0xb0 ||
-      op === 0xb1 || op === 0xc0 || op === 0xc1 || (op === 0xc7 && reg === 1));
-  } else {
-    const m = c.rd8((base + k + 1) | 0);
-    const reg = (m >> 3) & 7;
-    ok = m < 0xc0 && (((b & 0xc6) === 0 && b < 0x38 && (b & 0x38) !== 0x38) || // ALU Eb/Ev,G forms except CMP
-      ((b >= 0x80 && b <= 0x83) && reg !== 7) || b === 0x86 || b === 0x87 ||
-      ((b === 0xf6 || b === 0xf7) && (reg === 2 || reg === 3)) || ((b === 0xfe || b === 0xff) && reg <= 1));
-  }
-  if (!ok) c.ud();
+  for (let n = 0; n < 14 && OP_PREFIX[b] === 1; n++) b = c.rd8((base + ++k) | 0);
+  let op = b;
+  if (b === 0x0f) op = 0x100 | c.rd8((base + ++k) | 0);
+  const m = c.rd8((base + k + 1) | 0);
+  if (m >= 0xc0 || KEY_LOCK[opKey(op, (m >> 3) & 7)] === 0) c.ud();
 }
 
 build();

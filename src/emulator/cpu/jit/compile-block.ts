@@ -13,7 +13,8 @@
 import type { CPU } from "../cpu.ts";
 import { getCF, testCondition, PARITY_TABLE } from "../flags.ts";
 import { shiftOp } from "../shift-rotate.ts";
-import { decodeInsn, SIMD_TWO_BYTE, type Insn } from "./decode.ts";
+import { decodeInsn, type Insn } from "./decode.ts";
+import { KEY_FLAGS_KILL, KEY_FLAGS_NONE, KEY_JIT_CONTINUES, opKey } from "../opcode-index.ts";
 import {
   computeLin, effectiveOffset, emitContext, isRegForm, linOf, loadE, maskOf, readMem, reg, signShift, storeE, writeMem, type Size,
 } from "./emit-memory.ts";
@@ -54,35 +55,11 @@ export const MAX_BLOCK_INSNS = 32;
 
 const HELPERS = { G: getCF, T: testCondition, SH: shiftOp, PAR: PARITY_TABLE };
 
-/** One-byte opcodes the interpreter may run inside a block without ending it: they change
- *  neither EIP (other than moving past themselves), nor modes, segments, paging or interrupt state. */
-const CONTINUE_ONE = new Set<number>([
-  0x06, 0x0e, 0x16, 0x1e, 0x27, 0x2f, 0x37, 0x3f, 0x60, 0x61, 0x62, 0x63, 0x68, 0x69, 0x6a, 0x6b,
-  0x8c, 0x8d, 0x8f, 0x9b, 0x9c, 0x9e, 0x9f, 0xa4, 0xa5, 0xa6, 0xa7, 0xaa, 0xab, 0xac, 0xad, 0xae, 0xaf,
-  0xc6, 0xc7, 0xc8, 0xc9, 0xd4, 0xd5, 0xd6, 0xd7, 0xf5, 0xf6, 0xf7, 0xf8, 0xf9, 0xfc, 0xfd, 0xfe,
-]);
-for (let b = 0; b < 0x40; b++) if ((b & 7) < 6) CONTINUE_ONE.add(b);
-for (let b = 0x40; b < 0x60; b++) CONTINUE_ONE.add(b);
-for (let b = 0x80; b <= 0x8b; b++) CONTINUE_ONE.add(b);
-for (let b = 0x90; b <= 0x99; b++) CONTINUE_ONE.add(b);
-for (let b = 0xa0; b <= 0xa3; b++) CONTINUE_ONE.add(b);
-for (let b = 0xa8; b <= 0xbf; b++) CONTINUE_ONE.add(b);
-for (let b = 0xc0; b <= 0xc1; b++) CONTINUE_ONE.add(b);
-for (let b = 0xd0; b <= 0xdf; b++) CONTINUE_ONE.add(b);
-const CONTINUE_TWO = new Set<number>([0x31, 0xa0, 0xa2, 0xa3, 0xa4, 0xa5, 0xa8, 0xab, 0xac, 0xad, 0xaf, 0xb0, 0xb1, 0xb3, 0xb6, 0xb7, 0xba, 0xbb, 0xbc, 0xbd, 0xbe, 0xbf, 0xc0, 0xc1]);
-for (let b = 0x40; b < 0x50; b++) CONTINUE_TWO.add(b);
-for (let b = 0x90; b < 0xa0; b++) CONTINUE_TWO.add(b);
-for (let b = 0xc8; b < 0xd0; b++) CONTINUE_TWO.add(b);
-// MMX/SSE/SSE2 data instructions (COMISS/UCOMISS write flags, which a fallback leaves unknown anyway).
-for (const b of SIMD_TWO_BYTE) CONTINUE_TWO.add(b);
-
+/** The interpreter may run this instruction inside a block and the block goes on after it (the
+ *  opcode table's JIT rule: it changes neither EIP beyond itself, nor modes, segments, paging or
+ *  interrupt state). */
 function continuesAfterFallback(insn: Insn): boolean {
-  const op = insn.op;
-  if (op === 0xff) {
-    const r = (insn.modrm >> 3) & 7;
-    return r === 0 || r === 1 || r === 6;
-  }
-  return op < 0x100 ? CONTINUE_ONE.has(op) : CONTINUE_TWO.has(op & 0xff);
+  return KEY_JIT_CONTINUES[opKey(insn.op, insn.modrm < 0 ? 0 : (insn.modrm >> 3) & 7)] === 1;
 }
 
 /** Per-block code generator state. */
@@ -269,39 +246,38 @@ function regOnly(i: Insn): boolean {
   return i.modrm < 0 || i.modrm >= 0xc0;
 }
 
-/** Inlined, cannot fault or leave the block, reads no flags and writes all six. */
-function writesAllFlags(i: Insn): boolean {
+/** Inlined by emitInsn (without LOCK, REP or an address-size override) in a form that cannot fault
+ *  or leave the block: register forms (LEA: its memory form) of the ALU, MOV, XCHG, TEST, IMUL,
+ *  NOT/NEG/MUL (32-bit), shifts by a non-zero constant (32-bit) and MOVZX/MOVSX. What they do to the
+ *  flags is the opcode table's. */
+function inlinedWithoutFault(i: Insn): boolean {
   if (i.a16 || i.lock || i.rep !== 0) return false;
   const op = i.op;
+  if (op === 0x8d) return !regOnly(i);
+  if (!regOnly(i)) return false;
+  if (op < 0x40) return (op & 7) < 6;
   const r = (i.modrm >> 3) & 7;
-  if (op < 0x40 && (op & 7) < 6) return ((op >> 3) !== 2 && (op >> 3) !== 3) && regOnly(i);
   switch (op) {
-    case 0x80: case 0x81: case 0x82: case 0x83: return r !== 2 && r !== 3 && regOnly(i);
-    case 0x84: case 0x85: case 0xa8: case 0xa9: return regOnly(i);
-    case 0xf6: case 0xf7: return (r === 0 || r === 1 || r === 3 || (op === 0xf7 && !i.o16 && (r === 4 || r === 5))) && regOnly(i);
-    case 0x1af: case 0x69: case 0x6b: return regOnly(i);
-    case 0xc1: return !i.o16 && r >= 4 && (i.imm & 31) !== 0 && regOnly(i);
-    case 0xd1: return !i.o16 && r >= 4 && regOnly(i);
-    default: return false;
+    case 0x69: case 0x6b: case 0x1af: case 0x1b6: case 0x1b7: case 0x1be: case 0x1bf:
+    case 0xa8: case 0xa9: case 0xc6: case 0xc7:
+      return true;
+    case 0xf6: case 0xf7: return r < 4 || (op === 0xf7 && !i.o16 && r < 6);
+    case 0xc1: return !i.o16 && (i.imm & 31) !== 0;
+    case 0xd1: return !i.o16;
+    default: return (op >= 0x80 && op <= 0x8b) || (op >= 0x90 && op <= 0x99) || (op >= 0xb0 && op <= 0xbf);
   }
+}
+
+const flagKey = (i: Insn) => opKey(i.op, i.modrm < 0 ? 0 : (i.modrm >> 3) & 7);
+
+/** Inlined, cannot fault or leave the block, reads no flags and writes all six. */
+function writesAllFlags(i: Insn): boolean {
+  return inlinedWithoutFault(i) && KEY_FLAGS_KILL[flagKey(i)] === 1;
 }
 
 /** Inlined, cannot fault or leave the block, and neither reads nor writes flags. */
 function flagTransparent(i: Insn): boolean {
-  if (i.a16 || i.lock || i.rep !== 0) return false;
-  const op = i.op;
-  const r = (i.modrm >> 3) & 7;
-  if (op >= 0xb0 && op <= 0xbf) return true;
-  if (op >= 0x90 && op <= 0x99) return true;
-  switch (op) {
-    case 0x88: case 0x89: case 0x8a: case 0x8b: case 0x86: case 0x87:
-    case 0x1b6: case 0x1b7: case 0x1be: case 0x1bf:
-      return regOnly(i);
-    case 0xc6: case 0xc7: return r === 0 && regOnly(i);
-    case 0x8d: return !regOnly(i);
-    case 0xf6: case 0xf7: return r === 2 && regOnly(i);
-    default: return false;
-  }
+  return inlinedWithoutFault(i) && KEY_FLAGS_NONE[flagKey(i)] === 1;
 }
 
 /** For each instruction: are its flag results overwritten before any possible observer? */
