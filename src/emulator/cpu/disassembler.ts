@@ -111,6 +111,15 @@ function bad(d: Decoding, length: number): Disassembly {
   return { length, text: "(bad)", mnemonic: "(bad)", operands: [], target: null };
 }
 
+/** The FWAIT at `d.pos` is followed by an x87 escape (D8-DF): right after it, or, when no prefix
+ *  came before the FWAIT, after prefixes (objdump ends the instruction at an FWAIT between two
+ *  groups of prefixes). */
+function x87Follows(d: Decoding): boolean {
+  let next = d.pos + 1;
+  if (d.prefixes.length === 0) while (isPrefix(d.read(next >>> 0) & 0xff) && next - d.pos < MAX_LENGTH) next++;
+  return (d.read(next >>> 0) & 0xf8) === 0xd8;
+}
+
 function isPrefix(b: number): boolean {
   return b in SEG_PREFIX || b === 0x66 || b === 0x67 || b === 0xf0 || b === 0xf2 || b === 0xf3;
 }
@@ -126,17 +135,14 @@ function rowsOf(op: number): OpcodeRow[] {
 }
 
 function decode(d: Decoding): Disassembly {
-  // objdump folds FWAIT into a following x87 instruction (FWAIT FNSTSW is FSTSW), across prefixes
-  if (d.peek() === 0x9b) {
-    let next = d.pos + 1;
-    while (isPrefix(d.read(next >>> 0) & 0xff) && next - d.pos < MAX_LENGTH) next++;
-    if ((d.read(next >>> 0) & 0xf8) === 0xd8) {
-      d.fwait = true;
-      d.byte();
-    }
-  }
   for (;;) {
     const b = d.peek();
+    if (b === 0x9b && !d.fwait && x87Follows(d)) {
+      // objdump folds FWAIT into a following x87 instruction (FWAIT FNSTSW is FSTSW)
+      d.fwait = true;
+      d.byte();
+      continue;
+    }
     if (b in SEG_PREFIX) {
       d.seg = SEG_PREFIX[b]!;
       d.segByte = b;
@@ -169,6 +175,7 @@ function decode(d: Decoding): Disassembly {
  *  listed: "" for all), or always (lgdt/sgdt/lidt/sidt). */
 const SIZE_SUFFIX_WHEN_PREFIXED: Record<string, string[] | null> = {
   pusha: null, popa: null, pushf: null, popf: null, iret: null, ret: null, retf: null, enter: null, leave: null,
+  fldenv: null, fnstenv: null, frstor: null, fnsave: null,
   call: ["Jz"], jmp: ["Jz"], push: ["Iz", "Ibs", "ES", "CS", "SS", "DS", "FS", "GS"], pop: ["ES", "SS", "DS", "FS", "GS"],
 };
 const SIZE_SUFFIX_ALWAYS = new Set(["sgdt", "sidt", "lgdt", "lidt"]);
@@ -211,6 +218,12 @@ function format(d: Decoding, row: OpcodeRow): Disassembly {
     d.use(0x67);
   }
   if (mnemonic === "xlat") ops.push(xlatOperand(d));
+  if (row.op === 0x90 && has66) {
+    // 66 90 is XCHG AX,AX (or EAX,EAX in 16-bit code) to objdump, not a NOP
+    mnemonic = "xchg";
+    ops.push(regName(d.opsize, 0), regName(d.opsize, 0));
+    d.use(0x66);
+  }
   if (row.op >= 0x1c2 && row.op <= 0x1c2 && specs.length === 3) {
     const imm = parseInt(ops[2]!, 16);
     if (imm < 8) {

@@ -19,6 +19,7 @@
 //            for none: addressing method + operand type ("Eb", "Gv", "Iz", "Jb", "M", "Mp", "Ob",
 //            "Sw", "Cd", "Vps", "Wss", "Pq", "Qq", "Nq", "Udq", "Ry/Mw"), registers in upper case
 //            ("AL", "DX", "CL", "ES", "eAX" = AX or EAX by operand size), "1" for the shift count,
+//            "Ibs" an 8-bit immediate sign-extended to the operand size (83, 6A, 6B),
 //            string operands "Xb" (DS:eSI) and "Yb" (ES:eDI), x87 "ST(0)", "ST(i)", "m32fp",
 //            "m64fp", "m80fp", "m16int", "m32int", "m64int", "m80bcd", "m2byte", "m14/28byte",
 //            "m94/108byte", "m512byte".
@@ -335,9 +336,9 @@ add(0xde, "fcompp", "", { reg: 3, rm: 1, ...x87 });
 add(0xd9, "fld", "m32fp", { reg: 0, mod: "mem", ...x87 });
 add(0xd9, "fst", "m32fp", { reg: 2, mod: "mem", ...x87 });
 add(0xd9, "fstp", "m32fp", { reg: 3, mod: "mem", ...x87 });
-add(0xd9, "fldenv", "m14/28byte", { reg: 4, mod: "mem", ...x87 });
+add(0xd9, "fldenv", "m14/28byte", { reg: 4, mod: "mem", ...x87, osize: "v" });
 add(0xd9, "fldcw", "m2byte", { reg: 5, mod: "mem", ...x87 });
-add(0xd9, "fnstenv", "m14/28byte", { reg: 6, mod: "mem", ...x87 });
+add(0xd9, "fnstenv", "m14/28byte", { reg: 6, mod: "mem", ...x87, osize: "v" });
 add(0xd9, "fnstcw", "m2byte", { reg: 7, mod: "mem", ...x87 });
 add(0xd9, "fld", "ST(i)", { reg: 0, mod: "reg", ...x87 });
 add(0xd9, "fxch", "ST(i)", { reg: 1, mod: "reg", ...x87 });
@@ -372,8 +373,8 @@ add(0xdb, "fcomi", "ST(0),ST(i)", { reg: 6, mod: "reg", w: F_ARITH, ...x87 });
 add(0xdd, "fld", "m64fp", { reg: 0, mod: "mem", ...x87 });
 add(0xdd, "fst", "m64fp", { reg: 2, mod: "mem", ...x87 });
 add(0xdd, "fstp", "m64fp", { reg: 3, mod: "mem", ...x87 });
-add(0xdd, "frstor", "m94/108byte", { reg: 4, mod: "mem", ...x87 });
-add(0xdd, "fnsave", "m94/108byte", { reg: 6, mod: "mem", ...x87 });
+add(0xdd, "frstor", "m94/108byte", { reg: 4, mod: "mem", ...x87, osize: "v" });
+add(0xdd, "fnsave", "m94/108byte", { reg: 6, mod: "mem", ...x87, osize: "v" });
 add(0xdd, "fnstsw", "m2byte", { reg: 7, mod: "mem", ...x87 });
 add(0xdd, "ffree", "ST(i)", { reg: 0, mod: "reg", ...x87 });
 add(0xdd, "fxch4", "ST(i)", { reg: 1, mod: "reg", ...x87 });

@@ -58,12 +58,16 @@ function encode(rng: Rng, row: OpcodeRow, bits: 16 | 32): number[] | null {
   const modrmMemory = modrm >= 0 && modrm >> 6 !== 3 && tokens(row).some((t) => /^([EMQWm]|R.*\/M)/.test(t));
   const memory = modrmMemory || implicitMemory(row);
   const optional: number[] = [];
-  if (memory && rng.int(4) === 0) optional.push(rng.pick(SEGMENT_PREFIXES));
+  // a segment override on memory operands; now and then one that has nothing to override (objdump
+  // names it: "cs nop", "ds je")
+  if (memory ? rng.int(4) === 0 : rng.int(16) === 0) optional.push(rng.pick(SEGMENT_PREFIXES));
   if ((memory || row.addressSize) && rng.int(5) === 0) {
     optional.push(0x67);
     adsize = 6 - adsize;
   }
-  if (row.prefix < 0 && row.operandSize === "v" && rng.int(3) === 0) {
+  // 66 where the operand size matters; now and then where it does not ("data16"), but not on the
+  // 0F map, where objdump reads 66 0F xx as other instructions (TPAUSE, CLFLUSHOPT…) or "(bad)"
+  if (row.prefix < 0 && (row.operandSize === "v" ? rng.int(3) === 0 : row.op < 0x100 && rng.int(16) === 0)) {
     optional.push(0x66);
     opsize = 6 - opsize;
   }
