@@ -1,15 +1,18 @@
 // The table-driven disassembler against Debian's objdump (`objdump -D -b binary -M intel`, the
 // i386 machine for 32-bit code and i8086 for 16-bit code): every instruction of the differential
 // suite's programs and 100 000 seeded random instructions generated from the opcode table, each
-// compared (length and text, whitespace normalised) in a linear sweep over one block per mode.
+// compared (length and text, whitespace normalised) in a linear sweep over one block per mode;
+// and random byte streams, compared at every line whose instruction the table has.
 
 import { describe, expect, it } from "vitest";
 import { disassemble } from "../../src/emulator/cpu/disassembler.ts";
-import { compareSweep, describe as describeMismatch, type SweepResult } from "./disasm/compare.ts";
+import { Rng } from "../diff/random-program.ts";
+import { compareStream, compareSweep, describe as describeMismatch, type SweepResult } from "./disasm/compare.ts";
 import { programCorpus } from "./disasm/program-corpus.ts";
 import { randomInstructions } from "./disasm/random-instructions.ts";
 
 const RANDOM_COUNT = 100_000;
+const STREAM_BYTES = 100_000;
 /** Instructions per objdump run. */
 const BATCH = 25_000;
 
@@ -49,6 +52,25 @@ describe("disassembler equals objdump -M intel", () => {
     expect(generated).toBe(RANDOM_COUNT);
     // FWAIT before an x87 instruction is one line to objdump
     expect(compared).toBeGreaterThan(RANDOM_COUNT * 0.99);
+  });
+
+  it(`on ${STREAM_BYTES} random bytes in each mode, wherever the opcode table has the instruction`, () => {
+    for (const bits of [32, 16] as const) {
+      const rng = new Rng(0xb17e5 + bits);
+      const code = new Uint8Array(STREAM_BYTES + 16).fill(0x90);
+      for (let i = 0; i < STREAM_BYTES; i++) code[i] = rng.int(256);
+      const r = compareStream(code, bits);
+      const outside = [...r.outsideTable].sort((a, b) => b[1] - a[1]);
+      const outsideCount = outside.reduce((n, [, c]) => n + c, 0);
+      console.log(
+        `random bytes, ${bits}-bit: ${r.compared} objdump lines compared, ${r.mismatches.length} mismatches; ` +
+          `${r.excluded} in excluded classes; ${outsideCount} outside the table (${outside.slice(0, 8).map(([m, c]) => `${m} ${c}`).join(", ")}…)`,
+      );
+      report(`random bytes ${bits}-bit`, r);
+      expect(r.covered).toBe(code.length);
+      // the table holds nearly everything random bytes decode to
+      expect(r.compared).toBeGreaterThan(outsideCount * 20);
+    }
   });
 
   it("reports the target of relative branches and refuses a bad mode", () => {

@@ -19,6 +19,8 @@ export interface Disassembly {
   operands: string[];
   /** Target of a relative branch (absolute), or null. */
   target: number | null;
+  /** The opcode table's row (null for "(bad)": bytes the CPU model does not execute). */
+  row: OpcodeRow | null;
 }
 
 const SEG_NAMES = ["es", "cs", "ss", "ds", "fs", "gs", "?", "?"];
@@ -103,12 +105,13 @@ export function disassemble(read: (addr: number) => number, addr: number, option
     return decode(d);
   } catch (e) {
     if (!(e instanceof TooLong)) throw e;
-    return bad(d, 1);
+    return bad(1);
   }
 }
 
-function bad(d: Decoding, length: number): Disassembly {
-  return { length, text: "(bad)", mnemonic: "(bad)", operands: [], target: null };
+/** Bytes that are no instruction of the table: objdump's "(bad)", over the prefixes and opcode. */
+function bad(length: number): Disassembly {
+  return { length, text: "(bad)", mnemonic: "(bad)", operands: [], target: null, row: null };
 }
 
 /** The FWAIT at `d.pos` is followed by an x87 escape (D8-DF): right after it, or, when no prefix
@@ -156,13 +159,13 @@ function decode(d: Decoding): Disassembly {
   let op = d.byte();
   if (op === 0x0f) op = 0x100 | d.byte();
   const rows = rowsOf(op);
-  if (rows.length === 0) return bad(d, d.length);
+  if (rows.length === 0) return bad(d.length);
   if (rows.some((r) => r.modrm)) d.modrm = d.peek();
   // a SIMD opcode's mandatory prefix: the last of F2/F3, else 66 (objdump and the CPU agree)
   const simd = rows.some((r) => r.prefix >= 0);
   const mandatory = simd ? d.rep || (d.prefixes.includes(0x66) ? 0x66 : 0) : -1;
   const row = rows.find((r) => rowMatches(r, d.modrm, mandatory));
-  if (!row) return bad(d, d.length);
+  if (!row) return bad(d.length);
   if (d.modrm >= 0) d.byte();
   if (row.prefix === 0x66) {
     d.use(0x66);
@@ -185,6 +188,8 @@ const CMP_PREDICATES = ["eq", "lt", "le", "unord", "neq", "nlt", "nle", "ord"];
 const WAIT_FORMS = new Set(["fnstsw", "fnstcw", "fnstenv", "fnsave", "fnclex", "fninit"]);
 /** String instructions: F3 is "rep" except for the comparing ones ("repz"). */
 const REP_STRING = new Set(["movs", "stos", "lods", "ins", "outs"]);
+/** Near branches that take MPX's BND prefix (not LOOP/JECXZ). */
+const BND_BRANCH = /^(call|jmp|ret|j(?!ecxz)[a-z]+)$/;
 
 /** The operands in order, then the prefix words objdump prints before the mnemonic. */
 function format(d: Decoding, row: OpcodeRow): Disassembly {
@@ -218,7 +223,10 @@ function format(d: Decoding, row: OpcodeRow): Disassembly {
     d.use(0x67);
   }
   if (mnemonic === "xlat") ops.push(xlatOperand(d));
-  if (row.op === 0x90 && has66) {
+  if (row.op === 0x90 && d.rep === 0xf3 && !has66) {
+    mnemonic = "pause";
+    d.use(0xf3);
+  } else if (row.op === 0x90 && has66) {
     // 66 90 is XCHG AX,AX (or EAX,EAX in 16-bit code) to objdump, not a NOP
     mnemonic = "xchg";
     ops.push(regName(d.opsize, 0), regName(d.opsize, 0));
@@ -239,7 +247,7 @@ function format(d: Decoding, row: OpcodeRow): Disassembly {
   });
   if (d.fwait) mnemonic = WAIT_FORMS.has(mnemonic) ? "f" + mnemonic.slice(2) : mnemonic;
   const text = [...words, mnemonic].join(" ") + (ops.length ? " " + ops.join(",") : "");
-  return { length: d.length, text, mnemonic, operands: ops, target: d.target };
+  return { length: d.length, text, mnemonic, operands: ops, target: d.target, row };
 }
 
 /** XLAT's implicit table operand, which objdump shows: BYTE PTR ds:[ebx]. */
@@ -258,12 +266,16 @@ function prefixWord(d: Decoding, row: OpcodeRow, p: number): string {
       return d.bits === 32 ? "addr16" : "addr32";
     case 0xf0:
       return "lock";
-    case 0xf3:
-      return REP_STRING.has(row.mnemonic) ? "rep" : "repz";
-    default:
-      // F2 on a near branch is MPX's BND prefix to objdump
-      return /^(Jb|Jz|Iw|Ev)?$/.test(row.operands) && /^(call|jmp|ret|j[a-z]+)$/.test(row.mnemonic) ? "bnd" : "repnz";
   }
+  // F2/F3 on a memory-writing form that supports hardware lock elision are XACQUIRE/XRELEASE:
+  // with LOCK on a lockable form, on XCHG, and (F3 only) on MOV to memory
+  if (d.modrm >= 0 && d.modrm >> 6 !== 3) {
+    if ((row.lock && d.prefixes.includes(0xf0)) || row.op === 0x86 || row.op === 0x87) return p === 0xf2 ? "xacquire" : "xrelease";
+    if (p === 0xf3 && (row.op === 0x88 || row.op === 0x89 || row.op === 0xc6 || row.op === 0xc7)) return "xrelease";
+  }
+  if (p === 0xf3) return REP_STRING.has(row.mnemonic) ? "rep" : "repz";
+  // F2 on a near branch is MPX's BND prefix to objdump
+  return BND_BRANCH.test(row.mnemonic) && /^(Jb|Jz|Iw|Ev)?$/.test(row.operands) ? "bnd" : "repnz";
 }
 
 interface Memory {

@@ -1,26 +1,14 @@
 // Seeded random instructions generated from the opcode table: a random row, the prefixes that mean
 // something for it (segment override and 67 on memory operands, 66 where the operand size matters,
 // LOCK on lockable memory forms, REP on string instructions, the SIMD row's mandatory prefix), a
-// ModRM byte that selects that row, SIB, displacement and immediates of random value.
+// ModRM byte that selects that row, SIB, displacement and immediates of random value. The classes
+// in objdump-exclusions.ts are left out.
 
 import { OPCODE_ROWS, findRow, type OpcodeRow } from "../../../src/emulator/cpu/opcode-table.ts";
 import { Rng } from "../../diff/random-program.ts";
+import { RM_ZERO_ONLY, excludedRow } from "./objdump-exclusions.ts";
 
-/** Rows left out, each because objdump cannot be matched on them:
- *  - the x87 register aliases FCOM2/FCOMP3/FCOMP5/FXCH4/FXCH7/FSTP1/FSTP8/FSTP9 (undocumented
- *    encodings the CPU executes): objdump prints "(bad)";
- *  - FNENI/FNDISI/FNSETPM (8087/287 instructions that are no-ops since the 387): objdump appends
- *    "(8087 only)"/"(287 only)" to the mnemonic;
- *  - SALC (undocumented D6): objdump prints "(bad)";
- *  - the hint NOPs 0F 1A-1C: objdump decodes them as MPX (BNDLDX/BNDSTX/BNDMOV…) and CLDEMOTE. */
-const EXCLUDED = new Set(["fcom2", "fcomp3", "fcomp5", "fxch4", "fxch7", "fstp1", "fstp8", "fstp9", "fneni", "fndisi", "fnsetpm", "salc"]);
-const EXCLUDED_OPS = new Set([0x11a, 0x11b, 0x11c]);
-
-const ELIGIBLE: readonly OpcodeRow[] = OPCODE_ROWS.filter(
-  (r) => r.unit !== "prefix" && r.unit !== "escape" && !EXCLUDED.has(r.mnemonic) && !EXCLUDED_OPS.has(r.op),
-);
-/** LFENCE/MFENCE/SFENCE: the CPU ignores ModRM.rm, objdump shows "(bad)" unless it is 0. */
-const RM_ZERO = new Set(["lfence", "mfence", "sfence"]);
+const ELIGIBLE: readonly OpcodeRow[] = OPCODE_ROWS.filter((r) => r.unit !== "prefix" && r.unit !== "escape" && !excludedRow(r));
 
 const SEGMENT_PREFIXES = [0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65];
 
@@ -51,7 +39,7 @@ function encode(rng: Rng, row: OpcodeRow, bits: 16 | 32): number[] | null {
     // segment registers 6 and 7 and control registers 1, 5-7 do not exist
     if (ops.some((t) => t.startsWith("S"))) reg = rng.int(6);
     if (ops.some((t) => t.startsWith("C"))) reg = rng.pick([0, 2, 3, 4]);
-    const rm = row.rm >= 0 ? row.rm : RM_ZERO.has(row.mnemonic) ? 0 : rng.int(8);
+    const rm = row.rm >= 0 ? row.rm : RM_ZERO_ONLY.has(row.mnemonic) ? 0 : rng.int(8);
     modrm = (mod << 6) | (reg << 3) | rm;
   }
   // MOV CRn/DRn take a register from ModRM.rm whatever mod says: no displacement follows
