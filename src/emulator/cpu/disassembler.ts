@@ -40,16 +40,18 @@ const signedHex = (v: number) => (v < 0 ? `-0x${(-v).toString(16)}` : `+0x${v.to
 /** The decoding state of one instruction. */
 class Decoding {
   pos: number;
-  /** Prefix bytes in order, and which of them an operand or the mnemonic consumed. */
+  /** Prefix bytes in order. */
   prefixes: number[] = [];
   /** Indexes into `prefixes` of the ones an operand or the mnemonic consumed. */
   used = new Set<number>();
+  /** The segment override (last segment prefix: index into SEG_NAMES, and its byte), or -1. */
   seg = -1;
   segByte = 0;
   opsize: 2 | 4;
   adsize: 2 | 4;
+  /** The last F2/F3 prefix, or 0. */
   rep = 0;
-  lock = false;
+  /** An FWAIT folded into this x87 instruction. */
   fwait = false;
   modrm = -1;
   target: number | null = null;
@@ -174,8 +176,8 @@ function decode(d: Decoding): Disassembly {
   return format(d, row);
 }
 
-/** objdump spells these with a "w"/"d" suffix when the operand size is not the mode's (the forms
- *  listed: "" for all), or always (lgdt/sgdt/lidt/sidt). */
+/** objdump spells these with a "w"/"d" suffix when a 66 prefix makes the operand size not the
+ *  mode's (for the operand forms listed; null: every form), or always (SIZE_SUFFIX_ALWAYS). */
 const SIZE_SUFFIX_WHEN_PREFIXED: Record<string, string[] | null> = {
   pusha: null, popa: null, pushf: null, popf: null, iret: null, ret: null, retf: null, enter: null, leave: null,
   fldenv: null, fnstenv: null, frstor: null, fnsave: null,
@@ -232,7 +234,7 @@ function format(d: Decoding, row: OpcodeRow): Disassembly {
     ops.push(regName(d.opsize, 0), regName(d.opsize, 0));
     d.use(0x66);
   }
-  if (row.op >= 0x1c2 && row.op <= 0x1c2 && specs.length === 3) {
+  if (row.op === 0x1c2 && specs.length === 3) {
     const imm = parseInt(ops[2]!, 16);
     if (imm < 8) {
       mnemonic = `cmp${CMP_PREDICATES[imm]}${mnemonic.slice(3)}`;
@@ -282,7 +284,6 @@ interface Memory {
   /** "[ebx+esi*4+0x10]" or "0x1234" (displacement only, printed after a segment). */
   address: string;
   displacementOnly: boolean;
-  /** The segment the operand uses when no prefix overrides it (bp/ebp/esp bases: ss). */
 }
 
 /** The ModRM memory operand, decoded (SIB, displacement) when an operand first needs it: forms
@@ -337,7 +338,6 @@ function memoryOperand(d: Decoding, m: Memory, size: number | null): string {
   return ptr + seg + m.address;
 }
 
-
 /** Bytes of a memory operand of SDM type `type` (null: objdump shows no size). */
 function typeSize(d: Decoding, type: string): number | null {
   switch (type) {
@@ -391,7 +391,7 @@ function operand(d: Decoding, row: OpcodeRow, form: string, mem: boolean): strin
   const spec = /^[A-Z]\w*\/[A-Z]/.test(form) ? form.split("/")[mem ? 1 : 0]! : form;
   const method = spec[0]!;
   const type = spec.slice(1);
-  if (SIZED_BY_PREFIX.has(type) && method !== "J" && d.prefixes.includes(0x66)) d.use(0x66);
+  if (SIZED_BY_PREFIX.has(type) && method !== "J") d.use(0x66);
   const reg = (d.modrm >> 3) & 7;
   const rm = d.modrm & 7;
   if (/^[a-z]/.test(type) || /^\d/.test(type) || (type === "" && method === "M")) {
