@@ -1,10 +1,33 @@
 // Seeded random instruction streams for the differential CPU tests. Each instruction is followed by
 // a DUMP of the registers and of the flags that are architecturally defined at that point (the
 // generator tracks which flags earlier instructions left undefined, and only lets flag readers use
-// defined ones), so any difference between QEMU and Hypertab is a real CPU difference.
+// defined ones), so any difference between QEMU and Hypertab is a real CPU difference. The
+// mnemonics it chooses from and the flags each instruction writes or leaves undefined come from the
+// CPU's opcode table (src/emulator/cpu/opcode-table.ts).
 
-const CF = 0x001, PF = 0x004, AF = 0x010, ZF = 0x040, SF = 0x080, OF = 0x800;
-const ARITH = CF | PF | AF | ZF | SF | OF;
+import {
+  F_AF as AF, F_ARITH as ARITH, F_CF as CF, F_OF as OF, OPCODE_ROWS, type OpcodeRow,
+} from "../../src/emulator/cpu/opcode-table.ts";
+
+/** The rows of opcode `op` (0x100 + byte for the 0F map), members `regs` of a group. */
+function rowsOf(op: number, regs?: readonly number[]): OpcodeRow[] {
+  return OPCODE_ROWS.filter((r) => r.op === op && (regs === undefined || regs.includes(r.reg)));
+}
+/** Their mnemonics, without repeats, in table order. */
+const mnemonicsOf = (op: number, regs?: readonly number[]) => [...new Set(rowsOf(op, regs).map((r) => r.mnemonic))];
+/** The integer instruction rows (one-byte and 0F map) by mnemonic: the first row of each. */
+const ROW_BY_MNEMONIC = new Map<string, OpcodeRow>();
+for (const r of OPCODE_ROWS) if (r.unit === "integer" && !ROW_BY_MNEMONIC.has(r.mnemonic)) ROW_BY_MNEMONIC.set(r.mnemonic, r);
+for (const r of OPCODE_ROWS) if (r.mnemonic16 !== null && !ROW_BY_MNEMONIC.has(r.mnemonic16)) ROW_BY_MNEMONIC.set(r.mnemonic16, r);
+/** Shifts and rotates by 1 (D1) define OF; by another count (C1) they leave it undefined. */
+const SHIFT_BY_ONE = new Map(rowsOf(0xd1).map((r) => [r.mnemonic, r]));
+/** The flags defined after `mnemonic` (per the table: unchanged, or written and not left
+ *  undefined) when `defined` were defined before. `byOne`: the shift/rotate-by-1 form. */
+function flagsAfter(mnemonic: string, defined: number, byOne = false): number {
+  const row = (byOne ? SHIFT_BY_ONE.get(mnemonic) : undefined) ?? ROW_BY_MNEMONIC.get(mnemonic);
+  if (row === undefined) throw new Error(`random-program: no opcode table row for ${mnemonic}`);
+  return (defined & ~row.flagsWritten) | (row.flagsWritten & ~row.flagsUndefined);
+}
 
 /** xorshift32: small, fast, and the same sequence on every host. */
 export class Rng {
@@ -47,12 +70,28 @@ interface Condition {
   cc: string;
   reads: number;
 }
-const CONDITIONS: Condition[] = [
-  { cc: "o", reads: OF }, { cc: "no", reads: OF }, { cc: "b", reads: CF }, { cc: "ae", reads: CF },
-  { cc: "e", reads: ZF }, { cc: "ne", reads: ZF }, { cc: "be", reads: CF | ZF }, { cc: "a", reads: CF | ZF },
-  { cc: "s", reads: SF }, { cc: "ns", reads: SF }, { cc: "p", reads: PF }, { cc: "np", reads: PF },
-  { cc: "l", reads: SF | OF }, { cc: "ge", reads: SF | OF }, { cc: "le", reads: ZF | SF | OF }, { cc: "g", reads: ZF | SF | OF },
-];
+/** The condition codes and the flags each reads: the Jcc rows (70-7F). */
+const CONDITIONS: Condition[] = Array.from({ length: 16 }, (_, n) => {
+  const row = rowsOf(0x70 + n)[0]!;
+  return { cc: row.mnemonic.slice(1), reads: row.flagsRead };
+});
+/** Group 1 (ALU), group 2 (shifts/rotates), group 3 and the BT group, from their rows. */
+const ALU = mnemonicsOf(0x80);
+const ALU_TEST = [...ALU, ...mnemonicsOf(0x84)];
+const ROTATES = mnemonicsOf(0xc1, [0, 1]);
+const ROTATES_CARRY = mnemonicsOf(0xc1, [2, 3]);
+const SHIFTS = mnemonicsOf(0xc1, [4, 5, 7]);
+const INC_DEC = mnemonicsOf(0xfe);
+const MUL = mnemonicsOf(0xf7, [4, 5]);
+const BT = [...mnemonicsOf(0x100 + 0xba)];
+const BIT_SCAN = [...mnemonicsOf(0x100 + 0xbc), ...mnemonicsOf(0x100 + 0xbd)];
+const DOUBLE_SHIFTS = [...mnemonicsOf(0x100 + 0xa4), ...mnemonicsOf(0x100 + 0xac)];
+const EXTENDS = [...mnemonicsOf(0x100 + 0xb6), ...mnemonicsOf(0x100 + 0xbe)];
+/** Sign extensions of eAX (98, 99) in both operand sizes. */
+const CONVERTS = [0x98, 0x99].flatMap((op) => rowsOf(op).flatMap((r) => [r.mnemonic16!, r.mnemonic]));
+const DECIMAL = [0x27, 0x2f, 0x37, 0x3f, 0xd4, 0xd5].flatMap((op) => mnemonicsOf(op));
+/** String instructions (A4-AF) by kind. */
+const STRINGS = [...new Set([0xa4, 0xaa, 0xa6, 0xae, 0xac].flatMap((op) => mnemonicsOf(op)))];
 
 export interface GeneratedProgram {
   source: string;
@@ -123,7 +162,7 @@ export function generateRandomProgram(seed: number, length = 200, mode: RandomMo
     // ALU on a memory operand through base + index addressing (32-bit: [base + index*scale + disp];
     // 16-bit: [bx + si/di + disp] or [bp + si + disp] with SS = DS).
     () => {
-      const op = rng.pick(["add", "adc", "sub", "sbb", "cmp", "and", "or", "xor", "test", "mov"]);
+      const op = rng.pick([...ALU_TEST, "mov"]);
       const s = size();
       const src = rng.int(2) ? reg(s) : imm(s);
       const disp = rng.int(8);
@@ -140,8 +179,7 @@ export function generateRandomProgram(seed: number, length = 200, mode: RandomMo
       }
       // (a register source may be one of the address registers: its new value is what is used)
       const pre = op === "adc" || op === "sbb" ? needCF() : [];
-      const logic = ["and", "or", "xor", "test"].includes(op);
-      emit([...setup, ...pre, `${op} ${sizeName(s)} ${addr}, ${src}`], op === "mov" ? defined : logic ? ARITH & ~AF : ARITH);
+      emit([...setup, ...pre, `${op} ${sizeName(s)} ${addr}, ${src}`], flagsAfter(op, defined));
     },
     // Segment overrides: in real mode through a segment whose base is the scratch area (0x600:k);
     // elsewhere through ES/FS/GS/SS holding the flat data selector.
@@ -151,7 +189,7 @@ export function generateRandomProgram(seed: number, length = 200, mode: RandomMo
       const s = size();
       const k = rng.int(16) * 4 + (s === 32 ? 0 : rng.int(s === 16 ? 3 : 4));
       const pre = op === "adc" ? needCF() : [];
-      const after = op === "mov" ? defined : op === "xor" ? ARITH & ~AF : ARITH;
+      const after = flagsAfter(op, defined);
       if (mode === "real16") {
         if (seg === "ss") return emit([...pre, `${op} ${sizeName(s)} [ss:${SCRATCH16} + ${k}], ${reg(s)}`], after);
         // (the segment goes back to 0 in the same step: string instructions use ES)
@@ -163,7 +201,7 @@ export function generateRandomProgram(seed: number, length = 200, mode: RandomMo
     },
     // String instructions with REP prefixes in both directions, inside the scratch area.
     () => {
-      const kind = rng.pick(["movs", "stos", "cmps", "scas", "lods"] as const);
+      const kind = rng.pick(STRINGS);
       const unit = rng.pick(["b", "w", "d"] as const);
       const width = unit === "b" ? 1 : unit === "w" ? 2 : 4;
       const count = 1 + rng.int(6);
@@ -176,91 +214,89 @@ export function generateRandomProgram(seed: number, length = 200, mode: RandomMo
       const setup = [`mov ${si2}, ${base} + ${start()}`, `mov ${di2}, ${base} + ${SCRATCH_BYTES / 2 + start()}`, `mov ${cx2}, ${count}`];
       const prefix = kind === "cmps" || kind === "scas" ? rng.pick(["repe", "repne"]) : kind === "lods" ? "" : "rep";
       const ins = `${a32 ? "a32 " : ""}${prefix ? `${prefix} ` : ""}${kind}${unit}`;
-      const compares = kind === "cmps" || kind === "scas";
-      emit([...setup, down ? "std" : "cld", ins, "cld"], compares ? ARITH : defined);
+      emit([...setup, down ? "std" : "cld", ins, "cld"], flagsAfter(kind, defined));
     },
     // Two-operand ALU: reg/reg, reg/imm, reg/mem, mem/reg.
     () => {
-      const op = rng.pick(["add", "adc", "sub", "sbb", "cmp", "and", "or", "xor", "test"]);
+      const op = rng.pick(ALU_TEST);
       const s = size();
       const form = rng.int(4);
       const [dst, src] =
         form === 0 ? [reg(s), reg(s)] : form === 1 ? [reg(s), imm(s)] : form === 2 ? [reg(s), mem(s)] : [mem(s), reg(s)];
       const pre = op === "adc" || op === "sbb" ? needCF() : [];
-      const logic = ["and", "or", "xor", "test"].includes(op);
-      emit([...pre, `${op} ${dst}, ${src}`], logic ? ARITH & ~AF : ARITH);
+      emit([...pre, `${op} ${dst}, ${src}`], flagsAfter(op, defined));
     },
     () => {
-      const op = rng.pick(["inc", "dec"]);
+      const op = rng.pick(INC_DEC);
       const s = size();
-      emit([`${op} ${rng.int(3) ? reg(s) : mem(s)}`], (defined & CF) | (ARITH & ~CF));
+      emit([`${op} ${rng.int(3) ? reg(s) : mem(s)}`], flagsAfter(op, defined));
     },
-    () => emit([`neg ${reg(size())}`], ARITH),
-    () => emit([`not ${reg(size())}`], defined),
+    () => emit([`neg ${reg(size())}`], flagsAfter("neg", defined)),
+    () => emit([`not ${reg(size())}`], flagsAfter("not", defined)),
     // Shifts by an immediate below the operand size (larger counts leave CF undefined for 8/16-bit).
     () => {
-      const op = rng.pick(["shl", "shr", "sar"]);
+      const op = rng.pick(SHIFTS);
       const s = size();
       const count = rng.int(s) ; // 0..size-1
       if (count === 0) return emit([`${op} ${reg(s)}, 0`], defined);
-      emit([`${op} ${reg(s)}, ${count}`], count === 1 ? ARITH & ~AF : ARITH & ~AF & ~OF);
+      emit([`${op} ${reg(s)}, ${count}`], flagsAfter(op, defined, count === 1));
     },
     () => {
-      const op = rng.pick(["rol", "ror"]);
+      const op = rng.pick(ROTATES);
       const s = size();
       const count = 1 + rng.int(s - 1);
-      emit([`${op} ${reg(s)}, ${count}`], (defined & ~(CF | OF)) | CF | (count === 1 ? OF : 0));
+      emit([`${op} ${reg(s)}, ${count}`], flagsAfter(op, defined, count === 1));
     },
     () => {
-      const op = rng.pick(["rcl", "rcr"]);
+      const op = rng.pick(ROTATES_CARRY);
       const s = size();
       const count = 1 + rng.int(s - 1);
-      emit([...needCF(), `${op} ${reg(s)}, ${count}`], (defined & ~(CF | OF)) | CF | (count === 1 ? OF : 0));
+      emit([...needCF(), `${op} ${reg(s)}, ${count}`], flagsAfter(op, defined, count === 1));
     },
     // Shift by CL (count masked to 5 bits by the CPU); 32-bit so every count below 32 is defined.
     () => {
-      const op = rng.pick(["shl", "shr", "sar"]);
+      const op = rng.pick(SHIFTS);
       const count = 1 + rng.int(31);
       const dst = rng.pick(REG32.filter((r) => r !== "ecx"));
-      emit([`mov cl, ${count}`, `${op} ${dst}, cl`], count === 1 ? ARITH & ~AF : ARITH & ~AF & ~OF);
+      emit([`mov cl, ${count}`, `${op} ${dst}, cl`], flagsAfter(op, defined, count === 1));
     },
     () => {
-      const op = rng.pick(["shld", "shrd"]);
+      const op = rng.pick(DOUBLE_SHIFTS);
       const count = 1 + rng.int(31);
-      emit([`${op} ${reg(32)}, ${reg(32)}, ${count}`], (ARITH & ~AF & ~OF) | (count === 1 ? OF : 0));
+      emit([`${op} ${reg(32)}, ${reg(32)}, ${count}`], flagsAfter(op, defined) | (count === 1 ? OF : 0));
     },
     // Multiplication: only CF and OF are defined.
     () => {
       const s = size();
-      const op = rng.pick(["mul", "imul"]);
-      emit([`${op} ${reg(s)}`], CF | OF);
+      const op = rng.pick(MUL);
+      emit([`${op} ${reg(s)}`], flagsAfter(op, defined));
     },
     () => {
       const s = rng.pick([16, 32] as const);
-      emit([rng.int(2) ? `imul ${reg(s)}, ${reg(s)}` : `imul ${reg(s)}, ${reg(s)}, ${imm(s)}`], CF | OF);
+      emit([rng.int(2) ? `imul ${reg(s)}, ${reg(s)}` : `imul ${reg(s)}, ${reg(s)}, ${imm(s)}`], flagsAfter("imul", defined));
     },
     // Division with a divisor that cannot fault; every flag is undefined afterwards.
     () => {
       const signed = rng.int(2) === 1;
       const d = rng.pick(["ebx", "ecx", "esi", "edi", "ebp"]);
       const setup = signed ? ["cdq", `and ${d}, 0x7fffffff`, `or ${d}, 1`] : ["xor edx, edx", `or ${d}, 1`];
-      emit([...setup, `${signed ? "idiv" : "div"} ${d}`], 0);
+      emit([...setup, `${signed ? "idiv" : "div"} ${d}`], flagsAfter(signed ? "idiv" : "div", defined));
     },
     () => {
-      const op = rng.pick(["bsf", "bsr"]);
+      const op = rng.pick(BIT_SCAN);
       const s = rng.pick([16, 32] as const);
       const src = reg(s);
       const dst = reg(s);
-      emit([`or ${src}, ${hex(1 << rng.int(s))}`, `${op} ${dst}, ${src}`], ZF);
+      emit([`or ${src}, ${hex(1 << rng.int(s))}`, `${op} ${dst}, ${src}`], flagsAfter(op, defined));
     },
     () => {
-      const op = rng.pick(["bt", "bts", "btr", "btc"]);
+      const op = rng.pick(BT);
       const s = rng.pick([16, 32] as const);
-      emit([`${op} ${reg(s)}, ${rng.int(s)}`], (defined & ZF) | CF);
+      emit([`${op} ${reg(s)}, ${rng.int(s)}`], flagsAfter(op, defined));
     },
     () => emit([`bswap ${reg(32)}`], defined),
     () => {
-      const op = rng.pick(["movzx", "movsx"]);
+      const op = rng.pick(EXTENDS);
       const s = rng.pick([8, 16] as const);
       emit([`${op} ${reg(32)}, ${rng.int(2) ? reg(s) : mem(s)}`], defined);
     },
@@ -270,27 +306,30 @@ export function generateRandomProgram(seed: number, length = 200, mode: RandomMo
     },
     () => {
       const s = size();
-      emit([`xadd ${rng.int(2) ? reg(s) : mem(s)}, ${reg(s)}`], ARITH);
+      emit([`xadd ${rng.int(2) ? reg(s) : mem(s)}, ${reg(s)}`], flagsAfter("xadd", defined));
     },
     () => {
       const s = size();
-      emit([`cmpxchg ${rng.int(2) ? reg(s) : mem(s)}, ${reg(s)}`], ARITH);
+      emit([`cmpxchg ${rng.int(2) ? reg(s) : mem(s)}, ${reg(s)}`], flagsAfter("cmpxchg", defined));
     },
     () => emit([`lea ${reg(32)}, [${reg(32)} + ${reg(32)}*${rng.pick([1, 2, 4, 8])} + ${hex(rng.u32() & 0xfff)}]`], defined),
-    () => emit([rng.pick(["cbw", "cwde", "cwd", "cdq"])], defined),
+    () => emit([rng.pick(CONVERTS)], defined),
     () => {
       const usable = CONDITIONS.filter((c) => (c.reads & defined) === c.reads);
       if (usable.length === 0) return emit(["clc"], defined | CF);
       const c = rng.pick(usable);
       emit([rng.int(2) ? `set${c.cc} ${reg(8)}` : `cmov${c.cc} ${reg(32)}, ${rng.int(2) ? reg(32) : mem(32)}`], defined);
     },
-    () => emit([rng.pick(["clc", "stc"])], defined | CF),
+    () => {
+      const op = rng.pick(mnemonicsOf(0xf8).concat(mnemonicsOf(0xf9)));
+      emit([op], flagsAfter(op, defined));
+    },
     // Rotates and shifts by CL with any count below 32 (the count is masked to 5 bits; RCL/RCR of
     // 8/16-bit operands rotate by the count modulo 9/17). Flag definedness per the SDM: nothing
     // changes for a masked count of 0; OF only for a count of 1; AF undefined after shifts; CF
     // undefined after SHL/SHR of 8/16-bit operands by their size or more.
     () => {
-      const op = rng.pick(["rol", "ror", "rcl", "rcr", "shl", "shr", "sar"]);
+      const op = rng.pick([...ROTATES, ...ROTATES_CARRY, ...SHIFTS]);
       const s = size();
       const count = rng.int(32);
       const dst = rng.int(3) ? rng.pick(regsOf(s).filter((r) => !/^(cl|ch|cx|ecx)$/.test(r))) : mem(s);
@@ -310,19 +349,19 @@ export function generateRandomProgram(seed: number, length = 200, mode: RandomMo
       emit([...pre, `mov cl, ${count}`, `${op} ${dst}, cl`], after);
     },
     () => {
-      const op = rng.pick(["shld", "shrd"]);
+      const op = rng.pick(DOUBLE_SHIFTS);
       const s = rng.pick([16, 32] as const);
       const count = rng.int(s === 16 ? 17 : 32); // above 16 the 16-bit result is undefined
       const regs = regsOf(s).filter((r) => !/^(cx|ecx)$/.test(r));
       const dst = rng.int(3) ? rng.pick(regs) : mem(s);
-      const after = count === 0 ? defined : (ARITH & ~AF & ~OF) | (count === 1 ? OF : 0);
+      const after = count === 0 ? defined : flagsAfter(op, defined) | (count === 1 ? OF : 0);
       emit([`mov cl, ${count}`, `${op} ${dst}, ${rng.pick(regs)}, cl`], after);
     },
     // Decimal adjust: flags as the SDM defines them for each.
     () => {
-      const op = rng.pick(["daa", "das", "aaa", "aas", "aam", "aad"]);
+      const op = rng.pick(DECIMAL);
       const setup = [`mov ax, ${hex(rng.edgy() & 0xffff)}`, rng.pick(["add al, ah", "sub al, ah", "add al, 0x27", "sub al, 0x13"])];
-      const after = op === "daa" || op === "das" ? ARITH & ~OF : op === "aaa" || op === "aas" ? CF | AF : SF | ZF | PF;
+      const after = flagsAfter(op, defined);
       const ins = op === "aam" ? `aam ${1 + rng.int(255)}` : op === "aad" ? `aad ${rng.int(256)}` : op;
       emit([...setup, ins], after);
     },
@@ -350,33 +389,33 @@ export function generateRandomProgram(seed: number, length = 200, mode: RandomMo
     () => {
       const s = rng.pick([16, 32] as const);
       const form = rng.int(3);
-      const ins = form === 0 ? `${rng.pick(["mul", "imul"])} ${mem(size())}` : form === 1 ? `imul ${reg(s)}, ${mem(s)}` : `imul ${reg(s)}, ${mem(s)}, ${rng.int(256) - 128}`;
-      emit([ins], CF | OF);
+      const ins = form === 0 ? `${rng.pick(MUL)} ${mem(size())}` : form === 1 ? `imul ${reg(s)}, ${mem(s)}` : `imul ${reg(s)}, ${mem(s)}, ${rng.int(256) - 128}`;
+      emit([ins], flagsAfter("imul", defined));
     },
     // BT family with a register bit offset on registers (offset modulo the size).
     () => {
-      const op = rng.pick(["bt", "bts", "btr", "btc"]);
+      const op = rng.pick(BT);
       const s = rng.pick([16, 32] as const);
-      emit([`${op} ${reg(s)}, ${reg(s)}`], (defined & ZF) | CF);
+      emit([`${op} ${reg(s)}, ${reg(s)}`], flagsAfter(op, defined));
     },
     () => {
-      const op = rng.pick(["neg", "not"]);
-      emit([`${op} ${mem(size())}`], op === "neg" ? ARITH : defined);
+      const op = rng.pick(mnemonicsOf(0xf7, [3, 2]));
+      emit([`${op} ${mem(size())}`], flagsAfter(op, defined));
     },
     // LAHF only when every flag it copies is defined; SAHF defines them.
     () => {
-      const need = SF | ZF | AF | PF | CF;
-      if ((defined & need) === need) emit(["lahf"], defined);
-      else emit([`mov ah, ${hex(rng.int(256))}`, "sahf"], defined | need);
+      const need = ROW_BY_MNEMONIC.get("lahf")!.flagsRead;
+      if ((defined & need) === need) emit(["lahf"], flagsAfter("lahf", defined));
+      else emit([`mov ah, ${hex(rng.int(256))}`, "sahf"], flagsAfter("sahf", defined));
     },
     () => {
       emit([`mov ebx, ${base}`, `mov al, ${rng.int(SCRATCH_BYTES)}`, bits16 ? "a32 xlatb" : "xlatb"], defined);
     },
     () => {
       const m = `qword [${base} + ${rng.int(SCRATCH_BYTES / 8) * 8}]`;
-      emit([`${rng.int(2) ? "lock " : ""}cmpxchg8b ${m}`], (defined & ~ZF) | ZF);
+      emit([`${rng.int(2) ? "lock " : ""}cmpxchg8b ${m}`], flagsAfter("cmpxchg8b", defined));
     },
-    () => (defined & CF ? emit(["cmc"], defined) : emit(["stc"], defined | CF)),
+    () => (defined & CF ? emit(["cmc"], flagsAfter("cmc", defined)) : emit(["stc"], flagsAfter("stc", defined))),
     () => {
       const s = size();
       emit([`mov ${mem(s)}, ${reg(s)}`], defined);
