@@ -206,11 +206,12 @@ function format(d: Decoding, row: OpcodeRow): Disassembly {
   const ops: string[] = [];
   const mem = d.modrm >= 0 && d.modrm >> 6 !== 3;
   for (const spec of specs) ops.push(operand(d, row, spec, mem));
-  let mnemonic = row.mnemonic;
+  // FWAIT folded in: the waiting form (FNSTSW → FSTSW)
+  let mnemonic = d.fwait && WAIT_FORMS.has(row.mnemonic) ? "f" + row.mnemonic.slice(2) : row.mnemonic;
   const has66 = d.prefixes.includes(0x66);
-  const suffixForms = SIZE_SUFFIX_WHEN_PREFIXED[mnemonic];
+  const suffixForms = SIZE_SUFFIX_WHEN_PREFIXED[row.mnemonic];
   const suffix = d.opsize === 2 ? "w" : "d";
-  if (SIZE_SUFFIX_ALWAYS.has(mnemonic)) {
+  if (SIZE_SUFFIX_ALWAYS.has(row.mnemonic)) {
     mnemonic += suffix;
     d.use(0x66);
   } else if (suffixForms !== undefined && (suffixForms === null || suffixForms.includes(row.operands))) {
@@ -247,7 +248,6 @@ function format(d: Decoding, row: OpcodeRow): Disassembly {
     if (i === notrack) words.push("notrack");
     else if (!d.used.has(i)) words.push(prefixWord(d, row, p));
   });
-  if (d.fwait) mnemonic = WAIT_FORMS.has(mnemonic) ? "f" + mnemonic.slice(2) : mnemonic;
   const text = [...words, mnemonic].join(" ") + (ops.length ? " " + ops.join(",") : "");
   return { length: d.length, text, mnemonic, operands: ops, target: d.target, row };
 }

@@ -509,6 +509,7 @@ add(T + 0xa4, "shld", "Ev,Gv,Ib", { w: F_ARITH, u: F_AF | F_OF });
 add(T + 0xa5, "shld", "Ev,Gv,CL", { w: F_ARITH, u: F_AF | F_OF });
 add(T + 0xa8, "push", "GS", { osize: "v" });
 add(T + 0xa9, "pop", "GS", { osize: "v", ends: true });
+add(T + 0xaa, "rsm", "", sys); // #UD: this model has no SMM
 add(T + 0xab, "bts", "Ev,Gv", { ...btFlags, lock: true });
 add(T + 0xac, "shrd", "Ev,Gv,Ib", { w: F_ARITH, u: F_AF | F_OF });
 add(T + 0xad, "shrd", "Ev,Gv,CL", { w: F_ARITH, u: F_AF | F_OF });
