@@ -99,7 +99,10 @@ class Decoding {
 
 class TooLong extends Error {}
 
-/** Disassembles the instruction at `addr`; `read` returns the byte at an address. */
+/** Disassembles the instruction at `addr`; `read` returns the byte at an address (any value is
+ *  masked to 8 bits). Relative branch targets are absolute in the same address space as `addr`: in
+ *  16-bit code pass the offset in CS (IP), since a 16-bit target wraps within its 64 KiB. Bytes that
+ *  are no instruction of the table come back as "(bad)" of the prefixes' and opcode's length. */
 export function disassemble(read: (addr: number) => number, addr: number, options: DisassembleOptions): Disassembly {
   if (options.bits !== 16 && options.bits !== 32) throw new RangeError(`disassemble: bits must be 16 or 32, not ${options.bits}`);
   const d = new Decoding(read, addr, options.bits);
