@@ -7,7 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { disassemble } from "../../src/emulator/cpu/disassembler.ts";
 import { Rng } from "../diff/random-program.ts";
-import { compareStream, compareSweep, describe as describeMismatch, type SweepResult } from "./disasm/compare.ts";
+import { compareStream, compareSweep, describeMismatch, type SweepResult } from "./disasm/compare.ts";
 import { programCorpus } from "./disasm/program-corpus.ts";
 import { randomInstructions } from "./disasm/random-instructions.ts";
 

@@ -199,10 +199,11 @@ const BND_BRANCH = /^(call|jmp|ret|j(?!ecxz)[a-z]+)$/;
 /** The operands in order, then the prefix words objdump prints before the mnemonic. */
 function format(d: Decoding, row: OpcodeRow): Disassembly {
   const specs = row.operands === "" ? [] : row.operands.split(",");
-  // 3E on an indirect near JMP/CALL is CET's NOTRACK to objdump, not a segment
+  // 3E on an indirect near JMP/CALL is CET's NOTRACK to objdump: then no segment applies, and the
+  // last segment prefix's place shows "notrack"
   let notrack = -1;
-  if (row.op === 0xff && (row.reg === 2 || row.reg === 4) && d.segByte === 0x3e) {
-    notrack = d.prefixes.lastIndexOf(0x3e);
+  if (row.op === 0xff && (row.reg === 2 || row.reg === 4) && d.prefixes.includes(0x3e)) {
+    notrack = d.prefixes.lastIndexOf(d.segByte);
     d.seg = -1;
     d.used.add(notrack);
   }
@@ -249,7 +250,7 @@ function format(d: Decoding, row: OpcodeRow): Disassembly {
   const words: string[] = [];
   d.prefixes.forEach((p, i) => {
     if (i === notrack) words.push("notrack");
-    else if (!d.used.has(i)) words.push(prefixWord(d, row, p));
+    else if (!d.used.has(i)) words.push(prefixWord(d, row, p, i === d.prefixes.lastIndexOf(p)));
   });
   const text = [...words, mnemonic].join(" ") + (ops.length ? " " + ops.join(",") : "");
   return { length: d.length, text, mnemonic, operands: ops, target: d.target, row };
@@ -262,7 +263,8 @@ function xlatOperand(d: Decoding): string {
   return `BYTE PTR ${d.seg >= 0 ? SEG_NAMES[d.seg] : "ds"}:[${d.adsize === 2 ? "bx" : "ebx"}]`;
 }
 
-function prefixWord(d: Decoding, row: OpcodeRow, p: number): string {
+/** The word objdump prints for an unused prefix byte `p` (`last`: no later prefix repeats it). */
+function prefixWord(d: Decoding, row: OpcodeRow, p: number, last: boolean): string {
   if (p in SEG_PREFIX) return SEG_NAMES[SEG_PREFIX[p]!]!;
   switch (p) {
     case 0x66:
@@ -274,13 +276,13 @@ function prefixWord(d: Decoding, row: OpcodeRow, p: number): string {
   }
   // F2/F3 on a memory-writing form that supports hardware lock elision are XACQUIRE/XRELEASE:
   // with LOCK on a lockable form, on XCHG, and (F3 only) on MOV to memory
-  if (d.modrm >= 0 && d.modrm >> 6 !== 3) {
+  if (last && d.modrm >= 0 && d.modrm >> 6 !== 3) {
     if ((row.lock && d.prefixes.includes(0xf0)) || row.op === 0x86 || row.op === 0x87) return p === 0xf2 ? "xacquire" : "xrelease";
     if (p === 0xf3 && (row.op === 0x88 || row.op === 0x89 || row.op === 0xc6 || row.op === 0xc7)) return "xrelease";
   }
   if (p === 0xf3) return REP_STRING.has(row.mnemonic) ? "rep" : "repz";
   // F2 on a near branch is MPX's BND prefix to objdump
-  return BND_BRANCH.test(row.mnemonic) && /^(Jb|Jz|Iw|Ev)?$/.test(row.operands) ? "bnd" : "repnz";
+  return last && BND_BRANCH.test(row.mnemonic) && /^(Jb|Jz|Iw|Ev)?$/.test(row.operands) ? "bnd" : "repnz";
 }
 
 interface Memory {
@@ -423,6 +425,11 @@ function operand(d: Decoding, row: OpcodeRow, form: string, mem: boolean): strin
       case "S":
         return SEG_NAMES[reg]!;
       case "C":
+        // LOCK MOV CRn is AMD's encoding of CR8-CR15 to objdump
+        if (d.prefixes.includes(0xf0)) {
+          d.use(0xf0);
+          return `cr${reg + 8}`;
+        }
         return `cr${reg}`;
       case "D":
         return `dr${reg}`;

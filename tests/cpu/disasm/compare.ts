@@ -47,7 +47,7 @@ export function compareSweep(code: Uint8Array, bits: 16 | 32): SweepResult {
   return { compared: oracle.length, covered: pos, mismatches };
 }
 
-export function describe(m: Mismatch): string {
+export function describeMismatch(m: Mismatch): string {
   return `@${m.offset.toString(16)} [${m.bytes}] objdump: ${m.expected} | ours: ${m.actual}`;
 }
 
@@ -73,7 +73,7 @@ export function compareStream(code: Uint8Array, bits: 16 | 32): StreamResult {
       result.outsideTable.set(name, (result.outsideTable.get(name) ?? 0) + 1);
       continue;
     }
-    if (excludedInstruction(mine, code.subarray(line.offset, line.offset + mine.length))) {
+    if (excludedInstruction(mine, code.subarray(line.offset, line.offset + 16))) {
       result.excluded++;
       continue;
     }

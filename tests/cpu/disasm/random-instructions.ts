@@ -54,7 +54,7 @@ function encode(rng: Rng, row: OpcodeRow, bits: 16 | 32): number[] | null {
     adsize = 6 - adsize;
   }
   // 66 where the operand size matters; now and then where it does not ("data16"), but not on the
-  // 0F map, where objdump reads 66 0F xx as other instructions (TPAUSE, CLFLUSHOPT…) or "(bad)"
+  // 0F map (objdump-exclusions.ts: objdump reads other instructions there)
   if (row.prefix < 0 && (row.operandSize === "v" ? rng.int(3) === 0 : row.op < 0x100 && rng.int(16) === 0)) {
     optional.push(0x66);
     opsize = 6 - opsize;
