@@ -11,6 +11,10 @@
 // denormal operands).
 
 import { Rng } from "./random-program.ts";
+import { OPCODE_ROWS } from "../../src/emulator/cpu/opcode-table.ts";
+
+/** FCMOVcc (DA/DB register forms, reg 0-3), from the CPU's opcode table. */
+const FCMOV = OPCODE_ROWS.filter((r) => (r.op === 0xda || r.op === 0xdb) && r.mod === "reg" && r.reg < 4).map((r) => r.mnemonic);
 
 export interface GeneratedFpProgram {
   source: string;
@@ -152,9 +156,9 @@ export function generateRandomFpProgram(seed: number, length: number, kind: FpKi
         if (depth < 2) return;
         const op = rng.pick(["fcomi", "fucomi"]);
         const i = 1 + rng.int(depth - 1);
-        const cc = rng.pick(["b", "e", "be", "u", "nb", "ne", "nbe", "nu"]);
+        const fcmov = rng.pick(FCMOV);
         const j = rng.int(depth);
-        emit([`${op} st0, st${i}`, `fcmov${cc} st0, st${j}`], ["DUMP #, FL_ZF | FL_PF | FL_CF", ...fpDump(0)]);
+        emit([`${op} st0, st${i}`, `${fcmov} st0, st${j}`], ["DUMP #, FL_ZF | FL_PF | FL_CF", ...fpDump(0)]);
       },
       // stores
       () => {
