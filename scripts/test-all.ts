@@ -20,6 +20,7 @@ const TOOLS: Tool[] = [
   { command: "/usr/bin/chromium", pkg: "chromium", why: "browser e2e tests" },
   { command: "qemu-system-i386", pkg: "qemu-system-x86", why: "QEMU reference runs (guest checks, CPU differential tests)" },
   { command: "nasm", pkg: "nasm", why: "assembling CPU test programs" },
+  { command: "objdump", pkg: "binutils", why: "the disassembler's reference (tests/cpu/disassembler.test.ts)" },
   { command: "cpio", pkg: "cpio", why: "checking the initramfs with an independent reader" },
   { command: "xorriso", pkg: "xorriso", why: "building the Linux CD image" },
   { command: "dpkg-deb", pkg: "dpkg", why: "unpacking Debian packages" },

@@ -19,6 +19,7 @@
 //            for none: addressing method + operand type ("Eb", "Gv", "Iz", "Jb", "M", "Mp", "Ob",
 //            "Sw", "Cd", "Vps", "Wss", "Pq", "Qq", "Nq", "Udq", "Ry/Mw"), registers in upper case
 //            ("AL", "DX", "CL", "ES", "eAX" = AX or EAX by operand size), "1" for the shift count,
+//            "Ibs" an 8-bit immediate sign-extended to the operand size (83, 6A, 6B),
 //            string operands "Xb" (DS:eSI) and "Yb" (ES:eDI), x87 "ST(0)", "ST(i)", "m32fp",
 //            "m64fp", "m80fp", "m16int", "m32int", "m64int", "m80bcd", "m2byte", "m14/28byte",
 //            "m94/108byte", "m512byte".
@@ -98,7 +99,7 @@ const isModrmOperand = (t: string) => /^[EGMRCDSPQVWNUT][a-z]*$/.test(t);
 function immOf(operands: string): ImmKind[] {
   const out: ImmKind[] = [];
   for (const t of operands.split(",")) {
-    if (t === "Ib" || t === "Jb") out.push("b");
+    if (t === "Ib" || t === "Ibs" || t === "Jb") out.push("b");
     else if (t === "Iw") out.push("w");
     else if (t === "Iz" || t === "Iv" || t === "Jz") out.push("z");
     else if (t === "Ob" || t === "Ov") out.push("o");
@@ -180,8 +181,8 @@ add(0x66, "data16", "", { unit: "prefix" });
 add(0x67, "addr16", "", { unit: "prefix" });
 add(0x68, "push", "Iz");
 add(0x69, "imul", "Gv,Ev,Iz", { w: F_ARITH, u: F_SF | F_ZF | F_AF | F_PF });
-add(0x6a, "push", "Ib", { osize: "v" });
-add(0x6b, "imul", "Gv,Ev,Ib", { w: F_ARITH, u: F_SF | F_ZF | F_AF | F_PF });
+add(0x6a, "push", "Ibs", { osize: "v" });
+add(0x6b, "imul", "Gv,Ev,Ibs", { w: F_ARITH, u: F_SF | F_ZF | F_AF | F_PF });
 add(0x6c, "ins", "Yb,DX", { r: F_DF, ...ends });
 add(0x6d, "ins", "Yz,DX", { r: F_DF, ...ends });
 add(0x6e, "outs", "DX,Xb", { r: F_DF, ...ends });
@@ -193,7 +194,7 @@ for (let n = 0; n < 8; n++) {
   add(0x80, ALU[n]!, "Eb,Ib", { reg: n, ...f, lock });
   add(0x81, ALU[n]!, "Ev,Iz", { reg: n, ...f, lock });
   add(0x82, ALU[n]!, "Eb,Ib", { reg: n, ...f, lock });
-  add(0x83, ALU[n]!, "Ev,Ib", { reg: n, ...f, lock });
+  add(0x83, ALU[n]!, "Ev,Ibs", { reg: n, ...f, lock });
 }
 add(0x84, "test", "Eb,Gb", { w: F_ARITH, u: F_AF });
 add(0x85, "test", "Ev,Gv", { w: F_ARITH, u: F_AF });
@@ -203,9 +204,9 @@ add(0x88, "mov", "Eb,Gb");
 add(0x89, "mov", "Ev,Gv");
 add(0x8a, "mov", "Gb,Eb");
 add(0x8b, "mov", "Gv,Ev");
-add(0x8c, "mov", "Ev,Sw");
+add(0x8c, "mov", "Rv/Mw,Sw");
 add(0x8d, "lea", "Gv,M", { mod: "mem" });
-add(0x8e, "mov", "Sw,Ew", { ...sys, unit: "integer" });
+add(0x8e, "mov", "Sw,Rv/Mw", { ...sys, unit: "integer", osize: "fixed" });
 add(0x8f, "pop", "Ev", { reg: 0 });
 add(0x90, "nop", "", { prefix: -1 });
 for (let r = 1; r < 8; r++) add(0x90 + r, "xchg", `${R32[r]},eAX`);
@@ -335,9 +336,9 @@ add(0xde, "fcompp", "", { reg: 3, rm: 1, ...x87 });
 add(0xd9, "fld", "m32fp", { reg: 0, mod: "mem", ...x87 });
 add(0xd9, "fst", "m32fp", { reg: 2, mod: "mem", ...x87 });
 add(0xd9, "fstp", "m32fp", { reg: 3, mod: "mem", ...x87 });
-add(0xd9, "fldenv", "m14/28byte", { reg: 4, mod: "mem", ...x87 });
+add(0xd9, "fldenv", "m14/28byte", { reg: 4, mod: "mem", ...x87, osize: "v" });
 add(0xd9, "fldcw", "m2byte", { reg: 5, mod: "mem", ...x87 });
-add(0xd9, "fnstenv", "m14/28byte", { reg: 6, mod: "mem", ...x87 });
+add(0xd9, "fnstenv", "m14/28byte", { reg: 6, mod: "mem", ...x87, osize: "v" });
 add(0xd9, "fnstcw", "m2byte", { reg: 7, mod: "mem", ...x87 });
 add(0xd9, "fld", "ST(i)", { reg: 0, mod: "reg", ...x87 });
 add(0xd9, "fxch", "ST(i)", { reg: 1, mod: "reg", ...x87 });
@@ -372,8 +373,8 @@ add(0xdb, "fcomi", "ST(0),ST(i)", { reg: 6, mod: "reg", w: F_ARITH, ...x87 });
 add(0xdd, "fld", "m64fp", { reg: 0, mod: "mem", ...x87 });
 add(0xdd, "fst", "m64fp", { reg: 2, mod: "mem", ...x87 });
 add(0xdd, "fstp", "m64fp", { reg: 3, mod: "mem", ...x87 });
-add(0xdd, "frstor", "m94/108byte", { reg: 4, mod: "mem", ...x87 });
-add(0xdd, "fnsave", "m94/108byte", { reg: 6, mod: "mem", ...x87 });
+add(0xdd, "frstor", "m94/108byte", { reg: 4, mod: "mem", ...x87, osize: "v" });
+add(0xdd, "fnsave", "m94/108byte", { reg: 6, mod: "mem", ...x87, osize: "v" });
 add(0xdd, "fnstsw", "m2byte", { reg: 7, mod: "mem", ...x87 });
 add(0xdd, "ffree", "ST(i)", { reg: 0, mod: "reg", ...x87 });
 add(0xdd, "fxch4", "ST(i)", { reg: 1, mod: "reg", ...x87 });
@@ -400,13 +401,13 @@ add(0xdf, "fcomip", "ST(0),ST(i)", { reg: 6, mod: "reg", w: F_ARITH, ...x87 });
 
 const T = 0x100;
 ["sldt", "str", "lldt", "ltr", "verr", "verw"].forEach((m, n) =>
-  add(T + 0x00, m, n < 2 ? "Ev" : "Ew", { reg: n, w: n >= 4 ? F_ZF : 0, ...sys, osize: n < 2 ? "v" : "fixed" }));
+  add(T + 0x00, m, n < 2 ? "Rv/Mw" : "Ew", { reg: n, w: n >= 4 ? F_ZF : 0, ...sys, osize: n < 2 ? "v" : "fixed" }));
 ["sgdt", "sidt", "lgdt", "lidt"].forEach((m, n) => add(T + 0x01, m, "Ms", { reg: n, mod: "mem", ...sys }));
-add(T + 0x01, "smsw", "Ew", { reg: 4, ...sys });
+add(T + 0x01, "smsw", "Rv/Mw", { reg: 4, ...sys });
 add(T + 0x01, "lmsw", "Ew", { reg: 6, ...sys });
 add(T + 0x01, "invlpg", "Mb", { reg: 7, mod: "mem", ...sys });
-add(T + 0x02, "lar", "Gv,Ew", { w: F_ZF, ...sys });
-add(T + 0x03, "lsl", "Gv,Ew", { w: F_ZF, ...sys });
+add(T + 0x02, "lar", "Gv,Rv/Mw", { w: F_ZF, ...sys });
+add(T + 0x03, "lsl", "Gv,Rv/Mw", { w: F_ZF, ...sys });
 add(T + 0x06, "clts", "", sys);
 add(T + 0x08, "invd", "", sys);
 add(T + 0x09, "wbinvd", "", sys);
@@ -427,8 +428,8 @@ simd(0x10, [[0, "movups", "Vps,Wps"], [0x66, "movupd", "Vpd,Wpd"], [0xf3, "movss
 simd(0x11, [[0, "movups", "Wps,Vps"], [0x66, "movupd", "Wpd,Vpd"], [0xf3, "movss", "Wss,Vss"], [0xf2, "movsd", "Wsd,Vsd"]]);
 simd(0x12, [[0, "movlps", "Vq,Mq", "sse", "mem"], [0, "movhlps", "Vq,Uq", "sse", "reg"], [0x66, "movlpd", "Vq,Mq", "sse2", "mem"]]);
 simd(0x13, [[0, "movlps", "Mq,Vq", "sse", "mem"], [0x66, "movlpd", "Mq,Vq", "sse2", "mem"]]);
-simd(0x14, [[0, "unpcklps", "Vps,Wq"], [0x66, "unpcklpd", "Vpd,Wq"]]);
-simd(0x15, [[0, "unpckhps", "Vps,Wq"], [0x66, "unpckhpd", "Vpd,Wq"]]);
+simd(0x14, [[0, "unpcklps", "Vps,Wps"], [0x66, "unpcklpd", "Vpd,Wpd"]]);
+simd(0x15, [[0, "unpckhps", "Vps,Wps"], [0x66, "unpckhpd", "Vpd,Wpd"]]);
 simd(0x16, [[0, "movhps", "Vq,Mq", "sse", "mem"], [0, "movlhps", "Vq,Uq", "sse", "reg"], [0x66, "movhpd", "Vq,Mq", "sse2", "mem"]]);
 simd(0x17, [[0, "movhps", "Mq,Vq", "sse", "mem"], [0x66, "movhpd", "Mq,Vq", "sse2", "mem"]]);
 ["prefetchnta", "prefetcht0", "prefetcht1", "prefetcht2"].forEach((m, n) => add(T + 0x18, m, "Mb", { reg: n, mod: "mem", ends: true }));
@@ -444,8 +445,8 @@ simd(0x28, [[0, "movaps", "Vps,Wps"], [0x66, "movapd", "Vpd,Wpd"]]);
 simd(0x29, [[0, "movaps", "Wps,Vps"], [0x66, "movapd", "Wpd,Vpd"]]);
 simd(0x2a, [[0, "cvtpi2ps", "Vps,Qpi"], [0x66, "cvtpi2pd", "Vpd,Qpi"], [0xf3, "cvtsi2ss", "Vss,Ed"], [0xf2, "cvtsi2sd", "Vsd,Ed"]]);
 simd(0x2b, [[0, "movntps", "Mps,Vps", "sse", "mem"], [0x66, "movntpd", "Mpd,Vpd", "sse2", "mem"]]);
-simd(0x2c, [[0, "cvttps2pi", "Ppi,Wps"], [0x66, "cvttpd2pi", "Ppi,Wpd"], [0xf3, "cvttss2si", "Gd,Wss"], [0xf2, "cvttsd2si", "Gd,Wsd"]]);
-simd(0x2d, [[0, "cvtps2pi", "Ppi,Wps"], [0x66, "cvtpd2pi", "Ppi,Wpd"], [0xf3, "cvtss2si", "Gd,Wss"], [0xf2, "cvtsd2si", "Gd,Wsd"]]);
+simd(0x2c, [[0, "cvttps2pi", "Ppi,Wq"], [0x66, "cvttpd2pi", "Ppi,Wpd"], [0xf3, "cvttss2si", "Gd,Wss"], [0xf2, "cvttsd2si", "Gd,Wsd"]]);
+simd(0x2d, [[0, "cvtps2pi", "Ppi,Wq"], [0x66, "cvtpd2pi", "Ppi,Wpd"], [0xf3, "cvtss2si", "Gd,Wss"], [0xf2, "cvtsd2si", "Gd,Wsd"]]);
 simd(0x2e, [[0, "ucomiss", "Vss,Wss"], [0x66, "ucomisd", "Vsd,Wsd"]], { w: F_ARITH });
 simd(0x2f, [[0, "comiss", "Vss,Wss"], [0x66, "comisd", "Vsd,Wsd"]], { w: F_ARITH });
 add(T + 0x30, "wrmsr", "", sys);
@@ -465,7 +466,7 @@ simd(0x56, [[0, "orps", "Vps,Wps"], [0x66, "orpd", "Vpd,Wpd"]]);
 simd(0x57, [[0, "xorps", "Vps,Wps"], [0x66, "xorpd", "Vpd,Wpd"]]);
 psd(0x58, "add");
 psd(0x59, "mul");
-simd(0x5a, [[0, "cvtps2pd", "Vpd,Wps", "sse2"], [0x66, "cvtpd2ps", "Vps,Wpd"], [0xf3, "cvtss2sd", "Vsd,Wss"], [0xf2, "cvtsd2ss", "Vss,Wsd"]]);
+simd(0x5a, [[0, "cvtps2pd", "Vpd,Wq", "sse2"], [0x66, "cvtpd2ps", "Vps,Wpd"], [0xf3, "cvtss2sd", "Vsd,Wss"], [0xf2, "cvtsd2ss", "Vss,Wsd"]]);
 simd(0x5b, [[0, "cvtdq2ps", "Vps,Wdq", "sse2"], [0x66, "cvtps2dq", "Vdq,Wps"], [0xf3, "cvttps2dq", "Vdq,Wps"]]);
 psd(0x5c, "sub");
 psd(0x5d, "min");
@@ -543,7 +544,7 @@ simd(0xc4, [[0, "pinsrw", "Pq,Rd/Mw,Ib"], [0x66, "pinsrw", "Vdq,Rd/Mw,Ib"]]);
 simd(0xc5, [[0, "pextrw", "Gd,Nq,Ib", "sse", "reg"], [0x66, "pextrw", "Gd,Udq,Ib", "sse2", "reg"]]);
 simd(0xc6, [[0, "shufps", "Vps,Wps,Ib"], [0x66, "shufpd", "Vpd,Wpd,Ib"]]);
 add(T + 0xc7, "cmpxchg8b", "Mq", { reg: 1, mod: "mem", w: F_ZF, lock: true, ends: true });
-for (let r = 0; r < 8; r++) add(T + 0xc8 + r, "bswap", R32[r]!.replace("e", "E"), { osize: "fixed" });
+for (let r = 0; r < 8; r++) add(T + 0xc8 + r, "bswap", R32[r]!, { osize: "fixed" });
 // D1-FE: MMX and SSE2 integer operations (0F: MMX registers; 66 0F: XMM registers).
 const MMX_D0: [number, string, Unit][] = [
   [0xd1, "psrlw", "mmx"], [0xd2, "psrld", "mmx"], [0xd3, "psrlq", "mmx"], [0xd4, "paddq", "sse2"], [0xd5, "pmullw", "mmx"],
