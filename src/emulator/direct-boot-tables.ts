@@ -5,6 +5,7 @@
 
 import { placeAcpiTables, type AcpiBlobs } from "./devices/firmware/acpi-tables.ts";
 import { buildMpTable, type MpTableOptions } from "./devices/firmware/mp-table.ts";
+import { buildSmbiosTables, type SmbiosOptions } from "./devices/firmware/smbios-tables.ts";
 import { LOW_RAM_END } from "./linux-boot.ts";
 import type { PhysicalMemory } from "./memory.ts";
 
@@ -16,6 +17,10 @@ export const DIRECT_ACPI_RSDP = 0xf0000;
 const MP_FLOATING_POINTER = 0xf0020;
 const MP_TABLE = 0xf0030;
 const MP_AREA_END = 0xf1000;
+/** SMBIOS entry point (16-byte aligned in 0xF0000-0xFFFFF, where kernels scan) and its structures. */
+const SMBIOS_ENTRY_POINT = 0xf1000;
+const SMBIOS_TABLE = 0xf1020;
+const SMBIOS_AREA_END = 0xf2000;
 /** BIOS data area: EBDA segment and base memory size in KiB (the EBDA takes the last KiB). */
 const BDA_EBDA_SEGMENT = 0x40e;
 const BDA_BASE_MEMORY_KIB = 0x413;
@@ -24,6 +29,7 @@ export interface DirectBootTables {
   acpi: AcpiBlobs;
   /** null on machines without an APIC (no MP table then, as QEMU's firmware builds none). */
   mp: MpTableOptions | null;
+  smbios: SmbiosOptions;
 }
 
 export function writeDirectBootTables(memory: PhysicalMemory, t: DirectBootTables): void {
@@ -43,4 +49,9 @@ export function writeDirectBootTables(memory: PhysicalMemory, t: DirectBootTable
     memory.writeBytes(MP_FLOATING_POINTER, mp.floatingPointer);
     memory.writeBytes(MP_TABLE, mp.table);
   }
+
+  const smbios = buildSmbiosTables(t.smbios, SMBIOS_TABLE);
+  if (SMBIOS_TABLE + smbios.table.length > SMBIOS_AREA_END) throw new Error("SMBIOS tables too large for the direct-boot area");
+  memory.writeBytes(SMBIOS_ENTRY_POINT, smbios.entryPoint);
+  memory.writeBytes(SMBIOS_TABLE, smbios.table);
 }

@@ -522,7 +522,7 @@ class PcMachine implements Machine {
   }
 
   /** What SeaBIOS would have done before jumping to a kernel: shadow RAM, PM registers, the BIOS
-   *  data area, ACPI and MP tables. */
+   *  data area, ACPI, MP and SMBIOS tables. */
   private prepareFirmwarelessPlatform(): void {
     this.host.enableAllShadowRam();
     this.acpiPm.enableAt(PM_IO_BASE);
@@ -530,15 +530,17 @@ class PcMachine implements Machine {
       .functions()
       .map((f) => ({ device: f.device, pin: f.config[0x3d], irq: f.config[0x3c] }))
       .filter((p) => p.pin !== 0);
+    const features = featureFlags(this.cpu);
     const mp = this.apic
       ? {
-          cpus: [{ apicId: 0, apicVersion: LAPIC_VERSION & 0xff, signature: CPU_SIGNATURE, features: featureFlags(this.cpu) }],
+          cpus: [{ apicId: 0, apicVersion: LAPIC_VERSION & 0xff, signature: CPU_SIGNATURE, features }],
           ioApicId: 0,
           ioApicVersion: IOAPIC_VERSION & 0xff,
           pciInterrupts,
         }
       : null;
-    writeDirectBootTables(this.memory, { acpi: this.acpi, mp });
+    const smbios = { ramBytes: this.memory.ramSize, cpuSignature: CPU_SIGNATURE, cpuFeatures: features };
+    writeDirectBootTables(this.memory, { acpi: this.acpi, mp, smbios });
   }
 
   /** CMOS contents SeaBIOS/QEMU expect (memory sizes, floppy types, boot order), via the RTC's API. */

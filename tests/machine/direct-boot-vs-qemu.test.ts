@@ -1,7 +1,7 @@
-// Direct boots behave as QEMU's `-kernel`: three Multiboot kernels (one reads fw_cfg's CPU count, one
-// searches for the MP table, one is linked at 0x8000 with its bss up to 0xA84C) run through the
-// `npm run vm` code path and under qemu-system-i386, and print the same lines with the same exit
-// status. QEMU's output is read from its serial file once it has exited.
+// Direct boots behave as QEMU's `-kernel`: Multiboot kernels (one reads fw_cfg's CPU count, one
+// searches for the MP table, one walks the SMBIOS structures, one is linked at 0x8000 with its bss
+// up to 0xA84C) run through the `npm run vm` code path and under qemu-system-i386, and print the same
+// lines with the same exit status. QEMU's output is read from its serial file once it has exited.
 
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -58,6 +58,7 @@ describe.runIf(haveNasm)("direct Multiboot boots against QEMU -kernel", () => {
   const kernels: { name: string; expectOurs: RegExp }[] = [
     { name: "fwcfg-cpus", expectOurs: /^fw_cfg signature 'QEMU' id 0x00000003\ncpus 1, max cpus 1\n/ },
     { name: "mp-search", expectOurs: /^MP floating pointer: in the BIOS area .*\nPCMP rev 4, .*\n  cpu: APIC id 0, .*flags 0x03\n/ },
+    { name: "smbios-search", expectOurs: /^SMBIOS 2\.8, 9 structures\n[^]*table length and largest structure agree with the entry point\n$/ },
     { name: "low-8000", expectOurs: /^linked at 0x8000: Multiboot magic ok, image intact, bss zero up to 0xa84c\n$/ },
   ];
   for (const k of kernels) {
