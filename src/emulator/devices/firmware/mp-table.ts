@@ -4,7 +4,7 @@
 // local interrupts. Entry order, flags and skipped IRQs follow what SeaBIOS builds under QEMU (read
 // from its tables by tests/machine/asm/mp-search.asm), so a kernel sees the same table under both.
 
-import { acpiChecksum, IOAPIC_BASE, LAPIC_BASE, le32 } from "./acpi-tables.ts";
+import { acpiChecksum, IOAPIC_BASE, LAPIC_BASE, le16, le32 } from "./acpi-tables.ts";
 
 export interface MpCpu {
   apicId: number;
@@ -101,10 +101,6 @@ function interrupt(kind: number, type: number, flags: number, bus: number, busIr
 /** The byte that makes the sum of `bytes` 0 mod 256 (MP checksums work as ACPI's do). */
 function checksum(bytes: Uint8Array): number {
   return -acpiChecksum(bytes) & 0xff;
-}
-
-function le16(v: number): number[] {
-  return [v & 0xff, (v >>> 8) & 0xff];
 }
 
 function ascii(s: string): number[] {

@@ -3,7 +3,7 @@
 // lengths, handles and string counts (BIOS, system, chassis, processor, memory array, memory
 // device, array mapped address, boot status, end), the strings naming Hypertab instead.
 
-import { acpiChecksum, le32 } from "./acpi-tables.ts";
+import { acpiChecksum, le16, le32 } from "./acpi-tables.ts";
 
 export interface SmbiosOptions {
   ramBytes: number;
@@ -75,8 +75,4 @@ export function buildSmbiosTables(o: SmbiosOptions, tableAddr: number): { entryP
   ep[0x15] = -acpiChecksum(ep, 0x10, 0x0f) & 0xff; // intermediate checksum over "_DMI_" onwards
   ep[4] = -acpiChecksum(ep) & 0xff;
   return { entryPoint: ep, table };
-}
-
-function le16(v: number): number[] {
-  return [v & 0xff, (v >>> 8) & 0xff];
 }
