@@ -6,23 +6,17 @@
 
 ; esi = start, ecx = bytes: returns esi = the floating pointer (checksum valid) or 0
 mp_scan:
-  push ebx
   push ecx
-  push edx
   shr ecx, 4
 .try:
   cmp dword [esi], '_MP_'
   jne .next
   ; checksum over length * 16 bytes
-  movzx edx, byte [esi + 8]
-  shl edx, 4
-  xor eax, eax
-  xor ebx, ebx
-.sum:
-  add al, [esi + ebx]
-  inc ebx
-  cmp ebx, edx
-  jb .sum
+  push ecx
+  movzx ecx, byte [esi + 8]
+  shl ecx, 4
+  call bytesum
+  pop ecx
   test al, al
   jz .found
 .next:
@@ -30,9 +24,7 @@ mp_scan:
   loop .try
   xor esi, esi
 .found:
-  pop edx
   pop ecx
-  pop ebx
   ret
 
 mb_start:
@@ -82,13 +74,8 @@ mb_start:
   jne .bad_table
   ; table checksum over its base length
   movzx ecx, word [ebx + 4]
-  xor eax, eax
-  xor edx, edx
-.sum:
-  add al, [ebx + edx]
-  inc edx
-  cmp edx, ecx
-  jb .sum
+  mov esi, ebx
+  call bytesum
   test al, al
   jnz .bad_table
   PRINT "PCMP rev "

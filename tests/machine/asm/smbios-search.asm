@@ -14,13 +14,7 @@ mb_start:
   jne .next
   ; entry point checksum over its length byte
   movzx ecx, byte [esi + 5]
-  xor eax, eax
-  xor edx, edx
-.sum:
-  add al, [esi + edx]
-  inc edx
-  cmp edx, ecx
-  jb .sum
+  call bytesum
   test al, al
   jz .found
 .next:
