@@ -16,6 +16,7 @@ const ENTRY_POINT_BYTES = 0x1f;
 const VENDOR = "Hypertab";
 const PRODUCT = "Standard PC (i440FX + PIIX, 1996)";
 const MACHINE = "hypertab-pc";
+const BIOS_DATE = "01/01/2014";
 const UNKNOWN_HANDLE = 0xfffe;
 const NO_CACHE = 0xffff;
 
@@ -34,7 +35,9 @@ export function buildSmbiosTables(o: SmbiosOptions, tableAddr: number): { entryP
   const structures = [
     // BIOS: vendor, version, segment 0xE800, date, 64 KiB ROM, "characteristics not supported",
     // extension byte 2 bit 4 = virtual machine, release 0.0, no embedded controller.
-    structure(0, 0x0000, [1, 2, ...le16(0xe800), 3, 0, ...le32(0x08), ...le32(0), 0, 0x10, 0, 0, 0xff, 0xff], [VENDOR, "direct boot", "01/01/2026"]),
+    // The date is before 2023 on purpose: Linux stops honouring E820 reservations for PCI host
+    // bridge windows on newer BIOSes, and it honours them under QEMU's SeaBIOS (dated 2014).
+    structure(0, 0x0000, [1, 2, ...le16(0xe800), 3, 0, ...le32(0x08), ...le32(0), 0, 0x10, 0, 0, 0xff, 0xff], [VENDOR, "direct boot", BIOS_DATE]),
     // System: manufacturer, product, version, no serial, zero UUID, woken by the power switch.
     structure(1, 0x0100, [1, 2, 3, 0, ...new Array(16).fill(0), 6, 0, 0], [VENDOR, PRODUCT, MACHINE]),
     // Chassis: "other", states safe, security unknown, no contained elements, no SKU.
