@@ -3,6 +3,8 @@
 import { resolve } from "node:path";
 import { buildMachineConfig, parseVmArgs, USAGE, UsageError } from "./vm/options.ts";
 import { EXIT_STOPPED, EXIT_USAGE, runMachine } from "./vm/run-machine.ts";
+import { saveScreenshot, screenText } from "./vm/screen.ts";
+import type { Machine } from "../src/emulator/machine-api.ts";
 
 const root = resolve(import.meta.dirname, "..");
 
@@ -33,6 +35,7 @@ async function main(): Promise<number> {
     if (out.length) process.stdout.write(Uint8Array.from(out.splice(0)));
   };
 
+  let machine: Machine | null = null;
   const outcome = await runMachine({
     config,
     timeoutSeconds: opts.timeoutSeconds,
@@ -44,7 +47,8 @@ async function main(): Promise<number> {
       }
     },
     onDebugcon: opts.debugcon ? (byte) => process.stderr.write(Uint8Array.of(byte)) : undefined,
-    onStart: (_machine, control) => {
+    onStart: (started, control) => {
+      machine = started;
       if (raw) stdin.setRawMode(true);
       let escape = false;
       stdin.on("data", (chunk: Buffer) => {
@@ -66,6 +70,20 @@ async function main(): Promise<number> {
   flush();
   if (raw) stdin.setRawMode(false);
   stdin.pause();
+  const vga = (machine as Machine | null)?.vga;
+  if (vga && opts.screenshot !== undefined) {
+    try {
+      const { width, height } = saveScreenshot(vga, opts.screenshot);
+      if (process.env.HYPERTAB_VM_VERBOSE) console.error(`vm: screenshot ${width}x${height} saved to ${opts.screenshot}`);
+    } catch (e) {
+      console.error(`vm: cannot save the screenshot to ${opts.screenshot}: ${(e as Error).message}`);
+    }
+  }
+  if (vga && opts.screenText) {
+    const text = screenText(vga);
+    if (text === null) console.error("vm: --screen-text: the screen is in a graphics mode (use --screenshot)");
+    else process.stdout.write(text);
+  }
   if (outcome.end !== "power-off" && outcome.end !== "debug-exit") console.error(`\nvm: ${outcome.message}`);
   else if (process.env.HYPERTAB_VM_VERBOSE) console.error(`\nvm: ${outcome.message} (status ${outcome.status})`);
   return outcome.status;

@@ -3,7 +3,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { BootDevice, CardConfig, MachineConfig } from "../../src/emulator/machine-config.ts";
-import { mediaCardType } from "../../src/emulator/cards/registry.ts";
 import { detectKernelFormat } from "./kernel-format.ts";
 
 export interface VmOptions {
@@ -14,8 +13,16 @@ export interface VmOptions {
   initrd?: string;
   append?: string;
   fda?: string;
+  fdb?: string;
   hda?: string;
+  hdb?: string;
+  hdc?: string;
+  hdd?: string;
   cdrom?: string;
+  /** PNG file for the VGA screen at exit. */
+  screenshot?: string;
+  /** Print the VGA text screen at exit. */
+  screenText: boolean;
   boot?: "a" | "c" | "d";
   timeoutSeconds?: number;
   debugcon: boolean;
@@ -34,22 +41,37 @@ export const USAGE = `Usage: npm run vm -- [options]
   --kernel FILE       Linux bzImage or Multiboot v1 kernel (direct boot)
   --initrd FILE       initial ramdisk for a Linux kernel
   --append STRING     kernel command line
-  --fda IMG           floppy image (drive A:)
-  --hda IMG           hard disk image (primary master)
-  --cdrom IMG         CD image (secondary master)
+  --fda IMG, --fdb IMG  floppy image in drive A: / B:
+  --hda IMG           hard disk image, primary master
+  --hdb IMG           hard disk image, primary slave
+  --hdc IMG           hard disk image, secondary master
+  --hdd IMG           hard disk image, secondary slave
+  --cdrom IMG         CD image (secondary master, the position of --hdc)
   --boot a|c|d        boot from floppy, disk or CD first
   --timeout SECONDS   stop after this many wall-clock seconds (exit 124)
   --debugcon          print port 0xE9 bytes to stderr
   --no-vga            no VGA card
+  --screenshot FILE   save the VGA screen as PNG when the guest stops
+  --screen-text       print the VGA text screen to stdout when the guest stops
 COM1 is on stdin/stdout (raw mode on a TTY; Ctrl-A x quits).
 Exit status: isa-debug-exit (port 0xF4) value V -> (V<<1)|1, ACPI power-off -> 0,
 timeout -> 124, guest crash -> 120, emulator not ready -> 122, bad image/config -> 66,
 usage error -> 64.`;
 
-const VALUE_OPTIONS = new Set(["mem", "bios", "vgabios", "kernel", "initrd", "append", "fda", "hda", "cdrom", "boot", "timeout"]);
+/** Drive options and the IDE position (channel, slave) or floppy drive each one takes, as in QEMU. */
+export const DISK_POSITIONS = {
+  hda: { channel: 0, slave: false },
+  hdb: { channel: 0, slave: true },
+  hdc: { channel: 1, slave: false },
+  hdd: { channel: 1, slave: true },
+} as const;
+const FLOPPY_DRIVES = { fda: 0, fdb: 1 } as const;
+const DRIVE_OPTIONS = new Set(["fda", "fdb", "hda", "hdb", "hdc", "hdd", "cdrom"]);
+const VALUE_OPTIONS = new Set(["mem", "bios", "vgabios", "kernel", "initrd", "append", ...DRIVE_OPTIONS, "boot", "timeout", "screenshot"]);
 
 export function parseVmArgs(argv: readonly string[]): VmOptions {
-  const opts: VmOptions = { memMiB: 128, debugcon: false, vga: true, help: false };
+  const opts: VmOptions = { memMiB: 128, debugcon: false, vga: true, help: false, screenText: false };
+  const drivesGiven = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const m = /^--?([a-z-]+)(?:=(.*))?$/.exec(arg);
@@ -67,9 +89,17 @@ export function parseVmArgs(argv: readonly string[]): VmOptions {
       opts.vga = false;
       continue;
     }
+    if (name === "screen-text") {
+      opts.screenText = true;
+      continue;
+    }
     if (!VALUE_OPTIONS.has(name)) throw new UsageError(`unknown option --${name}`);
     const value = m[2] ?? argv[++i];
     if (value === undefined) throw new UsageError(`--${name} needs a value`);
+    if (DRIVE_OPTIONS.has(name)) {
+      if (drivesGiven.has(name)) throw new UsageError(`--${name} given twice: each drive position takes one image`);
+      drivesGiven.add(name);
+    }
     switch (name) {
       case "mem": {
         const mb = Number(value.replace(/[mM]$/, ""));
@@ -93,8 +123,11 @@ export function parseVmArgs(argv: readonly string[]): VmOptions {
   }
   if (opts.initrd && !opts.kernel) throw new UsageError("--initrd needs --kernel");
   if (opts.append !== undefined && !opts.kernel) throw new UsageError("--append needs --kernel");
-  if (!opts.help && !opts.kernel && !opts.fda && !opts.hda && !opts.cdrom)
-    throw new UsageError("nothing to boot: give --kernel, --fda, --hda or --cdrom");
+  if (opts.cdrom !== undefined && opts.hdc !== undefined)
+    throw new UsageError("--cdrom and --hdc both want the secondary master (QEMU puts -cdrom at hdc): give one of them");
+  if (!opts.vga && (opts.screenshot !== undefined || opts.screenText)) throw new UsageError("--screenshot and --screen-text need the VGA card (drop --no-vga)");
+  if (!opts.help && !opts.kernel && ![...DRIVE_OPTIONS].some((d) => opts[d as keyof VmOptions] !== undefined))
+    throw new UsageError("nothing to boot: give --kernel, --fda, --fdb, --hda, --hdb, --hdc, --hdd or --cdrom");
   return opts;
 }
 
@@ -113,11 +146,17 @@ export function buildMachineConfig(opts: VmOptions, defaultsDir: string): Machin
   const cards: CardConfig[] = [{ type: "serial", index: 0 }, { type: "ps2" }, { type: "debug-exit" }];
   if (opts.vga) cards.push({ type: "vga" });
   if (opts.debugcon) cards.push({ type: "debugcon" });
-  // Each image goes where a VM created in the dashboard would have it (the card type's media card).
-  const media = (device: BootDevice, path: string, what: string) => cards.push(mediaCardType(device)!.boot.media.card(readInput(path, what)));
-  if (opts.fda) media("floppy", opts.fda, "--fda");
-  if (opts.hda) media("disk", opts.hda, "--hda");
-  if (opts.cdrom) media("cdrom", opts.cdrom, "--cdrom");
+  for (const [name, drive] of Object.entries(FLOPPY_DRIVES)) {
+    const file = opts[name as keyof typeof FLOPPY_DRIVES];
+    if (file) cards.push({ type: "floppy", drive, image: readInput(file, `--${name}`) });
+  }
+  for (const [name, at] of Object.entries(DISK_POSITIONS)) {
+    const file = opts[name as keyof typeof DISK_POSITIONS];
+    if (file) cards.push({ type: "ide-disk", ...at, image: readInput(file, `--${name}`) });
+  }
+  if (opts.cdrom) cards.push({ type: "ide-cdrom", ...DISK_POSITIONS.hdc, image: readInput(opts.cdrom, "--cdrom") });
+  const hasFloppy = Object.keys(FLOPPY_DRIVES).some((name) => opts[name as keyof typeof FLOPPY_DRIVES]);
+  const hasDisk = Object.keys(DISK_POSITIONS).some((name) => opts[name as keyof typeof DISK_POSITIONS]);
 
   let boot: MachineConfig["boot"];
   if (opts.kernel) {
@@ -131,8 +170,8 @@ export function buildMachineConfig(opts: VmOptions, defaultsDir: string): Machin
     }
   } else {
     const present: BootDevice[] = [];
-    if (opts.fda) present.push("floppy");
-    if (opts.hda) present.push("disk");
+    if (hasFloppy) present.push("floppy");
+    if (hasDisk) present.push("disk");
     if (opts.cdrom) present.push("cdrom");
     const first = opts.boot ? BOOT_LETTER[opts.boot] : undefined;
     if (first && !present.includes(first)) throw new UsageError(`--boot ${opts.boot}: no ${first} image given`);

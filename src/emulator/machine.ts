@@ -11,7 +11,7 @@ import type { CardSite } from "./cards/card-type.ts";
 import { cardTypeOf } from "./cards/registry.ts";
 import type { Device, DeviceContext, IrqLines, Logger } from "./device.ts";
 import { AcpiPm } from "./devices/chipset/acpi-pm.ts";
-import { buildAcpiTables, PM_IO_BASE, placeAcpiTables, type AcpiBlobs, type AcpiIsaDevice } from "./devices/firmware/acpi-tables.ts";
+import { buildAcpiTables, PM_IO_BASE, type AcpiBlobs, type AcpiIsaDevice } from "./devices/firmware/acpi-tables.ts";
 import { Dma8237 } from "./devices/chipset/dma-8237.ts";
 import { FwCfg } from "./devices/firmware/fw-cfg.ts";
 import { I440fxHost } from "./devices/chipset/i440fx-host.ts";
@@ -23,6 +23,12 @@ import { RtcCmos, type FloppyType } from "./devices/timers/rtc-cmos.ts";
 import { SystemPorts } from "./devices/chipset/system-ports.ts";
 import { Piix3Isa } from "./devices/chipset/piix3-isa.ts";
 import { IOBus } from "./io-bus.ts";
+import { DIRECT_ACPI_RSDP, writeDirectBootTables } from "./direct-boot-tables.ts";
+import { CPU_SIGNATURE } from "./cpu/constants.ts";
+import { featureFlags } from "./cpu/cpuid.ts";
+import { IOAPIC_VERSION } from "./devices/interrupts/io-apic.ts";
+import { LAPIC_VERSION } from "./devices/interrupts/local-apic.ts";
+import type { MpPciInterrupt } from "./devices/firmware/mp-table.ts";
 import { directBootMemoryMap, loadLinux } from "./linux-boot.ts";
 import type { Keyboard, Machine, MachineRunState, MachineStats, SerialPort, SliceResult, SlicePolicy, VgaView } from "./machine-api.ts";
 import type { BootDevice, MachineConfig } from "./machine-config.ts";
@@ -35,11 +41,6 @@ import type { SavedState } from "./state.ts";
 export class EmulatorNotReadyError extends Error {
   override name = "EmulatorNotReadyError";
 }
-
-/** Where direct boots put the ACPI tables and the RSDP (inside the reserved 0xE0000-0xFFFFF area,
- *  where Linux also scans for the RSDP). */
-const DIRECT_ACPI_TABLES = 0xe0000;
-const DIRECT_ACPI_RSDP = 0xf0000;
 
 /** Longest CPU chunk between timer checks, in virtual ns: timer interrupts are never later than this. */
 const MAX_CHUNK_NS = 1_000_000;
@@ -96,7 +97,7 @@ class PcMachine implements Machine {
   readonly host: I440fxHost;
   readonly piix3: Piix3Isa;
   readonly acpiPm: AcpiPm;
-  readonly fwCfg: FwCfg | null;
+  readonly fwCfg: FwCfg;
   readonly dma: Dma8237;
   readonly interrupts: InterruptSystem;
   readonly ide: IdeController;
@@ -181,16 +182,14 @@ class PcMachine implements Machine {
       // PCI memory goes above RAM (256 MiB aligned), up to the I/O APIC.
       pciWindow: { memBase: Math.max(0x10000000, Math.ceil(ramBytes / 0x10000000) * 0x10000000), memLimit: 0xfebfffff },
     });
-    if (config.boot.kind === "firmware") {
-      this.fwCfg = new FwCfg(ctx, {
-        ramBytes,
-        bootOrder: config.boot.order.map((d) => bootPath(config, d)),
-        acpi: this.acpi,
-      });
-      this.devices.push(this.fwCfg);
-    } else {
-      this.fwCfg = null;
-    }
+    // Direct boots have fw_cfg too: under QEMU a `-kernel` guest can read it (CPU count, RAM size).
+    const boot = config.boot;
+    this.fwCfg = new FwCfg(ctx, {
+      ramBytes,
+      bootOrder: boot.kind === "firmware" ? boot.order.map((d) => bootPath(config, d)) : [],
+      acpi: this.acpi,
+    });
+    this.devices.push(this.fwCfg);
 
     const site: CardSite = {
       ctx,
@@ -458,14 +457,26 @@ class PcMachine implements Machine {
     }
   }
 
-  /** What SeaBIOS would have done before jumping to a kernel: shadow RAM, PM registers, ACPI tables. */
+  /** What SeaBIOS would have done before jumping to a kernel: shadow RAM, PM registers, the BIOS
+   *  data area, ACPI, MP and SMBIOS tables. */
   private prepareFirmwarelessPlatform(): void {
     this.host.enableAllShadowRam();
     this.acpiPm.enableAt(PM_IO_BASE);
-    const placed = placeAcpiTables(this.acpi, DIRECT_ACPI_TABLES);
-    if (placed.tables.length > DIRECT_ACPI_RSDP - DIRECT_ACPI_TABLES) throw new Error("ACPI tables too large for the direct-boot area");
-    this.memory.writeBytes(DIRECT_ACPI_TABLES, placed.tables);
-    this.memory.writeBytes(DIRECT_ACPI_RSDP, placed.rsdp);
+    const pciInterrupts: MpPciInterrupt[] = this.pciBus
+      .functions()
+      .map((f) => ({ device: f.device, pin: f.config[0x3d], irq: f.config[0x3c] }))
+      .filter((p) => p.pin !== 0);
+    const features = featureFlags(this.cpu);
+    const mp = this.apic
+      ? {
+          cpus: [{ apicId: 0, apicVersion: LAPIC_VERSION & 0xff, signature: CPU_SIGNATURE, features }],
+          ioApicId: 0,
+          ioApicVersion: IOAPIC_VERSION & 0xff,
+          pciInterrupts,
+        }
+      : null;
+    const smbios = { ramBytes: this.memory.ramSize, cpuSignature: CPU_SIGNATURE, cpuFeatures: features };
+    writeDirectBootTables(this.memory, { acpi: this.acpi, mp, smbios });
   }
 
   /** CMOS contents SeaBIOS/QEMU expect (memory sizes, floppy types, boot order), via the RTC's API. */

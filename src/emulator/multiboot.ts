@@ -16,9 +16,9 @@ const FLAG_AOUT_KLUDGE = 1 << 16;
 /** Required-feature bits we can honour (bits 0-15 are "must understand"). */
 const SUPPORTED_REQUIRED = FLAG_PAGE_ALIGN | FLAG_MEMORY_INFO | FLAG_VIDEO_MODE;
 
-/** Where the info structure, its memory map, command line and loader name go (below the EBDA). */
-const INFO_ADDR = 0x9000;
-const INFO_AREA_END = 0x10000;
+/** The info structure, its memory map, command line and loader name go on the first page boundary
+ *  above the kernel's highest segment (where QEMU's loader puts them), so they never overlap it. */
+const INFO_ALIGN = 4096;
 
 const u32 = (a: Uint8Array, o: number) => (a[o] | (a[o + 1] << 8) | (a[o + 2] << 16) | (a[o + 3] << 24)) >>> 0;
 const u16 = (a: Uint8Array, o: number) => a[o] | (a[o + 1] << 8);
@@ -86,9 +86,6 @@ export function loadMultiboot(memory: PhysicalMemory, o: MultibootLoadOptions): 
   let loadedEnd = 0;
   for (const s of segments) {
     const end = s.addr + s.memSize;
-    if (s.addr < INFO_AREA_END && end > INFO_ADDR) {
-      throw new BootImageError(`kernel: segment 0x${s.addr.toString(16)}-0x${end.toString(16)} overlaps the loader's info area 0x${INFO_ADDR.toString(16)}-0x${INFO_AREA_END.toString(16)}`);
-    }
     if (end > o.ramBytes || s.addr < 0x1000) {
       throw new BootImageError(`kernel: segment 0x${s.addr.toString(16)}-0x${end.toString(16)} is outside RAM (0x1000-0x${o.ramBytes.toString(16)})`);
     }
@@ -104,24 +101,29 @@ export function loadMultiboot(memory: PhysicalMemory, o: MultibootLoadOptions): 
   }
 
   // Info structure: 88 bytes, then the memory map, the command line and the loader name.
-  const area = new Uint8Array(INFO_AREA_END - INFO_ADDR);
   const mmapOff = 128;
   const mmapLength = o.e820.length * 24;
   const cmdline = new TextEncoder().encode(o.cmdline);
   const cmdOff = mmapOff + mmapLength;
   const name = new TextEncoder().encode("Hypertab");
   const nameOff = cmdOff + cmdline.length + 1;
-  if (nameOff + name.length + 1 > area.length) throw new BootImageError(`cmdline: ${cmdline.length} bytes is too long for the Multiboot info area`);
+  const area = new Uint8Array(nameOff + name.length + 1);
+  let infoAddr = Math.ceil(loadedEnd / INFO_ALIGN) * INFO_ALIGN;
+  // A kernel ending just below the reserved area: the info goes to 1 MiB instead.
+  if (infoAddr < 0x100000 && infoAddr + area.length > LOW_RESERVED_START) infoAddr = 0x100000;
+  if (infoAddr + area.length > o.ramBytes) {
+    throw new BootImageError(`kernel: no room for the ${area.length}-byte Multiboot info above the kernel (ends 0x${loadedEnd.toString(16)}, RAM ends 0x${o.ramBytes.toString(16)})`);
+  }
   const lowerKiB = 640 - 1; // up to the EBDA line
   const upperKiB = Math.floor((o.ramBytes - 0x100000) / 1024);
   put32(area, 0, (1 << 0) | (1 << 1) | (1 << 2) | (1 << 6) | (1 << 9));
   put32(area, 4, lowerKiB);
   put32(area, 8, upperKiB);
   put32(area, 12, 0x80ffffff); // boot_device: first hard disk, whole drive
-  put32(area, 16, INFO_ADDR + cmdOff);
+  put32(area, 16, infoAddr + cmdOff);
   put32(area, 44, mmapLength);
-  put32(area, 48, INFO_ADDR + mmapOff);
-  put32(area, 64, INFO_ADDR + nameOff);
+  put32(area, 48, infoAddr + mmapOff);
+  put32(area, 64, infoAddr + nameOff);
   o.e820.forEach((e, i) => {
     const at = mmapOff + 24 * i;
     put32(area, at, 20); // size of the entry without this field
@@ -133,9 +135,9 @@ export function loadMultiboot(memory: PhysicalMemory, o: MultibootLoadOptions): 
   });
   area.set(cmdline, cmdOff);
   area.set(name, nameOff);
-  memory.writeBytes(INFO_ADDR, area);
+  memory.writeBytes(infoAddr, area);
 
-  return { entry, eax: MULTIBOOT_BOOTLOADER_MAGIC, ebx: INFO_ADDR, loadedStart, loadedEnd };
+  return { entry, eax: MULTIBOOT_BOOTLOADER_MAGIC, ebx: infoAddr, loadedStart, loadedEnd };
 }
 
 const LOW_RESERVED_START = 0x9fc00;

@@ -1,14 +1,17 @@
-// The Node runner: option parsing, kernel detection, the run loop's exit statuses, and a real
-// Multiboot program through `npm run vm` compared with QEMU's exit status.
+// The Node runner: option parsing (every drive position), kernel detection, the run loop's exit
+// statuses, the PNG encoder, and real Multiboot programs through `npm run vm` (compared with QEMU's
+// exit status; the VGA screen saved at exit).
 
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { unzlibSync } from "fflate";
 import { afterAll, describe, expect, test } from "vitest";
 import type { Machine, SliceResult } from "../../src/emulator/machine-api.ts";
 import { detectKernelFormat, findMultibootHeader } from "../../scripts/vm/kernel-format.ts";
 import { buildMachineConfig, parseVmArgs, UsageError } from "../../scripts/vm/options.ts";
+import { encodePng } from "../../scripts/vm/png.ts";
 import { EXIT_BAD_CONFIG, EXIT_CRASHED, EXIT_NOT_READY, EXIT_TIMEOUT, runMachine } from "../../scripts/vm/run-machine.ts";
 
 const root = resolve(import.meta.dirname, "../..");
@@ -45,6 +48,18 @@ describe("options", () => {
     expect(() => parseVmArgs([])).toThrow(/nothing to boot/);
     expect(() => parseVmArgs(["--initrd", "i", "--fda", "f"])).toThrow(UsageError);
     expect(() => parseVmArgs(["--kernel"])).toThrow(/needs a value/);
+  });
+
+  test("takes every drive position once, and --cdrom only where --hdc is not", () => {
+    const o = parseVmArgs(["--hda", "a", "--hdb", "b", "--hdd", "d", "--fda", "f0", "--fdb", "f1", "--cdrom", "cd"]);
+    expect(o).toMatchObject({ hda: "a", hdb: "b", hdd: "d", fda: "f0", fdb: "f1", cdrom: "cd" });
+    expect(parseVmArgs(["--hdc", "c"]).hdc).toBe("c");
+    expect(() => parseVmArgs(["--hdb", "x", "--hdb=y"])).toThrow(/--hdb given twice/);
+    expect(() => parseVmArgs(["--fda", "x", "--fda", "y"])).toThrow(/--fda given twice/);
+    expect(() => parseVmArgs(["--cdrom", "cd", "--hdc", "c"])).toThrow(/--cdrom and --hdc both want the secondary master/);
+    expect(() => parseVmArgs(["--hdd", "d", "--no-vga", "--screenshot", "s.png"])).toThrow(/need the VGA card/);
+    expect(() => parseVmArgs(["--hdd", "d", "--no-vga", "--screen-text"])).toThrow(UsageError);
+    expect(parseVmArgs(["--fdb", "f", "--screenshot", "s.png", "--screen-text"])).toMatchObject({ screenshot: "s.png", screenText: true });
   });
 
   test("detects bzImage and Multiboot kernels", () => {
@@ -85,6 +100,56 @@ describe("options", () => {
     expect(fw.cards).toContainEqual(expect.objectContaining({ type: "ide-cdrom", channel: 1, slave: false }));
     expect(() => buildMachineConfig(parseVmArgs(["--fda", fda, "--boot", "c"]), work)).toThrow(/no disk image/);
     expect(() => buildMachineConfig(parseVmArgs(["--fda", join(work, "missing.img")]), work)).toThrow(/not found/);
+
+    // QEMU's positions: hdb primary slave, hdc secondary master, hdd secondary slave, fdb drive B:.
+    const all = buildMachineConfig(parseVmArgs(["--hdb", fda, "--hdc", fda, "--hdd", fda, "--fdb", fda, "--boot", "c"]), work);
+    const drives = all.cards.flatMap((c) => (c.type === "ide-disk" ? [`disk ${c.channel}/${c.slave ? "slave" : "master"}`] : c.type === "floppy" ? [`floppy ${c.drive}`] : []));
+    expect(drives).toEqual(["floppy 1", "disk 0/slave", "disk 1/master", "disk 1/slave"]);
+    expect(all.boot).toEqual({ kind: "firmware", order: ["disk", "floppy"] });
+    const cdAndSlave = buildMachineConfig(parseVmArgs(["--cdrom", cd, "--hdd", fda]), work);
+    expect(cdAndSlave.cards).toContainEqual(expect.objectContaining({ type: "ide-disk", channel: 1, slave: true }));
+    expect(cdAndSlave.cards).toContainEqual(expect.objectContaining({ type: "ide-cdrom", channel: 1, slave: false }));
+  });
+});
+
+/** The image header and decoded RGBA pixels of a PNG written by encodePng (filter 0 rows only). */
+function decodePng(png: Uint8Array): { width: number; height: number; rgba: Uint8Array } {
+  const v = new DataView(png.buffer, png.byteOffset, png.byteLength);
+  expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  let at = 8;
+  let width = 0;
+  let height = 0;
+  const idat: Uint8Array[] = [];
+  for (;;) {
+    const len = v.getUint32(at);
+    const type = String.fromCharCode(...png.subarray(at + 4, at + 8));
+    const data = png.subarray(at + 8, at + 8 + len);
+    if (type === "IHDR") {
+      width = v.getUint32(at + 8);
+      height = v.getUint32(at + 12);
+      expect([data[8], data[9]]).toEqual([8, 6]); // 8-bit RGBA
+    }
+    if (type === "IDAT") idat.push(data);
+    at += 12 + len;
+    if (type === "IEND") break;
+  }
+  const raw = unzlibSync(Uint8Array.from(idat.flatMap((d) => [...d])));
+  const rgba = new Uint8Array(width * height * 4);
+  for (let y = 0; y < height; y++) {
+    expect(raw[y * (width * 4 + 1)]).toBe(0);
+    rgba.set(raw.subarray(y * (width * 4 + 1) + 1, (y + 1) * (width * 4 + 1)), y * width * 4);
+  }
+  return { width, height, rgba };
+}
+
+describe("PNG encoder", () => {
+  test("round-trips RGBA pixels through IHDR, zlib IDAT and IEND", () => {
+    const pixels = new Uint8Array(3 * 2 * 4).map((_, i) => (i * 37) & 0xff);
+    const png = decodePng(encodePng(3, 2, pixels));
+    expect(png).toMatchObject({ width: 3, height: 2 });
+    expect([...png.rgba]).toEqual([...pixels]);
+    expect(() => encodePng(0, 2, pixels)).toThrow(/bad size/);
+    expect(() => encodePng(4, 4, pixels)).toThrow(/needs 64/);
   });
 });
 
@@ -233,5 +298,47 @@ msg: db "multiboot ok", 10, 0
       expect(qemu.stdout).toBe(ours.stdout);
       expect(qemu.status).toBe(ours.status);
     }
+  });
+
+  test("--screen-text prints and --screenshot saves the VGA screen at exit", () => {
+    writeFileSync(
+      join(work, "screen.asm"),
+      `bits 32
+org 0x100000
+hdr: dd 0x1BADB002, 0x00010000, -(0x1BADB002 + 0x00010000), hdr, 0x100000, 0, 0, start
+start: mov esi, msg
+  mov edi, 0xb8000 + 160
+.l: lodsb
+  test al, al
+  jz .done
+  mov ah, 0x1f
+  stosw
+  jmp .l
+.done: mov al, 0
+  out 0xF4, al
+  hlt
+msg: db "screen text ok", 0
+`,
+    );
+    const screenBin = join(work, "screen.bin");
+    const shot = join(work, "screen.png");
+    const nasm = spawnSync("nasm", ["-f", "bin", "-o", screenBin, join(work, "screen.asm")], { encoding: "utf8" });
+    expect(nasm.status, nasm.stderr).toBe(0);
+    const run = spawnSync(process.execPath, [join(root, "node_modules/tsx/dist/cli.mjs"), join(root, "scripts/vm.ts"), "--kernel", screenBin, "--screen-text", "--screenshot", shot, "--timeout", "30"], {
+      encoding: "utf8",
+      input: "",
+      timeout: 60_000,
+    });
+    expect(run.status, run.stderr).toBe(1);
+    const rows = run.stdout.split("\n");
+    expect(rows[1]).toBe("screen text ok");
+    expect(rows.length).toBe(26); // 25 rows, then the final newline
+    expect(existsSync(shot)).toBe(true);
+    const png = decodePng(new Uint8Array(readFileSync(shot)));
+    expect(png).toMatchObject({ width: 720, height: 400 }); // 80x25 cells of 9x16 dots
+    // Row 1 (y 16-31) starts on attribute 0x1F's blue background; row 0 is black.
+    const pixel = (x: number, y: number) => [...png.rgba.subarray((y * png.width + x) * 4, (y * png.width + x) * 4 + 3)];
+    expect(pixel(0, 16)).toEqual([0, 0, 0xaa]);
+    expect(pixel(0, 0)).toEqual([0, 0, 0]);
   });
 });

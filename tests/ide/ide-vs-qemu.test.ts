@@ -30,6 +30,10 @@ function makeIso(blocks: number): Uint8Array {
   return img;
 }
 
+/** Alternate status registers: reading them has no side effects, so waits can poll them. */
+const PRIMARY_ALT_STATUS = 0x3f6;
+const SECONDARY_ALT_STATUS = 0x376;
+
 describe.skipIf(!qemuAvailable())("IDE and ATAPI against QEMU (qtest)", () => {
   it("answers the same registers, status bytes and data words as QEMU's PIIX IDE", async () => {
     const dir = mkdtempSync(join(tmpdir(), "hypertab-ide-"));
@@ -43,43 +47,43 @@ describe.skipIf(!qemuAvailable())("IDE and ATAPI against QEMU (qtest)", () => {
     s.push("outb 0x1f6 0xa0", "outb 0x1f2 0x55", "outb 0x1f3 0xaa", "inb 0x1f2", "inb 0x1f3", "inb 0x1f6");
     // IDENTIFY PACKET DEVICE to the disk aborts (SeaBIOS probes with it first).
     s.push("outb 0x1f7 0xa1");
-    s.wait();
+    s.waitNotBusy(PRIMARY_ALT_STATUS);
     s.regs(0x1f0);
     // READ SECTORS, two blocks.
     s.push("outb 0x1f6 0xe0", "outb 0x1f2 0x02", "outb 0x1f3 100", "outb 0x1f4 0", "outb 0x1f5 0", "outb 0x1f7 0x20");
-    s.wait();
+    s.waitNotBusy(PRIMARY_ALT_STATUS);
     s.push("inb 0x1f7");
     s.words(0x1f0, 256);
-    s.wait();
+    s.waitNotBusy(PRIMARY_ALT_STATUS);
     s.push("inb 0x1f7");
     s.words(0x1f0, 256);
-    s.wait();
+    s.waitNotBusy(PRIMARY_ALT_STATUS);
     s.push("inb 0x1f7", "inb 0x1f1");
     // READ SECTORS EXT at the end of the disk, 32-bit data reads.
     s.push("outb 0x1f2 0", "outb 0x1f2 2", "outb 0x1f3 0", "outb 0x1f3 0xfe", "outb 0x1f4 0", "outb 0x1f4 0x0f", "outb 0x1f5 0", "outb 0x1f5 0", "outb 0x1f6 0x40", "outb 0x1f7 0x24");
-    s.wait();
+    s.waitNotBusy(PRIMARY_ALT_STATUS);
     for (let sector = 0; sector < 2; sector++) {
       s.push("inb 0x1f7");
       for (let i = 0; i < 128; i++) s.push("inl 0x1f0");
-      s.wait();
+      s.waitNotBusy(PRIMARY_ALT_STATUS);
     }
     s.push("inb 0x1f7");
     // WRITE SECTORS then read the sector back.
     s.push("outb 0x1f6 0xe0", "outb 0x1f2 0x01", "outb 0x1f3 5", "outb 0x1f4 0", "outb 0x1f5 0", "outb 0x1f7 0x30");
-    s.wait();
+    s.waitNotBusy(PRIMARY_ALT_STATUS);
     s.push("inb 0x3f6");
     for (let i = 0; i < 256; i++) s.push(`outw 0x1f0 0x${((i * 0x0101 + 0x1234) & 0xffff).toString(16)}`);
-    s.wait();
+    s.waitNotBusy(PRIMARY_ALT_STATUS);
     s.push("inb 0x1f7", "inb 0x1f1");
     s.push("outb 0x1f2 0x01", "outb 0x1f3 5", "outb 0x1f7 0x20");
-    s.wait();
+    s.waitNotBusy(PRIMARY_ALT_STATUS);
     s.push("inb 0x1f7");
     s.words(0x1f0, 256);
-    s.wait();
+    s.waitNotBusy(PRIMARY_ALT_STATUS);
     s.push("inb 0x1f7");
     // An unknown command aborts.
     s.push("outb 0x1f7 0xf0");
-    s.wait();
+    s.waitNotBusy(PRIMARY_ALT_STATUS);
     s.push("inb 0x1f7", "inb 0x1f1");
     // ATAPI CD-ROM on the secondary master: signature, then packets over PIO.
     // (QEMU's CD shows a finished packet's registers at power-on rather than the signature.)
@@ -93,26 +97,32 @@ describe.skipIf(!qemuAvailable())("IDE and ATAPI against QEMU (qtest)", () => {
       s.skip("inw 0x170");
       s.words(0x170, 8);
     };
-    const packet = (cdb: number[], limit: number, dataWords: number | (() => void)) => {
+    /** dataWords: the words to read, per byte-count-limited chunk (QEMU reads each chunk's block
+     *  from the image asynchronously, so the device is waited for between chunks). */
+    const packet = (cdb: number[], limit: number, dataWords: number[] | (() => void)) => {
       const p = [...cdb, ...new Array(12 - cdb.length).fill(0)];
       s.push("outb 0x171 0", `outb 0x174 ${limit & 0xff}`, `outb 0x175 ${limit >> 8}`, "outb 0x177 0xa0");
-      s.wait();
+      s.waitNotBusy(SECONDARY_ALT_STATUS);
       s.push("inb 0x177", "inb 0x172");
       for (let i = 0; i < 12; i += 2) s.push(`outw 0x170 0x${(p[i] | (p[i + 1] << 8)).toString(16)}`);
-      s.wait();
+      s.waitNotBusy(SECONDARY_ALT_STATUS);
       s.regs(0x170);
-      if (typeof dataWords === "number") s.words(0x170, dataWords);
-      else dataWords();
-      s.wait();
+      if (typeof dataWords === "function") dataWords();
+      else
+        dataWords.forEach((n, chunk) => {
+          if (chunk > 0) s.waitNotBusy(SECONDARY_ALT_STATUS);
+          s.words(0x170, n);
+        });
+      s.waitNotBusy(SECONDARY_ALT_STATUS);
       s.regs(0x170);
     };
-    packet([0x00], 0, 0); // TEST UNIT READY
+    packet([0x00], 0, []); // TEST UNIT READY
     packet([0x03, 0, 0, 0, 18], 18, senseWords); // REQUEST SENSE
-    packet([0x25], 8, 4); // READ CAPACITY
-    packet([0x28, 0, 0, 0, 0, 16, 0, 0, 1], 2048, 1024); // READ(10) one block
-    packet([0x28, 0, 0, 0, 0, 20, 0, 0, 2], 2048, 2048); // two blocks in two byte-count-limited chunks
-    packet([0x43, 0, 0, 0, 0, 0, 0, 0, 20], 20, 10); // READ TOC
-    packet([0x28, 0, 0, 0, 0x01, 0x2b, 0, 0, 2], 2048, 0); // past the end: CHECK CONDITION
+    packet([0x25], 8, [4]); // READ CAPACITY
+    packet([0x28, 0, 0, 0, 0, 16, 0, 0, 1], 2048, [1024]); // READ(10) one block
+    packet([0x28, 0, 0, 0, 0, 20, 0, 0, 2], 2048, [1024, 1024]); // two blocks in two byte-count-limited chunks
+    packet([0x43, 0, 0, 0, 0, 0, 0, 0, 20], 20, [10]); // READ TOC
+    packet([0x28, 0, 0, 0, 0x01, 0x2b, 0, 0, 2], 2048, []); // past the end: CHECK CONDITION
     packet([0x03, 0, 0, 0, 18], 18, senseWords); // ...explained by REQUEST SENSE
 
     const ctx = makeTestContext(8);

@@ -157,6 +157,23 @@ describe("Multiboot v1 loader", () => {
     expect(mem.read8(0x2000ff)).toBe(0xcc);
     expect(mem.read8(0x200100)).toBe(0);
     expect(r.loadedEnd).toBe(0x202000);
+    expect(r.ebx).toBe(0x202000); // the info goes on the page above the kernel
+  });
+
+  it("puts the info above a kernel that sits at 0x8000-0xA84C, outside every segment", () => {
+    const ram = 16 << 20;
+    const mem = new PhysicalMemory(ram, { shared: false });
+    const img = elfImage();
+    const v = new DataView(img.buffer);
+    v.setUint32(24, 0x8100, true); // entry
+    v.setUint32(52 + 12, 0x8000, true); // p_paddr
+    v.setUint32(52 + 20, 0xa84c - 0x8000, true); // p_memsz
+    const r = loadMultiboot(mem, { kernel: img, cmdline: "low", ramBytes: ram, e820: directBootMemoryMap(ram) });
+    expect(r.loadedStart).toBe(0x8000);
+    expect(r.loadedEnd).toBe(0xa84c);
+    expect(r.ebx).toBe(0xb000);
+    expect(mem.read32(0x8000)).toBe(0x1badb002); // the kernel is intact
+    expect(new TextDecoder().decode(mem.readBytes(u32(mem.readBytes(r.ebx, 88), 16), 3))).toBe("low");
   });
 
   it("refuses images without a header, with unknown required flags, or loading outside RAM", () => {

@@ -299,7 +299,13 @@ export function buildAcpiTables(options: AcpiOptions): AcpiBlobs {
   return { rsdp: r.done(), tables: t.done(), pointers, checksums };
 }
 
-function le32(v: number): number[] {
+/** Little-endian bytes of a 16-bit value (for the MP and SMBIOS builders). */
+export function le16(v: number): number[] {
+  return [v & 0xff, (v >>> 8) & 0xff];
+}
+
+/** Little-endian bytes of a 32-bit value (also used by the MP and SMBIOS builders). */
+export function le32(v: number): number[] {
   return [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff];
 }
 

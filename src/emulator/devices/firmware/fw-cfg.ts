@@ -16,6 +16,7 @@ const DMA_SIGNATURE = "QEMU CFG";
 export const FW_CFG = {
   SIGNATURE: 0x00,
   ID: 0x01,
+  UUID: 0x02,
   RAM_SIZE: 0x03,
   NOGRAPHIC: 0x04,
   NB_CPUS: 0x05,
@@ -24,6 +25,8 @@ export const FW_CFG = {
   MAX_CPUS: 0x0f,
   FILE_DIR: 0x19,
   FILE_FIRST: 0x20,
+  /** Arch-local (x86): IRQ0 reaches I/O APIC pin 2 (SeaBIOS's MP table follows it). */
+  IRQ0_OVERRIDE: 0x8002,
 } as const;
 
 /** Selector bit 14 marks a write access; bit 15 (arch-local items) is part of the key. */
@@ -65,12 +68,14 @@ export class FwCfg implements Device {
     const cpus = options.cpus ?? 1;
     this.items.set(FW_CFG.SIGNATURE, ascii("QEMU"));
     this.items.set(FW_CFG.ID, le(ID_TRADITIONAL | ID_DMA, 4));
+    this.items.set(FW_CFG.UUID, new Uint8Array(16)); // no -uuid: all zero, as QEMU
     this.items.set(FW_CFG.RAM_SIZE, le(options.ramBytes, 8));
     this.items.set(FW_CFG.NOGRAPHIC, le(0, 2));
     this.items.set(FW_CFG.NB_CPUS, le(cpus, 2));
     this.items.set(FW_CFG.MAX_CPUS, le(cpus, 2));
     this.items.set(FW_CFG.NUMA, le(0, 8));
     this.items.set(FW_CFG.BOOT_MENU, le(0, 2));
+    this.items.set(FW_CFG.IRQ0_OVERRIDE, le(1, 4));
 
     this.addFile("etc/e820", e820Entry(0, options.ramBytes, 1));
     this.addFile("etc/show-boot-menu", le(0, 2));

@@ -1,0 +1,202 @@
+; Looks for the MP floating pointer where the MultiProcessor Specification 1.4 says to (first KiB of
+; the EBDA, last KiB of base memory, 0xF0000-0xFFFFF), then prints the configuration table entry by
+; entry (CPU signature and feature flags left out: they describe the host CPU model).
+%include "mb-common.inc"
+%include "mb-print.inc"
+
+; esi = start, ecx = bytes: returns esi = the floating pointer (checksum valid) or 0
+mp_scan:
+  push ecx
+  shr ecx, 4
+.try:
+  cmp dword [esi], '_MP_'
+  jne .next
+  ; checksum over length * 16 bytes
+  push ecx
+  movzx ecx, byte [esi + 8]
+  shl ecx, 4
+  call bytesum
+  pop ecx
+  test al, al
+  jz .found
+.next:
+  add esi, 16
+  loop .try
+  xor esi, esi
+.found:
+  pop ecx
+  ret
+
+mb_start:
+  mov esp, 0x90000
+  movzx esi, word [0x40e]
+  shl esi, 4
+  mov ecx, 1024
+  call mp_scan
+  PRINT "MP floating pointer: "
+  test esi, esi
+  jz .not_ebda
+  PRINT "in the EBDA"
+  jmp .have
+.not_ebda:
+  movzx esi, word [0x413]
+  shl esi, 10
+  sub esi, 1024
+  mov ecx, 1024
+  call mp_scan
+  test esi, esi
+  jz .not_base
+  PRINT "in the last KiB of base memory"
+  jmp .have
+.not_base:
+  mov esi, 0xf0000
+  mov ecx, 0x10000
+  call mp_scan
+  test esi, esi
+  jz .none
+  PRINT "in the BIOS area 0xF0000-0xFFFFF"
+.have:
+  PRINT ", spec 1."
+  movzx eax, byte [esi + 9]
+  call putdec
+  PRINT ", default config "
+  movzx eax, byte [esi + 11]
+  call putdec
+  PRINT ", IMCR "
+  movzx eax, byte [esi + 12]
+  shr eax, 7
+  call putdec
+  PRINT 10
+  mov ebx, [esi + 4]
+  test ebx, ebx
+  jz .done
+  cmp dword [ebx], 'PCMP'
+  jne .bad_table
+  ; table checksum over its base length
+  movzx ecx, word [ebx + 4]
+  mov esi, ebx
+  call bytesum
+  test al, al
+  jnz .bad_table
+  PRINT "PCMP rev "
+  movzx eax, byte [ebx + 6]
+  call putdec
+  PRINT ", OEM '"
+  lea esi, [ebx + 8]
+  mov ecx, 8
+  call putn
+  PRINT "', product '"
+  lea esi, [ebx + 16]
+  mov ecx, 12
+  call putn
+  PRINT "', local APIC "
+  mov eax, [ebx + 36]
+  mov ecx, 8
+  call puthex
+  PRINT ", "
+  movzx eax, word [ebx + 34]
+  call putdec
+  PRINT " entries", 10
+  movzx edi, word [ebx + 34]
+  lea esi, [ebx + 44]
+.entry:
+  test edi, edi
+  jz .done
+  dec edi
+  movzx eax, byte [esi]
+  cmp al, 0
+  je .cpu
+  cmp al, 1
+  je .bus
+  cmp al, 2
+  je .ioapic
+  cmp al, 3
+  je .int
+  cmp al, 4
+  je .lint
+  PRINT "unknown entry type "
+  call putdec
+  PRINT 10
+  jmp .done
+.cpu:
+  PRINT "  cpu: APIC id "
+  movzx eax, byte [esi + 1]
+  call putdec
+  PRINT ", version "
+  movzx eax, byte [esi + 2]
+  mov ecx, 2
+  call puthex
+  PRINT ", flags "
+  movzx eax, byte [esi + 3]
+  call puthex
+  PRINT 10
+  add esi, 20
+  jmp .entry
+.bus:
+  PRINT "  bus "
+  movzx eax, byte [esi + 1]
+  call putdec
+  PRINT ": '"
+  push esi
+  add esi, 2
+  mov ecx, 6
+  call putn
+  pop esi
+  PRINT "'", 10
+  add esi, 8
+  jmp .entry
+.ioapic:
+  PRINT "  I/O APIC "
+  movzx eax, byte [esi + 1]
+  call putdec
+  PRINT ": version "
+  movzx eax, byte [esi + 2]
+  mov ecx, 2
+  call puthex
+  PRINT ", flags "
+  movzx eax, byte [esi + 3]
+  call puthex
+  PRINT ", address "
+  mov eax, [esi + 4]
+  mov ecx, 8
+  call puthex
+  PRINT 10
+  add esi, 8
+  jmp .entry
+.int:
+  PRINT "  interrupt: type "
+  jmp .intsrc
+.lint:
+  PRINT "  local interrupt: type "
+.intsrc:
+  movzx eax, byte [esi + 1]
+  call putdec
+  PRINT ", flags "
+  movzx eax, word [esi + 2]
+  mov ecx, 4
+  call puthex
+  PRINT ", bus "
+  movzx eax, byte [esi + 4]
+  call putdec
+  PRINT " irq "
+  movzx eax, byte [esi + 5]
+  mov ecx, 2
+  call puthex
+  PRINT " -> APIC "
+  movzx eax, byte [esi + 6]
+  call puthex
+  PRINT " pin "
+  movzx eax, byte [esi + 7]
+  call putdec
+  PRINT 10
+  add esi, 8
+  jmp .entry
+.bad_table:
+  PRINT "configuration table missing or its checksum is wrong", 10
+  jmp .done
+.none:
+  PRINT "none found", 10
+.done:
+  DEBUG_EXIT
+mb_load_end:
+mb_bss_end:
