@@ -3,7 +3,7 @@
 // resend) and the host `Keyboard` API fed with KeyboardEvent.code values.
 
 import type { Keyboard } from "../../machine-api.ts";
-import { booleanField, expectState, numberField, typedField, type SavedState, type Stateful } from "../../state.ts";
+import { type SavedState, type Stateful, StateLayout, bool, choice, range, typed, u8 } from "../../state.ts";
 import { appendScancodes, type ModifierState } from "./scancodes.ts";
 
 const QUEUE_SIZE = 1024;
@@ -192,40 +192,27 @@ export class Ps2Keyboard implements Keyboard, Stateful {
     }
   }
 
+  static readonly STATE = new StateLayout<Ps2Keyboard>("ps2-keyboard", 1, {
+    queue: typed(Uint8Array, QUEUE_SIZE),
+    head: range(0, QUEUE_SIZE - 1),
+    count: range(0, QUEUE_SIZE),
+    scanSet: choice([1, 2, 3]),
+    scanning: bool(),
+    leds: range(0, 7),
+    typematic: u8(),
+    pendingCommand: u8(),
+    lastSent: u8(),
+  });
+
   saveState(): SavedState {
-    return {
-      type: "ps2-keyboard",
-      version: 1,
-      fields: {
-        queue: this.queue.slice(),
-        head: this.head,
-        count: this.count,
-        scanSet: this.scanSet,
-        scanning: this.scanning,
-        leds: this.leds,
-        typematic: this.typematic,
-        pendingCommand: this.pendingCommand,
-        lastSent: this.lastSent,
-      },
-    };
+    return Ps2Keyboard.STATE.save(this);
+  }
+
+  checkState(state: SavedState): void {
+    Ps2Keyboard.STATE.check(state);
   }
 
   loadState(state: SavedState): void {
-    const o = "ps2-keyboard";
-    const f = expectState(state, o, 1);
-    typedField(f, o, "queue", this.queue);
-    const head = numberField(f, o, "head");
-    const count = numberField(f, o, "count");
-    if (!(head >= 0 && head < QUEUE_SIZE && count >= 0 && count <= QUEUE_SIZE)) throw new RangeError(`${o}: queue head/count out of range`);
-    this.head = head | 0;
-    this.count = count | 0;
-    const set = numberField(f, o, "scanSet");
-    if (set !== 1 && set !== 2 && set !== 3) throw new RangeError(`${o}: field "scanSet" must be 1, 2 or 3`);
-    this.scanSet = set;
-    this.scanning = booleanField(f, o, "scanning");
-    this.leds = numberField(f, o, "leds") & 7;
-    this.typematic = numberField(f, o, "typematic") & 0x7f;
-    this.pendingCommand = numberField(f, o, "pendingCommand") & 0xff;
-    this.lastSent = numberField(f, o, "lastSent") & 0xff;
+    Ps2Keyboard.STATE.load(this, state);
   }
 }
