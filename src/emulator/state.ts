@@ -35,52 +35,6 @@ export class StateError extends Error {
   override name = "StateError";
 }
 
-/** Validates the envelope and returns the fields; the message names what was wrong. */
-export function expectState(state: unknown, type: string, version: number): SavedState["fields"] {
-  if (typeof state !== "object" || state === null) throw new StateError(`${type}: state is not an object`);
-  const s = state as Partial<SavedState>;
-  if (s.type !== type) throw new StateError(`${type}: state is for "${String(s.type)}"`);
-  if (s.version !== version) throw new StateError(`${type}: state version ${String(s.version)} is not supported (expected ${version})`);
-  if (typeof s.fields !== "object" || s.fields === null) throw new StateError(`${type}: state has no fields`);
-  return s.fields;
-}
-
-export function numberField(fields: SavedState["fields"], owner: string, name: string): number {
-  const v = fields[name];
-  if (typeof v !== "number" || !Number.isFinite(v)) throw new StateError(`${owner}: field "${name}" must be a finite number`);
-  return v;
-}
-
-export function booleanField(fields: SavedState["fields"], owner: string, name: string): boolean {
-  const v = fields[name];
-  if (typeof v !== "boolean") throw new StateError(`${owner}: field "${name}" must be a boolean`);
-  return v;
-}
-
-export function stringField(fields: SavedState["fields"], owner: string, name: string): string {
-  const v = fields[name];
-  if (typeof v !== "string") throw new StateError(`${owner}: field "${name}" must be a string`);
-  return v;
-}
-
-type TypedArrayCtor<T> = { new (length: number): T; name: string };
-
-/** Copies a saved typed array into `into`, checking its kind and exact length. */
-export function typedField<T extends Uint8Array | Uint16Array | Uint32Array | Int32Array | Float64Array>(
-  fields: SavedState["fields"],
-  owner: string,
-  name: string,
-  into: T,
-): T {
-  const v = fields[name];
-  const ctor = into.constructor as TypedArrayCtor<T>;
-  if (!(v instanceof (ctor as unknown as Function))) throw new StateError(`${owner}: field "${name}" must be a ${ctor.name}`);
-  const arr = v as T;
-  if (arr.length !== into.length) throw new StateError(`${owner}: field "${name}" has length ${arr.length}, expected ${into.length}`);
-  (into as Uint8Array).set(arr as Uint8Array);
-  return into;
-}
-
 // ---- Declared state: each field named once, with its kind and the version it appeared in ----
 //
 // A StateLayout lists a part's fields. From it come save (read each field off the part), check
@@ -114,8 +68,11 @@ export type FieldSpec = FieldCommon &
     | { kind: "string"; values?: readonly string[] }
     | { kind: "typed"; array: TypedArrayClass; length?: number; maxLength?: number; nullable?: boolean }
     | { kind: "record"; fields: Record<string, FieldSpec> }
-    | { kind: "records"; fields: Record<string, FieldSpec>; length?: number; maxLength?: number }
+    | { kind: "records"; fields: Record<string, FieldSpec>; length?: number; maxLength?: number; nullable?: boolean }
     | { kind: "nested"; layout: StateLayout<never>; optional?: boolean }
+    | { kind: "part" }
+    | { kind: "tuple"; length: number }
+    | { kind: "map"; of: FieldSpec }
   );
 
 const int = (min: number, max: number, extra?: FieldCommon): FieldSpec => ({ kind: "int", min, max, ...extra });
@@ -136,8 +93,12 @@ export const oneOf = (values: readonly string[], extra?: FieldCommon): FieldSpec
 export const typed = (array: TypedArrayClass, length: number, extra?: FieldCommon): FieldSpec => ({ kind: "typed", array, length, ...extra });
 /** A typed array of at most `maxLength` elements (or null when `nullable`), assigned as a copy. */
 export const typedUpTo = (array: TypedArrayClass, maxLength: number, extra?: FieldCommon & { nullable?: boolean }): FieldSpec => ({ kind: "typed", array, maxLength, ...extra });
+/** A plain array of exactly `length` finite numbers. */
+export const tuple = (length: number, extra?: FieldCommon): FieldSpec => ({ kind: "tuple", length, ...extra });
 export const record = (fields: Record<string, FieldSpec>, extra?: FieldCommon): FieldSpec => ({ kind: "record", fields, ...extra });
-export const records = (fields: Record<string, FieldSpec>, length: number, extra?: FieldCommon): FieldSpec => ({ kind: "records", fields, length, ...extra });
+/** A fixed-length array of records, applied into the part's array of objects; with `nullable`, an
+ *  entry is null where the part's array has null (e.g. an empty drive position), and must match it. */
+export const records = (fields: Record<string, FieldSpec>, length: number, extra?: FieldCommon & { nullable?: boolean }): FieldSpec => ({ kind: "records", fields, length, ...extra });
 /** Another part's own {type, version, fields}; `optional` ones are saved only when the part exists. */
 export const nested = (layout: StateLayout<never>, extra?: FieldCommon & { optional?: boolean }): FieldSpec => ({ kind: "nested", layout, ...extra });
 
@@ -146,6 +107,13 @@ export const nested = (layout: StateLayout<never>, extra?: FieldCommon & { optio
 export function fieldsIn(prop: string, fields: Record<string, FieldSpec>): Record<string, FieldSpec> {
   return Object.fromEntries(Object.entries(fields).map(([k, f]) => [k, { ...f, in: prop }]));
 }
+
+/** The part's property holding another Stateful whose kind is known only at run time (e.g. the
+ *  CPU's x87 unit, real or absent): its own saveState/checkState/loadState do the work. */
+export const part = (extra?: FieldCommon): FieldSpec => ({ kind: "part", ...extra });
+/** A record keyed by names known only at run time (e.g. PCI slots), each value of kind `of`;
+ *  needs `get`/`set`, and the part checks the keys. */
+export const map = (of: FieldSpec, extra?: FieldCommon): FieldSpec => ({ kind: "map", of, ...extra });
 
 interface Compiled {
   name: string;
@@ -157,7 +125,7 @@ function compile(fields: Record<string, FieldSpec>): Compiled[] {
   return Object.entries(fields).map(([name, spec]) => ({
     name,
     spec,
-    sub: spec.kind === "record" || spec.kind === "records" ? compile(spec.fields) : null,
+    sub: spec.kind === "record" || spec.kind === "records" ? compile(spec.fields) : spec.kind === "map" ? compile({ value: spec.of }) : null,
   }));
 }
 
@@ -203,7 +171,7 @@ export class StateLayout<T extends Target> {
 
   /** Validates `state` completely (upgrading an older version) and returns fields of the current
    *  version; throws StateError naming the field. Changes nothing. */
-  check(state: unknown): Fields {
+  check(state: unknown, target?: T): Fields {
     const t = this.type;
     if (!isPlainObject(state)) throw new StateError(`${t}: state is not an object`);
     const s = state as Partial<SavedState>;
@@ -219,7 +187,7 @@ export class StateLayout<T extends Target> {
       fields = { ...fields };
       for (let from = v; from < this.version; from++) this.options.upgrades?.[from]?.(fields);
     }
-    const out = checkFields(this.compiled, fields, v, t, "");
+    const out = checkFields(this.compiled, fields, v, t, "", target);
     const wrong = this.options.rule?.(out);
     if (wrong) throw new StateError(`${t}: ${wrong}`);
     return out;
@@ -232,8 +200,12 @@ export class StateLayout<T extends Target> {
   }
 
   load(target: T, state: unknown): void {
-    this.apply(target, this.check(state));
+    this.apply(target, this.check(state, target));
   }
+}
+
+function envelope(s: SavedState): StateValue {
+  return { type: s.type, version: s.version, fields: s.fields };
 }
 
 function saveFields(list: Compiled[], target: Target): Fields {
@@ -250,15 +222,24 @@ function saveFields(list: Compiled[], target: Target): Fields {
         out[name] = spec.get ? raw : saveFields(sub!, raw as Target);
         break;
       case "records":
-        out[name] = spec.get ? raw : (raw as Target[]).map((r) => saveFields(sub!, r));
+        out[name] = spec.get ? raw : (raw as (Target | null)[]).map((r) => (r === null ? null : saveFields(sub!, r)));
+        break;
+      case "part":
+        out[name] = envelope((raw as unknown as Stateful).saveState());
+        break;
+      case "map":
+        if (spec.of.kind === "part" && !spec.get) {
+          const parts: Fields = {};
+          for (const [k, p] of Object.entries(raw as unknown as Record<string, Stateful>)) parts[k] = envelope(p.saveState());
+          out[name] = parts;
+        } else out[name] = raw;
         break;
       case "nested": {
         if (raw === null || raw === undefined) {
           out[name] = null; // an optional part this machine does not have
           break;
         }
-        const s = spec.layout.save(raw as never);
-        out[name] = { type: s.type, version: s.version, fields: s.fields };
+        out[name] = envelope(spec.layout.save(raw as never));
         break;
       }
       default:
@@ -268,7 +249,7 @@ function saveFields(list: Compiled[], target: Target): Fields {
   return out;
 }
 
-function checkFields(list: Compiled[], fields: Fields, version: number, owner: string, prefix: string): Fields {
+function checkFields(list: Compiled[], fields: Fields, version: number, owner: string, prefix: string, target?: Target): Fields {
   const out: Fields = {};
   for (const key of Object.keys(fields)) {
     if (!list.some((c) => c.name === key)) throw new StateError(`${owner}: unknown field "${prefix}${key}"`);
@@ -284,12 +265,12 @@ function checkFields(list: Compiled[], fields: Fields, version: number, owner: s
       if ((c.spec.since ?? 1) > version && c.spec.default !== undefined) v = c.spec.default;
       else throw new StateError(`${owner}: field "${path}" is missing`);
     }
-    out[c.name] = checkValue(c, v, version, owner, path);
+    out[c.name] = checkValue(c, v, version, owner, path, target);
   }
   return out;
 }
 
-function checkValue(c: Compiled, v: unknown, version: number, owner: string, path: string): StateValue {
+function checkValue(c: Compiled, v: unknown, version: number, owner: string, path: string, target?: Target): StateValue {
   const spec = c.spec;
   const bad = (what: string) => new StateError(`${owner}: field "${path}" must be ${what}, got ${describe(v)}`);
   switch (spec.kind) {
@@ -319,19 +300,62 @@ function checkValue(c: Compiled, v: unknown, version: number, owner: string, pat
     }
     case "record":
       if (!isPlainObject(v)) throw bad("a record");
-      return checkFields(c.sub!, v, version, owner, `${path}.`);
+      return checkFields(c.sub!, v, version, owner, `${path}.`, own(target, spec, c.name) as Target | undefined);
     case "records": {
+      const targets = own(target, spec, c.name) as (Target | null)[] | undefined;
       if (!Array.isArray(v)) throw bad("an array of records");
       if (spec.length !== undefined && v.length !== spec.length) throw new StateError(`${owner}: field "${path}" has ${v.length} entries, expected ${spec.length}`);
       if (spec.maxLength !== undefined && v.length > spec.maxLength) throw new StateError(`${owner}: field "${path}" has ${v.length} entries, at most ${spec.maxLength} allowed`);
       return v.map((r, i) => {
+        const into = targets?.[i];
+        if (r === null && spec.nullable) {
+          if (into) throw new StateError(`${owner}: field "${path}[${i}]" is empty but this machine has one there`);
+          return null;
+        }
         if (!isPlainObject(r)) throw new StateError(`${owner}: field "${path}[${i}]" must be a record, got ${describe(r)}`);
-        return checkFields(c.sub!, r, version, owner, `${path}[${i}].`);
+        if (into === null) throw new StateError(`${owner}: field "${path}[${i}]" is saved but this machine has none there`);
+        return checkFields(c.sub!, r, version, owner, `${path}[${i}].`, into);
       });
     }
     case "nested":
       return spec.layout.check(v) as StateValue;
+    case "part": {
+      const p = own(target, spec, c.name) as Stateful | undefined;
+      if (!p) throw new StateError(`${owner}: field "${path}" can only be checked against the part that loads it`);
+      if (!isPlainObject(v)) throw bad("a saved state");
+      p.checkState(v as unknown as SavedState);
+      return v as StateValue;
+    }
+    case "tuple":
+      if (!Array.isArray(v) || v.length !== spec.length || !v.every((x) => typeof x === "number" && Number.isFinite(x))) throw bad(`${spec.length} numbers`);
+      return v as number[];
+    case "map": {
+      if (!isPlainObject(v)) throw bad("a record");
+      const out: Fields = {};
+      if (spec.of.kind === "part") {
+        // One saved state per part of the part's own record of parts, by name, both ways.
+        const parts = own(target, spec, c.name) as Record<string, Stateful> | undefined;
+        if (!parts) throw new StateError(`${owner}: field "${path}" can only be checked against the parts that load it`);
+        for (const k of Object.keys(parts)) if (!(k in v)) throw new StateError(`${owner}: field "${path}.${k}" is missing`);
+        for (const [k, x] of Object.entries(v)) {
+          if (!Object.hasOwn(parts, k)) throw new StateError(`${owner}: field "${path}.${k}" is for a part this machine does not have`);
+          if (!isPlainObject(x)) throw new StateError(`${owner}: field "${path}.${k}" must be a saved state, got ${describe(x)}`);
+          parts[k].checkState(x as unknown as SavedState);
+          out[k] = x;
+        }
+        return out;
+      }
+      for (const [k, x] of Object.entries(v)) out[k] = checkValue(c.sub![0], x, version, owner, `${path}.${k}`);
+      return out;
+    }
   }
+}
+
+/** The part's own value for a field (undefined when checking without a part). */
+function own(target: Target | undefined, spec: FieldSpec, name: string): unknown {
+  if (!target || spec.get) return undefined;
+  const holder = (spec.in ? (target as Record<string, unknown>)[spec.in] : target) as Record<string, unknown>;
+  return holder[name];
 }
 
 function applyFields(list: Compiled[], target: Target, fields: Fields): void {
@@ -356,11 +380,22 @@ function applyFields(list: Compiled[], target: Target, fields: Fields): void {
         break;
       case "records": {
         const targets = t[name] as Target[];
-        (v as Fields[]).forEach((r, j) => applyFields(sub!, targets[j], r));
+        (v as (Fields | null)[]).forEach((r, j) => {
+          if (r !== null) applyFields(sub!, targets[j], r);
+        });
         break;
       }
       case "nested":
         if (v !== null) spec.layout.apply(t[name] as never, v as Fields);
+        break;
+      case "part":
+        (t[name] as Stateful).loadState(v as unknown as SavedState);
+        break;
+      case "map":
+        if (spec.of.kind === "part") {
+          const parts = t[name] as Record<string, Stateful>;
+          for (const [k, x] of Object.entries(v as Fields)) parts[k].loadState(x as unknown as SavedState);
+        } else t[name] = v;
         break;
       default:
         t[name] = v;
