@@ -309,11 +309,11 @@ function checkValue(c: Compiled, v: unknown, version: number, owner: string, pat
       return v.map((r, i) => {
         const into = targets?.[i];
         if (r === null && spec.nullable) {
-          if (into) throw new StateError(`${owner}: field "${path}[${i}]" is empty but this machine has one there`);
+          if (into) throw new StateError(`${owner}: field "${path}[${i}]": presence differs from this machine's configuration (saved empty, this machine has one)`);
           return null;
         }
         if (!isPlainObject(r)) throw new StateError(`${owner}: field "${path}[${i}]" must be a record, got ${describe(r)}`);
-        if (into === null) throw new StateError(`${owner}: field "${path}[${i}]" is saved but this machine has none there`);
+        if (into === null) throw new StateError(`${owner}: field "${path}[${i}]": presence differs from this machine's configuration (saved, this machine has none)`);
         return checkFields(c.sub!, r, version, owner, `${path}[${i}].`, into);
       });
     }
