@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { StateError, type SavedState } from "../../src/emulator/state.ts";
 import { runUntilScreen, screen, type } from "../machine/firmware-helpers.ts";
 import { createFixtureMachine, fixtureConfig, fixtureImageSha256, sha256 } from "./fixture-machine.ts";
 import { decodeStateFile } from "./state-file.ts";
@@ -30,5 +31,31 @@ describe("a snapshot saved by release 0.1.0", () => {
     const again = m.saveState();
     expect(Object.keys(again.fields).sort()).toEqual(Object.keys(fixture.state.fields).sort());
     expect(again.fields.ram).toEqual(fixture.state.fields.ram);
+  });
+});
+
+describe("loading a whole-machine snapshot", () => {
+  it("checks every part before changing any: a bad VGA field leaves RAM, CPU and devices as they were", () => {
+    const m = createFixtureMachine();
+    const before = m.saveState();
+    const devices = fixture.state.fields.devices as unknown as Record<string, SavedState>;
+    const bad: SavedState = {
+      ...fixture.state,
+      fields: { ...fixture.state.fields, devices: { ...devices, vga: { ...devices.vga, fields: { ...devices.vga.fields, misc: 300 } } } as never },
+    };
+    expect(() => m.loadState(bad)).toThrow(new StateError('vga: field "misc" must be an integer 0..255, got 300'));
+    const after = m.saveState();
+    expect(after.fields.ram).toEqual(before.fields.ram);
+    expect(after.fields.cpu).toEqual(before.fields.cpu);
+    expect(after.fields.devices).toEqual(before.fields.devices);
+  });
+
+  it("refuses a snapshot from a newer build", () => {
+    const m = createFixtureMachine();
+    expect(() => m.loadState({ ...fixture.state, version: 99 })).toThrow(new StateError("machine: version 99 is newer than this build supports (1)"));
+    const cpu = fixture.state.fields.cpu as unknown as SavedState;
+    expect(() => m.loadState({ ...fixture.state, fields: { ...fixture.state.fields, cpu: { ...cpu, version: 3 } as never } })).toThrow(
+      new StateError("cpu: version 3 is newer than this build supports (2)"),
+    );
   });
 });
