@@ -22,7 +22,7 @@ interface Snapshot extends Omit<SnapshotParts, "devices"> {
   devices: Record<string, Device>;
 }
 
-const MAX_RAM = 3072 << 20;
+const MAX_RAM = 3072 * 1048576;
 
 /** Loaded in this order: RAM and clock, then devices, the PCI bus (it re-announces every BAR to
  *  devices that have restored their own state), the CPU last. */
