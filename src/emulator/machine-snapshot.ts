@@ -32,7 +32,7 @@ const MACHINE_STATE = new StateLayout<Snapshot>("machine", 1, {
   ram: typedUpTo(Uint8Array, MAX_RAM, { get: (s: Snapshot) => s.memory.ram, set: (s: Snapshot, ram: Uint8Array) => s.memory.ram.set(ram) }),
   a20: bool({ get: (s: Snapshot) => s.memory.a20Enabled, set: (s: Snapshot, on: boolean) => s.memory.setA20(on) }),
   clock: part(),
-  devices: map(part()),
+  devices: map(part(), { entry: "device" }),
   pciBus: part(),
   cpu: part(),
 });

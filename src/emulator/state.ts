@@ -72,7 +72,7 @@ export type FieldSpec = FieldCommon &
     | { kind: "nested"; layout: StateLayout<never>; optional?: boolean }
     | { kind: "part" }
     | { kind: "tuple"; length: number }
-    | { kind: "map"; of: FieldSpec }
+    | { kind: "map"; of: FieldSpec; entry?: string }
   );
 
 const int = (min: number, max: number, extra?: FieldCommon): FieldSpec => ({ kind: "int", min, max, ...extra });
@@ -113,7 +113,7 @@ export function fieldsIn(prop: string, fields: Record<string, FieldSpec>): Recor
 export const part = (extra?: FieldCommon): FieldSpec => ({ kind: "part", ...extra });
 /** A record keyed by names known only at run time (e.g. PCI slots), each value of kind `of`;
  *  needs `get`/`set`, and the part checks the keys. */
-export const map = (of: FieldSpec, extra?: FieldCommon): FieldSpec => ({ kind: "map", of, ...extra });
+export const map = (of: FieldSpec, extra?: FieldCommon & { entry?: string }): FieldSpec => ({ kind: "map", of, ...extra });
 
 interface Compiled {
   name: string;
@@ -336,9 +336,10 @@ function checkValue(c: Compiled, v: unknown, version: number, owner: string, pat
         // One saved state per part of the part's own record of parts, by name, both ways.
         const parts = own(target, spec, c.name) as Record<string, Stateful> | undefined;
         if (!parts) throw new StateError(`${owner}: field "${path}" can only be checked against the parts that load it`);
-        for (const k of Object.keys(parts)) if (!(k in v)) throw new StateError(`${owner}: field "${path}.${k}" is missing`);
+        const what = spec.entry ?? "part";
+        for (const k of Object.keys(parts)) if (!(k in v)) throw new StateError(`${owner}: snapshot has no state for ${what} "${k}" (field "${path}.${k}")`);
         for (const [k, x] of Object.entries(v)) {
-          if (!Object.hasOwn(parts, k)) throw new StateError(`${owner}: field "${path}.${k}" is for a part this machine does not have`);
+          if (!Object.hasOwn(parts, k)) throw new StateError(`${owner}: snapshot has ${what} "${k}" that this machine does not have (field "${path}.${k}")`);
           if (!isPlainObject(x)) throw new StateError(`${owner}: field "${path}.${k}" must be a saved state, got ${describe(x)}`);
           parts[k].checkState(x as unknown as SavedState);
           out[k] = x;

@@ -5,6 +5,11 @@ import { runUntilScreen, screen, type } from "../machine/firmware-helpers.ts";
 import { createFixtureMachine, fixtureConfig, fixtureImageSha256, sha256 } from "./fixture-machine.ts";
 import { decodeStateFile } from "./state-file.ts";
 
+/** A state tree as text, typed arrays by SHA-256 (deep equality on 16 MiB of VRAM is too slow). */
+function digest(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) => (ArrayBuffer.isView(x) ? `${x.constructor.name}:${sha256(new Uint8Array(x.buffer, x.byteOffset, x.byteLength))}` : x));
+}
+
 const fixture = decodeStateFile(readFileSync(new URL("fixtures/freedos-0.1.0.state.gz", import.meta.url)));
 
 describe("a snapshot saved by release 0.1.0", () => {
@@ -30,7 +35,7 @@ describe("a snapshot saved by release 0.1.0", () => {
     m.loadState(fixture.state);
     const again = m.saveState();
     expect(Object.keys(again.fields).sort()).toEqual(Object.keys(fixture.state.fields).sort());
-    expect(again.fields.ram).toEqual(fixture.state.fields.ram);
+    expect(digest(again.fields.ram)).toBe(digest(fixture.state.fields.ram));
   });
 });
 
@@ -45,9 +50,7 @@ describe("loading a whole-machine snapshot", () => {
     };
     expect(() => m.loadState(bad)).toThrow(new StateError('vga: field "misc" must be an integer 0..255, got 300'));
     const after = m.saveState();
-    expect(after.fields.ram).toEqual(before.fields.ram);
-    expect(after.fields.cpu).toEqual(before.fields.cpu);
-    expect(after.fields.devices).toEqual(before.fields.devices);
+    expect(digest(after)).toBe(digest(before));
   });
 
   it("refuses a snapshot from a newer build", () => {
