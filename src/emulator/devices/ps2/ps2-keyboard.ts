@@ -3,13 +3,18 @@
 // resend) and the host `Keyboard` API fed with KeyboardEvent.code values.
 
 import type { Keyboard } from "../../machine-api.ts";
-import { type SavedState, type Stateful, StateLayout, bool, choice, range, typed, u8 } from "../../state.ts";
+import { type FieldSpec, type SavedState, type Stateful, StateLayout, bool, choice, range, typed, u8 } from "../../state.ts";
 import { appendScancodes, type ModifierState } from "./scancodes.ts";
 
 const QUEUE_SIZE = 1024;
 export const PS2_ACK = 0xfa;
 export const PS2_RESEND = 0xfe;
 const BAT_OK = 0xaa;
+
+/** The saved byte queue towards the controller that both PS/2 devices keep (a ring of `size`). */
+export function ps2QueueFields(size: number): Record<string, FieldSpec> {
+  return { queue: typed(Uint8Array, size), head: range(0, size - 1), count: range(0, size) };
+}
 
 export class Ps2Keyboard implements Keyboard, Stateful {
   readonly name = "ps2-keyboard";
@@ -193,9 +198,7 @@ export class Ps2Keyboard implements Keyboard, Stateful {
   }
 
   static readonly STATE = new StateLayout<Ps2Keyboard>("ps2-keyboard", 1, {
-    queue: typed(Uint8Array, QUEUE_SIZE),
-    head: range(0, QUEUE_SIZE - 1),
-    count: range(0, QUEUE_SIZE),
+    ...ps2QueueFields(QUEUE_SIZE),
     scanSet: choice([1, 2, 3]),
     scanning: bool(),
     leds: range(0, 7),

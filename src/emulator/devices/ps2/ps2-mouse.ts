@@ -5,7 +5,7 @@
 
 import type { Mouse } from "../../machine-api.ts";
 import { type SavedState, type Stateful, StateLayout, bool, choice, range, typed, u8 } from "../../state.ts";
-import { PS2_ACK, PS2_RESEND } from "./ps2-keyboard.ts";
+import { PS2_ACK, PS2_RESEND, ps2QueueFields } from "./ps2-keyboard.ts";
 
 const QUEUE_SIZE = 256;
 const PS2_ERROR = 0xfc;
@@ -254,9 +254,7 @@ export class Ps2Mouse implements Mouse, Stateful {
   }
 
   static readonly STATE = new StateLayout<Ps2Mouse>("ps2-mouse", 1, {
-    queue: typed(Uint8Array, QUEUE_SIZE),
-    head: range(0, QUEUE_SIZE - 1),
-    count: range(0, QUEUE_SIZE),
+    ...ps2QueueFields(QUEUE_SIZE),
     deviceId: choice([0, 3, 4]),
     sampleRate: u8(),
     resolution: range(0, 3),
