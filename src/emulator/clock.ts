@@ -2,7 +2,7 @@
 // time while the machine runs and stands still while it is paused, so a restored snapshot resumes
 // with its timers where they were.
 
-import { expectState, numberField, type SavedState, type Stateful } from "./state.ts";
+import { f64, StateLayout, type SavedState, type Stateful } from "./state.ts";
 
 export type WallClock = () => number; // milliseconds, monotonic
 
@@ -74,17 +74,29 @@ export class VirtualClock implements Stateful {
     this.baseNs += ns;
   }
 
+  /** A restored snapshot's virtual time; the clock keeps running if it was. */
+  private restoreNow(ns: number): void {
+    const wasRunning = this.running;
+    this.running = false;
+    this.baseNs = ns;
+    this.holdNs = Infinity;
+    if (wasRunning) this.start();
+  }
+
+  private static readonly STATE = new StateLayout<VirtualClock>("clock", 1, {
+    nowNs: f64({ min: 0, get: (c: VirtualClock) => c.now(), set: (c: VirtualClock, ns: number) => c.restoreNow(ns) }),
+  });
+
   saveState(): SavedState {
-    return { type: "clock", version: 1, fields: { nowNs: this.now() } };
+    return VirtualClock.STATE.save(this);
+  }
+
+  checkState(state: SavedState): void {
+    VirtualClock.STATE.check(state);
   }
 
   loadState(state: SavedState): void {
-    const f = expectState(state, "clock", 1);
-    const wasRunning = this.running;
-    this.running = false;
-    this.baseNs = numberField(f, "clock", "nowNs");
-    this.holdNs = Infinity;
-    if (wasRunning) this.start();
+    VirtualClock.STATE.load(this, state);
   }
 }
 

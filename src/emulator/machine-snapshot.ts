@@ -1,12 +1,12 @@
 // The whole-machine snapshot format: a config fingerprint, RAM, the clock, the CPU, every device by
-// name and the PCI bus, as one named, versioned SavedState. Restoring checks that the snapshot was
-// taken on a machine built from the same config before touching anything.
+// name and the PCI bus, as one declared, versioned state. Restoring checks the whole tree (every
+// part's state included) against a machine built from the same config before touching anything.
 
 import type { VirtualClock } from "./clock.ts";
 import type { Device } from "./device.ts";
 import type { MachineConfig } from "./machine-config.ts";
 import type { PhysicalMemory } from "./memory.ts";
-import { expectState, StateError, stringField, type SavedState, type StateValue, type Stateful } from "./state.ts";
+import { bool, map, part, range, str, StateError, StateLayout, typedUpTo, type SavedState, type Stateful } from "./state.ts";
 
 export interface SnapshotParts {
   fingerprint: string;
@@ -17,72 +17,45 @@ export interface SnapshotParts {
   pciBus: Stateful;
 }
 
-const TYPE = "machine";
-const VERSION = 1;
-
-function nest(s: SavedState): StateValue {
-  return { type: s.type, version: s.version, fields: s.fields };
+/** What the layout reads and loads: the parts, with the devices by name. */
+interface Snapshot extends Omit<SnapshotParts, "devices"> {
+  devices: Record<string, Device>;
 }
 
-function unnest(v: StateValue | undefined, what: string): SavedState {
-  if (typeof v !== "object" || v === null || Array.isArray(v) || ArrayBuffer.isView(v)) throw new StateError(`machine: ${what} state is missing`);
-  const o = v as { [k: string]: StateValue };
-  if (typeof o.type !== "string" || typeof o.version !== "number" || typeof o.fields !== "object" || o.fields === null || ArrayBuffer.isView(o.fields)) {
-    throw new StateError(`machine: ${what} state is malformed (needs type, version, fields)`);
-  }
-  return { type: o.type, version: o.version, fields: o.fields as SavedState["fields"] };
+const MAX_RAM = 3072 * 1048576;
+
+/** Loaded in this order: RAM and clock, then devices, the PCI bus (it re-announces every BAR to
+ *  devices that have restored their own state), the CPU last. */
+const MACHINE_STATE = new StateLayout<Snapshot>("machine", 1, {
+  fingerprint: str({ set: () => {} }),
+  ramSize: range(1 << 20, MAX_RAM, { get: (s: Snapshot) => s.memory.ramSize, set: () => {} }),
+  ram: typedUpTo(Uint8Array, MAX_RAM, { get: (s: Snapshot) => s.memory.ram, set: (s: Snapshot, ram: Uint8Array) => s.memory.ram.set(ram) }),
+  a20: bool({ get: (s: Snapshot) => s.memory.a20Enabled, set: (s: Snapshot, on: boolean) => s.memory.setA20(on) }),
+  clock: part(),
+  devices: map(part(), { entry: "device" }),
+  pciBus: part(),
+  cpu: part(),
+});
+
+function snapshot(p: SnapshotParts): Snapshot {
+  return { ...p, devices: Object.fromEntries(p.devices.map((d) => [d.name, d])) };
 }
 
 export function saveMachineState(p: SnapshotParts): SavedState {
-  const devices: { [name: string]: StateValue } = {};
-  for (const d of p.devices) devices[d.name] = nest(d.saveState());
-  return {
-    type: TYPE,
-    version: VERSION,
-    fields: {
-      fingerprint: p.fingerprint,
-      ramSize: p.memory.ramSize,
-      ram: p.memory.ram.slice(),
-      a20: p.memory.a20Enabled,
-      clock: nest(p.clock.saveState()),
-      cpu: nest(p.cpu.saveState()),
-      pciBus: nest(p.pciBus.saveState()),
-      devices,
-    },
-  };
+  return MACHINE_STATE.save(snapshot(p));
 }
 
 export function restoreMachineState(p: SnapshotParts, state: SavedState): void {
-  const f = expectState(state, TYPE, VERSION);
-  const fingerprint = stringField(f, TYPE, "fingerprint");
-  if (fingerprint !== p.fingerprint) {
+  const s = snapshot(p);
+  // The configuration first: a snapshot of another machine is refused before its parts are read.
+  const fingerprint = (state as Partial<SavedState> | null)?.fields?.fingerprint;
+  if (typeof fingerprint === "string" && fingerprint !== p.fingerprint) {
     throw new StateError(`machine: snapshot was taken on a different machine configuration (${fingerprint}, this machine is ${p.fingerprint})`);
   }
-  const ram = f.ram;
-  if (!(ram instanceof Uint8Array)) throw new StateError(`machine: field "ram" must be a Uint8Array`);
+  const f = MACHINE_STATE.check(state, s);
+  const ram = f.ram as Uint8Array;
   if (ram.length !== p.memory.ramSize) throw new StateError(`machine: snapshot RAM is ${ram.length} bytes, this machine has ${p.memory.ramSize}`);
-  const saved = f.devices;
-  if (typeof saved !== "object" || saved === null || Array.isArray(saved) || ArrayBuffer.isView(saved)) throw new StateError(`machine: field "devices" must be an object`);
-  const savedDevices = saved as { [name: string]: StateValue };
-  // Check everything first, so a bad snapshot leaves the running machine untouched.
-  const deviceStates = p.devices.map((d) => {
-    if (!(d.name in savedDevices)) throw new StateError(`machine: snapshot has no state for device "${d.name}"`);
-    return unnest(savedDevices[d.name], `device "${d.name}"`);
-  });
-  for (const name of Object.keys(savedDevices)) {
-    if (!p.devices.some((d) => d.name === name)) throw new StateError(`machine: snapshot has device "${name}" that this machine does not have`);
-  }
-  const clock = unnest(f.clock, "clock");
-  const cpu = unnest(f.cpu, "cpu");
-  const pciBus = unnest(f.pciBus, "pci bus");
-
-  p.clock.loadState(clock);
-  p.memory.ram.set(ram);
-  p.memory.setA20(f.a20 !== false);
-  p.devices.forEach((d, i) => d.loadState(deviceStates[i]));
-  // The bus last: it re-announces every BAR to devices that have restored their own state.
-  p.pciBus.loadState(pciBus);
-  p.cpu.loadState(cpu);
+  MACHINE_STATE.apply(s, f);
 }
 
 /** A short hash of everything that shapes the machine: RAM size, firmware, boot recipe and cards

@@ -3,10 +3,29 @@
 // precisely: with no FPU the ESC opcodes trap #NM when EM=1, and are #UD otherwise).
 
 import { EXC_NM, EXC_UD, type CoprocessorHost, type SimdUnit, type X87Unit } from "./coprocessor.ts";
-import type { SavedState } from "../state.ts";
+import { StateLayout, type SavedState } from "../state.ts";
 
-class AbsentX87 implements X87Unit {
-  constructor(private readonly host: CoprocessorHost) {}
+/** A unit with nothing to save; its type still tells a snapshot that the unit was absent. */
+class NoState {
+  constructor(private readonly layout: StateLayout<object>) {}
+  saveState(): SavedState {
+    return this.layout.save(this);
+  }
+  checkState(state: SavedState): void {
+    this.layout.check(state);
+  }
+  loadState(state: SavedState): void {
+    this.layout.load(this, state);
+  }
+}
+
+const ABSENT_X87 = new StateLayout<object>("x87-absent", 1, {});
+const ABSENT_SIMD = new StateLayout<object>("simd-absent", 1, {});
+
+class AbsentX87 extends NoState implements X87Unit {
+  constructor(private readonly host: CoprocessorHost) {
+    super(ABSENT_X87);
+  }
   reset(): void {}
   execute(): void {
     if ((this.host.cr0 & 0xc) !== 0) this.host.raiseException(EXC_NM);
@@ -15,22 +34,16 @@ class AbsentX87 implements X87Unit {
   wait(): void {
     if ((this.host.cr0 & 0xa) === 0xa) this.host.raiseException(EXC_NM);
   }
-  saveState(): SavedState {
-    return { type: "x87-absent", version: 1, fields: {} };
-  }
-  loadState(): void {}
 }
 
-class AbsentSimd implements SimdUnit {
-  constructor(private readonly host: CoprocessorHost) {}
+class AbsentSimd extends NoState implements SimdUnit {
+  constructor(private readonly host: CoprocessorHost) {
+    super(ABSENT_SIMD);
+  }
   reset(): void {}
   execute(): void {
     this.host.raiseException(EXC_UD);
   }
-  saveState(): SavedState {
-    return { type: "simd-absent", version: 1, fields: {} };
-  }
-  loadState(): void {}
 }
 
 export function createAbsentX87(host: CoprocessorHost): X87Unit {

@@ -15,7 +15,7 @@ import { BlockCache, type Block } from "./jit/block-cache.ts";
 import { deliverPendingFault, serviceEvents, deliverInterrupt } from "./interrupts.ts";
 import { loadSegmentRealMode, setSegmentCache } from "./segmentation.ts";
 import { checkOperandLinear, checkSegRead, checkSegWrite, updateAllSegChecks } from "./seg-limits.ts";
-import { saveCpuState, loadCpuState } from "./cpu-state.ts";
+import { CPU_STATE } from "./cpu-state.ts";
 import { checkDataBreakpoints, instructionBreakpointHit, updateBreakpoints } from "./debug.ts";
 import { createCoprocessors } from "./coprocessor-units.ts";
 
@@ -458,11 +458,15 @@ export class CPU implements Stateful, CoprocessorHost {
   }
 
   saveState(): SavedState {
-    return saveCpuState(this);
+    return CPU_STATE.save(this);
+  }
+
+  checkState(state: SavedState): void {
+    CPU_STATE.check(state, this);
   }
 
   loadState(state: SavedState): void {
-    loadCpuState(this, state);
+    CPU_STATE.load(this, state);
     // The compiled-code cache is not state: a restored machine rebuilds it lazily.
     this.jit?.flush();
   }

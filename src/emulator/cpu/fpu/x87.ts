@@ -5,7 +5,7 @@
 // results. Transcendentals are evaluated to 192 bits and rounded once (transcendental.ts).
 
 import { EXC_MF, EXC_NM, EXC_UD, type CoprocessorHost, type X87Unit } from "../coprocessor.ts";
-import { expectState, numberField, booleanField, typedField, StateError, type SavedState } from "../../state.ts";
+import { StateError, type SavedState, StateLayout, bool, range, typed, u16, u32 } from "../../state.ts";
 import {
   ExactOps,
   FLAG_DE,
@@ -2134,47 +2134,34 @@ export class X87 implements X87Unit {
 
   // ---- State -------------------------------------------------------------------------------------
 
+  private static readonly STATE = new StateLayout<X87>("x87", 1, {
+    cw: u16(),
+    sw: u16(),
+    top: range(0, 7),
+    se: typed(Uint16Array, 8),
+    significands: typed(Uint32Array, 16, { get: (x: X87) => x.sig32, set: (x: X87, v: Uint32Array) => x.sig32.set(v) }),
+    empty: typed(Uint8Array, 8),
+    fip: u32(),
+    fcs: u16(),
+    fop: range(0, 0x7ff),
+    fdp: u32(),
+    fds: u16(),
+    ferrSignaled: bool(),
+  }, {
+    rule: (f) => ((f.empty as Uint8Array).some((e) => e > 1) ? `field "empty" has a value other than 0/1` : null),
+  });
+
   saveState(): SavedState {
-    return {
-      type: "x87",
-      version: 1,
-      fields: {
-        cw: this.cw,
-        sw: this.sw,
-        top: this.top,
-        se: this.se.slice(),
-        significands: this.sig32.slice(),
-        empty: this.empty.slice(),
-        fip: this.fip,
-        fcs: this.fcs,
-        fop: this.fop,
-        fdp: this.fdp,
-        fds: this.fds,
-        ferrSignaled: this.ferrSignaled,
-      },
-    };
+    return X87.STATE.save(this);
+  }
+
+  checkState(state: SavedState): void {
+    X87.STATE.check(state);
   }
 
   loadState(state: SavedState): void {
-    const f = expectState(state, "x87", 1);
-    const word = (name: string, max: number): number => {
-      const v = numberField(f, "x87", name);
-      if (!Number.isInteger(v) || v < 0 || v > max) throw new StateError(`x87: field "${name}" out of range: ${v}`);
-      return v;
-    };
-    this.cw = word("cw", 0xffff);
-    this.sw = word("sw", 0xffff) & ~0x3800;
-    this.top = word("top", 7);
-    typedField(f, "x87", "se", this.se);
-    typedField(f, "x87", "significands", this.sig32);
-    typedField(f, "x87", "empty", this.empty);
-    for (let p = 0; p < 8; p++) if (this.empty[p] > 1) throw new StateError(`x87: field "empty" has a value other than 0/1`);
-    this.fip = word("fip", 0xffffffff);
-    this.fcs = word("fcs", 0xffff);
-    this.fop = word("fop", 0x7ff);
-    this.fdp = word("fdp", 0xffffffff);
-    this.fds = word("fds", 0xffff);
-    this.ferrSignaled = booleanField(f, "x87", "ferrSignaled");
+    X87.STATE.load(this, state);
+    this.sw &= ~0x3800;
   }
 }
 

@@ -3,7 +3,7 @@
 // unit owns that buffer). Registers live in typed arrays with every lane view over one buffer.
 
 import { EXC_GP, EXC_NM, EXC_UD, EXC_XM, type CoprocessorHost, type SimdUnit } from "../coprocessor.ts";
-import { expectState, numberField, typedField, StateError, type SavedState } from "../../state.ts";
+import { StateError, type SavedState, StateLayout, range, typed } from "../../state.ts";
 import type { X87 } from "../fpu/x87.ts";
 import { OP_ADD, OP_DIV, OP_MUL, OP_SQRT, OP_SUB, SseFloat, classifyF32, classifyF64, DENORMAL, INF, QNAN, ZERO } from "./sse-float.ts";
 
@@ -1355,16 +1355,21 @@ export class Simd implements SimdUnit {
 
   // ---- State --------------------------------------------------------------------------------------
 
+  private static readonly STATE = new StateLayout<Simd>("simd", 1, {
+    xmm: typed(Uint32Array, 32, { get: (s: Simd) => s.xmm.u32, set: (s: Simd, v: Uint32Array) => s.xmm.u32.set(v) }),
+    mxcsr: range(0, MXCSR_MASK, { in: "fp" }),
+  });
+
   saveState(): SavedState {
-    return { type: "simd", version: 1, fields: { xmm: this.xmm.u32.slice(), mxcsr: this.fp.mxcsr } };
+    return Simd.STATE.save(this);
+  }
+
+  checkState(state: SavedState): void {
+    Simd.STATE.check(state);
   }
 
   loadState(state: SavedState): void {
-    const f = expectState(state, "simd", 1);
-    const mx = numberField(f, "simd", "mxcsr");
-    if (!Number.isInteger(mx) || mx < 0 || (mx & ~MXCSR_MASK) !== 0) throw new StateError(`simd: field "mxcsr" has reserved bits set: ${mx}`);
-    typedField(f, "simd", "xmm", this.xmm.u32);
-    this.fp.mxcsr = mx;
+    Simd.STATE.load(this, state);
     this.fp.flags = 0;
   }
 }

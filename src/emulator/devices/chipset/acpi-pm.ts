@@ -7,7 +7,7 @@
 
 import type { TimedDevice } from "../../clock.ts";
 import type { Device, DeviceContext, PciFunction } from "../../device.ts";
-import { booleanField, expectState, numberField, type SavedState } from "../../state.ts";
+import { type SavedState, StateLayout, bool, f64, typed, u16, u8 } from "../../state.ts";
 import { ACPI_DISABLE_VALUE, ACPI_ENABLE_VALUE, S5_SLP_TYP, SCI_IRQ, SMI_CMD_PORT } from "../firmware/acpi-tables.ts";
 import { pciConfigHeader } from "./pci-bus.ts";
 
@@ -250,41 +250,36 @@ export class AcpiPm implements Device, TimedDevice {
     this.timerPeriods = Math.floor(this.timerTicks() / TMR_PERIOD_TICKS);
   }
 
+  private static readonly STATE = new StateLayout<AcpiPm>("acpi-pm", 1, {
+    pm1Status: u16(),
+    pm1Enable: u16(),
+    pm1Control: u16(),
+    gpeStatus: u16(),
+    gpeEnable: u16(),
+    apmControl: u8(),
+    apmStatus: u8(),
+    timerPeriods: f64(),
+    sciLevel: bool(),
+    /** The function's device-specific config space (0x40..0xFF). */
+    config: typed(Uint8Array, 0xc0, {
+      get: (a: AcpiPm) => a.pci.config.subarray(0x40),
+      set: (a: AcpiPm, v: Uint8Array) => a.pci.config.set(v, 0x40),
+    }),
+  });
+
   saveState(): SavedState {
-    return {
-      type: "acpi-pm",
-      version: 1,
-      fields: {
-        pm1Status: this.pm1Status,
-        pm1Enable: this.pm1Enable,
-        pm1Control: this.pm1Control,
-        gpeStatus: this.gpeStatus,
-        gpeEnable: this.gpeEnable,
-        apmControl: this.apmControl,
-        apmStatus: this.apmStatus,
-        timerPeriods: this.timerPeriods,
-        sciLevel: this.sciLevel,
-        config: this.pci.config.slice(0x40),
-      },
-    };
+    return AcpiPm.STATE.save(this);
+  }
+
+  checkState(state: SavedState): void {
+    AcpiPm.STATE.check(state);
   }
 
   loadState(state: SavedState): void {
-    const o = "acpi-pm";
-    const f = expectState(state, o, 1);
-    this.pm1Status = numberField(f, o, "pm1Status") & 0xffff;
-    this.pm1Enable = numberField(f, o, "pm1Enable") & PM1_EVENTS;
-    this.pm1Control = numberField(f, o, "pm1Control") & PM1_CNT_STORED;
-    this.gpeStatus = numberField(f, o, "gpeStatus") & 0xffff;
-    this.gpeEnable = numberField(f, o, "gpeEnable") & 0xffff;
-    this.apmControl = numberField(f, o, "apmControl") & 0xff;
-    this.apmStatus = numberField(f, o, "apmStatus") & 0xff;
-    this.timerPeriods = numberField(f, o, "timerPeriods");
-    const cfg = f.config;
-    if (!(cfg instanceof Uint8Array) || cfg.length !== 0xc0) throw new Error(`${o}: field "config" must be 192 bytes`);
-    this.pci.config.set(cfg, 0x40);
+    AcpiPm.STATE.load(this, state);
+    this.pm1Enable &= PM1_EVENTS;
+    this.pm1Control &= PM1_CNT_STORED;
     this.updateMapping();
-    this.sciLevel = booleanField(f, o, "sciLevel");
     this.updateSci(true); // drive the line to what the registers say
     this.ctx.rescheduleTimer(this);
   }

@@ -6,7 +6,7 @@
 // on PCs and are not emulated.
 
 import type { Device, DeviceContext, IsaDma } from "../../device.ts";
-import { expectState, numberField, typedField, type SavedState } from "../../state.ts";
+import { type SavedState, StateLayout, typed, u8 } from "../../state.ts";
 
 /** Page register port for each channel (0x80 is channel-less and left to the POST port). */
 const PAGE_PORT_OF_CHANNEL = [0x87, 0x83, 0x81, 0x82, 0x8f, 0x8b, 0x89, 0x8a];
@@ -241,39 +241,29 @@ export class Dma8237 implements Device, IsaDma {
 
   // --- State ----------------------------------------------------------------------------------
 
+  private static readonly STATE = new StateLayout<Dma8237>("dma8237", 1, {
+    baseAddress: typed(Uint16Array, 8),
+    baseCount: typed(Uint16Array, 8),
+    currentAddress: typed(Uint16Array, 8),
+    currentCount: typed(Uint16Array, 8),
+    mode: typed(Uint8Array, 8),
+    page: typed(Uint8Array, 8),
+    pagePorts: typed(Uint8Array, 16),
+    mask: u8(),
+    status: typed(Uint8Array, 2),
+    command: typed(Uint8Array, 2),
+    flipFlop: typed(Uint8Array, 2),
+  });
+
   saveState(): SavedState {
-    return {
-      type: "dma8237",
-      version: 1,
-      fields: {
-        baseAddress: this.baseAddress.slice(),
-        baseCount: this.baseCount.slice(),
-        currentAddress: this.currentAddress.slice(),
-        currentCount: this.currentCount.slice(),
-        mode: this.mode.slice(),
-        page: this.page.slice(),
-        pagePorts: this.pagePorts.slice(),
-        mask: this.mask,
-        status: this.status.slice(),
-        command: this.command.slice(),
-        flipFlop: this.flipFlop.slice(),
-      },
-    };
+    return Dma8237.STATE.save(this);
+  }
+
+  checkState(state: SavedState): void {
+    Dma8237.STATE.check(state);
   }
 
   loadState(state: SavedState): void {
-    const f = expectState(state, "dma8237", 1);
-    const o = "dma8237";
-    typedField(f, o, "baseAddress", this.baseAddress);
-    typedField(f, o, "baseCount", this.baseCount);
-    typedField(f, o, "currentAddress", this.currentAddress);
-    typedField(f, o, "currentCount", this.currentCount);
-    typedField(f, o, "mode", this.mode);
-    typedField(f, o, "page", this.page);
-    typedField(f, o, "pagePorts", this.pagePorts);
-    this.mask = numberField(f, o, "mask") & 0xff;
-    typedField(f, o, "status", this.status);
-    typedField(f, o, "command", this.command);
-    typedField(f, o, "flipFlop", this.flipFlop);
+    Dma8237.STATE.load(this, state);
   }
 }

@@ -5,7 +5,7 @@
 
 import type { Device, DeviceContext, PciFunction } from "../../device.ts";
 import type { MmioHandler, PhysicalMemory } from "../../memory.ts";
-import { expectState, typedField, type SavedState } from "../../state.ts";
+import { StateLayout, type SavedState, typed, u8 } from "../../state.ts";
 import { pciConfigHeader } from "./pci-bus.ts";
 
 export const PAM0 = 0x59;
@@ -114,16 +114,24 @@ export class I440fxHost implements Device {
     this.applyPam();
   }
 
+  private static readonly STATE = new StateLayout<I440fxHost>("i440fx", 1, {
+    pam: typed(Uint8Array, PAM_COUNT, {
+      get: (h: I440fxHost) => h.pci.config.subarray(PAM0, PAM0 + PAM_COUNT),
+      set: (h: I440fxHost, v: Uint8Array) => h.pci.config.set(v, PAM0),
+    }),
+    smram: u8({ get: (h: I440fxHost) => h.pci.config[SMRAM], set: (h: I440fxHost, v: number) => void (h.pci.config[SMRAM] = v) }),
+  });
+
   saveState(): SavedState {
-    return { type: "i440fx", version: 1, fields: { pam: this.pci.config.slice(PAM0, PAM0 + PAM_COUNT), smram: this.pci.config[SMRAM] } };
+    return I440fxHost.STATE.save(this);
+  }
+
+  checkState(state: SavedState): void {
+    I440fxHost.STATE.check(state);
   }
 
   loadState(state: SavedState): void {
-    const f = expectState(state, "i440fx", 1);
-    const pam = typedField(f, "i440fx", "pam", new Uint8Array(PAM_COUNT));
-    this.pci.config.set(pam, PAM0);
-    const smram = f.smram;
-    if (typeof smram === "number") this.pci.config[SMRAM] = smram & 0xff;
+    I440fxHost.STATE.load(this, state);
     this.applyPam();
   }
 }

@@ -4,7 +4,7 @@
 
 import type { DeviceContext, PciBar, PciBus, PciFunction } from "../../device.ts";
 import type { MmioHandler } from "../../memory.ts";
-import { expectState, numberField, StateError, type SavedState, type StateValue } from "../../state.ts";
+import { StateError, type SavedState, type StateValue, StateLayout, bool, map, typed, u32 } from "../../state.ts";
 
 const CONFIG_ADDRESS = 0xcf8;
 const CONFIG_DATA = 0xcfc;
@@ -303,40 +303,52 @@ export class PciHostBus implements PciBus {
     this.pirqRoutingChanged();
   }
 
+  private static readonly STATE = new StateLayout<PciHostBus>("pci-bus", 1, {
+    address: u32(),
+    /** Each function's 256-byte config space, keyed "device.function". */
+    configs: map(typed(Uint8Array, 256), {
+      get: (b: PciHostBus) => Object.fromEntries([...b.slots].map(([key, s]) => [slotName(key), s.fn.config.slice()])),
+      set: () => {}, // restoreSlots
+    }),
+    /** Each function's INTx level, keyed like `configs`. */
+    intx: map(bool(), {
+      get: (b: PciHostBus) => Object.fromEntries([...b.slots].map(([key, s]) => [slotName(key), s.intxLevel])),
+      set: () => {}, // restoreSlots
+    }),
+  });
+
   saveState(): SavedState {
-    const configs: { [key: string]: StateValue } = {};
-    for (const [key, s] of this.slots) configs[slotName(key)] = s.fn.config.slice();
-    const intx: { [key: string]: StateValue } = {};
-    for (const [key, s] of this.slots) intx[slotName(key)] = s.intxLevel;
-    return { type: "pci-bus", version: 1, fields: { address: this.address, configs, intx } };
+    return PciHostBus.STATE.save(this);
   }
 
-  loadState(state: SavedState): void {
-    const f = expectState(state, "pci-bus", 1);
-    const configs = f.configs;
-    const intx = f.intx;
-    if (typeof configs !== "object" || configs === null || Array.isArray(configs) || configs instanceof Uint8Array) {
-      throw new StateError(`pci-bus: field "configs" must be an object`);
-    }
-    const cfgMap = configs as { [key: string]: StateValue };
-    const intxMap = (typeof intx === "object" && intx !== null ? intx : {}) as { [key: string]: StateValue };
+  checkState(state: SavedState): SavedState["fields"] {
+    const f = PciHostBus.STATE.check(state);
+    const configs = f.configs as Record<string, Uint8Array>;
     for (const [key, s] of this.slots) {
-      const c = cfgMap[slotName(key)];
-      if (!(c instanceof Uint8Array) || c.length !== 256) throw new StateError(`pci-bus: no 256-byte config space saved for ${s.fn.name} (${slotName(key)})`);
+      if (!(slotName(key) in configs)) throw new StateError(`pci-bus: no config space saved for ${s.fn.name} (${slotName(key)})`);
     }
-    for (const name of Object.keys(cfgMap)) {
+    for (const name of [...Object.keys(configs), ...Object.keys(f.intx as object)]) {
       const [d, fnum] = name.split(".").map(Number);
       if (!this.slots.has((d << 3) | fnum)) throw new StateError(`pci-bus: saved state has function ${name} that this machine does not have`);
     }
-    this.address = numberField(f, "pci-bus", "address") >>> 0;
+    return f;
+  }
+
+  loadState(state: SavedState): void {
+    const f = this.checkState(state);
+    PciHostBus.STATE.apply(this, f);
+    this.restoreSlots(f.configs as Record<string, Uint8Array>, f.intx as Record<string, boolean>);
+  }
+
+  private restoreSlots(configs: Record<string, Uint8Array>, intx: Record<string, boolean>): void {
     this.pirqCount.fill(0);
     for (const [key, s] of this.slots) {
-      s.fn.config.set(cfgMap[slotName(key)] as Uint8Array);
+      s.fn.config.set(configs[slotName(key)]);
       // Re-announce every mapping: devices restored their own state and expect onMap again.
       this.forceRomUnmapped(s);
       s.mapped.fill(-2, 0, 6);
       this.updateDecoding(s);
-      s.intxLevel = intxMap[slotName(key)] === true;
+      s.intxLevel = intx[slotName(key)] === true;
       const pin = s.fn.config[INTERRUPT_PIN];
       if (s.intxLevel && pin >= 1 && pin <= 4) this.pirqCount[pirqOf(s.fn.device, pin)]++;
     }

@@ -2,7 +2,7 @@
 // PCI interrupts onto ISA IRQs, and the reset control register at port 0xCF9.
 
 import type { Device, DeviceContext, PciFunction } from "../../device.ts";
-import { expectState, numberField, typedField, type SavedState } from "../../state.ts";
+import { StateLayout, type SavedState, range, typed } from "../../state.ts";
 import { pciConfigHeader, type PciHostBus } from "./pci-bus.ts";
 
 const PIRQRC = 0x60;
@@ -62,13 +62,23 @@ export class Piix3Isa implements Device {
     this.pci.config.fill(ROUTE_DISABLED, PIRQRC, PIRQRC + 4);
   }
 
+  private static readonly STATE = new StateLayout<Piix3Isa>("piix3-isa", 1, {
+    resetControl: range(0, RC_SYS_RST | RC_FULL_RST),
+    pirq: typed(Uint8Array, 4, {
+      get: (d: Piix3Isa) => d.pci.config.subarray(PIRQRC, PIRQRC + 4),
+      set: (d: Piix3Isa, v: Uint8Array) => d.pci.config.set(v, PIRQRC),
+    }),
+  });
+
   saveState(): SavedState {
-    return { type: "piix3-isa", version: 1, fields: { resetControl: this.resetControl, pirq: this.pci.config.slice(PIRQRC, PIRQRC + 4) } };
+    return Piix3Isa.STATE.save(this);
+  }
+
+  checkState(state: SavedState): void {
+    Piix3Isa.STATE.check(state);
   }
 
   loadState(state: SavedState): void {
-    const f = expectState(state, "piix3-isa", 1);
-    this.resetControl = numberField(f, "piix3-isa", "resetControl") & (RC_SYS_RST | RC_FULL_RST);
-    this.pci.config.set(typedField(f, "piix3-isa", "pirq", new Uint8Array(4)), PIRQRC);
+    Piix3Isa.STATE.load(this, state);
   }
 }

@@ -7,7 +7,7 @@
 
 import type { DeviceContext, Device } from "../../device.ts";
 import type { Pit8254 } from "../timers/pit-8254.ts";
-import { expectState, numberField, type SavedState } from "../../state.ts";
+import { StateLayout, type SavedState, range, u8 } from "../../state.ts";
 
 /** The DRAM refresh request line toggles once per refresh period (PIT channel 1's ~15 us on an AT). */
 export const REFRESH_TOGGLE_NS = 15085;
@@ -82,15 +82,22 @@ export class SystemPorts implements Device {
     }
   }
 
+  private static readonly STATE = new StateLayout<SystemPorts>("system-ports", 1, {
+    controlB: range(0, 0x0f),
+    controlA: u8(),
+    postCode: u8(),
+  });
+
   saveState(): SavedState {
-    return { type: "system-ports", version: 1, fields: { controlB: this.controlB, controlA: this.controlA, postCode: this.postCode } };
+    return SystemPorts.STATE.save(this);
+  }
+
+  checkState(state: SavedState): void {
+    SystemPorts.STATE.check(state);
   }
 
   loadState(state: SavedState): void {
-    const f = expectState(state, "system-ports", 1);
-    this.controlB = numberField(f, "system-ports", "controlB") & 0x0f;
-    this.controlA = numberField(f, "system-ports", "controlA") & 0xff;
-    this.postCode = numberField(f, "system-ports", "postCode") & 0xff;
+    SystemPorts.STATE.load(this, state);
     // The PIT restores its own gate; A20 is part of memory state restored by the machine.
   }
 }

@@ -2,7 +2,7 @@
 // machine powers off with exit status (V << 1) | 1, so a status is never 0 (= ACPI power-off).
 
 import type { DeviceContext, Device } from "../../device.ts";
-import { expectState, type SavedState } from "../../state.ts";
+import { StateLayout, type SavedState } from "../../state.ts";
 
 export const DEBUG_EXIT_PORT = 0xf4;
 
@@ -25,11 +25,17 @@ export class DebugExit implements Device {
 
   reset(): void {}
 
+  private static readonly STATE = new StateLayout<DebugExit>("debug-exit", 1, {});
+
   saveState(): SavedState {
-    return { type: "debug-exit", version: 1, fields: {} };
+    return DebugExit.STATE.save(this);
+  }
+
+  checkState(state: SavedState): void {
+    DebugExit.STATE.check(state);
   }
 
   loadState(state: SavedState): void {
-    expectState(state, "debug-exit", 1);
+    DebugExit.STATE.load(this, state);
   }
 }

@@ -2,7 +2,7 @@
 // test kernels print there); reading returns 0xE9 so software can detect the port.
 
 import type { DeviceContext, Device } from "../../device.ts";
-import { expectState, type SavedState } from "../../state.ts";
+import { StateLayout, type SavedState } from "../../state.ts";
 
 export const DEBUGCON_PORT = 0xe9;
 
@@ -30,11 +30,17 @@ export class Debugcon implements Device {
 
   reset(): void {}
 
+  private static readonly STATE = new StateLayout<Debugcon>("debugcon", 1, {});
+
   saveState(): SavedState {
-    return { type: "debugcon", version: 1, fields: {} };
+    return Debugcon.STATE.save(this);
+  }
+
+  checkState(state: SavedState): void {
+    Debugcon.STATE.check(state);
   }
 
   loadState(state: SavedState): void {
-    expectState(state, "debugcon", 1);
+    Debugcon.STATE.load(this, state);
   }
 }

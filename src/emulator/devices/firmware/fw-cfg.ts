@@ -4,7 +4,7 @@
 // Items are fixed at build time from the machine config; nothing the guest does can grow them.
 
 import type { Device, DeviceContext } from "../../device.ts";
-import { expectState, numberField, type SavedState } from "../../state.ts";
+import { StateLayout, type SavedState, range, u16, u32 } from "../../state.ts";
 import type { AcpiBlobs } from "./acpi-tables.ts";
 
 const SELECTOR_PORT = 0x510;
@@ -184,15 +184,22 @@ export class FwCfg implements Device {
     this.dmaHigh = 0;
   }
 
+  private static readonly STATE = new StateLayout<FwCfg>("fw-cfg", 1, {
+    selector: u16(),
+    offset: range(0, 0xffffffff),
+    dmaHigh: u32(),
+  });
+
   saveState(): SavedState {
-    return { type: "fw-cfg", version: 1, fields: { selector: this.selector, offset: this.offset, dmaHigh: this.dmaHigh } };
+    return FwCfg.STATE.save(this);
+  }
+
+  checkState(state: SavedState): void {
+    FwCfg.STATE.check(state);
   }
 
   loadState(state: SavedState): void {
-    const f = expectState(state, "fw-cfg", 1);
-    this.selector = numberField(f, "fw-cfg", "selector") & 0xffff;
-    this.offset = Math.max(0, Math.floor(numberField(f, "fw-cfg", "offset")));
-    this.dmaHigh = numberField(f, "fw-cfg", "dmaHigh") >>> 0;
+    FwCfg.STATE.load(this, state);
   }
 }
 

@@ -6,7 +6,7 @@
 // The data rate is recorded but not enforced against the media.
 
 import type { Device, DeviceContext, IsaDma } from "../../device.ts";
-import { booleanField, expectState, numberField, typedField, type SavedState, type StateValue } from "../../state.ts";
+import { type SavedState, type StateValue, StateLayout, StateError, bool, f64, range, records, tuple, typed, typedUpTo, u8 } from "../../state.ts";
 import { floppyGeometryForSize, type FloppyGeometry } from "./floppy-geometry.ts";
 
 export interface FloppyMedia {
@@ -58,6 +58,28 @@ const enum Phase {
   ExecRead = 2, // non-DMA: bytes to the CPU
   ExecWrite = 3, // non-DMA: bytes from the CPU
   Result = 4,
+}
+
+/** A drive position's saved fields; the media fields are restored by FloppyController.restoreMedia. */
+const DRIVE_FIELDS = {
+  present: bool({ set: () => {} }),
+  hasMedia: bool({ get: (d: FloppyDrive) => d.media !== null, set: () => {} }),
+  mediaBytes: f64({ min: 0, get: (d: FloppyDrive) => (d.media ? d.media.length : 0), set: () => {} }),
+  // Written media travels with the snapshot; untouched media is the configured image.
+  image: typedUpTo(Uint8Array, 2 ** 31, { nullable: true, get: (d: FloppyDrive) => (d.media && d.written ? d.media : null), set: () => {} }),
+  readOnly: bool({ set: () => {} }),
+  cylinder: u8(),
+  head: range(0, 1),
+  changed: bool(),
+  nextIdSector: u8(),
+};
+
+interface SavedDrive {
+  present: boolean;
+  hasMedia: boolean;
+  mediaBytes: number;
+  image: Uint8Array | null;
+  readOnly: boolean;
 }
 
 /** One drive position (A: or B:). */
@@ -768,117 +790,85 @@ export class FloppyController implements Device {
 
   // --- State ----------------------------------------------------------------------------------
 
-  saveState(): SavedState {
-    const drives: StateValue[] = this.drives.map((d) => ({
-      present: d.present,
-      hasMedia: d.media !== null,
-      mediaBytes: d.media ? d.media.length : 0,
-      // Written media travels with the snapshot; untouched media is the configured image.
-      image: d.media && d.written ? d.media.slice() : null,
-      readOnly: d.readOnly,
-      cylinder: d.cylinder,
-      head: d.head,
-      changed: d.changed,
-      nextIdSector: d.nextIdSector,
-    }));
-    return {
-      type: "fdc82077",
-      version: 1,
-      fields: {
-        dor: this.dor,
-        tdr: this.tdr,
-        dataRate: this.dataRate,
-        phase: this.phase,
-        command: this.command.slice(),
-        commandLength: this.commandLength,
-        commandExpected: this.commandExpected,
-        result: this.result.slice(),
-        resultLength: this.resultLength,
-        resultPos: this.resultPos,
-        data: this.dataLength > 0 ? this.data.slice(0, this.dataLength) : new Uint8Array(0),
-        dataPos: this.dataPos,
-        stepRateHeadUnload: this.stepRateHeadUnload,
-        headLoadNonDma: this.headLoadNonDma,
-        config: this.config,
-        precompTrack: this.precompTrack,
-        locked: this.locked,
-        perpendicular: this.perpendicular,
-        lastEot: this.lastEot,
-        interrupt: this.interrupt,
-        resetSenses: this.resetSenses,
-        seekDone: this.seekDone,
-        seekSt0: this.seekSt0.slice(),
-        execKind: this.execKind,
-        cursor: [this.xDrive, this.xHead, this.xCyl, this.xSector, this.xEot, this.xMultiTrack ? 1 : 0],
-        drives,
+  private static readonly STATE = new StateLayout<FloppyController>("fdc82077", 1, {
+    dor: u8(),
+    tdr: range(0, 3),
+    dataRate: range(0, 3),
+    phase: range(0, 4),
+    command: typed(Uint8Array, 16),
+    commandLength: range(0, 16),
+    commandExpected: range(0, 16),
+    result: typed(Uint8Array, 16),
+    resultLength: range(0, 16),
+    resultPos: range(0, 16),
+    /** The sector data of the transfer in progress (empty when none). */
+    data: typedUpTo(Uint8Array, MAX_TRACK_BYTES, {
+      get: (c: FloppyController) => c.data.subarray(0, c.dataLength),
+      set: (c: FloppyController, v: Uint8Array) => {
+        c.data.set(v);
+        c.dataLength = v.length;
       },
-    };
+    }),
+    dataPos: range(0, MAX_TRACK_BYTES),
+    stepRateHeadUnload: u8(),
+    headLoadNonDma: u8(),
+    config: u8(),
+    precompTrack: u8(),
+    locked: bool(),
+    perpendicular: u8(),
+    lastEot: u8(),
+    interrupt: bool(),
+    resetSenses: range(0, 4),
+    seekDone: range(0, 15),
+    seekSt0: typed(Uint8Array, 4),
+    execKind: range(0, 3),
+    /** The transfer cursor: [drive, head, cylinder, sector, end of track, multi-track]. */
+    cursor: tuple(6, {
+      get: (c: FloppyController) => [c.xDrive, c.xHead, c.xCyl, c.xSector, c.xEot, c.xMultiTrack ? 1 : 0],
+      set: (c: FloppyController, v: number[]) => {
+        [c.xDrive, c.xHead, c.xCyl, c.xSector, c.xEot] = [v[0] & 1, v[1] & 1, v[2] & 0xff, v[3] & 0xff, v[4] & 0xff];
+        c.xMultiTrack = v[5] !== 0;
+      },
+    }),
+    drives: records(DRIVE_FIELDS, 2),
+  }, {
+    rule: (f) => ((f.dataPos as number) > (f.data as Uint8Array).length ? `field "dataPos" is past the ${(f.data as Uint8Array).length} data bytes` : null),
+  });
+
+  saveState(): SavedState {
+    return FloppyController.STATE.save(this);
+  }
+
+  checkState(state: SavedState): SavedState["fields"] {
+    const f = FloppyController.STATE.check(state);
+    (f.drives as unknown as SavedDrive[]).forEach((s, i) => {
+      const d = this.drives[i];
+      const o = `fdc82077: drive ${i}`;
+      if (s.present !== d.present) throw new StateError(`${o} presence differs from this machine's configuration`);
+      if (s.image) {
+        try {
+          floppyGeometryForSize(s.image.length);
+        } catch (e) {
+          throw new StateError(`${o}: ${(e as Error).message}`);
+        }
+      } else if (s.hasMedia && (!d.media || d.media.length !== s.mediaBytes)) {
+        throw new StateError(`${o} had ${s.mediaBytes}-byte media; insert the same image before restoring`);
+      }
+    });
+    return f;
   }
 
   loadState(state: SavedState): void {
-    const o = "fdc82077";
-    const f = expectState(state, o, 1);
-    const n = (name: string, max: number) => {
-      const v = numberField(f, o, name);
-      if (!Number.isInteger(v) || v < 0 || v > max) throw new RangeError(`${o}: field "${name}" out of range: ${v}`);
-      return v;
-    };
-    this.dor = n("dor", 255);
-    this.tdr = n("tdr", 3);
-    this.dataRate = n("dataRate", 3);
-    this.phase = n("phase", 4) as Phase;
-    typedField(f, o, "command", this.command);
-    this.commandLength = n("commandLength", 16);
-    this.commandExpected = n("commandExpected", 16);
-    typedField(f, o, "result", this.result);
-    this.resultLength = n("resultLength", 16);
-    this.resultPos = n("resultPos", 16);
-    const data = f.data;
-    if (!(data instanceof Uint8Array) || data.length > MAX_TRACK_BYTES) throw new RangeError(`${o}: field "data" must be a Uint8Array of at most ${MAX_TRACK_BYTES} bytes`);
-    this.data.set(data);
-    this.dataLength = data.length;
-    this.dataPos = n("dataPos", data.length);
-    this.stepRateHeadUnload = n("stepRateHeadUnload", 255);
-    this.headLoadNonDma = n("headLoadNonDma", 255);
-    this.config = n("config", 255);
-    this.precompTrack = n("precompTrack", 255);
-    this.locked = booleanField(f, o, "locked");
-    this.perpendicular = n("perpendicular", 255);
-    this.lastEot = n("lastEot", 255);
-    this.interrupt = booleanField(f, o, "interrupt");
-    this.resetSenses = n("resetSenses", 4);
-    this.seekDone = n("seekDone", 15);
-    typedField(f, o, "seekSt0", this.seekSt0);
-    this.execKind = n("execKind", 3);
-    const cur = f.cursor;
-    if (!Array.isArray(cur) || cur.length !== 6 || !cur.every((x) => typeof x === "number")) throw new RangeError(`${o}: field "cursor" must be 6 numbers`);
-    const cn = cur as number[];
-    this.xDrive = cn[0] & 1;
-    this.xHead = cn[1] & 1;
-    this.xCyl = cn[2] & 0xff;
-    this.xSector = cn[3] & 0xff;
-    this.xEot = cn[4] & 0xff;
-    this.xMultiTrack = cn[5] !== 0;
-    const drives = f.drives;
-    if (!Array.isArray(drives) || drives.length !== this.drives.length) throw new RangeError(`${o}: field "drives" must list ${this.drives.length} drives`);
-    drives.forEach((raw, i) => {
+    const f = this.checkState(state);
+    FloppyController.STATE.apply(this, f);
+    (f.drives as unknown as SavedDrive[]).forEach((s, i) => {
       const d = this.drives[i];
-      const s = raw as { [k: string]: StateValue };
-      if (typeof s !== "object" || s === null) throw new RangeError(`${o}: drive ${i} state is not an object`);
-      const dn = `drive ${i}`;
-      if (booleanField(s, o, "present") !== d.present) throw new RangeError(`${o}: ${dn} presence differs from this machine's configuration`);
-      const hasMedia = booleanField(s, o, "hasMedia");
-      const image = s.image;
-      if (image instanceof Uint8Array) {
-        d.insert({ image, readOnly: booleanField(s, o, "readOnly"), writeMode: "in-place" });
+      const { cylinder, head, changed } = d; // insert() resets these; the saved values win
+      if (s.image) {
+        d.insert({ image: s.image.slice(), readOnly: s.readOnly, writeMode: "in-place" });
         d.written = true;
-      } else if (hasMedia) {
-        if (!d.media || d.media.length !== numberField(s, o, "mediaBytes")) throw new RangeError(`${o}: ${dn} had ${numberField(s, o, "mediaBytes")}-byte media; insert the same image before restoring`);
-      } else if (d.present) d.insert(null);
-      d.cylinder = numberField(s, o, "cylinder") & 0xff;
-      d.head = numberField(s, o, "head") & 1;
-      d.changed = booleanField(s, o, "changed");
-      d.nextIdSector = numberField(s, o, "nextIdSector") & 0xff;
+      } else if (!s.hasMedia && d.present) d.insert(null);
+      [d.cylinder, d.head, d.changed] = [cylinder, head, changed];
     });
     this.irqLevel = false;
     this.ctx.irq.setIrq(this.irqLine, false);

@@ -4,7 +4,7 @@
 // DIAGNOSTIC. Also the image store shared by the block devices: the caller's bytes, written in
 // place or through a copy-on-write overlay of 64 KiB chunks (which snapshots carry).
 
-import { booleanField, expectState, numberField, type SavedState, type StateValue, type Stateful } from "../../state.ts";
+import { type SavedState, type StateValue, type Stateful, StateLayout, StateError, bool, f64, range, record, typedUpTo, u8 } from "../../state.ts";
 import type { IdeCommandSet, IdeDrive } from "./ide-controller.ts";
 
 // ATA status bits
@@ -29,6 +29,13 @@ const DMA_STEP_SECTORS = 128;
 export type WriteMode = "in-place" | "copy-on-write";
 
 /** A block device image: reads see guest writes; writes go in place or to a chunked overlay. */
+/** Written chunks of a copy-on-write image: chunk numbers and their bytes back to back. */
+export interface SavedOverlay {
+  length: number;
+  chunks: Uint32Array;
+  data: Uint8Array;
+}
+
 export class DiskImageStore {
   readonly length: number;
   private readonly overlay = new Map<number, Uint8Array>();
@@ -81,7 +88,7 @@ export class DiskImageStore {
   }
 
   /** Overlay chunks for snapshots (empty for in-place images, whose bytes the host keeps). */
-  saveOverlay(): StateValue {
+  saveOverlay(): SavedOverlay {
     const keys = [...this.overlay.keys()].sort((a, b) => a - b);
     const data = new Uint8Array(keys.reduce((n, k) => n + this.overlay.get(k)!.length, 0));
     let at = 0;
@@ -92,16 +99,25 @@ export class DiskImageStore {
     return { length: this.length, chunks: new Uint32Array(keys), data };
   }
 
-  loadOverlay(v: StateValue, owner: string): void {
-    const s = v as { length?: unknown; chunks?: unknown; data?: unknown };
-    if (typeof s !== "object" || s === null || s.length !== this.length) throw new RangeError(`${owner}: disk overlay is for a ${String(s?.length)}-byte image, this one has ${this.length}`);
-    if (!(s.chunks instanceof Uint32Array) || !(s.data instanceof Uint8Array)) throw new RangeError(`${owner}: disk overlay needs chunks (Uint32Array) and data (Uint8Array)`);
+  /** What is wrong with a saved overlay for this image, or null. */
+  overlayProblem(v: SavedOverlay): string | null {
+    if (v.length !== this.length) return `disk overlay is for a ${v.length}-byte image, this one has ${this.length}`;
+    let at = 0;
+    for (const k of v.chunks) {
+      const size = Math.min(CHUNK, this.length - k * CHUNK);
+      if (size <= 0 || at + size > v.data.length) return `disk overlay chunk ${k} is out of range`;
+      at += size;
+    }
+    return null;
+  }
+
+  /** Takes a saved overlay that overlayProblem accepted. */
+  loadOverlay(v: SavedOverlay): void {
     this.overlay.clear();
     let at = 0;
-    for (const k of s.chunks) {
+    for (const k of v.chunks) {
       const size = Math.min(CHUNK, this.length - k * CHUNK);
-      if (size <= 0 || at + size > s.data.length) throw new RangeError(`${owner}: disk overlay chunk ${k} is out of range`);
-      this.overlay.set(k, s.data.slice(at, at + size));
+      this.overlay.set(k, v.data.slice(at, at + size));
       at += size;
     }
   }
@@ -469,47 +485,38 @@ export class AtaDisk implements IdeCommandSet, Stateful {
     drive.dmaDone(false, ATA_ABRT);
   }
 
+  private static readonly STATE = new StateLayout<AtaDisk>("ata-disk", 1, {
+    logicalHeads: range(1, 16),
+    logicalSectors: u8(),
+    multipleCount: range(0, MAX_MULTIPLE),
+    transferMode: u8(),
+    writeCache: bool(),
+    standby: bool(),
+    op: range(0, 4),
+    lba: f64({ min: 0 }),
+    remaining: range(0, 0x10000),
+    blockSectors: range(1, MAX_MULTIPLE),
+    ext: bool(),
+    overlay: record(
+      { length: f64({ min: 0 }), chunks: typedUpTo(Uint32Array, 2 ** 32), data: typedUpTo(Uint8Array, 2 ** 32) },
+      { get: (d: AtaDisk) => d.store.saveOverlay() as unknown as StateValue, set: (d: AtaDisk, v: SavedOverlay) => d.store.loadOverlay(v) },
+    ),
+  });
+
   saveState(): SavedState {
-    return {
-      type: "ata-disk",
-      version: 1,
-      fields: {
-        logicalHeads: this.logicalHeads,
-        logicalSectors: this.logicalSectors,
-        multipleCount: this.multipleCount,
-        transferMode: this.transferMode,
-        writeCache: this.writeCache,
-        standby: this.standby,
-        op: this.op,
-        lba: this.lba,
-        remaining: this.remaining,
-        blockSectors: this.blockSectors,
-        ext: this.ext,
-        overlay: this.store.saveOverlay(),
-      },
-    };
+    return AtaDisk.STATE.save(this);
+  }
+
+  checkState(state: SavedState): SavedState["fields"] {
+    const f = AtaDisk.STATE.check(state);
+    const o = `ata-disk (${this.label})`;
+    if (!Number.isInteger(f.lba) || (f.lba as number) + (f.remaining as number) > this.sectors) throw new StateError(`${o}: transfer runs past the end of the disk`);
+    const overlay = this.store.overlayProblem(f.overlay as unknown as SavedOverlay);
+    if (overlay) throw new StateError(`${o}: ${overlay}`);
+    return f;
   }
 
   loadState(state: SavedState): void {
-    const o = `ata-disk (${this.label})`;
-    const f = expectState(state, "ata-disk", 1);
-    const int = (name: string, min: number, max: number) => {
-      const v = numberField(f, o, name);
-      if (!Number.isInteger(v) || v < min || v > max) throw new RangeError(`${o}: field "${name}" out of range: ${v}`);
-      return v;
-    };
-    this.logicalHeads = int("logicalHeads", 1, 16);
-    this.logicalSectors = int("logicalSectors", 0, 255);
-    this.multipleCount = int("multipleCount", 0, MAX_MULTIPLE);
-    this.transferMode = int("transferMode", 0, 255);
-    this.writeCache = booleanField(f, o, "writeCache");
-    this.standby = booleanField(f, o, "standby");
-    this.op = int("op", 0, 4) as Op;
-    this.lba = int("lba", 0, this.sectors);
-    this.remaining = int("remaining", 0, 0x10000);
-    if (this.lba + this.remaining > this.sectors) throw new RangeError(`${o}: transfer runs past the end of the disk`);
-    this.blockSectors = int("blockSectors", 1, MAX_MULTIPLE);
-    this.ext = booleanField(f, o, "ext");
-    this.store.loadOverlay(f.overlay, o);
+    AtaDisk.STATE.apply(this, this.checkState(state));
   }
 }

@@ -5,7 +5,7 @@
 // changes raise a unit attention and a media event; the medium is a single data track of 2048-byte
 // blocks.
 
-import { booleanField, expectState, numberField, typedField, type SavedState, type Stateful } from "../../state.ts";
+import { type SavedState, type Stateful, StateLayout, StateError, bool, choice, f64, range, typed, u16 } from "../../state.ts";
 import { ATA_ABRT, ATA_DRDY, ATA_DSC } from "./ata-disk.ts";
 import { sealIdentify } from "./ata-disk.ts";
 import type { IdeCommandSet, IdeDrive } from "./ide-controller.ts";
@@ -555,52 +555,42 @@ export class AtapiCdrom implements IdeCommandSet, Stateful {
 
   // --- State ----------------------------------------------------------------------------------
 
+  private static readonly STATE = new StateLayout<AtapiCdrom>("atapi-cdrom", 1, {
+    mediaBytes: f64({ min: 0, get: (d: AtapiCdrom) => (d.media ? d.media.length : 0), set: () => {} }),
+    /** Sense key, additional sense code and qualifier. */
+    sense: typed(Uint8Array, 3, {
+      get: (d: AtapiCdrom) => new Uint8Array([d.senseKey, d.asc, d.ascq]),
+      set: (d: AtapiCdrom, v: Uint8Array) => void ([d.senseKey, d.asc, d.ascq] = v),
+    }),
+    unitAttention: bool(),
+    locked: bool(),
+    mediaEvent: range(0, 3),
+    receivingPacket: bool(),
+    useDma: bool(),
+    byteLimit: u16(),
+    source: choice([0, 1, 2]),
+    response: typed(Uint8Array, 256),
+    offset: f64({ min: 0 }),
+    remaining: f64({ min: 0 }),
+    chunk: u16(),
+  });
+
   saveState(): SavedState {
-    return {
-      type: "atapi-cdrom",
-      version: 1,
-      fields: {
-        mediaBytes: this.media ? this.media.length : 0,
-        sense: new Uint8Array([this.senseKey, this.asc, this.ascq]),
-        unitAttention: this.unitAttention,
-        locked: this.locked,
-        mediaEvent: this.mediaEvent,
-        receivingPacket: this.receivingPacket,
-        useDma: this.useDma,
-        byteLimit: this.byteLimit,
-        source: this.source,
-        response: this.response.slice(),
-        offset: this.offset,
-        remaining: this.remaining,
-        chunk: this.chunk,
-      },
-    };
+    return AtapiCdrom.STATE.save(this);
+  }
+
+  checkState(state: SavedState): SavedState["fields"] {
+    const f = AtapiCdrom.STATE.check(state);
+    const o = `atapi-cdrom (${this.label})`;
+    const bytes = this.media ? this.media.length : 0;
+    if (f.mediaBytes !== bytes) throw new StateError(`${o}: the snapshot had ${f.mediaBytes ? `${String(f.mediaBytes)}-byte media` : "no media"}; insert the same disc before restoring`);
+    const limit = f.source === Source.Media ? bytes : this.response.length;
+    if ((f.offset as number) + (f.remaining as number) > limit) throw new StateError(`${o}: transfer position out of range`);
+    return f;
   }
 
   loadState(state: SavedState): void {
-    const o = `atapi-cdrom (${this.label})`;
-    const f = expectState(state, "atapi-cdrom", 1);
-    const bytes = numberField(f, o, "mediaBytes");
-    if (bytes !== (this.media ? this.media.length : 0)) throw new RangeError(`${o}: the snapshot had ${bytes ? `${bytes}-byte media` : "no media"}; insert the same disc before restoring`);
-    const sense = typedField(f, o, "sense", new Uint8Array(3));
-    [this.senseKey, this.asc, this.ascq] = sense;
-    this.unitAttention = booleanField(f, o, "unitAttention");
-    this.locked = booleanField(f, o, "locked");
-    this.mediaEvent = numberField(f, o, "mediaEvent") & 3;
-    this.receivingPacket = booleanField(f, o, "receivingPacket");
-    this.useDma = booleanField(f, o, "useDma");
-    this.byteLimit = numberField(f, o, "byteLimit") & 0xffff;
-    const source = numberField(f, o, "source");
-    if (source !== 0 && source !== 1 && source !== 2) throw new RangeError(`${o}: field "source" must be 0, 1 or 2`);
-    this.source = source;
-    typedField(f, o, "response", this.response);
-    const offset = numberField(f, o, "offset");
-    const remaining = numberField(f, o, "remaining");
-    const limit = source === Source.Media ? bytes : this.response.length;
-    if (!(offset >= 0 && remaining >= 0 && offset + remaining <= limit)) throw new RangeError(`${o}: transfer position out of range`);
-    this.offset = offset;
-    this.remaining = remaining;
-    this.chunk = numberField(f, o, "chunk") & 0xffff;
+    AtapiCdrom.STATE.apply(this, this.checkState(state));
   }
 }
 

@@ -5,7 +5,7 @@
 // disk) and atapi-cdrom.ts (ATAPI CD-ROM), which drive transfers through `IdeDrive`.
 
 import type { Device, DeviceContext, PciFunction } from "../../device.ts";
-import { booleanField, expectState, numberField, typedField, type SavedState, type StateValue, type Stateful } from "../../state.ts";
+import { type SavedState, type StateValue, type Stateful, StateLayout, bool, choice, part, range, records, typed, typedUpTo, u8 } from "../../state.ts";
 import { ATA_ABRT, ATA_BSY, ATA_DRDY, ATA_DRQ, ATA_DSC, ATA_ERR, AtaDisk, type AtaDiskOptions } from "./ata-disk.ts";
 import { AtapiCdrom, type AtapiCdromOptions } from "./atapi-cdrom.ts";
 
@@ -45,6 +45,55 @@ export interface IdeCommandSet extends Stateful {
 const BUFFER_BYTES = 0x10000;
 
 /** One device position on a channel: its copy of the task file, status, INTRQ and the PIO buffer. */
+/** The task-file registers in their saved order. */
+const TASK_FILE = ["feature", "count", "lbaLow", "lbaMid", "lbaHigh", "hobFeature", "hobCount", "hobLbaLow", "hobLbaMid", "hobLbaHigh", "device", "status", "error"] as const;
+
+const DRIVE_FIELDS = {
+  regs: typed(Uint8Array, TASK_FILE.length, {
+    get: (d: IdeDrive) => Uint8Array.from(TASK_FILE, (r) => d[r]),
+    set: (d: IdeDrive, v: Uint8Array) => TASK_FILE.forEach((r, i) => void (d[r] = v[i])),
+  }),
+  intrq: bool(),
+  dmaPending: bool(),
+  pio: choice([0, 1, 2]),
+  bufferPos: range(0, BUFFER_BYTES),
+  bufferEnd: range(0, BUFFER_BYTES),
+  /** The PIO data still to transfer (empty when none). */
+  buffer: typedUpTo(Uint8Array, BUFFER_BYTES, {
+    get: (d: IdeDrive) => (d.pio !== 0 ? d.buffer.subarray(0, d.bufferEnd) : new Uint8Array(0)),
+    set: (d: IdeDrive, v: Uint8Array) => d.buffer.set(v),
+  }),
+  handler: part(),
+};
+
+/** The bus master registers, packed as [command, status, PRD pointer, PRD entry, bytes left, address, last, exhausted]. */
+const BUS_MASTER = ["bmCommand", "bmStatus", "bmPrd", "prdEntry", "prdLeft", "prdAddr", "prdLast", "prdExhausted"] as const;
+
+const CHANNEL_FIELDS = {
+  selected: range(0, 1),
+  control: u8(),
+  bm: typed(Uint32Array, BUS_MASTER.length, {
+    get: (c: IdeChannel) => Uint32Array.from(BUS_MASTER, (r) => Number(c[r]) >>> 0),
+    set: (c: IdeChannel, v: Uint32Array) => {
+      const regs = c as unknown as Record<(typeof BUS_MASTER)[number], number | boolean>;
+      BUS_MASTER.forEach((r, i) => void (regs[r] = i < 6 ? v[i] : v[i] !== 0));
+    },
+  }),
+  drives: records(DRIVE_FIELDS, 2, { nullable: true }),
+};
+
+/** A position's PIO buffer must agree with its transfer state. */
+function driveRule(f: SavedState["fields"]): string | null {
+  const channels = f.channels as { drives: ({ pio: number; bufferPos: number; bufferEnd: number; buffer: Uint8Array } | null)[] }[];
+  for (let c = 0; c < channels.length; c++) {
+    for (let i = 0; i < 2; i++) {
+      const d = channels[c].drives[i];
+      if (d && d.pio !== 0 && !(d.bufferEnd === d.buffer.length && d.bufferPos <= d.bufferEnd)) return `field "channels[${c}].drives[${i}].bufferPos": PIO buffer position out of range`;
+    }
+  }
+  return null;
+}
+
 export class IdeDrive {
   feature = 0;
   count = 0;
@@ -181,42 +230,6 @@ export class IdeDrive {
     this.channel.dmaFinished(ok);
     if (ok) this.complete();
     else this.fail(error);
-  }
-
-  saveState(): { [key: string]: StateValue } {
-    return {
-      regs: new Uint8Array([
-        this.feature, this.count, this.lbaLow, this.lbaMid, this.lbaHigh,
-        this.hobFeature, this.hobCount, this.hobLbaLow, this.hobLbaMid, this.hobLbaHigh,
-        this.device, this.status, this.error,
-      ]),
-      intrq: this.intrq,
-      dmaPending: this.dmaPending,
-      pio: this.pio,
-      bufferPos: this.bufferPos,
-      bufferEnd: this.bufferEnd,
-      buffer: this.pio !== 0 ? this.buffer.slice(0, this.bufferEnd) : new Uint8Array(0),
-      handler: this.handler.saveState() as unknown as StateValue,
-    };
-  }
-
-  loadState(f: { [key: string]: StateValue }, owner: string): void {
-    const regs = typedField(f, owner, "regs", new Uint8Array(13));
-    [this.feature, this.count, this.lbaLow, this.lbaMid, this.lbaHigh, this.hobFeature, this.hobCount, this.hobLbaLow, this.hobLbaMid, this.hobLbaHigh, this.device, this.status, this.error] = regs;
-    this.intrq = booleanField(f, owner, "intrq");
-    this.dmaPending = booleanField(f, owner, "dmaPending");
-    const pio = numberField(f, owner, "pio");
-    if (pio !== 0 && pio !== 1 && pio !== 2) throw new RangeError(`${owner}: field "pio" must be 0, 1 or 2`);
-    this.pio = pio;
-    const buf = f.buffer;
-    if (!(buf instanceof Uint8Array) || buf.length > BUFFER_BYTES) throw new RangeError(`${owner}: field "buffer" must be a Uint8Array of at most ${BUFFER_BYTES} bytes`);
-    this.buffer.set(buf);
-    const end = numberField(f, owner, "bufferEnd");
-    const pos = numberField(f, owner, "bufferPos");
-    if (pio !== 0 && !(end === buf.length && pos >= 0 && pos <= end)) throw new RangeError(`${owner}: PIO buffer position out of range`);
-    this.bufferEnd = end;
-    this.bufferPos = pos;
-    this.handler.loadState(f.handler as unknown as SavedState);
   }
 }
 
@@ -511,33 +524,11 @@ export class IdeChannel {
     else if (this.prdLeft === 0 && this.prdLast) this.bmStatus &= ~0x01;
   }
 
-  saveState(): { [key: string]: StateValue } {
-    return {
-      selected: this.selected,
-      control: this.control,
-      bm: new Uint32Array([this.bmCommand, this.bmStatus, this.bmPrd, this.prdEntry, this.prdLeft, this.prdAddr >>> 0, this.prdLast ? 1 : 0, this.prdExhausted ? 1 : 0]),
-      drives: this.drives.map((d) => (d ? d.saveState() : null)),
-    };
-  }
-
-  loadState(f: { [key: string]: StateValue }, owner: string): void {
-    this.selected = numberField(f, owner, "selected") & 1;
-    this.control = numberField(f, owner, "control") & 0x86;
-    const bm = typedField(f, owner, "bm", new Uint32Array(8));
-    [this.bmCommand, this.bmStatus, this.bmPrd, this.prdEntry, this.prdLeft, this.prdAddr] = bm;
+  /** After a restore: the bus master registers within their bits, the IRQ line re-driven. */
+  restored(): void {
     this.bmCommand &= 0x09;
     this.bmStatus &= 0x67;
     this.prdLeft = Math.min(this.prdLeft, 0x10000);
-    this.prdLast = bm[6] !== 0;
-    this.prdExhausted = bm[7] !== 0;
-    const drives = f.drives;
-    if (!Array.isArray(drives) || drives.length !== 2) throw new RangeError(`${owner}: field "drives" must have two entries`);
-    for (let i = 0; i < 2; i++) {
-      const s = drives[i];
-      const d = this.drives[i];
-      if ((s === null) !== (d === null)) throw new RangeError(`${owner}: device ${i} presence differs from this machine's configuration`);
-      if (d) d.loadState(s as { [key: string]: StateValue }, `${owner} device ${i}`);
-    }
     this.resetIrqLevel();
   }
 }
@@ -653,23 +644,30 @@ export class IdeController implements Device {
     return this.channels[channel].drives[slave ? 1 : 0]?.handler ?? null;
   }
 
+  private static readonly STATE = new StateLayout<IdeController>(
+    "piix3-ide",
+    1,
+    {
+      channels: records(CHANNEL_FIELDS, 2),
+      /** The IDE timing registers (config 0x40..0x43). */
+      idetim: typed(Uint8Array, 4, {
+        get: (c: IdeController) => c.pciFunction.config.subarray(0x40, 0x44),
+        set: (c: IdeController, v: Uint8Array) => c.pciFunction.config.set(v, 0x40),
+      }),
+    },
+    { rule: driveRule },
+  );
+
   saveState(): SavedState {
-    return {
-      type: "piix3-ide",
-      version: 1,
-      fields: {
-        channels: this.channels.map((c) => c.saveState()),
-        idetim: this.pciFunction.config.slice(0x40, 0x44),
-      },
-    };
+    return IdeController.STATE.save(this);
+  }
+
+  checkState(state: SavedState): void {
+    IdeController.STATE.check(state, this);
   }
 
   loadState(state: SavedState): void {
-    const o = "piix3-ide";
-    const f = expectState(state, o, 1);
-    const chans = f.channels;
-    if (!Array.isArray(chans) || chans.length !== 2) throw new RangeError(`${o}: field "channels" must have two entries`);
-    this.channels.forEach((c, i) => c.loadState(chans[i] as { [key: string]: StateValue }, `${o} channel ${i}`));
-    this.pciFunction.config.set(typedField(f, o, "idetim", new Uint8Array(4)), 0x40);
+    IdeController.STATE.load(this, state);
+    for (const c of this.channels) c.restored();
   }
 }

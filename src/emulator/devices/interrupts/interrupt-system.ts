@@ -27,7 +27,7 @@
 // acknowledges a request that has gone away (no spurious 8259 or APIC interrupts in normal operation).
 
 import type { DeviceContext, Device, IrqLines, CpuInterruptController } from "../../device.ts";
-import { expectState, numberField, booleanField, typedField, StateError, type SavedState, type StateValue } from "../../state.ts";
+import { StateError, type SavedState, type StateValue, StateLayout, bool, f64, nested, range, typed } from "../../state.ts";
 import { PicPair } from "./pic-8259.ts";
 import { IoApic, IOAPIC_PINS } from "./io-apic.ts";
 import { LocalApic } from "./local-apic.ts";
@@ -297,59 +297,41 @@ export class InterruptSystem implements Device, IrqLines, CpuInterruptController
     }
   }
 
+  private static readonly STATE = new StateLayout<InterruptSystem>("interrupt-system", 1, {
+    lineLevels: range(0, 2 ** IOAPIC_PINS - 1),
+    pic: nested(PicPair.STATE),
+    ioapic: nested(IoApic.STATE, { optional: true }),
+    lapic: nested(LocalApic.STATE, { optional: true }),
+    perVector: typed(Float64Array, 256, { in: "counters" }),
+    perLine: typed(Float64Array, IRQ_LINES, { in: "counters" }),
+    delivered: f64({ min: 0, in: "counters" }),
+    nmis: f64({ min: 0, in: "counters" }),
+    nmisMasked: f64({ min: 0, in: "counters" }),
+    emptyAcknowledges: f64({ min: 0, in: "counters" }),
+    timerOutstanding: bool(),
+    timerBacklog: range(0, TIMER_BACKLOG_MAX),
+    timerReinjected: f64({ min: 0, in: "counters" }),
+    timerDropped: f64({ min: 0, in: "counters" }),
+  });
+
   saveState(): SavedState {
-    const nest = (s: SavedState): StateValue => ({ type: s.type, version: s.version, fields: s.fields });
-    const fields: { [key: string]: StateValue } = {
-      lineLevels: this.lineLevels,
-      pic: nest(this.pic.saveState()),
-      perVector: this.counters.perVector.slice(),
-      perLine: this.counters.perLine.slice(),
-      delivered: this.counters.delivered,
-      nmis: this.counters.nmis,
-      nmisMasked: this.counters.nmisMasked,
-      emptyAcknowledges: this.counters.emptyAcknowledges,
-      timerOutstanding: this.timerOutstanding,
-      timerBacklog: this.timerBacklog,
-      timerReinjected: this.counters.timerReinjected,
-      timerDropped: this.counters.timerDropped,
-    };
-    if (this.ioapic) fields.ioapic = nest(this.ioapic.saveState());
-    if (this.lapic) fields.lapic = nest(this.lapic.saveState());
-    return { type: "interrupt-system", version: 1, fields };
+    return InterruptSystem.STATE.save(this);
+  }
+
+  checkState(state: SavedState): SavedState["fields"] {
+    const f = InterruptSystem.STATE.check(state);
+    if ((this.lapic !== null) !== (f.lapic !== null)) {
+      throw new StateError(`interrupt-system: snapshot ${f.lapic !== null ? "has" : "has no"} APIC state but this machine ${this.lapic ? "has" : "has no"} APIC`);
+    }
+    return f;
   }
 
   loadState(state: SavedState): void {
-    const o = "interrupt-system";
-    const f = expectState(state, o, 1);
-    const nested = (name: string): SavedState => {
-      const v = f[name];
-      if (typeof v !== "object" || v === null || Array.isArray(v) || ArrayBuffer.isView(v)) throw new StateError(`${o}: field "${name}" must be a saved state object`);
-      return v as unknown as SavedState;
-    };
-    if ((this.lapic !== null) !== (f.lapic !== undefined)) {
-      throw new StateError(`${o}: snapshot ${f.lapic !== undefined ? "has" : "has no"} APIC state but this machine ${this.lapic ? "has" : "has no"} APIC`);
-    }
-    const lines = numberField(f, o, "lineLevels");
-    if (!Number.isInteger(lines) || lines < 0 || lines >= 2 ** IOAPIC_PINS) throw new StateError(`${o}: field "lineLevels" must be a 24-bit mask`);
-    this.lineLevels = lines;
+    const f = this.checkState(state);
     // Load the parts without cross-talk, then re-derive the wiring from the restored states.
     this.pic.onOutputChange = null;
-    this.pic.loadState(nested("pic"));
+    InterruptSystem.STATE.apply(this, f);
     this.pic.onOutputChange = (level) => this.picOutputChanged(level);
-    if (this.ioapic) this.ioapic.loadState(nested("ioapic"));
-    if (this.lapic) this.lapic.loadState(nested("lapic"));
-    typedField(f, o, "perVector", this.counters.perVector);
-    typedField(f, o, "perLine", this.counters.perLine);
-    this.counters.delivered = numberField(f, o, "delivered");
-    this.counters.nmis = numberField(f, o, "nmis");
-    this.counters.nmisMasked = numberField(f, o, "nmisMasked");
-    this.counters.emptyAcknowledges = numberField(f, o, "emptyAcknowledges");
-    this.timerOutstanding = booleanField(f, o, "timerOutstanding");
-    const backlog = numberField(f, o, "timerBacklog");
-    if (!Number.isInteger(backlog) || backlog < 0 || backlog > TIMER_BACKLOG_MAX) throw new StateError(`${o}: field "timerBacklog" must be 0-${TIMER_BACKLOG_MAX}`);
-    this.timerBacklog = backlog;
-    this.counters.timerReinjected = numberField(f, o, "timerReinjected");
-    this.counters.timerDropped = numberField(f, o, "timerDropped");
     // Push the restored INTR level to the CPU unconditionally.
     this.update();
     this.cpu.setIntrLine(this.intr);

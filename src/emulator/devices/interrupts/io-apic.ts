@@ -9,7 +9,7 @@
 
 import type { DeviceContext, Device } from "../../device.ts";
 import type { MmioHandler } from "../../memory.ts";
-import { expectState, numberField, typedField, StateError, type SavedState } from "../../state.ts";
+import { StateError, type SavedState, StateLayout, range, typed, u8 } from "../../state.ts";
 
 export const IOAPIC_DEFAULT_BASE = 0xfec00000;
 export const IOAPIC_PINS = 24;
@@ -215,25 +215,27 @@ export class IoApic implements Device, MmioHandler {
     this.write8(addr + 1, (value >> 8) & 0xff);
   }
 
+  static readonly STATE = new StateLayout<IoApic>("io-apic", 1, {
+    id: range(0, 15),
+    select: u8(),
+    redirection: typed(Uint32Array, IOAPIC_PINS * 2),
+    lines: range(0, (1 << IOAPIC_PINS) - 1),
+    deliveries: typed(Float64Array, IOAPIC_PINS),
+  }, {
+    afterLoad: (i: IoApic) => {
+        i.wiring.onRoutingChange();
+    },
+  });
+
   saveState(): SavedState {
-    return {
-      type: "io-apic",
-      version: 1,
-      fields: { id: this.id, select: this.select, redirection: this.redirection.slice(), lines: this.lines, deliveries: this.deliveries.slice() },
-    };
+    return IoApic.STATE.save(this);
+  }
+
+  checkState(state: SavedState): void {
+    IoApic.STATE.check(state);
   }
 
   loadState(state: SavedState): void {
-    const f = expectState(state, "io-apic", 1);
-    const id = numberField(f, "io-apic", "id");
-    if (!Number.isInteger(id) || id < 0 || id > 15) throw new StateError(`io-apic: field "id" must be 0-15, got ${id}`);
-    this.id = id;
-    this.select = numberField(f, "io-apic", "select") & 0xff;
-    typedField(f, "io-apic", "redirection", this.redirection);
-    const lines = numberField(f, "io-apic", "lines");
-    if (!Number.isInteger(lines) || lines < 0 || lines >= 1 << IOAPIC_PINS) throw new StateError(`io-apic: field "lines" must be a 24-bit mask, got ${lines}`);
-    this.lines = lines;
-    typedField(f, "io-apic", "deliveries", this.deliveries);
-    this.wiring.onRoutingChange();
+    IoApic.STATE.load(this, state);
   }
 }

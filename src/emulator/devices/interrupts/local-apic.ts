@@ -20,7 +20,7 @@
 import type { DeviceContext, Device } from "../../device.ts";
 import type { TimedDevice } from "../../clock.ts";
 import type { MmioHandler } from "../../memory.ts";
-import { expectState, numberField, booleanField, typedField, StateError, type SavedState } from "../../state.ts";
+import { StateError, type SavedState, StateLayout, bool, f64, range, typed, u32, u8 } from "../../state.ts";
 
 export const LAPIC_DEFAULT_BASE = 0xfee00000;
 export const LAPIC_BUS_HZ = 100_000_000;
@@ -601,75 +601,52 @@ export class LocalApic implements Device, TimedDevice, MmioHandler {
 
   write16(_addr: number, _value: number): void {}
 
+  static readonly STATE = new StateLayout<LocalApic>("local-apic", 1, {
+    baseMsr: u32(),
+    id: u8(),
+    tpr: u8(),
+    ldr: u32(),
+    dfrModel: range(0, 0xf),
+    svr: range(0, 0x3ff),
+    esr: u8(),
+    pendingErrors: u8(),
+    icrLow: u32(),
+    icrHigh: u32(),
+    lvt: typed(Uint32Array, 6),
+    irr: typed(Uint32Array, 8),
+    isr: typed(Uint32Array, 8),
+    tmr: typed(Uint32Array, 8),
+    divideConfig: range(0, 0x0b),
+    initialCount: u32(),
+    timerActive: bool(),
+    timerStartNs: f64(),
+    timerStartCount: u32(),
+    timerNextExpiry: f64(),
+    lint0Level: bool(),
+    timerBacklog: u32(),
+    timerFires: f64({ min: 0 }),
+    timerReinjected: f64({ min: 0 }),
+    timerDropped: f64({ min: 0 }),
+  }, {
+    afterLoad: (l: LocalApic) => {
+        l.ldr &= 0xff000000;
+        l.icrLow &= 0x000ccfff;
+        l.icrHigh &= 0xff000000;
+        l.map();
+        l.wiring.onStateChange();
+        l.ctx.rescheduleTimer(l);
+    },
+  });
+
   saveState(): SavedState {
-    return {
-      type: "local-apic",
-      version: 1,
-      fields: {
-        baseMsr: this.baseMsr,
-        id: this.id,
-        tpr: this.tpr,
-        ldr: this.ldr >>> 0,
-        dfrModel: this.dfrModel,
-        svr: this.svr,
-        esr: this.esr,
-        pendingErrors: this.pendingErrors,
-        icrLow: this.icrLow,
-        icrHigh: this.icrHigh >>> 0,
-        lvt: this.lvt.slice(),
-        irr: this.irr.slice(),
-        isr: this.isr.slice(),
-        tmr: this.tmr.slice(),
-        divideConfig: this.divideConfig,
-        initialCount: this.initialCount,
-        timerActive: this.timerActive,
-        timerStartNs: this.timerStartNs,
-        timerStartCount: this.timerStartCount,
-        timerNextExpiry: this.timerNextExpiry,
-        lint0Level: this.lint0Level,
-        timerBacklog: this.timerBacklog,
-        timerFires: this.timerFires,
-        timerReinjected: this.timerReinjected,
-        timerDropped: this.timerDropped,
-      },
-    };
+    return LocalApic.STATE.save(this);
+  }
+
+  checkState(state: SavedState): void {
+    LocalApic.STATE.check(state);
   }
 
   loadState(state: SavedState): void {
-    const o = "local-apic";
-    const f = expectState(state, o, 1);
-    const u32 = (name: string): number => {
-      const v = numberField(f, o, name);
-      if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new StateError(`${o}: field "${name}" must be a 32-bit unsigned integer, got ${v}`);
-      return v;
-    };
-    this.baseMsr = u32("baseMsr");
-    this.id = u32("id") & 0xff;
-    this.tpr = u32("tpr") & 0xff;
-    this.ldr = u32("ldr") & 0xff000000;
-    this.dfrModel = u32("dfrModel") & 0xf;
-    this.svr = u32("svr") & 0x3ff;
-    this.esr = u32("esr") & 0xff;
-    this.pendingErrors = u32("pendingErrors") & 0xff;
-    this.icrLow = u32("icrLow") & 0x000ccfff;
-    this.icrHigh = u32("icrHigh") & 0xff000000;
-    typedField(f, o, "lvt", this.lvt);
-    typedField(f, o, "irr", this.irr);
-    typedField(f, o, "isr", this.isr);
-    typedField(f, o, "tmr", this.tmr);
-    this.divideConfig = u32("divideConfig") & 0x0b;
-    this.initialCount = u32("initialCount");
-    this.timerActive = booleanField(f, o, "timerActive");
-    this.timerStartNs = numberField(f, o, "timerStartNs");
-    this.timerStartCount = u32("timerStartCount");
-    this.timerNextExpiry = numberField(f, o, "timerNextExpiry");
-    this.lint0Level = booleanField(f, o, "lint0Level");
-    this.timerBacklog = u32("timerBacklog");
-    this.timerFires = numberField(f, o, "timerFires");
-    this.timerReinjected = numberField(f, o, "timerReinjected");
-    this.timerDropped = numberField(f, o, "timerDropped");
-    this.map();
-    this.wiring.onStateChange();
-    this.ctx.rescheduleTimer(this);
+    LocalApic.STATE.load(this, state);
   }
 }

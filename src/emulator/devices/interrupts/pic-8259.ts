@@ -13,11 +13,33 @@
 // with nothing pending.
 
 import type { DeviceContext, Device } from "../../device.ts";
-import { expectState, numberField, booleanField, StateError, type SavedState, type StateValue } from "../../state.ts";
+import { bool, f64, range, record, u8, StateLayout, type SavedState } from "../../state.ts";
 
 /** Bits of the ELCR that PIIX3 lets software set: IRQ 0, 1, 2, 8 and 13 are always edge. */
 const ELCR_WRITABLE_MASTER = 0xf8;
 const ELCR_WRITABLE_SLAVE = 0xde;
+
+/** One chip's saved registers (both chips of the pair). */
+const CHIP_FIELDS = {
+  irr: u8(),
+  isr: u8(),
+  imr: u8(),
+  lines: u8(),
+  elcr: u8(),
+  vectorBase: u8(),
+  icw3: u8(),
+  icw4: u8(),
+  initStep: range(0, 4),
+  icw4Expected: bool(),
+  single: bool(),
+  autoEoi: bool(),
+  rotateOnAutoEoi: bool(),
+  specialFullyNested: bool(),
+  specialMask: bool(),
+  readIsr: bool(),
+  pollPending: bool(),
+  lowestPriority: range(0, 7),
+};
 
 /** One 8259A chip. */
 export class Pic8259Chip {
@@ -249,57 +271,8 @@ export class Pic8259Chip {
     return this.readIsr ? this.isr : this.irr;
   }
 
-  saveFields(): { [key: string]: StateValue } {
-    return {
-      irr: this.irr,
-      isr: this.isr,
-      imr: this.imr,
-      lines: this.lines,
-      elcr: this.elcr,
-      vectorBase: this.vectorBase,
-      icw3: this.icw3,
-      icw4: this.icw4,
-      initStep: this.initStep,
-      icw4Expected: this.icw4Expected,
-      single: this.single,
-      autoEoi: this.autoEoi,
-      rotateOnAutoEoi: this.rotateOnAutoEoi,
-      specialFullyNested: this.specialFullyNested,
-      specialMask: this.specialMask,
-      readIsr: this.readIsr,
-      pollPending: this.pollPending,
-      lowestPriority: this.lowestPriority,
-    };
-  }
-
-  loadFields(f: { [key: string]: StateValue }, owner: string): void {
-    const byte = (name: string): number => {
-      const v = numberField(f, owner, name);
-      if (!Number.isInteger(v) || v < 0 || v > 0xff) throw new StateError(`${owner}: field "${name}" must be a byte, got ${v}`);
-      return v;
-    };
-    this.irr = byte("irr");
-    this.isr = byte("isr");
-    this.imr = byte("imr");
-    this.lines = byte("lines");
-    this.elcr = byte("elcr") & this.elcrWritable;
-    this.vectorBase = byte("vectorBase") & 0xf8;
-    this.icw3 = byte("icw3");
-    this.icw4 = byte("icw4");
-    const step = byte("initStep");
-    if (step !== 0 && step !== 2 && step !== 3 && step !== 4) throw new StateError(`${owner}: field "initStep" must be 0, 2, 3 or 4, got ${step}`);
-    this.initStep = step;
-    this.icw4Expected = booleanField(f, owner, "icw4Expected");
-    this.single = booleanField(f, owner, "single");
-    this.autoEoi = booleanField(f, owner, "autoEoi");
-    this.rotateOnAutoEoi = booleanField(f, owner, "rotateOnAutoEoi");
-    this.specialFullyNested = booleanField(f, owner, "specialFullyNested");
-    this.specialMask = booleanField(f, owner, "specialMask");
-    this.readIsr = booleanField(f, owner, "readIsr");
-    this.pollPending = booleanField(f, owner, "pollPending");
-    this.lowestPriority = byte("lowestPriority") & 7;
-  }
 }
+
 
 export interface PicCounters {
   /** INTA cycles that found no request (answered with the IRQ7 / IRQ15 vector). */
@@ -410,35 +383,34 @@ export class PicPair implements Device {
     this.update();
   }
 
-  saveState(): SavedState {
-    return {
-      type: "pic-8259",
-      version: 1,
-      fields: {
-        master: this.master.saveFields(),
-        slave: this.slave.saveFields(),
-        spuriousMaster: this.counters.spuriousMaster,
-        spuriousSlave: this.counters.spuriousSlave,
+  static readonly STATE = new StateLayout<PicPair>(
+    "pic-8259",
+    1,
+    {
+      master: record(CHIP_FIELDS),
+      slave: record(CHIP_FIELDS),
+      spuriousMaster: f64({ min: 0, in: "counters" }),
+      spuriousSlave: f64({ min: 0, in: "counters" }),
+    },
+    {
+      // Recompute the output silently, then report it so the CPU's INTR matches the restored state.
+      afterLoad: (p: PicPair) => {
+        p.master.setCascadeInput(2, p.slave.pending() >= 0);
+        p.output = p.master.pending() >= 0;
+        if (p.onOutputChange) p.onOutputChange(p.output);
       },
-    };
+    },
+  );
+
+  saveState(): SavedState {
+    return PicPair.STATE.save(this);
+  }
+
+  checkState(state: SavedState): void {
+    PicPair.STATE.check(state);
   }
 
   loadState(state: SavedState): void {
-    const f = expectState(state, "pic-8259", 1);
-    const chipFields = (name: string): { [key: string]: StateValue } => {
-      const v = f[name];
-      if (typeof v !== "object" || v === null || Array.isArray(v) || ArrayBuffer.isView(v)) {
-        throw new StateError(`pic-8259: field "${name}" must be an object`);
-      }
-      return v as { [key: string]: StateValue };
-    };
-    this.master.loadFields(chipFields("master"), "pic-8259.master");
-    this.slave.loadFields(chipFields("slave"), "pic-8259.slave");
-    this.counters.spuriousMaster = numberField(f, "pic-8259", "spuriousMaster");
-    this.counters.spuriousSlave = numberField(f, "pic-8259", "spuriousSlave");
-    // Recompute the output silently, then report it so the CPU's INTR matches the restored state.
-    this.master.setCascadeInput(2, this.slave.pending() >= 0);
-    this.output = this.master.pending() >= 0;
-    if (this.onOutputChange) this.onOutputChange(this.output);
+    PicPair.STATE.load(this, state);
   }
 }

@@ -3,7 +3,7 @@
 // reset), and the keyboard (IRQ1) and auxiliary/mouse (IRQ12) channels. Responses are immediate.
 
 import type { Device, DeviceContext } from "../../device.ts";
-import { booleanField, expectState, numberField, typedField, type SavedState, type StateValue } from "../../state.ts";
+import { type SavedState, type StateValue, StateLayout, StateError, bool, nested, range, typed, u8 } from "../../state.ts";
 import { Ps2Keyboard } from "./ps2-keyboard.ts";
 import { Ps2Mouse } from "./ps2-mouse.ts";
 import { SET2_TO_SET1 } from "./scancodes.ts";
@@ -271,45 +271,34 @@ export class I8042 implements Device {
     }
   }
 
+  private static readonly STATE = new StateLayout<I8042>("i8042", 1, {
+    ram: typed(Uint8Array, 32),
+    status: u8(),
+    outputPort: u8(),
+    outputBuffer: u8(),
+    outputFromAux: bool(),
+    pendingCommand: u8(),
+    replies: typed(Uint16Array, REPLY_QUEUE),
+    replyCount: range(0, REPLY_QUEUE),
+    translateBreak: bool(),
+    keyboard: nested(Ps2Keyboard.STATE),
+    mouse: nested(Ps2Mouse.STATE, { optional: true }),
+  });
+
   saveState(): SavedState {
-    return {
-      type: "i8042",
-      version: 1,
-      fields: {
-        ram: this.ram.slice(),
-        status: this.status,
-        outputPort: this.outputPort,
-        outputBuffer: this.outputBuffer,
-        outputFromAux: this.outputFromAux,
-        pendingCommand: this.pendingCommand,
-        replies: this.replies.slice(),
-        replyCount: this.replyCount,
-        translateBreak: this.translateBreak,
-        keyboard: this.keyboard.saveState() as unknown as StateValue,
-        mouse: this.mouse ? (this.mouse.saveState() as unknown as StateValue) : null,
-      },
-    };
+    return I8042.STATE.save(this);
+  }
+
+  checkState(state: SavedState): SavedState["fields"] {
+    const f = I8042.STATE.check(state);
+    if ((f.mouse !== null) !== (this.mouse !== null)) {
+      throw new StateError(`i8042: snapshot ${f.mouse !== null ? "has" : "has no"} mouse but this machine ${this.mouse ? "has" : "has no"} mouse`);
+    }
+    return f;
   }
 
   loadState(state: SavedState): void {
-    const o = "i8042";
-    const f = expectState(state, o, 1);
-    typedField(f, o, "ram", this.ram);
-    this.status = numberField(f, o, "status") & 0xff;
-    this.outputPort = numberField(f, o, "outputPort") & 0xff;
-    this.outputBuffer = numberField(f, o, "outputBuffer") & 0xff;
-    this.outputFromAux = booleanField(f, o, "outputFromAux");
-    this.pendingCommand = numberField(f, o, "pendingCommand") & 0xff;
-    typedField(f, o, "replies", this.replies);
-    const n = numberField(f, o, "replyCount");
-    if (!(n >= 0 && n <= REPLY_QUEUE)) throw new RangeError(`${o}: field "replyCount" out of range: ${n}`);
-    this.replyCount = n | 0;
-    this.translateBreak = booleanField(f, o, "translateBreak");
-    this.keyboard.loadState(f.keyboard as unknown as SavedState);
-    if (this.mouse) {
-      if (f.mouse === null || f.mouse === undefined) throw new RangeError(`${o}: state has no mouse but this machine has one`);
-      this.mouse.loadState(f.mouse as unknown as SavedState);
-    }
+    I8042.STATE.apply(this, this.checkState(state));
     this.irq1 = this.irq12 = false;
     this.ctx.irq.setIrq(1, false);
     this.ctx.irq.setIrq(12, false);

@@ -3,13 +3,18 @@
 // resend) and the host `Keyboard` API fed with KeyboardEvent.code values.
 
 import type { Keyboard } from "../../machine-api.ts";
-import { booleanField, expectState, numberField, typedField, type SavedState, type Stateful } from "../../state.ts";
+import { type FieldSpec, type SavedState, type Stateful, StateLayout, bool, choice, range, typed, u8 } from "../../state.ts";
 import { appendScancodes, type ModifierState } from "./scancodes.ts";
 
 const QUEUE_SIZE = 1024;
 export const PS2_ACK = 0xfa;
 export const PS2_RESEND = 0xfe;
 const BAT_OK = 0xaa;
+
+/** The saved byte queue towards the controller that both PS/2 devices keep (a ring of `size`). */
+export function ps2QueueFields(size: number): Record<string, FieldSpec> {
+  return { queue: typed(Uint8Array, size), head: range(0, size - 1), count: range(0, size) };
+}
 
 export class Ps2Keyboard implements Keyboard, Stateful {
   readonly name = "ps2-keyboard";
@@ -192,40 +197,25 @@ export class Ps2Keyboard implements Keyboard, Stateful {
     }
   }
 
+  static readonly STATE = new StateLayout<Ps2Keyboard>("ps2-keyboard", 1, {
+    ...ps2QueueFields(QUEUE_SIZE),
+    scanSet: choice([1, 2, 3]),
+    scanning: bool(),
+    leds: range(0, 7),
+    typematic: u8(),
+    pendingCommand: u8(),
+    lastSent: u8(),
+  });
+
   saveState(): SavedState {
-    return {
-      type: "ps2-keyboard",
-      version: 1,
-      fields: {
-        queue: this.queue.slice(),
-        head: this.head,
-        count: this.count,
-        scanSet: this.scanSet,
-        scanning: this.scanning,
-        leds: this.leds,
-        typematic: this.typematic,
-        pendingCommand: this.pendingCommand,
-        lastSent: this.lastSent,
-      },
-    };
+    return Ps2Keyboard.STATE.save(this);
+  }
+
+  checkState(state: SavedState): void {
+    Ps2Keyboard.STATE.check(state);
   }
 
   loadState(state: SavedState): void {
-    const o = "ps2-keyboard";
-    const f = expectState(state, o, 1);
-    typedField(f, o, "queue", this.queue);
-    const head = numberField(f, o, "head");
-    const count = numberField(f, o, "count");
-    if (!(head >= 0 && head < QUEUE_SIZE && count >= 0 && count <= QUEUE_SIZE)) throw new RangeError(`${o}: queue head/count out of range`);
-    this.head = head | 0;
-    this.count = count | 0;
-    const set = numberField(f, o, "scanSet");
-    if (set !== 1 && set !== 2 && set !== 3) throw new RangeError(`${o}: field "scanSet" must be 1, 2 or 3`);
-    this.scanSet = set;
-    this.scanning = booleanField(f, o, "scanning");
-    this.leds = numberField(f, o, "leds") & 7;
-    this.typematic = numberField(f, o, "typematic") & 0x7f;
-    this.pendingCommand = numberField(f, o, "pendingCommand") & 0xff;
-    this.lastSent = numberField(f, o, "lastSent") & 0xff;
+    Ps2Keyboard.STATE.load(this, state);
   }
 }

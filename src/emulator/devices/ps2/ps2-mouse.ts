@@ -4,8 +4,8 @@
 // the queue towards the controller has room, so fast motion is coalesced rather than lost.
 
 import type { Mouse } from "../../machine-api.ts";
-import { booleanField, expectState, numberField, typedField, type SavedState, type Stateful } from "../../state.ts";
-import { PS2_ACK, PS2_RESEND } from "./ps2-keyboard.ts";
+import { type SavedState, type Stateful, StateLayout, bool, choice, range, typed, u8 } from "../../state.ts";
+import { PS2_ACK, PS2_RESEND, ps2QueueFields } from "./ps2-keyboard.ts";
 
 const QUEUE_SIZE = 256;
 const PS2_ERROR = 0xfc;
@@ -253,52 +253,35 @@ export class Ps2Mouse implements Mouse, Stateful {
     }
   }
 
+  static readonly STATE = new StateLayout<Ps2Mouse>("ps2-mouse", 1, {
+    ...ps2QueueFields(QUEUE_SIZE),
+    deviceId: choice([0, 3, 4]),
+    sampleRate: u8(),
+    resolution: range(0, 3),
+    scaling21: bool(),
+    enabled: bool(),
+    remote: bool(),
+    wrap: bool(),
+    pendingCommand: u8(),
+    lastSent: u8(),
+    rateHistory: typed(Uint8Array, 3),
+    buttons: range(0, 0x1f),
+  }, {
+    afterLoad: (p: Ps2Mouse) => {
+        p.dx = p.dy = p.dz = 0;
+        p.buttonsChanged = false;
+    },
+  });
+
   saveState(): SavedState {
-    return {
-      type: "ps2-mouse",
-      version: 1,
-      fields: {
-        queue: this.queue.slice(),
-        head: this.head,
-        count: this.count,
-        deviceId: this.deviceId,
-        sampleRate: this.sampleRate,
-        resolution: this.resolution,
-        scaling21: this.scaling21,
-        enabled: this.enabled,
-        remote: this.remote,
-        wrap: this.wrap,
-        pendingCommand: this.pendingCommand,
-        lastSent: this.lastSent,
-        rateHistory: this.rateHistory.slice(),
-        buttons: this.buttons,
-      },
-    };
+    return Ps2Mouse.STATE.save(this);
+  }
+
+  checkState(state: SavedState): void {
+    Ps2Mouse.STATE.check(state);
   }
 
   loadState(state: SavedState): void {
-    const o = "ps2-mouse";
-    const f = expectState(state, o, 1);
-    typedField(f, o, "queue", this.queue);
-    const head = numberField(f, o, "head");
-    const count = numberField(f, o, "count");
-    if (!(head >= 0 && head < QUEUE_SIZE && count >= 0 && count <= QUEUE_SIZE)) throw new RangeError(`${o}: queue head/count out of range`);
-    this.head = head | 0;
-    this.count = count | 0;
-    const id = numberField(f, o, "deviceId");
-    if (id !== 0 && id !== 3 && id !== 4) throw new RangeError(`${o}: field "deviceId" must be 0, 3 or 4`);
-    this.deviceId = id;
-    this.sampleRate = numberField(f, o, "sampleRate") & 0xff;
-    this.resolution = numberField(f, o, "resolution") & 3;
-    this.scaling21 = booleanField(f, o, "scaling21");
-    this.enabled = booleanField(f, o, "enabled");
-    this.remote = booleanField(f, o, "remote");
-    this.wrap = booleanField(f, o, "wrap");
-    this.pendingCommand = numberField(f, o, "pendingCommand") & 0xff;
-    this.lastSent = numberField(f, o, "lastSent") & 0xff;
-    typedField(f, o, "rateHistory", this.rateHistory);
-    this.buttons = numberField(f, o, "buttons") & 0x1f;
-    this.dx = this.dy = this.dz = 0;
-    this.buttonsChanged = false;
+    Ps2Mouse.STATE.load(this, state);
   }
 }

@@ -7,7 +7,7 @@
 import type { TimedDevice } from "../../clock.ts";
 import type { Device, DeviceContext } from "../../device.ts";
 import type { SerialPort } from "../../machine-api.ts";
-import { booleanField, expectState, numberField, typedField, type SavedState } from "../../state.ts";
+import { type SavedState, StateLayout, bool, f64, range, typed, u16, u8 } from "../../state.ts";
 
 /** Standard PC COM port resources. */
 export const COM_PORTS = [
@@ -416,70 +416,44 @@ export class Uart16550 implements Device, TimedDevice, SerialPort {
 
   // --- State ----------------------------------------------------------------------------------
 
+  private static readonly STATE = new StateLayout<Uart16550>("uart16550", 1, {
+    ier: range(0, 0x0f),
+    lcr: u8(),
+    mcr: range(0, 0x1f),
+    lsr: u8(),
+    msrDeltas: range(0, 0x0f),
+    scr: u8(),
+    fcr: u8(),
+    divisor: u16(),
+    thrInterrupt: bool(),
+    timeoutInterrupt: bool(),
+    /** Time left until the receive timeout fires, -1 = not armed. */
+    timeoutRemainingNs: f64({
+      min: -1,
+      get: (u: Uart16550) => (u.timeoutDeadline === Infinity ? -1 : Math.max(0, u.timeoutDeadline - u.ctx.clock.now())),
+      set: (u: Uart16550, ns: number) => void (u.timeoutDeadline = ns < 0 ? Infinity : u.ctx.clock.now() + ns),
+    }),
+    lastRbr: u8(),
+    hostModem: u8(),
+    modemInputs: u8(),
+    rx: typed(Uint8Array, FIFO_SIZE),
+    rxHead: range(0, FIFO_SIZE - 1),
+    rxCount: range(0, FIFO_SIZE),
+    tx: typed(Uint8Array, TX_BACKLOG),
+    txHead: range(0, TX_BACKLOG - 1),
+    txCount: range(0, TX_BACKLOG),
+  });
+
   saveState(): SavedState {
-    return {
-      type: "uart16550",
-      version: 1,
-      fields: {
-        ier: this.ier,
-        lcr: this.lcr,
-        mcr: this.mcr,
-        lsr: this.lsr,
-        msrDeltas: this.msrDeltas,
-        scr: this.scr,
-        fcr: this.fcr,
-        divisor: this.divisor,
-        thrInterrupt: this.thrInterrupt,
-        timeoutInterrupt: this.timeoutInterrupt,
-        timeoutRemainingNs: this.timeoutDeadline === Infinity ? -1 : Math.max(0, this.timeoutDeadline - this.ctx.clock.now()),
-        lastRbr: this.lastRbr,
-        hostModem: this.hostModem,
-        modemInputs: this.modemInputs,
-        rx: this.rx.slice(),
-        rxHead: this.rxHead,
-        rxCount: this.rxCount,
-        tx: this.tx.slice(),
-        txHead: this.txHead,
-        txCount: this.txCount,
-      },
-    };
+    return Uart16550.STATE.save(this);
+  }
+
+  checkState(state: SavedState): void {
+    Uart16550.STATE.check(state);
   }
 
   loadState(state: SavedState): void {
-    const o = "uart16550";
-    const f = expectState(state, o, 1);
-    const byte = (n: string) => numberField(f, o, n) & 0xff;
-    const index = (n: string) => {
-      const v = numberField(f, o, n);
-      if (!Number.isInteger(v) || v < 0 || v > FIFO_SIZE) throw new RangeError(`${o}: field "${n}" out of range: ${v}`);
-      return v % (FIFO_SIZE + 1);
-    };
-    this.ier = byte("ier") & 0x0f;
-    this.lcr = byte("lcr");
-    this.mcr = byte("mcr") & 0x1f;
-    this.lsr = byte("lsr");
-    this.msrDeltas = byte("msrDeltas") & 0x0f;
-    this.scr = byte("scr");
-    this.fcr = byte("fcr");
-    this.divisor = numberField(f, o, "divisor") & 0xffff;
-    this.thrInterrupt = booleanField(f, o, "thrInterrupt");
-    this.timeoutInterrupt = booleanField(f, o, "timeoutInterrupt");
-    const remaining = numberField(f, o, "timeoutRemainingNs");
-    this.timeoutDeadline = remaining < 0 ? Infinity : this.ctx.clock.now() + remaining;
-    this.lastRbr = byte("lastRbr");
-    this.hostModem = byte("hostModem") & 0xf0;
-    this.modemInputs = byte("modemInputs") & 0xf0;
-    typedField(f, o, "rx", this.rx);
-    typedField(f, o, "tx", this.tx);
-    this.rxHead = index("rxHead") % FIFO_SIZE;
-    this.rxCount = index("rxCount");
-    const txHead = numberField(f, o, "txHead");
-    const txCount = numberField(f, o, "txCount");
-    if (!(Number.isInteger(txHead) && Number.isInteger(txCount) && txHead >= 0 && txHead < TX_BACKLOG && txCount >= 0 && txCount <= TX_BACKLOG)) {
-      throw new RangeError(`${o}: transmit queue position out of range`);
-    }
-    this.txHead = txHead;
-    this.txCount = txCount;
+    Uart16550.STATE.load(this, state);
     this.irqLevel = false;
     this.ctx.irq.setIrq(this.irqLine, false);
     this.updateIrq();

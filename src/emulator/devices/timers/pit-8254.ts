@@ -11,7 +11,7 @@
 
 import type { DeviceContext, Device } from "../../device.ts";
 import type { TimedDevice } from "../../clock.ts";
-import { expectState, numberField, booleanField, StateError, type SavedState, type StateValue } from "../../state.ts";
+import { StateError, type SavedState, type StateValue, StateLayout, bool, f64, range, records, u16, u8 } from "../../state.ts";
 
 export const PIT_HZ = 1193182;
 /** Most IRQ 0 edges sent from one late tick (a second's worth at HZ=250). */
@@ -29,6 +29,35 @@ function binaryToBcd(v: number): number {
 
 /** One counter of the 8254. Times are virtual ns; "ticks" are PIT clocks since the counting element
  *  was last loaded. */
+/** One channel's saved registers and timing. */
+const CHANNEL_FIELDS = {
+  mode: range(0, 5),
+  bcd: bool(),
+  access: range(1, 3),
+  countRegister: u16(),
+  running: bool(),
+  triggered: bool(),
+  paused: bool(),
+  period: range(0, 0x10000),
+  pendingPeriod: range(0, 0x10000),
+  pendingAtTick: f64(),
+  baseNs: f64(),
+  baseTicks: f64(),
+  gate: bool(),
+  nullCount: bool(),
+  writeHighNext: bool(),
+  writeLowByte: u8(),
+  readHighNext: bool(),
+  latchedCount: range(-1, 0xffff),
+  latchReadHighNext: bool(),
+  latchedStatus: range(-1, 0xff),
+  /** -1 = no edge scheduled. */
+  nextEdgeTick: f64({
+    get: (c: PitChannel) => (c.nextEdgeTick === Infinity ? -1 : c.nextEdgeTick),
+    set: (c: PitChannel, tick: number) => void (c.nextEdgeTick = tick < 0 ? Infinity : tick),
+  }),
+};
+
 export class PitChannel {
   mode = 0;
   bcd = false;
@@ -380,63 +409,8 @@ export class PitChannel {
     }
   }
 
-  saveFields(): { [key: string]: StateValue } {
-    return {
-      mode: this.mode,
-      bcd: this.bcd,
-      access: this.access,
-      countRegister: this.countRegister,
-      running: this.running,
-      triggered: this.triggered,
-      paused: this.paused,
-      period: this.period,
-      pendingPeriod: this.pendingPeriod,
-      pendingAtTick: this.pendingAtTick,
-      baseNs: this.baseNs,
-      baseTicks: this.baseTicks,
-      gate: this.gate,
-      nullCount: this.nullCount,
-      writeHighNext: this.writeHighNext,
-      writeLowByte: this.writeLowByte,
-      readHighNext: this.readHighNext,
-      latchedCount: this.latchedCount,
-      latchReadHighNext: this.latchReadHighNext,
-      latchedStatus: this.latchedStatus,
-      nextEdgeTick: this.nextEdgeTick === Infinity ? -1 : this.nextEdgeTick,
-    };
-  }
-
-  loadFields(f: { [key: string]: StateValue }, owner: string): void {
-    const int = (name: string, min: number, max: number): number => {
-      const v = numberField(f, owner, name);
-      if (!Number.isInteger(v) || v < min || v > max) throw new StateError(`${owner}: field "${name}" must be an integer in [${min}, ${max}], got ${v}`);
-      return v;
-    };
-    this.mode = int("mode", 0, 5);
-    this.bcd = booleanField(f, owner, "bcd");
-    this.access = int("access", 1, 3);
-    this.countRegister = int("countRegister", 0, 0xffff);
-    this.running = booleanField(f, owner, "running");
-    this.triggered = booleanField(f, owner, "triggered");
-    this.paused = booleanField(f, owner, "paused");
-    this.period = int("period", 0, 0x10000);
-    this.pendingPeriod = int("pendingPeriod", 0, 0x10000);
-    this.pendingAtTick = numberField(f, owner, "pendingAtTick");
-    this.baseNs = numberField(f, owner, "baseNs");
-    this.baseTicks = numberField(f, owner, "baseTicks");
-    this.gate = booleanField(f, owner, "gate");
-    this.nullCount = booleanField(f, owner, "nullCount");
-    this.writeHighNext = booleanField(f, owner, "writeHighNext");
-    this.writeLowByte = int("writeLowByte", 0, 0xff);
-    this.readHighNext = booleanField(f, owner, "readHighNext");
-    this.latchedCount = int("latchedCount", -1, 0xffff);
-    this.latchReadHighNext = booleanField(f, owner, "latchReadHighNext");
-    this.latchedStatus = int("latchedStatus", -1, 0xff);
-    const edge = numberField(f, owner, "nextEdgeTick");
-    this.nextEdgeTick = edge < 0 ? Infinity : edge;
-    if (this.running && this.period === 0) throw new StateError(`${owner}: a running counter needs a period`);
-  }
 }
+
 
 export interface PitCounters {
   /** IRQ 0 rising edges sent. */
@@ -534,32 +508,28 @@ export class Pit8254 implements Device, TimedDevice {
     return ch.tickToNs(ch.nextEdgeTick);
   }
 
+  private static readonly STATE = new StateLayout<Pit8254>("pit-8254", 1, {
+    channels: records(CHANNEL_FIELDS, 3),
+    irqEdges: f64({ min: 0, in: "counters" }),
+    lateIrqEdges: f64({ min: 0, in: "counters" }),
+    missedIrqEdges: f64({ min: 0, in: "counters" }),
+  }, {
+    rule: (f) => {
+      const i = (f.channels as { running: boolean; period: number }[]).findIndex((c) => c.running && c.period === 0);
+      return i < 0 ? null : `field "channels[${i}].period": a running counter needs a period`;
+    },
+  });
+
   saveState(): SavedState {
-    return {
-      type: "pit-8254",
-      version: 1,
-      fields: {
-        channels: this.channels.map((c) => c.saveFields()),
-        irqEdges: this.counters.irqEdges,
-        lateIrqEdges: this.counters.lateIrqEdges,
-        missedIrqEdges: this.counters.missedIrqEdges,
-      },
-    };
+    return Pit8254.STATE.save(this);
+  }
+
+  checkState(state: SavedState): void {
+    Pit8254.STATE.check(state);
   }
 
   loadState(state: SavedState): void {
-    const f = expectState(state, "pit-8254", 1);
-    const list = f.channels;
-    if (!Array.isArray(list) || list.length !== 3) throw new StateError(`pit-8254: field "channels" must be an array of 3 channels`);
-    list.forEach((c, i) => {
-      if (typeof c !== "object" || c === null || Array.isArray(c) || ArrayBuffer.isView(c)) {
-        throw new StateError(`pit-8254: channels[${i}] must be an object`);
-      }
-      this.channels[i].loadFields(c as { [key: string]: StateValue }, `pit-8254.channels[${i}]`);
-    });
-    this.counters.irqEdges = numberField(f, "pit-8254", "irqEdges");
-    this.counters.lateIrqEdges = numberField(f, "pit-8254", "lateIrqEdges");
-    this.counters.missedIrqEdges = numberField(f, "pit-8254", "missedIrqEdges");
+    Pit8254.STATE.load(this, state);
     this.ctx.rescheduleTimer(this);
   }
 }

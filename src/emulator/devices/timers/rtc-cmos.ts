@@ -13,7 +13,7 @@
 import type { DeviceContext, Device } from "../../device.ts";
 import type { TimedDevice } from "../../clock.ts";
 import type { BootDevice } from "../../machine-config.ts";
-import { expectState, numberField, booleanField, typedField, StateError, type SavedState } from "../../state.ts";
+import { StateError, type SavedState, StateLayout, bool, f64, range, typed } from "../../state.ts";
 
 const REG_SECONDS = 0x00;
 const REG_SECONDS_ALARM = 0x01;
@@ -504,33 +504,26 @@ export class RtcCmos implements Device, TimedDevice {
     this.encodedSecond = -1;
   }
 
+  private static readonly STATE = new StateLayout<RtcCmos>("rtc-cmos", 1, {
+    nvram: typed(Uint8Array, 128),
+    index: range(0, 0x7f),
+    nmiMasked: bool(),
+    phaseNs: f64(),
+    epochOffset: f64(),
+    lastFlagsNs: f64(),
+    irqLevel: bool(),
+  });
+
   saveState(): SavedState {
-    return {
-      type: "rtc-cmos",
-      version: 1,
-      fields: {
-        nvram: this.nvram.slice(),
-        index: this.index,
-        nmiMasked: this.nmiMasked,
-        phaseNs: this.phaseNs,
-        epochOffset: this.epochOffset,
-        lastFlagsNs: this.lastFlagsNs,
-        irqLevel: this.irqLevel,
-      },
-    };
+    return RtcCmos.STATE.save(this);
+  }
+
+  checkState(state: SavedState): void {
+    RtcCmos.STATE.check(state);
   }
 
   loadState(state: SavedState): void {
-    const f = expectState(state, "rtc-cmos", 1);
-    typedField(f, "rtc-cmos", "nvram", this.nvram);
-    const index = numberField(f, "rtc-cmos", "index");
-    if (!Number.isInteger(index) || index < 0 || index > 0x7f) throw new StateError(`rtc-cmos: field "index" must be 0-127, got ${index}`);
-    this.index = index;
-    this.nmiMasked = booleanField(f, "rtc-cmos", "nmiMasked");
-    this.phaseNs = numberField(f, "rtc-cmos", "phaseNs");
-    this.epochOffset = numberField(f, "rtc-cmos", "epochOffset");
-    this.lastFlagsNs = numberField(f, "rtc-cmos", "lastFlagsNs");
-    this.irqLevel = booleanField(f, "rtc-cmos", "irqLevel");
+    RtcCmos.STATE.load(this, state);
     this.encodedSecond = -1;
     this.alarmCacheNs = NaN;
     this.ctx.irq.setIrq(8, this.irqLevel);

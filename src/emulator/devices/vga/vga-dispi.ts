@@ -3,7 +3,6 @@
 // kept as written (after the same sanitising a real implementation does) and the effective
 // geometry is derived from them; the geometry always fits inside VRAM.
 
-import { numberField, typedField, StateError, type SavedState } from "../../state.ts";
 import type { VgaMemory } from "./vga-memory.ts";
 import type { VgaRegisters } from "./vga-registers.ts";
 
@@ -26,7 +25,8 @@ export const DispiReg = {
   YOffset: 9,
   VideoMemory64K: 10,
 } as const;
-const REG_COUNT = 11;
+export const DISPI_REG_COUNT = 11;
+const REG_COUNT = DISPI_REG_COUNT;
 
 export const DISPI_ENABLED = 0x01;
 export const DISPI_GETCAPS = 0x02;
@@ -168,17 +168,8 @@ export class BochsDispi {
     this.memory.bankOffset = this.regs[DispiReg.Bank] << 16;
   }
 
-  saveFields(): SavedState["fields"] {
-    return { dispiIndex: this.index, dispiRegs: this.regs.slice() };
-  }
-
-  loadFields(f: SavedState["fields"], owner: string): void {
-    const index = numberField(f, owner, "dispiIndex");
-    if (!Number.isInteger(index) || index < 0 || index > 0xffff) throw new StateError(`${owner}: field "dispiIndex" is out of range: ${index}`);
-    this.index = index;
-    typedField(f, owner, "dispiRegs", this.regs);
-    const id = this.regs[DispiReg.Id];
-    if (id < DISPI_ID0 || id > DISPI_ID5) throw new StateError(`${owner}: field "dispiRegs" has an invalid ID 0x${id.toString(16)}`);
+  /** After a restore: the bank within this VRAM, derived state and the memory window. */
+  restored(): void {
     this.regs[DispiReg.Bank] &= (this.memory.size >>> 16) - 1;
     this.fixup();
     this.applyToMemory();

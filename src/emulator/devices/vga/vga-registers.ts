@@ -3,11 +3,35 @@
 // vga.ts; the planes are in vga-memory.ts. `displayDirty` tells the renderer that something
 // which changes the picture (not just how the CPU writes memory) was modified.
 
-import { numberField, booleanField, typedField, StateError, type SavedState } from "../../state.ts";
+import { bool, range, typed, u8, type FieldSpec } from "../../state.ts";
 import { fillDefaultDac, MODE_03H, type VgaModeRegisters } from "./vga-modes.ts";
 
 /** Graphics controller registers that only steer CPU reads/writes; changing them never alters the picture. */
 const GC_WRITE_PATH_ONLY = 0b1_1001_1111; // 0-4, 7, 8
+
+/** The register file's saved fields (listed flat in the VGA's state). */
+export const VGA_REGISTER_FIELDS: Record<string, FieldSpec> = {
+  misc: u8(),
+  featureControl: u8(),
+  videoEnable: u8(),
+  seqIndex: u8(),
+  seq: typed(Uint8Array, 8),
+  crtcIndex: u8(),
+  crtc: typed(Uint8Array, 64),
+  gcIndex: u8(),
+  gc: typed(Uint8Array, 16),
+  attrIndex: range(0, 0x3f),
+  attrFlipFlop: bool(),
+  attr: typed(Uint8Array, 32),
+  dac: typed(Uint8Array, 768),
+  dacReadIndex: u8(),
+  dacWriteIndex: u8(),
+  dacComponent: range(0, 2),
+  dacReading: bool(),
+  dacLatch: typed(Uint8Array, 3),
+  pelMask: u8(),
+  dac8Bit: bool(),
+};
 
 export class VgaRegisters {
   misc = 0;
@@ -189,60 +213,6 @@ export class VgaRegisters {
       b = ((b << 2) | (b >> 4)) & 0xff;
     }
     this.palette32[i] = (0xff000000 | (b << 16) | (g << 8) | r) >>> 0;
-  }
-
-  saveFields(): SavedState["fields"] {
-    return {
-      misc: this.misc,
-      featureControl: this.featureControl,
-      videoEnable: this.videoEnable,
-      seqIndex: this.seqIndex,
-      seq: this.seq.slice(),
-      crtcIndex: this.crtcIndex,
-      crtc: this.crtc.slice(),
-      gcIndex: this.gcIndex,
-      gc: this.gc.slice(),
-      attrIndex: this.attrIndex,
-      attrFlipFlop: this.attrFlipFlop,
-      attr: this.attr.slice(),
-      dac: this.dac.slice(),
-      dacReadIndex: this.dacReadIndex,
-      dacWriteIndex: this.dacWriteIndex,
-      dacComponent: this.dacComponent,
-      dacReading: this.dacReading,
-      dacLatch: this.dacLatch.slice(),
-      pelMask: this.pelMask,
-      dac8Bit: this.dac8Bit,
-    };
-  }
-
-  loadFields(f: SavedState["fields"], owner: string): void {
-    const byte = (name: string, max = 0xff) => {
-      const v = numberField(f, owner, name);
-      if (!Number.isInteger(v) || v < 0 || v > max) throw new StateError(`${owner}: field "${name}" is out of range: ${v}`);
-      return v;
-    };
-    this.misc = byte("misc");
-    this.featureControl = byte("featureControl");
-    this.videoEnable = byte("videoEnable");
-    this.seqIndex = byte("seqIndex");
-    typedField(f, owner, "seq", this.seq);
-    this.crtcIndex = byte("crtcIndex");
-    typedField(f, owner, "crtc", this.crtc);
-    this.gcIndex = byte("gcIndex");
-    typedField(f, owner, "gc", this.gc);
-    this.attrIndex = byte("attrIndex", 0x3f);
-    this.attrFlipFlop = booleanField(f, owner, "attrFlipFlop");
-    typedField(f, owner, "attr", this.attr);
-    typedField(f, owner, "dac", this.dac);
-    this.dacReadIndex = byte("dacReadIndex");
-    this.dacWriteIndex = byte("dacWriteIndex");
-    this.dacComponent = byte("dacComponent", 2);
-    this.dacReading = booleanField(f, owner, "dacReading");
-    typedField(f, owner, "dacLatch", this.dacLatch);
-    this.pelMask = byte("pelMask");
-    this.dac8Bit = booleanField(f, owner, "dac8Bit");
-    this.refreshPalette();
   }
 }
 

@@ -6,13 +6,13 @@
 import type { Device, DeviceContext, PciFunction } from "../../device.ts";
 import type { VgaView } from "../../machine-api.ts";
 import type { MmioHandler } from "../../memory.ts";
-import { expectState, numberField, typedField, StateError, type SavedState } from "../../state.ts";
-import { BochsDispi, DISPI_DATA_PORT, DISPI_INDEX_PORT } from "./vga-dispi.ts";
+import { StateError, type SavedState, StateLayout, f64, fieldsIn, i32, range, typed, typedUpTo, u16 } from "../../state.ts";
+import { BochsDispi, DISPI_DATA_PORT, DISPI_ID0, DISPI_ID5, DISPI_INDEX_PORT, DISPI_REG_COUNT, DispiReg } from "./vga-dispi.ts";
 import { buildEdid, EDID_SIZE } from "./vga-edid.ts";
 import { findRomFont16, loadFallbackFont } from "./vga-font.ts";
 import { computeGeometry, ScreenGeometry } from "./vga-geometry.ts";
 import { PLANE_WORDS, VgaMemory } from "./vga-memory.ts";
-import { VgaRegisters } from "./vga-registers.ts";
+import { VGA_REGISTER_FIELDS, VgaRegisters } from "./vga-registers.ts";
 import { FRAME_NS, VgaRenderer, type DirtyBand } from "./vga-render.ts";
 import { decodeCp437Row } from "./vga-text.ts";
 
@@ -395,33 +395,42 @@ export class VgaDevice implements Device, VgaView {
 
   // ---- State ----
 
-  saveState(): SavedState {
-    return {
-      type: "vga",
-      version: 1,
-      fields: {
-        ...this.regs.saveFields(),
-        ...this.dispi.saveFields(),
-        vramSize: this.memory.size,
-        vram: this.memory.vram.slice(),
-        latch: this.memory.latch,
-        statusSkewNs: this.statusSkewNs,
+  private static readonly STATE = new StateLayout<VgaDevice>(
+    "vga",
+    1,
+    {
+      ...fieldsIn("regs", VGA_REGISTER_FIELDS),
+      dispiIndex: u16({ get: (v: VgaDevice) => v.dispi.index, set: (v: VgaDevice, i: number) => void (v.dispi.index = i) }),
+      dispiRegs: typed(Uint16Array, DISPI_REG_COUNT, { get: (v: VgaDevice) => v.dispi.regs, set: (v: VgaDevice, r: Uint16Array) => v.dispi.regs.set(r) }),
+      vramSize: range(1 << 20, 256 << 20, { get: (v: VgaDevice) => v.memory.size, set: () => {} }),
+      vram: typedUpTo(Uint8Array, 256 << 20, { in: "memory" }),
+      latch: i32({ in: "memory" }),
+      statusSkewNs: f64({ min: 0 }),
+    },
+    {
+      rule: (f) => {
+        const id = (f.dispiRegs as Uint16Array)[DispiReg.Id];
+        if (id < DISPI_ID0 || id > DISPI_ID5) return `field "dispiRegs" has an invalid ID 0x${id.toString(16)}`;
+        return f.vramSize !== (f.vram as Uint8Array).length ? `field "vram" has ${(f.vram as Uint8Array).length} bytes, "vramSize" says ${String(f.vramSize)}` : null;
       },
-    };
+    },
+  );
+
+  saveState(): SavedState {
+    return VgaDevice.STATE.save(this);
+  }
+
+  checkState(state: SavedState): SavedState["fields"] {
+    const f = VgaDevice.STATE.check(state);
+    if (f.vramSize !== this.memory.size) throw new StateError(`vga: saved VRAM is ${String(f.vramSize)} bytes, this machine has ${this.memory.size}`);
+    return f;
   }
 
   loadState(state: SavedState): void {
-    const f = expectState(state, "vga", 1);
-    const size = numberField(f, "vga", "vramSize");
-    if (size !== this.memory.size) throw new StateError(`vga: saved VRAM is ${size} bytes, this machine has ${this.memory.size}`);
-    this.regs.loadFields(f, "vga");
-    typedField(f, "vga", "vram", this.memory.vram);
-    this.memory.latch = numberField(f, "vga", "latch") | 0;
+    VgaDevice.STATE.apply(this, this.checkState(state));
+    this.regs.refreshPalette();
     this.memory.updateWindow();
-    this.dispi.loadFields(f, "vga");
-    const skew = numberField(f, "vga", "statusSkewNs");
-    if (skew < 0) throw new StateError(`vga: field "statusSkewNs" must not be negative`);
-    this.statusSkewNs = skew;
+    this.dispi.restored();
     this.lastStatusNow = -1;
     this.memory.markAllDirty();
     this.renderer.invalidate();
