@@ -8,6 +8,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { launchBrowser, repoRoot, startServer, type RunningServer } from "./harness.ts";
+// window.__hypertab, the page's debug surface (declared there).
+import type {} from "../src/ui/debug-hooks.ts";
 
 const FREEDOS_IMAGE = process.env.HYPERTAB_FREEDOS_IMG ?? join(repoRoot, "..", "shared", "guests", "freedos-boot-1440k.img");
 const ARTIFACTS = join(repoRoot, "e2e", "artifacts");
