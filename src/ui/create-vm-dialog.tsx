@@ -2,9 +2,7 @@
 // CPU share and cap, cards. A refusal (RAM budget, taken card) is shown in the dialog.
 
 import { useEffect, useState } from "react";
-import type { HostInfo } from "../hypervisor/hypervisor.ts";
-import type { MediaKind } from "../hypervisor/guest-catalog.ts";
-import type { VmConfig } from "../hypervisor/vm-config.ts";
+import type { HostInfo, MediaKind, VmConfig } from "../hypervisor/hypervisor-api.ts";
 import { Comlink, hypervisor } from "./hypervisor-client.ts";
 
 const LOCAL = "__local__";

@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { Worker } from "node:worker_threads";
 import { Hypervisor, type GuestLauncher } from "../../src/hypervisor/hypervisor.ts";
-import type { GuestMessage } from "../../src/hypervisor/guest-runner.ts";
+import { deliverGuestMessage, type GuestStartMessage } from "../../src/hypervisor/wire/guest-messages.ts";
 import { Ctl, St, RunRequest, ringGuestDoorbell } from "../../src/hypervisor/shared-layout.ts";
 import { sleep, until, drainSequence } from "./async-helpers.ts";
 import { SpscByteRing, SpscRecordRing } from "../../src/hypervisor/spsc-ring.ts";
@@ -21,19 +21,20 @@ afterEach(async () => {
   await Promise.all(workers.splice(0).map((w) => w.terminate()));
 });
 
-function launcherWith(scripts: Map<string, ScriptOptions>, messages: GuestMessage[] = []): GuestLauncher {
+/** Whatever a runner thread posts: the guest messages, then the test's own "runner-exited". */
+type ThreadMessage = { type: string };
+
+function launcherWith(scripts: Map<string, ScriptOptions>, messages: ThreadMessage[] = []): GuestLauncher {
   return {
-    launch(spec, events) {
-      const w = new Worker(bootstrap, { workerData: { entry, spec: { machine: spec.machine, channels: spec.channels, periodMs: spec.periodMs, pageBeat: spec.pageBeat }, script: scripts.get(spec.vmId) ?? {} } });
+    launch({ vmId, ...spec }, events) {
+      const start: GuestStartMessage = { type: "start", spec };
+      const w = new Worker(bootstrap, { workerData: { entry, start, script: scripts.get(vmId) ?? {} } });
       workers.push(w);
-      w.on("message", (m: GuestMessage) => {
+      w.on("message", (m: ThreadMessage) => {
         messages.push(m);
-        if (m.type === "started") events.started();
-        else if (m.type === "crashed") events.crashed(m.reason);
-        else if (m.type === "powered-off") events.poweredOff(m.reason);
-        else if (m.type === "reset") events.guestReset(m.reason);
+        if (m.type !== "runner-exited") deliverGuestMessage(m, events);
       });
-      w.on("error", (e: Error) => events.crashed(`worker error: ${e.message}`));
+      w.on("error", (e: Error) => events.crashed({ type: "crashed", reason: `worker error: ${e.message}` }));
       return { terminate: () => void w.terminate() };
     },
   };
@@ -53,8 +54,8 @@ const toy = (name: string, share: number) => ({ name, guest: { kind: "catalog" a
 describe("guest runner under the hypervisor (Node threads)", () => {
   it("two CPU-bound guests at shares 3:1 execute instructions 3 ± 0.45 : 1", async () => {
     const hv = new Hypervisor(launcherWith(new Map()), resources, { guestCores: 1.5 });
-    const a = (await hv.createVm(toy("a", 300), { start: true })).id;
-    const b = (await hv.createVm(toy("b", 100), { start: true })).id;
+    const a = (await hv.createVm(toy("a", 300), true)).id;
+    const b = (await hv.createVm(toy("b", 100), true)).id;
     const timer = setInterval(() => hv.tick(), 250);
     try {
       await until("both running", 10_000, () => hv.list().every((v) => v.state === "running"));
@@ -75,7 +76,7 @@ describe("guest runner under the hypervisor (Node threads)", () => {
 
   it("pause freezes the instruction counter and resume continues it", async () => {
     const hv = new Hypervisor(launcherWith(new Map()), resources);
-    const id = (await hv.createVm(toy("p", 100), { start: true })).id;
+    const id = (await hv.createVm(toy("p", 100), true)).id;
     await until("running", 10_000, () => hv.list()[0].state === "running");
     const st = new Float64Array(hv.channels(id)!.stats);
     await until("counting", 5000, () => st[St.INSTRUCTIONS] > 0);
@@ -92,7 +93,7 @@ describe("guest runner under the hypervisor (Node threads)", () => {
   it("serial output is held back by a full ring and arrives complete and in order", async () => {
     const total = 150_000; // more than twice the 64 KiB ring
     const hv = new Hypervisor(launcherWith(new Map([["vm1", { serialBytes: total }]])), resources);
-    const id = (await hv.createVm(toy("s", 100), { start: true })).id;
+    const id = (await hv.createVm(toy("s", 100), true)).id;
     await until("running", 10_000, () => hv.list()[0].state === "running");
     const ring = SpscByteRing.attach(hv.channels(id)!.serialOut);
     await until("ring filled up", 10_000, () => ring.free() === 0);
@@ -107,7 +108,7 @@ describe("guest runner under the hypervisor (Node threads)", () => {
   it("delivers serial input and key events through the rings, waking an idle guest", async () => {
     const probe = new Int32Array(new SharedArrayBuffer(16));
     const hv = new Hypervisor(launcherWith(new Map([["vm1", { idle: true, probe }]])), resources);
-    const id = (await hv.createVm(toy("k", 100), { start: true })).id;
+    const id = (await hv.createVm(toy("k", 100), true)).id;
     await until("running", 10_000, () => hv.list()[0].state === "running");
     const ch = hv.channels(id)!;
     const control = new Int32Array(ch.control);
@@ -127,8 +128,8 @@ describe("guest runner under the hypervisor (Node threads)", () => {
 
   it("an emulator exception marks the VM crashed with the reason; the other VM keeps running", async () => {
     const hv = new Hypervisor(launcherWith(new Map([["vm2", { failCreate: "CPU exploded at 0x1234" } as ScriptOptions]])), resources);
-    const a = (await hv.createVm(toy("ok", 100), { start: true })).id;
-    const b = (await hv.createVm(toy("bad", 100), { start: true })).id;
+    const a = (await hv.createVm(toy("ok", 100), true)).id;
+    const b = (await hv.createVm(toy("bad", 100), true)).id;
     await until("bad crashed", 10_000, () => hv.list().find((v) => v.id === b)!.state === "crashed");
     expect(hv.list().find((v) => v.id === b)!.reason).toContain("CPU exploded at 0x1234");
     expect(hv.log.forVm(b).some((e) => e.level === "error" && e.message.includes("CPU exploded"))).toBe(true);
@@ -141,7 +142,7 @@ describe("guest runner under the hypervisor (Node threads)", () => {
     let now = 1000;
     const silent: GuestLauncher = { launch: () => ({ terminate: () => {} }) };
     const hv = new Hypervisor(silent, resources, { now: () => now });
-    const id = (await hv.createVm(toy("mute", 100), { start: true })).id;
+    const id = (await hv.createVm(toy("mute", 100), true)).id;
     await sleep(200); // start() prepares the machine, then launches the (silent) worker
     expect(hv.list().find((v) => v.id === id)!.state).toBe("starting");
     now += 59_000;
@@ -155,14 +156,14 @@ describe("guest runner under the hypervisor (Node threads)", () => {
   });
 
   it("the hypervisor stops a guest through the control block", async () => {
-    const messages: GuestMessage[] = [];
+    const messages: ThreadMessage[] = [];
     const hv = new Hypervisor(launcherWith(new Map(), messages), resources);
-    const id = (await hv.createVm(toy("x", 100), { start: true })).id;
+    const id = (await hv.createVm(toy("x", 100), true)).id;
     await until("running", 10_000, () => hv.list()[0].state === "running");
     const control = new Int32Array(hv.channels(id)!.control);
     Atomics.store(control, Ctl.RUN, RunRequest.STOP);
     ringGuestDoorbell(control);
-    await until("runner exited", 5000, () => messages.some((m) => (m as { type: string }).type === "runner-exited"));
+    await until("runner exited", 5000, () => messages.some((m) => m.type === "runner-exited"));
   }, 20_000);
 
   // The page's main thread stuck in a long task (here: this thread, busy for 400 ms) while the
@@ -172,7 +173,7 @@ describe("guest runner under the hypervisor (Node threads)", () => {
     it(`a guest ${yields ? "steps aside while the page is late" : "runs on through a late page when cores are spare"}`, async () => {
       const hv = new Hypervisor(launcherWith(new Map()), resources, { guestCores: yields ? 1 : 4 });
       const stopBeat = startPageBeat(hv.pageBeat, { visibilityState: "visible", addEventListener() {}, removeEventListener() {} });
-      const id = (await hv.createVm(toy("y", 100), { start: true })).id;
+      const id = (await hv.createVm(toy("y", 100), true)).id;
       const timer = setInterval(() => hv.tick(), 250);
       try {
         await until("running", 10_000, () => hv.list()[0].state === "running");
