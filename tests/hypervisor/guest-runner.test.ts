@@ -11,6 +11,7 @@ import { sleep, until, drainSequence } from "./async-helpers.ts";
 import { SpscByteRing, SpscRecordRing } from "../../src/hypervisor/spsc-ring.ts";
 import { keyIndex } from "../../src/hypervisor/key-codes.ts";
 import type { ScriptOptions } from "./scripted-machine.ts";
+import { toy, toyResources as resources } from "./toy-guest.ts";
 import { startPageBeat } from "../../src/hypervisor/page-beat.ts";
 
 const bootstrap = new URL("./ts-worker-bootstrap.mjs", import.meta.url);
@@ -39,17 +40,6 @@ function launcherWith(scripts: Map<string, ScriptOptions>, messages: ThreadMessa
     },
   };
 }
-
-const resources = {
-  catalog: async () => ({
-    guests: [{ id: "toy", name: "Toy", os: "", description: "", memoryMiB: 16, boot: { kind: "linux" as const, kernel: "toy/kernel", cmdline: "" } }],
-    problems: [],
-  }),
-  file: async () => new Uint8Array(16),
-  firmware: async () => ({}),
-};
-
-const toy = (name: string, share: number) => ({ name, guest: { kind: "catalog" as const, guestId: "toy" }, memoryMiB: 16, share, capPercent: 100, cards: [] });
 
 describe("guest runner under the hypervisor (Node threads)", () => {
   it("two CPU-bound guests at shares 3:1 execute instructions 3 ± 0.45 : 1", async () => {

@@ -15,6 +15,7 @@ import {
   type GuestEvents,
   type GuestMessage,
 } from "../../src/hypervisor/wire/guest-messages.ts";
+import { toy, toyResources } from "./toy-guest.ts";
 
 function refusal(decode: (data: unknown) => unknown, data: unknown): string {
   try {
@@ -110,16 +111,8 @@ describe("the hypervisor under a guest worker that sends malformed messages", ()
         return { terminate: () => void (terminated = true) };
       },
     };
-    const resources = {
-      catalog: async () => ({
-        guests: [{ id: "toy", name: "Toy", os: "", description: "", memoryMiB: 16, boot: { kind: "linux" as const, kernel: "toy/kernel", cmdline: "" } }],
-        problems: [],
-      }),
-      file: async () => new Uint8Array(16),
-      firmware: async () => ({}),
-    };
-    const hv = new Hypervisor(launcher, resources);
-    const id = (await hv.createVm({ name: "hostile", guest: { kind: "catalog", guestId: "toy" }, memoryMiB: 16, share: 100, capPercent: 100, cards: [] }, true)).id;
+    const hv = new Hypervisor(launcher, toyResources);
+    const id = (await hv.createVm(toy("hostile", 100), true)).id;
     expect(events).not.toBeNull();
     const send = (data: unknown) => deliverGuestMessage(data, events!);
     send({ type: "started" });
