@@ -10,6 +10,8 @@
 import { join } from "node:path";
 import type { Browser, CDPSession, Page } from "playwright-core";
 import { launchBrowser, repoRoot, startServer } from "./harness.ts";
+// window.__hypertab, the page's debug surface (declared there).
+import type {} from "../src/ui/debug-hooks.ts";
 
 interface ProfileNode {
   id: number;

@@ -15,6 +15,8 @@ import { ConsoleWatch } from "./console-watch.ts";
 import { launchBrowser, repoRoot, startServer, type RunningServer } from "./harness.ts";
 import { LONG_TASK_MS, mainThreadFigure, reportMainThreadFigure } from "./main-thread-figure.ts";
 import { MainThreadTrace } from "./main-thread-trace.ts";
+// window.__hypertab, the page's debug surface (declared there).
+import type {} from "../src/ui/debug-hooks.ts";
 
 const FREEDOS_IMAGE = process.env.HYPERTAB_FREEDOS_IMG ?? join(repoRoot, "..", "shared", "guests", "freedos-boot-1440k.img");
 const ARTIFACTS = join(repoRoot, "e2e", "artifacts");

@@ -4,10 +4,7 @@
 // for rows whose generation stamp is newer than the last frame drawn (missed frames coalesce).
 
 import { Fb, framebufferViews, type FramebufferViews } from "../src/hypervisor/shared-layout.ts";
-
-type DisplayMessage =
-  | { type: "attach"; id: number; canvas: OffscreenCanvas; framebuffer: SharedArrayBuffer }
-  | { type: "detach"; id: number };
+import { pageToDisplay } from "../src/hypervisor/wire/display-messages.ts";
 
 interface Screen {
   canvas: OffscreenCanvas;
@@ -68,19 +65,26 @@ function schedule(): void {
   setTimeout(frame, FRAME_MS);
 }
 
-scope.onmessage = (e: MessageEvent<DisplayMessage>) => {
-  const m = e.data;
-  if (m.type === "attach") {
-    const ctx = m.canvas.getContext("2d", { alpha: false });
-    if (!ctx) return;
-    // Until the guest's VGA produces a frame, say so instead of showing a black box.
-    ctx.fillStyle = "#000";
-    ctx.fillRect(0, 0, m.canvas.width, m.canvas.height);
-    ctx.fillStyle = "#556";
-    ctx.font = "16px monospace";
-    ctx.textAlign = "center";
-    ctx.fillText("no signal", m.canvas.width / 2, m.canvas.height / 2);
-    screens.set(m.id, { canvas: m.canvas, ctx, fb: framebufferViews(m.framebuffer), image: null, lastGen: 0 });
-    schedule();
-  } else if (m.type === "detach") screens.delete(m.id);
-};
+function attach(id: number, canvas: OffscreenCanvas, framebuffer: SharedArrayBuffer): void {
+  const ctx = canvas.getContext("2d", { alpha: false });
+  if (!ctx) return;
+  // Until the guest's VGA produces a frame, say so instead of showing a black box.
+  ctx.fillStyle = "#000";
+  ctx.fillRect(0, 0, canvas.width, canvas.height);
+  ctx.fillStyle = "#556";
+  ctx.font = "16px monospace";
+  ctx.textAlign = "center";
+  ctx.fillText("no signal", canvas.width / 2, canvas.height / 2);
+  screens.set(id, { canvas, ctx, fb: framebufferViews(framebuffer), image: null, lastGen: 0 });
+  schedule();
+}
+
+scope.onmessage = (e: MessageEvent<unknown>) =>
+  pageToDisplay.dispatch(
+    e.data,
+    {
+      attach: (m) => attach(m.id, m.canvas, m.framebuffer),
+      detach: (m) => void screens.delete(m.id),
+    },
+    (problem) => console.error(problem),
+  );

@@ -5,9 +5,8 @@
 
 import * as Comlink from "comlink";
 import { parseGuestManifest } from "../src/hypervisor/guest-catalog.ts";
-import type { GuestMessage } from "../src/hypervisor/guest-runner.ts";
-import type { HypervisorApi } from "../src/hypervisor/hypervisor-api.ts";
-import { Hypervisor, type GuestEvents, type GuestLaunchSpec, type GuestLauncher, type GuestResources } from "../src/hypervisor/hypervisor.ts";
+import { Hypervisor, type GuestLauncher, type GuestResources } from "../src/hypervisor/hypervisor.ts";
+import { deliverGuestMessage, type GuestStartMessage } from "../src/hypervisor/wire/guest-messages.ts";
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 const origin = scope.location.origin;
@@ -53,21 +52,16 @@ const resources: GuestResources = {
 };
 
 const launcher: GuestLauncher = {
-  launch(spec: GuestLaunchSpec, events: GuestEvents) {
-    const worker = new Worker(new URL("./guest-worker.ts", import.meta.url), { type: "module", name: `guest ${spec.vmId}` });
-    worker.onmessage = (e: MessageEvent<GuestMessage>) => {
-      const m = e.data;
-      if (m.type === "started") events.started();
-      else if (m.type === "crashed") events.crashed(m.reason);
-      else if (m.type === "powered-off") events.poweredOff(m.reason);
-      else if (m.type === "reset") events.guestReset(m.reason);
-    };
+  launch({ vmId, ...spec }, events) {
+    const worker = new Worker(new URL("./guest-worker.ts", import.meta.url), { type: "module", name: `guest ${vmId}` });
+    worker.onmessage = (e: MessageEvent<unknown>) => deliverGuestMessage(e.data, events);
     worker.onerror = (e: ErrorEvent) => {
       e.preventDefault();
-      events.crashed(`guest worker error: ${e.message || "script failed to load"}`);
+      events.crashed({ type: "crashed", reason: `guest worker error: ${e.message || "script failed to load"}` });
     };
-    worker.onmessageerror = () => events.crashed("guest worker sent a message that could not be read");
-    worker.postMessage({ type: "start", spec: { machine: spec.machine, channels: spec.channels, periodMs: spec.periodMs, pageBeat: spec.pageBeat } });
+    worker.onmessageerror = () => events.crashed({ type: "crashed", reason: "guest worker sent a message that could not be read" });
+    const start: GuestStartMessage = { type: "start", spec };
+    worker.postMessage(start);
     return { terminate: () => worker.terminate() };
   },
 };
@@ -78,29 +72,5 @@ const cores = typeof navigator !== "undefined" && navigator.hardwareConcurrency 
 const hv = new Hypervisor(launcher, resources, { budgetMiB: 1024, periodMs: 50, guestCores: cores });
 setInterval(() => hv.tick(), 250);
 
-const api: HypervisorApi = {
-  createDefaultVms: () => hv.createDefaultVms(),
-  createVm: (config, start) => hv.createVm(config, { start }),
-  start: (id) => hv.start(id),
-  pause: async (id) => hv.pause(id),
-  resume: async (id) => hv.resume(id),
-  reset: (id) => hv.reset(id),
-  stop: async (id) => hv.stop(id),
-  remove: async (id) => hv.remove(id),
-  reconfigure: async (id, patch) => hv.reconfigure(id, patch),
-  moveCard: async (cardId, from, to) => hv.moveCard(cardId, from, to),
-  list: async () => hv.list(),
-  host: async () => {
-    await hv.catalog().catch(() => undefined);
-    return hv.host();
-  },
-  events: async (after) => hv.events(after),
-  channels: async (id) => hv.channels(id),
-  pageBeat: async () => hv.pageBeat,
-  freeCards: async (kinds) => hv.freeCards(kinds),
-  setGuestCores: async (cores) => hv.setGuestCores(cores),
-  killGuestWorker: async (id) => hv.killGuestWorker(id),
-  injectGuestCrash: async (id) => hv.injectGuestCrash(id),
-};
-
-Comlink.expose(api);
+// The page sees it as Comlink.Remote<HypervisorApi> (src/hypervisor/hypervisor-api.ts).
+Comlink.expose(hv);

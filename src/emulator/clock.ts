@@ -3,10 +3,11 @@
 // with its timers where they were.
 
 import { f64, StateLayout, type SavedState, type Stateful } from "./state.ts";
+import { hostNow } from "./host.ts";
 
 export type WallClock = () => number; // milliseconds, monotonic
 
-const defaultWallClock: WallClock = () => performance.now();
+const defaultWallClock: WallClock = hostNow;
 
 export class VirtualClock implements Stateful {
   /** Virtual nanoseconds at the moment the clock was last started or paused. */

@@ -4,6 +4,7 @@
 // boot_params). See the kernel's Documentation/x86/boot.rst for the field layout.
 
 import type { PhysicalMemory } from "./memory.ts";
+import { utf8Bytes } from "./host.ts";
 
 export interface E820Entry {
   base: number;
@@ -119,7 +120,7 @@ export interface LinuxEntry {
 
 export function loadLinux(memory: PhysicalMemory, o: LinuxLoadOptions): LinuxEntry {
   const info = parseBzImage(o.kernel);
-  const cmdlineBytes = new TextEncoder().encode(o.cmdline);
+  const cmdlineBytes = utf8Bytes(o.cmdline);
   const maxCmdline = Math.min(info.cmdlineSize, 0xffff);
   if (cmdlineBytes.length > maxCmdline) throw new BootImageError(`cmdline: ${cmdlineBytes.length} bytes, the kernel accepts at most ${maxCmdline}`);
   if (o.e820.length > 128) throw new BootImageError(`e820: ${o.e820.length} entries, boot_params holds 128`);

@@ -5,6 +5,7 @@
 
 import { BootImageError, type E820Entry } from "./linux-boot.ts";
 import type { PhysicalMemory } from "./memory.ts";
+import { utf8Bytes } from "./host.ts";
 
 export const MULTIBOOT_HEADER_MAGIC = 0x1badb002;
 export const MULTIBOOT_BOOTLOADER_MAGIC = 0x2badb002;
@@ -103,9 +104,9 @@ export function loadMultiboot(memory: PhysicalMemory, o: MultibootLoadOptions): 
   // Info structure: 88 bytes, then the memory map, the command line and the loader name.
   const mmapOff = 128;
   const mmapLength = o.e820.length * 24;
-  const cmdline = new TextEncoder().encode(o.cmdline);
+  const cmdline = utf8Bytes(o.cmdline);
   const cmdOff = mmapOff + mmapLength;
-  const name = new TextEncoder().encode("Hypertab");
+  const name = utf8Bytes("Hypertab");
   const nameOff = cmdOff + cmdline.length + 1;
   const area = new Uint8Array(nameOff + name.length + 1);
   let infoAddr = Math.ceil(loadedEnd / INFO_ALIGN) * INFO_ALIGN;

@@ -23,22 +23,8 @@ import {
   MOUSE_RECORD_INTS,
   framebufferViews,
   type FramebufferViews,
-  type VmChannels,
 } from "./shared-layout.ts";
-
-export type GuestMessage =
-  | { type: "started" }
-  | { type: "crashed"; reason: string }
-  | { type: "powered-off"; reason: string }
-  | { type: "reset"; reason: string };
-
-export interface GuestRunnerSpec {
-  machine: MachineConfig;
-  channels: VmChannels;
-  periodMs: number;
-  /** The page's heartbeat (page-beat.ts): the guest steps aside while the page is late. */
-  pageBeat?: SharedArrayBuffer;
-}
+import { fitReason, type GuestMessage, type GuestRunnerSpec } from "./wire/guest-messages.ts";
 
 const FRAME_INTERVAL_MS = 33;
 const TEXT_INTERVAL_MS = 200;
@@ -155,7 +141,7 @@ export class GuestRunner {
       const frame = e.stack.split("\n").find((l) => /^\s+at /.test(l));
       if (frame) reason += ` (${frame.trim()})`;
     }
-    this.post({ type: "crashed", reason });
+    this.post({ type: "crashed", reason: fitReason(reason) });
   }
 
   private wireSerial(machine: Machine): void {

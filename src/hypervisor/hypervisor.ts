@@ -4,11 +4,13 @@
 
 import { consolesOf, defaultCardKinds, hostCardMemoryMiB } from "../emulator/cards/registry.ts";
 import type { MachineConfig } from "../emulator/machine-config.ts";
+import type { HostInfo, HypervisorApi, VmInfo, VmState } from "./hypervisor-api.ts";
+import type { GuestEvents, GuestRunnerSpec } from "./wire/guest-messages.ts";
 import { CpuScheduler, type SchedulerVm } from "./cpu-scheduler.ts";
 import { EventLog, type LogEntry } from "./event-log.ts";
 import { PageBeatReader, createPageBeat, setPageYield, waitForCalmPage } from "./page-beat.ts";
 import { pickDefaultGuests, type CatalogGuest, type GuestCatalog } from "./guest-catalog.ts";
-import { LedgerError, ResourceLedger, type HostCard, type LedgerSummary } from "./resource-ledger.ts";
+import { LedgerError, ResourceLedger, type HostCard } from "./resource-ledger.ts";
 import { Ctl, GuestState, RunRequest, St, createVmChannels, ringGuestDoorbell, type VmChannels } from "./shared-layout.ts";
 import {
   ConfigError,
@@ -21,23 +23,8 @@ import {
   type VmConfigPatch,
 } from "./vm-config.ts";
 
-export type VmState = "stopped" | "starting" | "running" | "paused" | "crashed" | "powered-off";
-
-export interface GuestLaunchSpec {
-  vmId: string;
-  machine: MachineConfig;
-  channels: VmChannels;
-  periodMs: number;
-  pageBeat: SharedArrayBuffer;
-}
-
-export interface GuestEvents {
-  started(): void;
-  crashed(reason: string): void;
-  poweredOff(reason: string): void;
-  /** The guest asked for or performed a reset. */
-  guestReset(reason: string): void;
-}
+/** What a launcher needs to start a guest worker: its start message's payload, and which VM. */
+export type GuestLaunchSpec = GuestRunnerSpec & { vmId: string };
 
 export interface GuestHandle {
   terminate(): void;
@@ -52,71 +39,6 @@ export interface GuestResources {
   /** A file relative to the guests folder. */
   file(path: string): Promise<Uint8Array>;
   firmware(): Promise<{ bios?: Uint8Array; vgaBios?: Uint8Array }>;
-}
-
-export interface VmStats {
-  instructions: number;
-  instructionsPerSec: number;
-  cpuPercent: number;
-  interrupts: number;
-  ioReads: number;
-  ioWrites: number;
-  ioUnclaimed: number;
-  serialOut: number;
-  serialIn: number;
-  keyEvents: number;
-  mouseEvents: number;
-  frames: number;
-  resets: number;
-  uptimeSec: number;
-  /** Current CPU time slice in % of one core, 0 = unlimited (set only while VMs compete, or by a cap). */
-  cpuBudgetPercent: number;
-  /** The CPU its share entitles it to, in % of one core: what it gets if it wants all it can use
-   *  while the other VMs keep wanting what they want now (cpuPercent is what it got). */
-  cpuEntitledPercent: number;
-  /** CPU time its guest worker has used, in seconds (the worker's own measure). */
-  cpuTimeSec: number;
-  /** Recent share of its running time spent stepping aside for a late page (page-beat.ts), in %. */
-  pageYieldPercent: number;
-  /** Time spent stepping aside for the page since the worker started, in seconds. */
-  pageYieldSec: number;
-  historyIps: number[];
-  historyCpu: number[];
-}
-
-export interface VmInfo {
-  id: string;
-  name: string;
-  guestLabel: string;
-  /** The catalog guest it boots, or null for an uploaded image. */
-  guestId: string | null;
-  /** The consoles of the VM's machine (the one running, or the last one run: its screen is kept),
-   *  for the UI's panes; until the VM first runs, those of the cards it owns. */
-  consoles: { serial: boolean; vga: boolean };
-  state: VmState;
-  reason: string;
-  memoryMiB: number;
-  share: number;
-  capPercent: number;
-  cards: HostCard[];
-  pendingRestart: string[];
-  createdAt: number;
-  /** Changes whenever the VM's guest worker (and so its channels) is replaced. */
-  generation: number;
-  stats: VmStats;
-}
-
-export interface HostInfo {
-  ledger: LedgerSummary;
-  vmCount: number;
-  runningCount: number;
-  totalInstructionsPerSec: number;
-  totalCpuPercent: number;
-  periodMs: number;
-  /** Host cores set aside for guests: VMs compete by share only when they want more than these. */
-  guestCores: number;
-  catalog: { id: string; name: string; os: string; description: string; memoryMiB: number; boot: string; banner?: string; prompt?: string }[];
-  catalogProblems: string[];
 }
 
 export interface HypervisorOptions {
@@ -177,7 +99,7 @@ interface VmRecord {
   lastHeartbeat: number;
 }
 
-export class Hypervisor {
+export class Hypervisor implements HypervisorApi {
   readonly ledger: ResourceLedger;
   readonly log: EventLog;
   readonly scheduler: CpuScheduler;
@@ -229,7 +151,7 @@ export class Hypervisor {
   }
 
   /** Creates a VM (refused, with the reason, when the ledger says no) and optionally starts it. */
-  async createVm(input: VmConfig, options: { start?: boolean } = {}): Promise<VmInfo> {
+  async createVm(input: VmConfig, start = false): Promise<VmInfo> {
     let config: VmConfig;
     let guest: CatalogGuest | null = null;
     try {
@@ -275,7 +197,7 @@ export class Hypervisor {
       };
       this.vms.set(id, vm);
       this.log.add(id, "lifecycle", `created "${config.name}" (${this.guestLabel(vm)}, ${config.memoryMiB} MiB RAM, share ${config.share}${config.capPercent < 100 ? `, cap ${config.capPercent}%` : ""}, cards ${config.cards.join(", ") || "none"})`);
-      if (options.start) await this.start(id);
+      if (start) await this.start(id);
       return this.info(vm);
     } catch (e) {
       if (e instanceof LedgerError || e instanceof ConfigError) this.log.add(null, "resource", `refused to create VM "${input?.name ?? "?"}": ${e.message}`, "warn");
@@ -302,7 +224,7 @@ export class Hypervisor {
         out.push(
           await this.createVm(
             { name: guest.name, guest: { kind: "catalog", guestId: guest.id }, memoryMiB: guest.memoryMiB, share: 100, capPercent: 100, cards },
-            { start: true },
+            true,
           ),
         );
       } catch (e) {
@@ -373,18 +295,22 @@ export class Hypervisor {
           vm.state = "running";
           this.log.add(id, "lifecycle", "running");
         },
-        crashed: (reason) => {
+        crashed: ({ reason }) => {
           if (current()) this.markCrashed(vm, reason);
         },
-        poweredOff: (reason) => {
+        "powered-off": ({ reason }) => {
           if (!current()) return;
           this.teardown(vm);
           vm.state = "powered-off";
           vm.reason = reason;
           this.log.add(id, "lifecycle", `powered off: ${reason}`);
         },
-        guestReset: (reason) => {
+        reset: ({ reason }) => {
           if (current()) this.log.add(id, "reset", `guest reset: ${reason}`);
+        },
+        // A malformed message is not acted on; the VM runs on (its heartbeat still watches it).
+        refused: (problem) => {
+          if (current()) this.log.add(id, "error", `refused a message from the guest worker: ${problem}`, "warn");
         },
       },
     );
@@ -513,7 +439,9 @@ export class Hypervisor {
     return [...this.vms.values()].map((vm) => this.info(vm));
   }
 
-  host(): HostInfo {
+  async host(): Promise<HostInfo> {
+    // The catalog is part of the answer; when it cannot be read, the event log says why.
+    await this.catalog().catch(() => undefined);
     let ips = 0;
     let cpu = 0;
     let running = 0;

@@ -41,8 +41,15 @@ export function setPageYield(buffer: SharedArrayBuffer, on: boolean): void {
   if (Atomics.load(words, YIELD) !== (on ? 1 : 0)) Atomics.store(words, YIELD, on ? 1 : 0);
 }
 
+/** What startPageBeat needs of the page's document (the hypervisor layer has no DOM types). */
+export interface PageVisibility {
+  readonly visibilityState: string;
+  addEventListener(type: "visibilitychange", listener: () => void): void;
+  removeEventListener(type: "visibilitychange", listener: () => void): void;
+}
+
 /** The page's side: stamps the time on a timer while the page is visible. Returns a stop function. */
-export function startPageBeat(buffer: SharedArrayBuffer, doc: Pick<Document, "visibilityState" | "addEventListener" | "removeEventListener">): () => void {
+export function startPageBeat(buffer: SharedArrayBuffer, doc: PageVisibility): () => void {
   const words = new Int32Array(checked(buffer), 0, 4);
   const time = new Float64Array(buffer, 0, 3);
   const beat = () => {

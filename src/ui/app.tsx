@@ -3,8 +3,7 @@
 // through shared memory (VmIo), not through messages.
 
 import { memo, startTransition, useCallback, useEffect, useMemo, useRef, useState } from "react";
-import type { LogEntry } from "../hypervisor/event-log.ts";
-import type { HostInfo, VmInfo } from "../hypervisor/hypervisor.ts";
+import type { HostInfo, LogEntry, VmInfo } from "../hypervisor/hypervisor-api.ts";
 import { CreateVmDialog } from "./create-vm-dialog.tsx";
 import { installDebugHooks } from "./debug-hooks.ts";
 import { formatRate } from "./format.ts";

@@ -3,9 +3,7 @@
 
 import { useEffect, useState } from "react";
 import { defaultCardKinds, guessMedia, HOST_CARD_TYPES, MEDIA_CARD_TYPES, hostCardMemoryMiB } from "../emulator/cards/registry.ts";
-import type { HostInfo } from "../hypervisor/hypervisor.ts";
-import type { MediaKind } from "../hypervisor/guest-catalog.ts";
-import type { VmConfig } from "../hypervisor/vm-config.ts";
+import type { HostInfo, MediaKind, VmConfig } from "../hypervisor/hypervisor-api.ts";
 import { Comlink, hypervisor } from "./hypervisor-client.ts";
 
 const LOCAL = "__local__";

@@ -2,7 +2,7 @@
 // cards need a restart (the editor says so).
 
 import { useState } from "react";
-import type { HostInfo, VmInfo } from "../hypervisor/hypervisor.ts";
+import type { HostInfo, VmInfo } from "../hypervisor/hypervisor-api.ts";
 import { hypervisor } from "./hypervisor-client.ts";
 
 export function HardwareEditor(props: { vm: VmInfo; host: HostInfo | null; others: VmInfo[]; act: (what: string, fn: () => Promise<unknown>) => void; onClose(): void }) {

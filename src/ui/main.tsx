@@ -9,7 +9,6 @@ import { prepareTerminal } from "./terminal-factory.ts";
 prepareTerminal();
 // The page's heartbeat lets guests step aside while the main thread is busy (page-beat.ts).
 void hypervisor()
-  .pageBeat()
-  .then((beat) => startPageBeat(beat, document));
+  .pageBeat.then((beat) => startPageBeat(beat, document));
 
 createRoot(document.getElementById("root")!).render(<App />);

@@ -3,9 +3,7 @@
 // the default pair. (Uploaded images are not kept: they would need the user's file again.)
 
 import type { Remote } from "comlink";
-import type { HypervisorApi } from "../hypervisor/hypervisor-api.ts";
-import type { VmInfo } from "../hypervisor/hypervisor.ts";
-import type { CardKind } from "../hypervisor/resource-ledger.ts";
+import type { CardKind, HypervisorApi, VmInfo } from "../hypervisor/hypervisor-api.ts";
 
 const KEY = "hypertab.setup.v1";
 

@@ -2,8 +2,9 @@
 // does not fit in a ring waits here, in order, and is retried), serial output transcript, and
 // the text screen. Producers here are only ever the page's main thread.
 
+import type { VmChannels } from "../hypervisor/hypervisor-api.ts";
 import { keyIndex, keystrokesForChar } from "../hypervisor/key-codes.ts";
-import { Ctl, KEY_RECORD_INTS, MOUSE_RECORD_INTS, readTextScreen, St, type VmChannels } from "../hypervisor/shared-layout.ts";
+import { Ctl, KEY_RECORD_INTS, MOUSE_RECORD_INTS, readTextScreen, St } from "../hypervisor/shared-layout.ts";
 import { SpscByteRing, SpscRecordRing } from "../hypervisor/spsc-ring.ts";
 
 const TRANSCRIPT_LIMIT = 256 * 1024;

@@ -3,14 +3,14 @@
 
 import { useState } from "react";
 import { useAfterFrames } from "./after-frames.ts";
-import type { VmInfo } from "../hypervisor/hypervisor.ts";
+import type { VmInfo } from "../hypervisor/hypervisor-api.ts";
 import { formatCount, formatRate, formatUptime } from "./format.ts";
 import { HardwareEditor } from "./hardware-editor.tsx";
 import { SerialConsole } from "./serial-console.tsx";
 import { Sparkline } from "./sparkline.tsx";
 import { VgaConsole } from "./vga-console.tsx";
 import type { VmIo } from "./vm-io.ts";
-import type { HostInfo } from "../hypervisor/hypervisor.ts";
+import type { HostInfo } from "../hypervisor/hypervisor-api.ts";
 
 const SEND_KEYS: { label: string; codes: string[] }[] = [
   { label: "Ctrl+Alt+Del", codes: ["ControlLeft", "AltLeft", "Delete"] },

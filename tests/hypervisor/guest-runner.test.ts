@@ -5,8 +5,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { Worker } from "node:worker_threads";
 import { Hypervisor, type GuestLauncher } from "../../src/hypervisor/hypervisor.ts";
-import { toyResources } from "./toy-resources.ts";
-import type { GuestMessage } from "../../src/hypervisor/guest-runner.ts";
+import { toy, toyResources as resources } from "./toy-resources.ts";
+import { deliverGuestMessage, type GuestStartMessage } from "../../src/hypervisor/wire/guest-messages.ts";
 import { Ctl, St, RunRequest, ringGuestDoorbell } from "../../src/hypervisor/shared-layout.ts";
 import { sleep, until, drainSequence } from "./async-helpers.ts";
 import { SpscByteRing, SpscRecordRing } from "../../src/hypervisor/spsc-ring.ts";
@@ -22,35 +22,34 @@ afterEach(async () => {
   await Promise.all(workers.splice(0).map((w) => w.terminate()));
 });
 
-function launcherWith(scripts: Map<string, ScriptOptions>, messages: GuestMessage[] = []): GuestLauncher {
+/** Whatever a runner thread posts: the guest messages, then the test's own "runner-exited". */
+type ThreadMessage = { type: string };
+
+function launcherWith(scripts: Map<string, ScriptOptions>, messages: ThreadMessage[] = []): GuestLauncher {
   return {
-    launch(spec, events) {
-      const w = new Worker(bootstrap, { workerData: { entry, spec: { machine: spec.machine, channels: spec.channels, periodMs: spec.periodMs, pageBeat: spec.pageBeat }, script: scripts.get(spec.vmId) ?? {} } });
+    launch({ vmId, ...spec }, events) {
+      const start: GuestStartMessage = { type: "start", spec };
+      const w = new Worker(bootstrap, { workerData: { entry, start, script: scripts.get(vmId) ?? {} } });
       workers.push(w);
-      w.on("message", (m: GuestMessage) => {
+      w.on("message", (m: ThreadMessage) => {
         messages.push(m);
-        if (m.type === "started") events.started();
-        else if (m.type === "crashed") events.crashed(m.reason);
-        else if (m.type === "powered-off") events.poweredOff(m.reason);
-        else if (m.type === "reset") events.guestReset(m.reason);
+        if (m.type !== "runner-exited") deliverGuestMessage(m, events);
       });
-      w.on("error", (e: Error) => events.crashed(`worker error: ${e.message}`));
+      w.on("error", (e: Error) => events.crashed({ type: "crashed", reason: `worker error: ${e.message}` }));
       return { terminate: () => void w.terminate() };
     },
   };
 }
 
-const resources = toyResources;
 
-const toy = (name: string, share: number) => ({ name, guest: { kind: "catalog" as const, guestId: "toy" }, memoryMiB: 16, share, capPercent: 100, cards: [] });
 
 describe("guest runner under the hypervisor (Node threads)", () => {
   // The workers measure their own CPU time; on one guest core the two compete, and the slices
   // the hypervisor hands out follow the shares.
   it("two CPU-bound guests at shares 3:1 on one guest core get CPU time 3 ± 0.45 : 1 and use ≥ 85% of it", async () => {
     const hv = new Hypervisor(launcherWith(new Map()), resources, { guestCores: 1 });
-    const a = (await hv.createVm(toy("a", 300), { start: true })).id;
-    const b = (await hv.createVm(toy("b", 100), { start: true })).id;
+    const a = (await hv.createVm(toy("a", 300), true)).id;
+    const b = (await hv.createVm(toy("b", 100), true)).id;
     const timer = setInterval(() => hv.tick(), 250);
     try {
       await until("both running", 10_000, () => hv.list().every((v) => v.state === "running"));
@@ -78,7 +77,7 @@ describe("guest runner under the hypervisor (Node threads)", () => {
 
   it("a CPU-bound guest capped at 30% stays under its cap", async () => {
     const hv = new Hypervisor(launcherWith(new Map()), resources, { guestCores: 2 });
-    const id = (await hv.createVm({ ...toy("c", 100), capPercent: 30 }, { start: true })).id;
+    const id = (await hv.createVm({ ...toy("c", 100), capPercent: 30 }, true)).id;
     const timer = setInterval(() => hv.tick(), 250);
     try {
       await until("running", 10_000, () => hv.list()[0].state === "running");
@@ -99,7 +98,7 @@ describe("guest runner under the hypervisor (Node threads)", () => {
 
   it("pause freezes the instruction counter and resume continues it", async () => {
     const hv = new Hypervisor(launcherWith(new Map()), resources);
-    const id = (await hv.createVm(toy("p", 100), { start: true })).id;
+    const id = (await hv.createVm(toy("p", 100), true)).id;
     await until("running", 10_000, () => hv.list()[0].state === "running");
     const st = new Float64Array(hv.channels(id)!.stats);
     await until("counting", 5000, () => st[St.INSTRUCTIONS] > 0);
@@ -116,7 +115,7 @@ describe("guest runner under the hypervisor (Node threads)", () => {
   it("serial output is held back by a full ring and arrives complete and in order", async () => {
     const total = 150_000; // more than twice the 64 KiB ring
     const hv = new Hypervisor(launcherWith(new Map([["vm1", { serialBytes: total }]])), resources);
-    const id = (await hv.createVm(toy("s", 100), { start: true })).id;
+    const id = (await hv.createVm(toy("s", 100), true)).id;
     await until("running", 10_000, () => hv.list()[0].state === "running");
     const ring = SpscByteRing.attach(hv.channels(id)!.serialOut);
     await until("ring filled up", 10_000, () => ring.free() === 0);
@@ -131,7 +130,7 @@ describe("guest runner under the hypervisor (Node threads)", () => {
   it("delivers serial input and key events through the rings, waking an idle guest", async () => {
     const probe = new Int32Array(new SharedArrayBuffer(16));
     const hv = new Hypervisor(launcherWith(new Map([["vm1", { idle: true, probe }]])), resources);
-    const id = (await hv.createVm(toy("k", 100), { start: true })).id;
+    const id = (await hv.createVm(toy("k", 100), true)).id;
     await until("running", 10_000, () => hv.list()[0].state === "running");
     const ch = hv.channels(id)!;
     const control = new Int32Array(ch.control);
@@ -151,8 +150,8 @@ describe("guest runner under the hypervisor (Node threads)", () => {
 
   it("an emulator exception marks the VM crashed with the reason; the other VM keeps running", async () => {
     const hv = new Hypervisor(launcherWith(new Map([["vm2", { failCreate: "CPU exploded at 0x1234" } as ScriptOptions]])), resources);
-    const a = (await hv.createVm(toy("ok", 100), { start: true })).id;
-    const b = (await hv.createVm(toy("bad", 100), { start: true })).id;
+    const a = (await hv.createVm(toy("ok", 100), true)).id;
+    const b = (await hv.createVm(toy("bad", 100), true)).id;
     await until("bad crashed", 10_000, () => hv.list().find((v) => v.id === b)!.state === "crashed");
     expect(hv.list().find((v) => v.id === b)!.reason).toContain("CPU exploded at 0x1234");
     expect(hv.log.forVm(b).some((e) => e.level === "error" && e.message.includes("CPU exploded"))).toBe(true);
@@ -165,7 +164,7 @@ describe("guest runner under the hypervisor (Node threads)", () => {
     let now = 1000;
     const silent: GuestLauncher = { launch: () => ({ terminate: () => {} }) };
     const hv = new Hypervisor(silent, resources, { now: () => now });
-    const id = (await hv.createVm(toy("mute", 100), { start: true })).id;
+    const id = (await hv.createVm(toy("mute", 100), true)).id;
     await sleep(200); // start() prepares the machine, then launches the (silent) worker
     expect(hv.list().find((v) => v.id === id)!.state).toBe("starting");
     now += 59_000;
@@ -178,26 +177,26 @@ describe("guest runner under the hypervisor (Node threads)", () => {
     expect(row.reason).toBe("guest worker did not start within 60 s");
   });
 
-  it("the host's cores for guests can be changed, and nonsense is refused with a message", () => {
+  it("the host's cores for guests can be changed, and nonsense is refused with a message", async () => {
     const hv = new Hypervisor({ launch: () => ({ terminate: () => {} }) }, resources, { guestCores: 2 });
-    expect(hv.host().guestCores).toBe(2);
+    expect((await hv.host()).guestCores).toBe(2);
     hv.setGuestCores(1);
-    expect(hv.host().guestCores).toBe(1);
+    expect((await hv.host()).guestCores).toBe(1);
     expect(hv.log.since(0).some((e) => e.message === "host cores set aside for guests: 1")).toBe(true);
     expect(() => hv.setGuestCores(0)).toThrow("guest cores must be a number above 0 and at most 1024, got 0");
     expect(() => hv.setGuestCores(Number.NaN)).toThrow(/got NaN/);
-    expect(hv.host().guestCores).toBe(1);
+    expect((await hv.host()).guestCores).toBe(1);
   });
 
   it("the hypervisor stops a guest through the control block", async () => {
-    const messages: GuestMessage[] = [];
+    const messages: ThreadMessage[] = [];
     const hv = new Hypervisor(launcherWith(new Map(), messages), resources);
-    const id = (await hv.createVm(toy("x", 100), { start: true })).id;
+    const id = (await hv.createVm(toy("x", 100), true)).id;
     await until("running", 10_000, () => hv.list()[0].state === "running");
     const control = new Int32Array(hv.channels(id)!.control);
     Atomics.store(control, Ctl.RUN, RunRequest.STOP);
     ringGuestDoorbell(control);
-    await until("runner exited", 5000, () => messages.some((m) => (m as { type: string }).type === "runner-exited"));
+    await until("runner exited", 5000, () => messages.some((m) => m.type === "runner-exited"));
   }, 20_000);
 
   // The page's main thread stuck in a long task (here: this thread, busy for 400 ms) while the
@@ -207,7 +206,7 @@ describe("guest runner under the hypervisor (Node threads)", () => {
     it(`a guest ${yields ? "steps aside while the page is late" : "runs on through a late page when cores are spare"}`, async () => {
       const hv = new Hypervisor(launcherWith(new Map()), resources, { guestCores: yields ? 1 : 4 });
       const stopBeat = startPageBeat(hv.pageBeat, { visibilityState: "visible", addEventListener() {}, removeEventListener() {} });
-      const id = (await hv.createVm(toy("y", 100), { start: true })).id;
+      const id = (await hv.createVm(toy("y", 100), true)).id;
       const timer = setInterval(() => hv.tick(), 250);
       try {
         await until("running", 10_000, () => hv.list()[0].state === "running");

@@ -2,9 +2,10 @@
 // the runner with real devices (UART flow control, guest-caused resets).
 import { parentPort, workerData } from "node:worker_threads";
 import { createMachine } from "../../src/emulator/machine.ts";
-import { GuestRunner, type GuestRunnerSpec } from "../../src/hypervisor/guest-runner.ts";
+import { GuestRunner } from "../../src/hypervisor/guest-runner.ts";
+import { hypervisorToGuest } from "../../src/hypervisor/wire/guest-messages.ts";
 
-const { spec } = workerData as { spec: GuestRunnerSpec };
+const { spec } = hypervisorToGuest.decode((workerData as { start: unknown }).start);
 const runner = new GuestRunner(spec, (config) => createMachine(config), (m) => parentPort!.postMessage(m));
 runner.run();
 parentPort!.postMessage({ type: "runner-exited" });

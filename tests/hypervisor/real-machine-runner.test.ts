@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { Worker } from "node:worker_threads";
 import { Hypervisor, type GuestLauncher } from "../../src/hypervisor/hypervisor.ts";
-import type { GuestMessage } from "../../src/hypervisor/guest-runner.ts";
+import { deliverGuestMessage, type GuestStartMessage } from "../../src/hypervisor/wire/guest-messages.ts";
 import { sleep, until, drainSequence } from "./async-helpers.ts";
 import { SpscByteRing } from "../../src/hypervisor/spsc-ring.ts";
 import { assemble } from "../machine/run-helpers.ts";
@@ -19,16 +19,14 @@ afterEach(async () => {
 });
 
 const launcher: GuestLauncher = {
-  launch(spec, events) {
-    const w = new Worker(bootstrap, { workerData: { entry, spec: { machine: spec.machine, channels: spec.channels, periodMs: spec.periodMs } } });
+  launch({ machine, channels, periodMs }, events) {
+    const start: GuestStartMessage = { type: "start", spec: { machine, channels, periodMs } };
+    const w = new Worker(bootstrap, { workerData: { entry, start } });
     workers.push(w);
-    w.on("message", (m: GuestMessage) => {
-      if (m.type === "started") events.started();
-      else if (m.type === "crashed") events.crashed(m.reason);
-      else if (m.type === "powered-off") events.poweredOff(m.reason);
-      else if (m.type === "reset") events.guestReset(m.reason);
+    w.on("message", (m: { type: string }) => {
+      if (m.type !== "runner-exited") deliverGuestMessage(m, events);
     });
-    w.on("error", (e: Error) => events.crashed(`worker error: ${e.message}`));
+    w.on("error", (e: Error) => events.crashed({ type: "crashed", reason: `worker error: ${e.message}` }));
     return { terminate: () => void w.terminate() };
   },
 };
@@ -49,7 +47,7 @@ describe("guest runner with the real machine (Node threads)", () => {
   it("logs each reset the guest causes (port 0xCF9, triple fault) in the event log", async () => {
     const hv = new Hypervisor(launcher, resourcesFor("reset"));
     const cards = hv.freeCards(["serial"]);
-    const id = (await hv.createVm({ name: "r", guest: { kind: "catalog", guestId: "reset" }, memoryMiB: 16, share: 100, capPercent: 100, cards }, { start: true })).id;
+    const id = (await hv.createVm({ name: "r", guest: { kind: "catalog", guestId: "reset" }, memoryMiB: 16, share: 100, capPercent: 100, cards }, true)).id;
     await until("powered off after two resets", 20_000, () => hv.list()[0].state === "powered-off");
     const resets = hv.log.forVm(id).filter((e) => e.kind === "reset").map((e) => e.message);
     expect(resets).toHaveLength(2);
@@ -60,7 +58,7 @@ describe("guest runner with the real machine (Node threads)", () => {
   it("a guest flooding COM1 waits on the held UART while the ring is full: every byte arrives, in order", async () => {
     const hv = new Hypervisor(launcher, resourcesFor("serial-flood"));
     const cards = hv.freeCards(["serial"]);
-    const id = (await hv.createVm({ name: "f", guest: { kind: "catalog", guestId: "serial-flood" }, memoryMiB: 16, share: 100, capPercent: 100, cards }, { start: true })).id;
+    const id = (await hv.createVm({ name: "f", guest: { kind: "catalog", guestId: "serial-flood" }, memoryMiB: 16, share: 100, capPercent: 100, cards }, true)).id;
     await until("running", 10_000, () => hv.list()[0].state !== "starting");
     const ring = SpscByteRing.attach(hv.channels(id)!.serialOut);
     await until("ring filled up", 10_000, () => ring.free() === 0);

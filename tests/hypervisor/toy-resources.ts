@@ -2,6 +2,7 @@
 // bytes (the machine is scripted or never runs, so nothing reads them).
 
 import type { GuestResources } from "../../src/hypervisor/hypervisor.ts";
+import type { VmConfig } from "../../src/hypervisor/vm-config.ts";
 
 export const toyResources: GuestResources = {
   catalog: async () => ({
@@ -11,3 +12,6 @@ export const toyResources: GuestResources = {
   file: async () => new Uint8Array(16),
   firmware: async () => ({}),
 };
+
+/** A VM of the toy guest with this name and CPU share. */
+export const toy = (name: string, share: number): VmConfig => ({ name, guest: { kind: "catalog", guestId: "toy" }, memoryMiB: 16, share, capPercent: 100, cards: [] });

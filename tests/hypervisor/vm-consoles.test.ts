@@ -9,7 +9,7 @@ import { toyResources } from "./toy-resources.ts";
 /** Guests that start at once and never run: only the hypervisor's bookkeeping is under test. */
 const launcher: GuestLauncher = {
   launch(_spec, events) {
-    queueMicrotask(() => events.started());
+    queueMicrotask(() => events.started({ type: "started" }));
     return { terminate: () => {} };
   },
 };
@@ -20,14 +20,14 @@ const toy = (name: string, cards: string[]) => ({ name, guest: { kind: "catalog"
 describe("VM consoles", () => {
   it("follow the cards a VM owns before it first runs", async () => {
     const hv = new Hypervisor(launcher, toyResources);
-    const vm = await hv.createVm(toy("idle", hv.freeCards(["vga", "ps2"])), { start: false });
+    const vm = await hv.createVm(toy("idle", hv.freeCards(["vga", "ps2"])), false);
     expect(vm.consoles).toEqual({ serial: false, vga: true });
   });
 
   it("stay those of the running machine when a card moves, and change with the restart", async () => {
     const hv = new Hypervisor(launcher, toyResources);
-    const linux = (await hv.createVm(toy("linux", hv.freeCards(["vga", "serial", "ps2"])), { start: true })).id;
-    const memtest = (await hv.createVm(toy("memtest", hv.freeCards(["vga", "ps2"])), { start: true })).id;
+    const linux = (await hv.createVm(toy("linux", hv.freeCards(["vga", "serial", "ps2"])), true)).id;
+    const memtest = (await hv.createVm(toy("memtest", hv.freeCards(["vga", "ps2"])), true)).id;
     const consoles = (id: string) => hv.list().find((v) => v.id === id)!.consoles;
     const serialCard = hv.list().find((v) => v.id === linux)!.cards.find((c) => c.kind === "serial")!.id;
 

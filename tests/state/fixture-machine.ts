@@ -4,7 +4,8 @@
 
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { createMachine } from "../../src/emulator/machine.ts";
+import { createMachine, type PcMachineType } from "../../src/emulator/machine.ts";
+import type { Machine } from "../../src/emulator/machine-api.ts";
 import type { MachineConfig } from "../../src/emulator/machine-config.ts";
 import { floppyConfig, GUESTS, screen } from "../machine/firmware-helpers.ts";
 
@@ -24,7 +25,7 @@ export function fixtureImageSha256(): string {
 }
 
 /** A machine whose virtual clock follows its own instruction count (deterministic). */
-export function createFixtureMachine(config: MachineConfig = fixtureConfig()) {
+export function createFixtureMachine(config: MachineConfig = fixtureConfig()): Machine & PcMachineType {
   let instructions = (): number => 0;
   const m = createMachine(config, { wallClock: () => instructions() / 100_000, jit: false });
   instructions = () => m.cpu.instructionCount;

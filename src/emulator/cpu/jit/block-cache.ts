@@ -7,6 +7,7 @@
 
 import type { CPU } from "../cpu.ts";
 import { compileBlock, type BlockFn } from "./compile-block.ts";
+import { hostNow } from "../../host.ts";
 
 export interface Block {
   phys: number;
@@ -128,7 +129,7 @@ export class BlockCache {
     if ((this.invalidations.get(page) ?? 0) >= MAX_PAGE_INVALIDATIONS) return null;
     const c = this.cpu;
     if (this.disabled) return null;
-    const t0 = performance.now();
+    const t0 = hostNow();
     let compiled: ReturnType<typeof compileBlock>;
     try {
       // Only ES, SS and DS (flat in every 32-bit OS we know) may have their zero base left out:
@@ -143,7 +144,7 @@ export class BlockCache {
       }
       throw e;
     }
-    this.compileMs += performance.now() - t0;
+    this.compileMs += hostNow() - t0;
     if (this.blockCount + 1 > MAX_BLOCKS || this.sourceChars + compiled.sourceLength > MAX_SOURCE_CHARS) this.flush();
     const block: Block = {
       phys, eip, page, len: compiled.maxLen, fn: compiled.fn, sbEips: compiled.sbEips, segUse: compiled.segUse, eipMax: compiled.eipMax, segZero: compiled.segZero,
