@@ -61,6 +61,25 @@ export function faultOf(run: () => void): { vector: number; errorCode: number } 
   }
 }
 
+/** Real-mode code that enters flat 32-bit protected mode: loads `gdtr` (which the snippet defines,
+ *  with code at selector 0x08 and data at 0x10) and continues in 32-bit code at `pm32` with
+ *  interrupts off, DS = ES = SS = 0x10 and ESP = 0x90000. */
+export const ENTER_FLAT_PM32 = `
+      cli
+      lgdt [gdtr]
+      mov eax, cr0
+      or al, 1
+      mov cr0, eax
+      jmp 0x08:pm32
+bits 32
+pm32:
+      mov ax, 0x10
+      mov ds, ax
+      mov es, ax
+      mov ss, ax
+      mov esp, 0x90000
+`;
+
 /** Loads 16-bit code at 0000:0x1000 (real mode, stack at 0x8000) and runs it until HLT. */
 export function runReal(source: string, setup?: (m: TestMachine) => void, maxInstructions = 1_000_000, ramMiB = 4): TestMachine {
   const m = makeMachine(ramMiB);

@@ -1,23 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { runReal } from "./harness.ts";
+import { ENTER_FLAT_PM32, runReal } from "./harness.ts";
 
 // A small protected-mode kernel: GDT, IDT, TSS, paging with a PSE alias, a #PF handler that maps
 // the missing page and retries, WP write protection, a ring-3 task that faults on CLI (#GP) and
 // calls back with INT 0x80.
 const KERNEL = `
-      cli
-      lgdt [gdtr]
-      mov eax, cr0
-      or al, 1
-      mov cr0, eax
-      jmp 0x08:pm32
-bits 32
-pm32:
-      mov ax, 0x10
-      mov ds, ax
-      mov es, ax
-      mov ss, ax
-      mov esp, 0x90000
+${ENTER_FLAT_PM32}
       ; IDT at 0x7000
       mov edi, 0x7000
       mov ecx, 256*2

@@ -1,20 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { runReal } from "./harness.ts";
+import { ENTER_FLAT_PM32, runReal } from "./harness.ts";
 
 const PM = `
-      cli
-      lgdt [gdtr]
-      mov eax, cr0
-      or al, 1
-      mov cr0, eax
-      jmp 0x08:pm32
-bits 32
-pm32:
-      mov ax, 0x10
-      mov ds, ax
-      mov es, ax
-      mov ss, ax
-      mov esp, 0x90000
+${ENTER_FLAT_PM32}
       jmp test
 align 8
 gdt:  dq 0

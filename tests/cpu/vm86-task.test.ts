@@ -1,21 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { runReal } from "./harness.ts";
+import { ENTER_FLAT_PM32, runReal } from "./harness.ts";
 
 // Shared boot: GDT (0x08 code, 0x10 data, 0x18 TSS A, 0x20 TSS B, 0x28 task gate target), IDT at 0x7000.
 const BOOT = `
-      cli
-      lgdt [gdtr]
-      mov eax, cr0
-      or al, 1
-      mov cr0, eax
-      jmp 0x08:pm32
-bits 32
-pm32:
-      mov ax, 0x10
-      mov ds, ax
-      mov es, ax
-      mov ss, ax
-      mov esp, 0x90000
+${ENTER_FLAT_PM32}
       mov edi, 0x7000
       mov ecx, 512
       xor eax, eax
