@@ -3,7 +3,8 @@
 
 import { describe, expect, it } from "vitest";
 import { X87 } from "../../src/emulator/cpu/fpu/index.ts";
-import { CpuException, FakeHost } from "./fake-host.ts";
+import { FakeHost, fault } from "./fake-host.ts";
+import { xorshift32 } from "../xorshift.ts";
 
 const FNINIT = [0xdb, 0xe3] as const;
 const FLD1 = [0xd9, 0xe8] as const;
@@ -17,32 +18,10 @@ function setup(): { h: FakeHost; x: X87; run: (op: number, modrm: number, addr?:
   return { h, x, run };
 }
 
-function fault(fn: () => void): number {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof CpuException) return e.vector;
-    throw e;
-  }
-  return -1;
-}
-
-/** Deterministic PRNG for bit patterns. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>>= 0);
-  };
-}
-
 describe("x87 registers and stack", () => {
   it("FLD m80 / FSTP m80 round-trip every bit pattern (unnormals, pseudo-denormals, NaN payloads)", () => {
     const { h, x, run } = setup();
-    const r = rng(7);
+    const r = xorshift32(7);
     const special: [number, bigint][] = [
       [0x3fff, 0x4000000000000000n], // unnormal
       [0x0000, 0x8000000000000001n], // pseudo-denormal
