@@ -92,12 +92,9 @@ function assemble(source: string): Uint8Array {
   }
 }
 
-/** RAM, I/O, a PCI bus with this VGA (its BIOS from the file) and a real-mode CPU at STUB: where
- *  SeaBIOS stands before it calls the VGA option ROM. Nothing has run yet. */
-function vgaBiosMachine() {
-  const memory = new PhysicalMemory(16 << 20, { shared: false });
-  const io = new IOBus();
-  const clock = new VirtualClock(() => 0);
+/** This VGA with BIOS image `rom` on a real PCI host bus (the BIOS finds it through the config
+ *  ports), over `memory`, `io` and `clock`, with no interrupts, timers or logging. */
+function vgaOnPciBus(memory: PhysicalMemory, io: IOBus, clock: VirtualClock, rom: Uint8Array): VgaDevice {
   const base = {
     io,
     memory,
@@ -109,9 +106,17 @@ function vgaBiosMachine() {
     requestReset: () => {},
     requestPowerOff: () => {},
   };
-  const bus = new PciHostBus(base);
+  return new VgaDevice({ ...base, pci: new PciHostBus(base) }, { vgaBios: rom });
+}
+
+/** RAM, I/O, a PCI bus with this VGA (its BIOS from the file) and a real-mode CPU at STUB: where
+ *  SeaBIOS stands before it calls the VGA option ROM. Nothing has run yet. */
+function vgaBiosMachine() {
+  const memory = new PhysicalMemory(16 << 20, { shared: false });
+  const io = new IOBus();
+  const clock = new VirtualClock(() => 0);
   const rom = new Uint8Array(readFileSync(VGABIOS));
-  const vga = new VgaDevice({ ...base, pci: bus }, { vgaBios: rom });
+  const vga = vgaOnPciBus(memory, io, clock, rom);
   // What SeaBIOS would have done: BAR0 placed and memory decoding on, the ROM shadowed at C0000.
   io.out32(0xcf8, 0x80001010);
   io.out32(0xcfc, LFB);
@@ -313,18 +318,7 @@ describe("power-on font from the VGA BIOS image", () => {
     expect([...font!.subarray(0x41 * 16 + 2, 0x41 * 16 + 8)]).toEqual([0x10, 0x38, 0x6c, 0xc6, 0xc6, 0xfe]); // "A"
     const memory = new PhysicalMemory(2 << 20, { shared: false });
     const io = new IOBus();
-    const base = {
-      io,
-      memory,
-      clock: new VirtualClock(() => 0),
-      irq: { setIrq: () => {} },
-      log: () => {},
-      addTimer: () => {},
-      rescheduleTimer: () => {},
-      requestReset: () => {},
-      requestPowerOff: () => {},
-    };
-    const vga = new VgaDevice({ ...base, pci: new PciHostBus(base) }, { vgaBios: rom });
+    const vga = vgaOnPciBus(memory, io, new VirtualClock(() => 0), rom);
     memory.write16(0xb8000, 0x0741);
     io.out16(0x3d4, 0x200a); // no cursor
     const frame = vga.render();
