@@ -80,6 +80,21 @@ pm32:
       mov esp, 0x90000
 `;
 
+/** 32-bit routine `set_gate`: IDT entry eax of an IDT at 0x7000 becomes a gate to offset ebx,
+ *  selector cx, type and attributes dl (e.g. 0x8E ring-0 interrupt gate, 0xEE one ring 3 may call).
+ *  Clobbers ebx and edi. */
+export const SET_GATE_ROUTINE = `
+set_gate:
+      lea edi, [0x7000 + eax*8]
+      mov [edi], bx
+      mov [edi+2], cx
+      mov byte [edi+4], 0
+      mov [edi+5], dl
+      shr ebx, 16
+      mov [edi+6], bx
+      ret
+`;
+
 /** Loads 16-bit code at 0000:0x1000 (real mode, stack at 0x8000) and runs it until HLT. */
 export function runReal(source: string, setup?: (m: TestMachine) => void, maxInstructions = 1_000_000, ramMiB = 4): TestMachine {
   const m = makeMachine(ramMiB);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ENTER_FLAT_PM32, runReal } from "./harness.ts";
+import { ENTER_FLAT_PM32, runReal, SET_GATE_ROUTINE } from "./harness.ts";
 
 // A small protected-mode kernel: GDT, IDT, TSS, paging with a PSE alias, a #PF handler that maps
 // the missing page and retries, WP write protection, a ring-3 task that faults on CLI (#GP) and
@@ -11,6 +11,7 @@ ${ENTER_FLAT_PM32}
       mov ecx, 256*2
       xor eax, eax
       rep stosd
+      mov cx, 0x08
       mov eax, 14
       mov ebx, pf_handler
       mov dl, 0x8e
@@ -128,16 +129,7 @@ gp_handler:
       inc dword [esp]           ; skip the 1-byte CLI
       iret
 
-set_gate:                        ; eax = vector, ebx = handler, dl = type/attr
-      lea edi, [0x7000 + eax*8]
-      mov [edi], bx
-      mov word [edi+2], 0x08
-      mov byte [edi+4], 0
-      mov [edi+5], dl
-      shr ebx, 16
-      mov [edi+6], bx
-      ret
-
+${SET_GATE_ROUTINE}
 align 8
 gdt:  dq 0
       dq 0x00cf9a000000ffff

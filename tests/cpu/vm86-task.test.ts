@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ENTER_FLAT_PM32, runReal } from "./harness.ts";
+import { ENTER_FLAT_PM32, runReal, SET_GATE_ROUTINE } from "./harness.ts";
 
 // Shared boot: GDT (0x08 code, 0x10 data, 0x18 TSS A, 0x20 TSS B, 0x28 task gate target), IDT at 0x7000.
 const BOOT = `
@@ -32,16 +32,7 @@ set_tss:                              ; ebx = selector, eax = base (limit 0x67, 
       mov [gdt+ebx+7], ah
       ret
 
-set_gate:                             ; eax = vector, ebx = handler, dl = attributes, cx = selector
-      lea edi, [0x7000 + eax*8]
-      mov [edi], bx
-      mov [edi+2], cx
-      mov byte [edi+4], 0
-      mov [edi+5], dl
-      shr ebx, 16
-      mov [edi+6], bx
-      ret
-
+${SET_GATE_ROUTINE}
 align 8
 gdt:  dq 0
       dq 0x00cf9a000000ffff
