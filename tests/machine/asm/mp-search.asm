@@ -27,6 +27,12 @@ mp_scan:
   pop ecx
   ret
 
+; print the APIC version and flags bytes that processor and I/O APIC entries (at esi) share
+apic_version_flags:
+  PRINT_HEX "version ", byte [esi + 2], 2
+  PRINT_HEX ", flags ", byte [esi + 3], 2
+  ret
+
 mb_start:
   mov esp, 0x90000
   movzx esi, word [0x40e]
@@ -103,8 +109,8 @@ mb_start:
   jmp .done
 .cpu:
   PRINT_DEC "  cpu: APIC id ", byte [esi + 1]
-  PRINT_HEX ", version ", byte [esi + 2], 2
-  PRINT_HEX ", flags ", byte [esi + 3], 2
+  PRINT ", "
+  call apic_version_flags
   PRINT 10
   add esi, 20
   jmp .entry
@@ -116,8 +122,8 @@ mb_start:
   jmp .entry
 .ioapic:
   PRINT_DEC "  I/O APIC ", byte [esi + 1]
-  PRINT_HEX ": version ", byte [esi + 2], 2
-  PRINT_HEX ", flags ", byte [esi + 3], 2
+  PRINT ": "
+  call apic_version_flags
   PRINT_HEX ", address ", dword [esi + 4], 8
   PRINT 10
   add esi, 8
