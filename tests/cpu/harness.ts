@@ -95,6 +95,22 @@ set_gate:
       ret
 `;
 
+/** 32-bit code that turns paging on with 4 MiB pages allowed (CR4.PSE) and the page directory at
+ *  `directory`; with `writeProtect`, ring 0 also honours read-only pages (CR0.WP). Clobbers eax. */
+export function pagingOnWithPse(directory: number, { writeProtect = false } = {}): string {
+  const cr0Bits = writeProtect ? "0x80010000                         ; PG | WP" : "0x80000000                         ; PG";
+  return `
+      mov eax, cr4
+      or eax, 0x10                               ; PSE
+      mov cr4, eax
+      mov eax, 0x${directory.toString(16)}
+      mov cr3, eax
+      mov eax, cr0
+      or eax, ${cr0Bits}
+      mov cr0, eax
+`;
+}
+
 /** Loads 16-bit code at 0000:0x1000 (real mode, stack at 0x8000) and runs it until HLT. */
 export function runReal(source: string, setup?: (m: TestMachine) => void, maxInstructions = 1_000_000, ramMiB = 4): TestMachine {
   const m = makeMachine(ramMiB);

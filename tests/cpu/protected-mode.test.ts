@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ENTER_FLAT_PM32, runReal, SET_GATE_ROUTINE } from "./harness.ts";
+import { ENTER_FLAT_PM32, pagingOnWithPse, runReal, SET_GATE_ROUTINE } from "./harness.ts";
 
 // A small protected-mode kernel: GDT, IDT, TSS, paging with a PSE alias, a #PF handler that maps
 // the missing page and retries, WP write protection, a ring-3 task that faults on CLI (#GP) and
@@ -53,14 +53,7 @@ ${ENTER_FLAT_PM32}
       mov dword [0x21000 + 0x50*4], 0x50005     ; 0x50000 read-only (user, present)
       mov dword [0x20000], 0x21007
       mov dword [0x20000 + 4], 0x00000087       ; PDE 1: 4 MiB page at 0x400000 -> phys 0 (PSE)
-      mov eax, cr4
-      or eax, 0x10
-      mov cr4, eax
-      mov eax, 0x20000
-      mov cr3, eax
-      mov eax, cr0
-      or eax, 0x80010000                         ; PG | WP
-      mov cr0, eax
+${pagingOnWithPse(0x20000, { writeProtect: true })}
       ; PSE alias: write at 0x400000+0x600 lands at 0x600
       mov dword [0x400600], 0xcafef00d
       ; Touch an unmapped page: #PF maps it, the store is retried
