@@ -144,19 +144,10 @@ describe.each(MODES)("segment types ($name)", ({ options }) => {
 
   it("types restrict accesses in protected mode only: real mode writes through a read-only cache and CS", () => {
     const { m, o } = run16(options, `
-      cli
-      mov eax, cr0
-      or al, 1
-      mov cr0, eax
-      jmp 0x60:.pm
-    .pm:
+      PM16_ENTER
       mov ax, ${ROLIM & ~3}
       mov es, ax                      ; read-only data, base 0x200000
-      mov eax, cr0
-      and al, 0xfe
-      mov cr0, eax
-      jmp 0:.real
-    .real:
+      PM16_LEAVE
       mov word [es:0x10], 0x1111      ; the cached type is not checked in real mode
       mov word [cs:0x6000], 0x2222
       hlt`);
