@@ -76,8 +76,15 @@ setup:
 /** 32-bit protected mode at CPL 0: flat CS/DS/ES/FS/GS/SS, TR loaded, ESP 0x90000. RING3 ss, esp
  *  continues in ring 3 (CS 0x23, data segment registers null; RING3F also takes the EFLAGS).
  *  GATE vector, handler points an IDT entry at a handler of the program (interrupt gate, DPL 3;
+ *  clobbers EAX). BREAK_ON address sets an instruction breakpoint there (DR0, enabled by DR7.L0;
  *  clobbers EAX). */
 export const PRELUDE32 = `
+%macro BREAK_ON 1
+  mov eax, %1
+  mov dr0, eax
+  mov eax, 1
+  mov dr7, eax
+%endmacro
 %macro RING3F 3
   push dword %1
   push dword %2
