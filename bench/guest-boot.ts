@@ -30,6 +30,11 @@ export interface BootRunResult {
   serialTail: string;
 }
 
+/** The result of a run that failed before it measured anything: what it knows of its memory, and why. */
+export function failedBootRun(engine: Engine, error: string, memory: { overheadMiB: number; rssMiB: number; memory: string }): BootRunResult {
+  return { engine, ok: false, bannerSeconds: null, promptSeconds: null, loopSeconds: null, loopMips: null, ...memory, error, serialTail: "" };
+}
+
 export interface BootRunSpec {
   engine: Engine;
   bios: string;
@@ -265,19 +270,12 @@ if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename
     result = await bootOnce(spec);
   } catch (e) {
     const err = e as Error;
-    result = {
-      engine: spec.engine,
-      ok: false,
-      bannerSeconds: null,
-      promptSeconds: null,
-      loopSeconds: null,
-      loopMips: null,
+    const error = err.name === "EmulatorNotReadyError" ? `Hypertab cannot boot yet: ${err.message}` : `${err.name}: ${err.message}`;
+    result = failedBootRun(spec.engine, error, {
       overheadMiB: overhead(spec.memoryMiB),
       rssMiB: Math.round((process.memoryUsage().rss / MiB) * 10) / 10,
       memory: memoryBreakdown(),
-      error: err.name === "EmulatorNotReadyError" ? `Hypertab cannot boot yet: ${err.message}` : `${err.name}: ${err.message}`,
-      serialTail: "",
-    };
+    });
   }
   process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
   process.exit(0);

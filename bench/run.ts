@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { build } from "esbuild";
 import { cpus, loadavg } from "node:os";
 import { join, resolve } from "node:path";
-import { SHELL_LOOP, type BootRunResult, type BootRunSpec, type Engine } from "./guest-boot.ts";
+import { failedBootRun, SHELL_LOOP, type BootRunResult, type BootRunSpec, type Engine } from "./guest-boot.ts";
 import { median } from "./medians.ts";
 
 const root = resolve(import.meta.dirname, "..");
@@ -115,19 +115,8 @@ function runChild(script: string, spec: BootRunSpec): Promise<BootRunResult> {
       clearTimeout(hardLimit);
       const line = out.split("\n").find((l) => l.startsWith("RESULT "));
       if (line) return resolveRun(JSON.parse(line.slice(7)) as BootRunResult);
-      resolveRun({
-        engine: spec.engine,
-        ok: false,
-        bannerSeconds: null,
-        promptSeconds: null,
-        loopSeconds: null,
-        loopMips: null,
-        overheadMiB: 0,
-        rssMiB: 0,
-        memory: "",
-        error: `benchmark process ended (${signal ?? code}) without a result: ${err.trim().split("\n").slice(-3).join(" | ")}`,
-        serialTail: "",
-      });
+      const why = `benchmark process ended (${signal ?? code}) without a result: ${err.trim().split("\n").slice(-3).join(" | ")}`;
+      resolveRun(failedBootRun(spec.engine, why, { overheadMiB: 0, rssMiB: 0, memory: "" }));
     });
   });
 }

@@ -144,19 +144,10 @@ describe.each(MODES)("segment types ($name)", ({ options }) => {
 
   it("types restrict accesses in protected mode only: real mode writes through a read-only cache and CS", () => {
     const { m, o } = run16(options, `
-      cli
-      mov eax, cr0
-      or al, 1
-      mov cr0, eax
-      jmp 0x60:.pm
-    .pm:
+      PM16_ENTER
       mov ax, ${ROLIM & ~3}
       mov es, ax                      ; read-only data, base 0x200000
-      mov eax, cr0
-      and al, 0xfe
-      mov cr0, eax
-      jmp 0:.real
-    .real:
+      PM16_LEAVE
       mov word [es:0x10], 0x1111      ; the cached type is not checked in real mode
       mov word [cs:0x6000], 0x2222
       hlt`);
@@ -274,7 +265,7 @@ describe.each(MODES)("RF ($name)", ({ options }) => {
     { name: "#PF", code: "mov eax, cr0\n or eax, 0x80000000\n mov cr3, ebx\n mov cr0, eax\n mov eax, [0x400000]", vector: 14, rf: RF },
     { name: "INT3", code: "int3", vector: 3, rf: 0 },
     { name: "INT n", code: "int 0x1f", vector: 31, rf: 0 },
-    { name: "#DB (instruction breakpoint)", code: "mov eax, .bp\n mov dr0, eax\n mov eax, 1\n mov dr7, eax\n nop\n .bp:\n nop", vector: 1, rf: 0 },
+    { name: "#DB (instruction breakpoint)", code: "BREAK_ON .bp\n nop\n .bp:\n nop", vector: 1, rf: 0 },
   ])("the EFLAGS image of $name has RF = $rf", ({ code, vector, rf }) => {
     const { o } = run32(options, `${code}\n hlt`, (m) => {
       // an identity map of the first 4 MiB for the #PF case (page directory at 0x300000)
@@ -324,10 +315,7 @@ describe.each(MODES)("RF ($name)", ({ options }) => {
     for (const [rf, count] of [[RF, 1], [0, 3]] as const) {
       const { m, o } = run32(options, `${HANDLERS}
         mov dword [0x5e8], ${rf}
-        mov eax, .bp
-        mov dr0, eax
-        mov eax, 1
-        mov dr7, eax
+        BREAK_ON .bp
         mov ecx, 0
       .bp:
         inc ecx
@@ -341,10 +329,7 @@ describe.each(MODES)("RF ($name)", ({ options }) => {
   it("a faulting instruction with a breakpoint: #DB, then the fault (RF=1 pushed), whose handler returns without another #DB", () => {
     const { m, o } = run32(options, `${HANDLERS}
       mov dword [0x5e8], ${RF}
-      mov eax, .bp
-      mov dr0, eax
-      mov eax, 1
-      mov dr7, eax
+      BREAK_ON .bp
       mov bx, 0x1234
     .bp:
       mov ds, bx                      ; #DB, then #GP(0x1230); the handler fixes BX

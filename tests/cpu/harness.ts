@@ -61,6 +61,56 @@ export function faultOf(run: () => void): { vector: number; errorCode: number } 
   }
 }
 
+/** Real-mode code that enters flat 32-bit protected mode: loads `gdtr` (which the snippet defines,
+ *  with code at selector 0x08 and data at 0x10) and continues in 32-bit code at `pm32` with
+ *  interrupts off, DS = ES = SS = 0x10 and ESP = 0x90000. */
+export const ENTER_FLAT_PM32 = `
+      cli
+      lgdt [gdtr]
+      mov eax, cr0
+      or al, 1
+      mov cr0, eax
+      jmp 0x08:pm32
+bits 32
+pm32:
+      mov ax, 0x10
+      mov ds, ax
+      mov es, ax
+      mov ss, ax
+      mov esp, 0x90000
+`;
+
+/** 32-bit routine `set_gate`: IDT entry eax of an IDT at 0x7000 becomes a gate to offset ebx,
+ *  selector cx, type and attributes dl (e.g. 0x8E ring-0 interrupt gate, 0xEE one ring 3 may call).
+ *  Clobbers ebx and edi. */
+export const SET_GATE_ROUTINE = `
+set_gate:
+      lea edi, [0x7000 + eax*8]
+      mov [edi], bx
+      mov [edi+2], cx
+      mov byte [edi+4], 0
+      mov [edi+5], dl
+      shr ebx, 16
+      mov [edi+6], bx
+      ret
+`;
+
+/** 32-bit code that turns paging on with 4 MiB pages allowed (CR4.PSE) and the page directory at
+ *  `directory`; with `writeProtect`, ring 0 also honours read-only pages (CR0.WP). Clobbers eax. */
+export function pagingOnWithPse(directory: number, { writeProtect = false } = {}): string {
+  const cr0Bits = writeProtect ? "0x80010000                         ; PG | WP" : "0x80000000                         ; PG";
+  return `
+      mov eax, cr4
+      or eax, 0x10                               ; PSE
+      mov cr4, eax
+      mov eax, 0x${directory.toString(16)}
+      mov cr3, eax
+      mov eax, cr0
+      or eax, ${cr0Bits}
+      mov cr0, eax
+`;
+}
+
 /** Loads 16-bit code at 0000:0x1000 (real mode, stack at 0x8000) and runs it until HLT. */
 export function runReal(source: string, setup?: (m: TestMachine) => void, maxInstructions = 1_000_000, ramMiB = 4): TestMachine {
   const m = makeMachine(ramMiB);

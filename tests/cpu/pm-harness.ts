@@ -76,8 +76,15 @@ setup:
 /** 32-bit protected mode at CPL 0: flat CS/DS/ES/FS/GS/SS, TR loaded, ESP 0x90000. RING3 ss, esp
  *  continues in ring 3 (CS 0x23, data segment registers null; RING3F also takes the EFLAGS).
  *  GATE vector, handler points an IDT entry at a handler of the program (interrupt gate, DPL 3;
+ *  clobbers EAX). BREAK_ON address sets an instruction breakpoint there (DR0, enabled by DR7.L0;
  *  clobbers EAX). */
 export const PRELUDE32 = `
+%macro BREAK_ON 1
+  mov eax, %1
+  mov dr0, eax
+  mov eax, 1
+  mov dr7, eax
+%endmacro
 %macro RING3F 3
   push dword %1
   push dword %2
@@ -159,10 +166,32 @@ export function run32(options: CpuOptions, source: string, setup?: (m: TestMachi
   return { m, o: outcome(m, BASE32, false) };
 }
 
-/** Runs 16-bit real-mode code at 0000:1000 (IVT entries at the HLTs, SP 0x8000) until HLT. */
+/** nasm macros of run16's programs. PM16_ENTER: from real mode into 16-bit protected mode (CS 0x60,
+ *  interrupts off; the other segment registers keep their real-mode caches). PM16_LEAVE: back to
+ *  real mode with CS 0 (the caches loaded in protected mode stay). Both clobber EAX. */
+const PRELUDE16 = `
+%macro PM16_ENTER 0
+  cli
+  mov eax, cr0
+  or al, 1
+  mov cr0, eax
+  jmp 0x60:%%pm
+%%pm:
+%endmacro
+%macro PM16_LEAVE 0
+  mov eax, cr0
+  and al, 0xfe
+  mov cr0, eax
+  jmp 0:%%real
+%%real:
+%endmacro
+`;
+
+/** Runs 16-bit real-mode code at 0000:1000 (IVT entries at the HLTs, SP 0x8000) until HLT. The
+ *  program may use PRELUDE16's macros. */
 export function run16(options: CpuOptions, source: string, setup?: (m: TestMachine) => void): { m: TestMachine; o: Outcome } {
   const m = machine(options);
-  const code = assemble(HANDLERS + source, 16, BASE16);
+  const code = assemble(PRELUDE16 + HANDLERS + source, 16, BASE16);
   m.memory.writeBytes(BASE16, code);
   const c = m.cpu;
   for (const s of [0, 1, 2, 3, 4, 5]) c.loadSegmentReal(s, 0);

@@ -1,28 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { runReal } from "./harness.ts";
+import { ENTER_FLAT_PM32, pagingOnWithPse, runReal, SET_GATE_ROUTINE } from "./harness.ts";
 
 // A small protected-mode kernel: GDT, IDT, TSS, paging with a PSE alias, a #PF handler that maps
 // the missing page and retries, WP write protection, a ring-3 task that faults on CLI (#GP) and
 // calls back with INT 0x80.
 const KERNEL = `
-      cli
-      lgdt [gdtr]
-      mov eax, cr0
-      or al, 1
-      mov cr0, eax
-      jmp 0x08:pm32
-bits 32
-pm32:
-      mov ax, 0x10
-      mov ds, ax
-      mov es, ax
-      mov ss, ax
-      mov esp, 0x90000
+${ENTER_FLAT_PM32}
       ; IDT at 0x7000
       mov edi, 0x7000
       mov ecx, 256*2
       xor eax, eax
       rep stosd
+      mov cx, 0x08
       mov eax, 14
       mov ebx, pf_handler
       mov dl, 0x8e
@@ -64,14 +53,7 @@ pm32:
       mov dword [0x21000 + 0x50*4], 0x50005     ; 0x50000 read-only (user, present)
       mov dword [0x20000], 0x21007
       mov dword [0x20000 + 4], 0x00000087       ; PDE 1: 4 MiB page at 0x400000 -> phys 0 (PSE)
-      mov eax, cr4
-      or eax, 0x10
-      mov cr4, eax
-      mov eax, 0x20000
-      mov cr3, eax
-      mov eax, cr0
-      or eax, 0x80010000                         ; PG | WP
-      mov cr0, eax
+${pagingOnWithPse(0x20000, { writeProtect: true })}
       ; PSE alias: write at 0x400000+0x600 lands at 0x600
       mov dword [0x400600], 0xcafef00d
       ; Touch an unmapped page: #PF maps it, the store is retried
@@ -140,16 +122,7 @@ gp_handler:
       inc dword [esp]           ; skip the 1-byte CLI
       iret
 
-set_gate:                        ; eax = vector, ebx = handler, dl = type/attr
-      lea edi, [0x7000 + eax*8]
-      mov [edi], bx
-      mov word [edi+2], 0x08
-      mov byte [edi+4], 0
-      mov [edi+5], dl
-      shr ebx, 16
-      mov [edi+6], bx
-      ret
-
+${SET_GATE_ROUTINE}
 align 8
 gdt:  dq 0
       dq 0x00cf9a000000ffff

@@ -409,21 +409,12 @@ describe.each(MODES)("real mode limits ($name)", ({ options }) => {
 
   it("unreal mode: a 4 GiB limit loaded in protected mode survives the return to real mode", () => {
     const r = run16(options, `
-      cli
-      mov eax, cr0
-      or al, 1
-      mov cr0, eax
-      jmp 0x60:.pm
-    .pm:
+      PM16_ENTER
       mov ax, 0x18                    ; flat 4 GiB data
       mov ds, ax
       mov ax, 0x68                    ; 16-bit data, limit 0xFFFF
       mov es, ax
-      mov eax, cr0
-      and al, 0xfe
-      mov cr0, eax
-      jmp 0:.real
-    .real:
+      PM16_LEAVE
       xor ax, ax
       mov ds, ax                      ; real-mode loads keep the cached limit
       mov es, ax

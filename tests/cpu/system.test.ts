@@ -1,20 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { runReal } from "./harness.ts";
+import { ENTER_FLAT_PM32, pagingOnWithPse, runReal } from "./harness.ts";
 
 const PM = `
-      cli
-      lgdt [gdtr]
-      mov eax, cr0
-      or al, 1
-      mov cr0, eax
-      jmp 0x08:pm32
-bits 32
-pm32:
-      mov ax, 0x10
-      mov ds, ax
-      mov es, ax
-      mov ss, ax
-      mov esp, 0x90000
+${ENTER_FLAT_PM32}
       jmp test
 align 8
 gdt:  dq 0
@@ -120,14 +108,7 @@ test:
       rep stosd
       mov dword [0x20000], 0x00000083            ; 0-4 MiB: 4 MiB page
       mov dword [0x20000 + 4], 0x00000083        ; 4-8 MiB -> phys 0 (alias)
-      mov eax, cr4
-      or eax, 0x10
-      mov cr4, eax
-      mov eax, 0x20000
-      mov cr3, eax
-      mov eax, cr0
-      or eax, 0x80000000
-      mov cr0, eax
+${pagingOnWithPse(0x20000)}
       mov dword [0x300000], 0x11111111
       mov dword [0x100000], 0x22222222
       mov eax, [0x700000]                        ; alias of 0x300000 (cached piece)

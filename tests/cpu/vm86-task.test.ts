@@ -1,21 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { runReal } from "./harness.ts";
+import { ENTER_FLAT_PM32, runReal, SET_GATE_ROUTINE } from "./harness.ts";
 
 // Shared boot: GDT (0x08 code, 0x10 data, 0x18 TSS A, 0x20 TSS B, 0x28 task gate target), IDT at 0x7000.
 const BOOT = `
-      cli
-      lgdt [gdtr]
-      mov eax, cr0
-      or al, 1
-      mov cr0, eax
-      jmp 0x08:pm32
-bits 32
-pm32:
-      mov ax, 0x10
-      mov ds, ax
-      mov es, ax
-      mov ss, ax
-      mov esp, 0x90000
+${ENTER_FLAT_PM32}
       mov edi, 0x7000
       mov ecx, 512
       xor eax, eax
@@ -44,16 +32,7 @@ set_tss:                              ; ebx = selector, eax = base (limit 0x67, 
       mov [gdt+ebx+7], ah
       ret
 
-set_gate:                             ; eax = vector, ebx = handler, dl = attributes, cx = selector
-      lea edi, [0x7000 + eax*8]
-      mov [edi], bx
-      mov [edi+2], cx
-      mov byte [edi+4], 0
-      mov [edi+5], dl
-      shr ebx, 16
-      mov [edi+6], bx
-      ret
-
+${SET_GATE_ROUTINE}
 align 8
 gdt:  dq 0
       dq 0x00cf9a000000ffff

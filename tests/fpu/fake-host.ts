@@ -8,6 +8,18 @@ export class CpuException extends Error {
   }
 }
 
+/** Runs `fn`: the vector of the CpuException it raised, or -1 when it raised none (other errors
+ *  propagate). */
+export function fault(fn: () => void): number {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof CpuException) return e.vector;
+    throw e;
+  }
+  return -1;
+}
+
 export class FakeHost implements CoprocessorHost {
   readonly mem = new Uint8Array(1 << 16);
   readonly regs = new Uint32Array(8);

@@ -4,21 +4,11 @@
 import { describe, expect, it } from "vitest";
 import { FastExtended } from "../../src/emulator/cpu/fpu/fast-extended.ts";
 import { ExactOps, FLAG_PE, FMT_EXT24, FMT_EXT53, FMT_EXT64, Rounder } from "../../src/emulator/cpu/fpu/softfloat.ts";
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>>= 0);
-  };
-}
+import { xorshift32 } from "../xorshift.ts";
 
 describe("x87 fast paths agree with the exact core", () => {
   it("add, subtract, multiply and divide of normal operands (40000 random cases)", () => {
-    const r = rng(12345);
+    const r = xorshift32(12345);
     const fast = new FastExtended();
     const ops = new ExactOps();
     const rnd = new Rounder();
@@ -77,7 +67,7 @@ describe("x87 fast paths agree with the exact core", () => {
 describe("integer paths", () => {
   it("isqrt returns floor(sqrt(n)) for random sizes", async () => {
     const { isqrt } = await import("../../src/emulator/cpu/fpu/softfloat.ts");
-    const r = rng(99);
+    const r = xorshift32(99);
     for (let i = 0; i < 3000; i++) {
       const words = 1 + (i % 40);
       let n = 0n;
@@ -93,7 +83,7 @@ describe("integer paths", () => {
     const h = new FakeHost();
     const x = new X87(h);
     x.execute(0xdb, 0xe3, -1);
-    const r = rng(5);
+    const r = xorshift32(5);
     const specials = [0n, 1n, -1n, 0x7fffffffffffffffn, -0x8000000000000000n, 0x100000000n, -0x100000000n];
     for (let i = 0; i < 3000; i++) {
       let v = i < specials.length ? specials[i] : BigInt.asIntN(64, (BigInt(r()) << 32n) | BigInt(r()));

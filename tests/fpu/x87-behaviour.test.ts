@@ -3,7 +3,8 @@
 
 import { describe, expect, it } from "vitest";
 import { X87 } from "../../src/emulator/cpu/fpu/index.ts";
-import { CpuException, FakeHost } from "./fake-host.ts";
+import { FakeHost, fault } from "./fake-host.ts";
+import { xorshift32 } from "../xorshift.ts";
 
 const FNINIT = [0xdb, 0xe3] as const;
 const FLD1 = [0xd9, 0xe8] as const;
@@ -17,32 +18,24 @@ function setup(): { h: FakeHost; x: X87; run: (op: number, modrm: number, addr?:
   return { h, x, run };
 }
 
-function fault(fn: () => void): number {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof CpuException) return e.vector;
-    throw e;
-  }
-  return -1;
-}
+/** An 80-bit operand: sign and exponent, significand. */
+type Ext = [number, bigint];
 
-/** Deterministic PRNG for bit patterns. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>>= 0);
-  };
+/** FNINIT, ST1 = y and ST0 = x (loaded as m80 from 0x100 and 0x110), then the D9 instruction `op`
+ *  (FPATAN, FYL2X, ...: ST1 op ST0, result in the new ST0). */
+function runOnPair({ h, run }: Pick<ReturnType<typeof setup>, "h" | "run">, op: number, y: Ext, x: Ext): void {
+  run(...FNINIT);
+  h.write80(0x100, y[0], y[1]);
+  h.write80(0x110, x[0], x[1]);
+  run(0xdb, 0x28, 0x100);
+  run(0xdb, 0x28, 0x110);
+  run(0xd9, op);
 }
 
 describe("x87 registers and stack", () => {
   it("FLD m80 / FSTP m80 round-trip every bit pattern (unnormals, pseudo-denormals, NaN payloads)", () => {
     const { h, x, run } = setup();
-    const r = rng(7);
+    const r = xorshift32(7);
     const special: [number, bigint][] = [
       [0x3fff, 0x4000000000000000n], // unnormal
       [0x0000, 0x8000000000000001n], // pseudo-denormal
@@ -342,12 +335,7 @@ describe("x87 FPATAN special operands", () => {
   it("zeros and infinities give exact quadrant angles rounded from pi", () => {
     const { h, x, run } = setup();
     const atan = (y: [number, bigint], xv: [number, bigint]): [number, bigint] => {
-      run(...FNINIT);
-      h.write80(0x100, y[0], y[1]);
-      h.write80(0x110, xv[0], xv[1]);
-      run(0xdb, 0x28, 0x100); // ST1 = y
-      run(0xdb, 0x28, 0x110); // ST0 = x
-      run(0xd9, 0xf3); // FPATAN
+      runOnPair({ h, run }, 0xf3, y, xv); // FPATAN
       return [x.se[x.top], x.getSig(x.top)];
     };
     const one: [number, bigint] = [0x3fff, 1n << 63n];
@@ -365,12 +353,7 @@ describe("x87 FYL2X special operands", () => {
   it("log2 of ±0 is a zero divide for a finite ST1 but exact for an infinite one", () => {
     const { h, x, run } = setup();
     const fyl2x = (y: [number, bigint], xv: [number, bigint]): [number, bigint, number] => {
-      run(...FNINIT);
-      h.write80(0x100, y[0], y[1]);
-      h.write80(0x110, xv[0], xv[1]);
-      run(0xdb, 0x28, 0x100); // ST1 = y
-      run(0xdb, 0x28, 0x110); // ST0 = x
-      run(0xd9, 0xf1); // FYL2X
+      runOnPair({ h, run }, 0xf1, y, xv); // FYL2X
       return [x.se[x.top], x.getSig(x.top), x.statusWord() & 0x3f];
     };
     const zero: [number, bigint] = [0, 0n];

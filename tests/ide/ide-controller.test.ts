@@ -42,7 +42,28 @@ function setup(options: IdeControllerOptions) {
     }
     return out;
   };
-  return { ctx, ide, fn, io, readWords };
+  /** Writes the primary channel's task file: device/head, sector count, then the three address
+   *  bytes (LBA bits 0-23, or sector and cylinder low/high in CHS mode). The command goes separately. */
+  const taskFile = (device: number, count: number, [low, mid, high]: [number, number, number]) => {
+    io.out8(0x1f6, device);
+    io.out8(0x1f2, count);
+    io.out8(0x1f3, low);
+    io.out8(0x1f4, mid);
+    io.out8(0x1f5, high);
+  };
+  /** The same for an LBA48 command: each register written twice, the high-order byte first (LBA
+   *  bits 24-47, then 0-23). */
+  const taskFile48 = (device: number, count: number, lba: number) => {
+    const byte = (shift: number) => Math.floor(lba / 2 ** shift) % 256;
+    io.out8(0x1f6, device);
+    io.out8(0x1f2, count >> 8);
+    io.out8(0x1f2, count & 0xff);
+    for (let i = 0; i < 3; i++) {
+      io.out8(0x1f3 + i, byte(24 + 8 * i));
+      io.out8(0x1f3 + i, byte(8 * i));
+    }
+  };
+  return { ctx, ide, fn, io, readWords, taskFile, taskFile48 };
 }
 
 /** Writes a PRD table at `table` describing [addr, len] pieces; marks the last one EOT. */
@@ -108,12 +129,8 @@ describe("PIIX3 IDE with an ATA disk", () => {
   });
 
   it("reads sectors by PIO (LBA28, CHS, multiple mode, LBA48) with one IRQ per block", () => {
-    const { io, ctx, readWords } = setup({ primary: { master: { kind: "disk", image } } });
-    io.out8(0x1f6, 0xe0); // LBA, master
-    io.out8(0x1f2, 3);
-    io.out8(0x1f3, 100);
-    io.out8(0x1f4, 0);
-    io.out8(0x1f5, 0);
+    const { io, ctx, readWords, taskFile, taskFile48 } = setup({ primary: { master: { kind: "disk", image } } });
+    taskFile(0xe0, 3, [100, 0, 0]); // LBA, master
     const before = ctx.raises[14];
     io.out8(0x1f7, 0x20);
     const got: Uint8Array[] = [];
@@ -125,11 +142,7 @@ describe("PIIX3 IDE with an ATA disk", () => {
     expect(io.in8(0x1f7)).toBe(0x50);
     expect(Buffer.concat(got)).toEqual(Buffer.from(image.subarray(100 * 512, 103 * 512)));
     // CHS: cylinder 1, head 2, sector 5 with the default 16/63 translation.
-    io.out8(0x1f6, 0xa2);
-    io.out8(0x1f2, 1);
-    io.out8(0x1f3, 5);
-    io.out8(0x1f4, 1);
-    io.out8(0x1f5, 0);
+    taskFile(0xa2, 1, [5, 1, 0]);
     io.out8(0x1f7, 0x20);
     const chsLba = (1 * 16 + 2) * 63 + 4;
     expect(new DataView(readWords(0x1f0, 256).buffer).getUint32(0, true)).toBe(chsLba);
@@ -151,15 +164,7 @@ describe("PIIX3 IDE with an ATA disk", () => {
     }
     expect(ctx.raises[14] - r0).toBe(2);
     // READ SECTORS EXT at LBA 19998, two sectors, 32-bit data port reads.
-    io.out8(0x1f2, 0);
-    io.out8(0x1f2, 2);
-    io.out8(0x1f3, 0);
-    io.out8(0x1f3, 19998 & 0xff);
-    io.out8(0x1f4, 0);
-    io.out8(0x1f4, 19998 >> 8);
-    io.out8(0x1f5, 0);
-    io.out8(0x1f5, 0);
-    io.out8(0x1f6, 0x40);
+    taskFile48(0x40, 2, 19998);
     io.out8(0x1f7, 0x24);
     expect(io.in32(0x1f0)).toBe(19998);
     for (let i = 1; i < 128; i++) io.in32(0x1f0);
@@ -168,12 +173,8 @@ describe("PIIX3 IDE with an ATA disk", () => {
 
   it("writes by PIO into a copy-on-write overlay and rejects out-of-range LBAs with IDNF", () => {
     const own = makeDisk(64);
-    const { io, ide, ctx } = setup({ primary: { master: { kind: "disk", image: own } } });
-    io.out8(0x1f6, 0xe0);
-    io.out8(0x1f2, 1);
-    io.out8(0x1f3, 7);
-    io.out8(0x1f4, 0);
-    io.out8(0x1f5, 0);
+    const { io, ide, ctx, taskFile } = setup({ primary: { master: { kind: "disk", image: own } } });
+    taskFile(0xe0, 1, [7, 0, 0]);
     io.out8(0x1f7, 0x30);
     expect(ctx.levels[14]).toBe(false); // no IRQ before the first block of a write
     for (let i = 0; i < 256; i++) io.out16(0x1f0, 0xbeef);
@@ -195,7 +196,7 @@ describe("PIIX3 IDE with an ATA disk", () => {
   });
 
   it("reads by DMA through a PRD table scattered over two buffers, with BM status and IRQ", () => {
-    const { io, ctx } = setup({ primary: { master: { kind: "disk", image } } });
+    const { io, ctx, taskFile } = setup({ primary: { master: { kind: "disk", image } } });
     writePrd(ctx, 0x1000, [
       [0x100000, 1536],
       [0x200000, 2560],
@@ -203,11 +204,7 @@ describe("PIIX3 IDE with an ATA disk", () => {
     io.out32(BM + 4, 0x1000);
     io.out8(BM + 2, 0x06); // clear interrupt/error
     io.out8(BM, 0x08); // direction: to memory
-    io.out8(0x1f6, 0xe0);
-    io.out8(0x1f2, 8);
-    io.out8(0x1f3, 0x34);
-    io.out8(0x1f4, 0x12);
-    io.out8(0x1f5, 0);
+    taskFile(0xe0, 8, [0x34, 0x12, 0]);
     io.out8(0x1f7, 0xc8);
     expect(ctx.levels[14]).toBe(false);
     io.out8(BM, 0x09); // start
@@ -222,19 +219,11 @@ describe("PIIX3 IDE with an ATA disk", () => {
 
   it("writes by DMA (EXT) and fails cleanly when the PRD table is too short", () => {
     const own = makeDisk(4096);
-    const { io, ctx, ide } = setup({ primary: { slave: { kind: "disk", image: own, writeMode: "in-place" } } });
+    const { io, ctx, ide, taskFile48 } = setup({ primary: { slave: { kind: "disk", image: own, writeMode: "in-place" } } });
     ctx.memory.ram.fill(0x3c, 0x300000, 0x300000 + 1024);
     writePrd(ctx, 0x2000, [[0x300000, 1024]]);
     io.out32(BM + 4, 0x2000);
-    io.out8(0x1f6, 0x50); // slave, LBA
-    io.out8(0x1f2, 0);
-    io.out8(0x1f2, 2);
-    io.out8(0x1f3, 0);
-    io.out8(0x1f3, 10);
-    io.out8(0x1f4, 0);
-    io.out8(0x1f4, 0);
-    io.out8(0x1f5, 0);
-    io.out8(0x1f5, 0);
+    taskFile48(0x50, 2, 10); // slave, LBA
     io.out8(BM, 0x01); // start first (direction: from memory)
     io.out8(0x1f7, 0x35);
     expect(io.in8(0x1f7)).toBe(0x50);
@@ -267,11 +256,7 @@ describe("PIIX3 IDE with an ATA disk", () => {
 
   it("continues a PIO read in the middle of a sector after save and restore into a fresh controller", () => {
     const a = setup({ primary: { master: { kind: "disk", image } }, secondary: { master: { kind: "cdrom", image: null } } });
-    a.io.out8(0x1f6, 0xe0);
-    a.io.out8(0x1f2, 2);
-    a.io.out8(0x1f3, 77);
-    a.io.out8(0x1f4, 0);
-    a.io.out8(0x1f5, 0);
+    a.taskFile(0xe0, 2, [77, 0, 0]);
     a.io.out8(0x1f7, 0x20);
     const first = a.readWords(0x1f0, 100);
     const saved = a.ide.saveState();

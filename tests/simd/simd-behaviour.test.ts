@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { createX87 } from "../../src/emulator/cpu/fpu/index.ts";
 import { createSimd } from "../../src/emulator/cpu/simd/index.ts";
-import { CpuException, FakeHost } from "../fpu/fake-host.ts";
+import { FakeHost, fault } from "../fpu/fake-host.ts";
 
 function setup() {
   const h = new FakeHost();
@@ -14,16 +14,6 @@ function setup() {
   const x = simd.xmm.u32;
   const mm = new Uint32Array(x87.mmBuffer);
   return { h, x87, simd, x, mm };
-}
-
-function fault(fn: () => void): number {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof CpuException) return e.vector;
-    throw e;
-  }
-  return -1;
 }
 
 const f32 = (v: number): number => new Uint32Array(new Float32Array([v]).buffer)[0];

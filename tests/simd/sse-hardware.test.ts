@@ -1,30 +1,15 @@
 // Known answers measured on the host CPU (see sse-reference.py): SSE/SSE2/MMX results, MXCSR flags
 // and the EAX/EFLAGS outputs must match bit for bit, under every rounding mode with FTZ/DAZ.
 
-import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { createX87 } from "../../src/emulator/cpu/fpu/index.ts";
 import { createSimd } from "../../src/emulator/cpu/simd/index.ts";
 import { FakeHost } from "../fpu/fake-host.ts";
-
-function setHex128(view: Uint32Array, base: number, hex: string): void {
-  for (let i = 0; i < 4; i++) view[base + i] = parseInt(hex.slice(24 - 8 * i, 32 - 8 * i), 16);
-}
-function hex128(view: Uint32Array, base: number): string {
-  let s = "";
-  for (let i = 3; i >= 0; i--) s += view[base + i].toString(16).padStart(8, "0");
-  return s;
-}
+import { hex128, referenceCases, setHex128 } from "./reference-cases.ts";
 
 describe("SSE/SSE2/MMX against hardware reference results", () => {
-  const lines = readFileSync(new URL("./sse-reference.txt", import.meta.url), "utf8").trim().split("\n");
-  const groups = new Map<string, string[][]>();
-  for (const line of lines) {
-    const f = line.split(" ");
-    const family = f[0].replace(/_i\d+$/, "").replace(/\d+$/, "");
-    if (!groups.has(family)) groups.set(family, []);
-    groups.get(family)!.push(f);
-  }
+  // Cases group by instruction family: the name without its width or immediate suffix.
+  const groups = referenceCases("sse-reference.txt", (f) => f[0].replace(/_i\d+$/, "").replace(/\d+$/, ""));
   for (const [family, cases] of groups) {
     it(`${family}: ${cases.length} cases bit-exact`, () => {
       const h = new FakeHost();

@@ -3,18 +3,7 @@
 
 import { describe, expect, it } from "vitest";
 import { makeVga } from "./harness.ts";
-
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
-}
+import { xorshift32 } from "../xorshift.ts";
 
 describe("VGA robustness", () => {
   it("survives random port and memory traffic with bounded, consistent output", () => {
@@ -22,7 +11,7 @@ describe("VGA robustness", () => {
     const lfb = 0x00800000;
     pciFunctions[0].bars![0]!.onMap(lfb);
     pciFunctions[0].bars![2]!.onMap(0x00c00000);
-    const rnd = prng(0x5eed);
+    const rnd = xorshift32(0x5eed);
     for (let step = 0; step < 60_000; step++) {
       const r = rnd();
       const v = rnd();

@@ -9,7 +9,6 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { VirtualClock } from "../../src/emulator/clock.ts";
 import { CPU, CS, DS, ES, SS } from "../../src/emulator/cpu/cpu.ts";
-import type { DeviceContext } from "../../src/emulator/device.ts";
 import { PciHostBus } from "../../src/emulator/devices/chipset/pci-bus.ts";
 import { VgaDevice } from "../../src/emulator/devices/vga/vga.ts";
 import { findRomFont16 } from "../../src/emulator/devices/vga/vga-font.ts";
@@ -93,44 +92,51 @@ function assemble(source: string): Uint8Array {
   }
 }
 
+/** This VGA with BIOS image `rom` on a real PCI host bus (the BIOS finds it through the config
+ *  ports), over `memory`, `io` and `clock`, with no interrupts, timers or logging. */
+function vgaOnPciBus(memory: PhysicalMemory, io: IOBus, clock: VirtualClock, rom: Uint8Array): VgaDevice {
+  const base = {
+    io,
+    memory,
+    clock,
+    irq: { setIrq: () => {} },
+    log: () => {},
+    addTimer: () => {},
+    rescheduleTimer: () => {},
+    requestReset: () => {},
+    requestPowerOff: () => {},
+  };
+  return new VgaDevice({ ...base, pci: new PciHostBus(base) }, { vgaBios: rom });
+}
+
+/** RAM, I/O, a PCI bus with this VGA (its BIOS from the file) and a real-mode CPU at STUB: where
+ *  SeaBIOS stands before it calls the VGA option ROM. Nothing has run yet. */
+function vgaBiosMachine() {
+  const memory = new PhysicalMemory(16 << 20, { shared: false });
+  const io = new IOBus();
+  const clock = new VirtualClock(() => 0);
+  const rom = new Uint8Array(readFileSync(VGABIOS));
+  const vga = vgaOnPciBus(memory, io, clock, rom);
+  // What SeaBIOS would have done: BAR0 placed and memory decoding on, the ROM shadowed at C0000.
+  io.out32(0xcf8, 0x80001010);
+  io.out32(0xcfc, LFB);
+  io.out32(0xcf8, 0x80001004);
+  io.out16(0xcfc, 0x0003);
+  memory.writeBytes(0xc0000, rom);
+  memory.writeBytes(0x1000, assemble(STUB));
+  const cpu = new CPU(memory, io, clock);
+  cpu.reset();
+  for (const seg of [CS, DS, ES, SS]) cpu.loadSegmentReal(seg, 0);
+  cpu.eip = 0x1000;
+  cpu.r32[4] = 0x8000;
+  return { memory, io, vga, cpu };
+}
+
 describe("SeaBIOS VGA BIOS on this device", () => {
   it("POSTs, prints with INT 10h, sets mode 13h, a VBE LFB mode and text again", () => {
-    const memory = new PhysicalMemory(16 << 20, { shared: false });
-    const io = new IOBus();
-    const clock = new VirtualClock(() => 0);
-    const base = {
-      io,
-      memory,
-      clock,
-      irq: { setIrq: () => {} },
-      log: () => {},
-      addTimer: () => {},
-      rescheduleTimer: () => {},
-      requestReset: () => {},
-      requestPowerOff: () => {},
-    };
-    const bus = new PciHostBus(base);
-    const ctx: DeviceContext = { ...base, pci: bus };
-    const rom = new Uint8Array(readFileSync(VGABIOS));
-    const vga = new VgaDevice(ctx, { vgaBios: rom });
-    // What SeaBIOS would have done: BAR0 placed and memory decoding on, the ROM shadowed at C0000.
-    io.out32(0xcf8, 0x80001010);
-    io.out32(0xcfc, LFB);
-    io.out32(0xcf8, 0x80001004);
-    io.out16(0xcfc, 0x0003);
-    memory.writeBytes(0xc0000, rom);
-    memory.writeBytes(0x1000, assemble(STUB));
+    const { memory, io, vga, cpu } = vgaBiosMachine();
     const stages: number[] = [];
     io.register(0xe9, 1, { out8: (_p, v) => void stages.push(v) }, "stage");
-
-    const cpu = new CPU(memory, io, clock);
-    cpu.reset();
-    cpu.loadSegmentReal(CS, 0);
-    cpu.loadSegmentReal(DS, 0);
-    cpu.loadSegmentReal(ES, 0);
-    cpu.loadSegmentReal(SS, 0);
-    cpu.eip = 0x1000;
-    cpu.r32[4] = 0x8000;
     const runToStage = (n: number) => {
       cpu.halted = false;
       for (let i = 0; i < 400 && !cpu.halted; i++) cpu.run(100_000);
@@ -175,35 +181,8 @@ describe("SeaBIOS VGA BIOS on this device", () => {
 
 /** A CPU + PCI bus + this VGA with the VGA BIOS POSTed and mode 3 set; `int10` runs one INT 10h. */
 function bootVgaBios() {
-  const memory = new PhysicalMemory(16 << 20, { shared: false });
-  const io = new IOBus();
-  const clock = new VirtualClock(() => 0);
-  const base = {
-    io,
-    memory,
-    clock,
-    irq: { setIrq: () => {} },
-    log: () => {},
-    addTimer: () => {},
-    rescheduleTimer: () => {},
-    requestReset: () => {},
-    requestPowerOff: () => {},
-  };
-  const bus = new PciHostBus(base);
-  const rom = new Uint8Array(readFileSync(VGABIOS));
-  const vga = new VgaDevice({ ...base, pci: bus }, { vgaBios: rom });
-  io.out32(0xcf8, 0x80001010);
-  io.out32(0xcfc, LFB);
-  io.out32(0xcf8, 0x80001004);
-  io.out16(0xcfc, 0x0003);
-  memory.writeBytes(0xc0000, rom);
-  memory.writeBytes(0x1000, assemble(STUB));
+  const { memory, io, vga, cpu } = vgaBiosMachine();
   memory.writeBytes(0x2000, assemble("bits 16\norg 0x2000\n  int 0x10\n  hlt\n"));
-  const cpu = new CPU(memory, io, clock);
-  cpu.reset();
-  for (const seg of [CS, DS, ES, SS]) cpu.loadSegmentReal(seg, 0);
-  cpu.eip = 0x1000;
-  cpu.r32[4] = 0x8000;
   for (let i = 0; i < 400 && !cpu.halted; i++) cpu.run(100_000); // through POST and mode 3 (stage 1)
   const int10 = (ax: number, bx = 0, cx = 0, dx = 0, es = 0, di = 0) => {
     for (const seg of [CS, DS, SS]) cpu.loadSegmentReal(seg, 0);
@@ -339,18 +318,7 @@ describe("power-on font from the VGA BIOS image", () => {
     expect([...font!.subarray(0x41 * 16 + 2, 0x41 * 16 + 8)]).toEqual([0x10, 0x38, 0x6c, 0xc6, 0xc6, 0xfe]); // "A"
     const memory = new PhysicalMemory(2 << 20, { shared: false });
     const io = new IOBus();
-    const base = {
-      io,
-      memory,
-      clock: new VirtualClock(() => 0),
-      irq: { setIrq: () => {} },
-      log: () => {},
-      addTimer: () => {},
-      rescheduleTimer: () => {},
-      requestReset: () => {},
-      requestPowerOff: () => {},
-    };
-    const vga = new VgaDevice({ ...base, pci: new PciHostBus(base) }, { vgaBios: rom });
+    const vga = vgaOnPciBus(memory, io, new VirtualClock(() => 0), rom);
     memory.write16(0xb8000, 0x0741);
     io.out16(0x3d4, 0x200a); // no cursor
     const frame = vga.render();

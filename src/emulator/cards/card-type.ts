@@ -92,3 +92,16 @@ export interface CardSite {
 /** Builds a card's device. `sameType` lists every card of its type in the config, in order (cards
  *  that share one controller build it once). Null: the device is part of the chipset. */
 export type CardBuilder<C> = ((site: CardSite, card: C, sameType: readonly C[]) => void) | null;
+
+/** The config of a card type with no fields of its own: only its type tag. */
+export type PlainCard<T extends string> = { type: T };
+
+/** The type record of a card with no fields of its own: nothing to validate, and at most one per
+ *  machine (its slot is its type). `facts` adds the optional facts (ISA devices, host inventory). */
+export function plainCardType<T extends string>(
+  type: T,
+  name: string,
+  facts: Omit<CardType<PlainCard<T>>, "type" | "name" | "validate" | "slot"> = {},
+): CardType<PlainCard<T>> {
+  return { type, name, validate() {}, slot: () => type, ...facts };
+}

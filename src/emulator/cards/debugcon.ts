@@ -1,17 +1,11 @@
 // QEMU's debugcon at port 0xE9: bytes the guest writes there go to the host's listeners.
 
 import { Debugcon } from "../devices/debug/debugcon.ts";
-import type { CardBuilder, CardType } from "./card-type.ts";
+import { type CardBuilder, type PlainCard, plainCardType } from "./card-type.ts";
 
-export type DebugconCard = {
-  type: "debugcon";
-};
+export type DebugconCard = PlainCard<"debugcon">;
 
-export const debugconCard: CardType<DebugconCard> = {
-  type: "debugcon",
-  name: "debug console",
-  validate() {},
-  slot: () => "debugcon",
+export const debugconCard = plainCardType("debugcon", "debug console", {
   host: {
     idPrefix: "debugcon",
     perHost: 1,
@@ -19,7 +13,7 @@ export const debugconCard: CardType<DebugconCard> = {
     card: { type: "debugcon" },
     byDefault: false,
   },
-};
+});
 
 export const buildDebugcon: CardBuilder<DebugconCard> = (site) => {
   const dc = new Debugcon(site.ctx);

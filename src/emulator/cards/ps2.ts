@@ -1,17 +1,11 @@
 // The i8042 keyboard controller with a PS/2 keyboard and mouse.
 
 import { I8042 } from "../devices/ps2/i8042.ts";
-import type { CardBuilder, CardType } from "./card-type.ts";
+import { type CardBuilder, type PlainCard, plainCardType } from "./card-type.ts";
 
-export type Ps2Card = {
-  type: "ps2";
-};
+export type Ps2Card = PlainCard<"ps2">;
 
-export const ps2Card: CardType<Ps2Card> = {
-  type: "ps2",
-  name: "PS/2 keyboard and mouse",
-  validate() {},
-  slot: () => "ps2",
+export const ps2Card = plainCardType("ps2", "PS/2 keyboard and mouse", {
   // Firmware probes the keyboard and the mouse only when the DSDT lists them.
   isaDevices: () => [
     { name: "KBD", pnpId: 0x0303, io: [{ port: 0x60, length: 1 }, { port: 0x64, length: 1 }], irq: 1 },
@@ -24,7 +18,7 @@ export const ps2Card: CardType<Ps2Card> = {
     card: { type: "ps2" },
     byDefault: true,
   },
-};
+});
 
 export const buildPs2: CardBuilder<Ps2Card> = (site) => {
   const kbc = new I8042(site.ctx, { mouse: true });

@@ -5,13 +5,7 @@
 %include "mb-common.inc"
 mb_start:
   mov esp, 0x90000
-  lgdt [gdtr]
-  jmp 0x08:.flat
-.flat:
-  mov ax, 0x10
-  mov ds, ax
-  mov es, ax
-  mov ss, ax
+  LOAD_FLAT_GDT
   ; every vector -> other, then 0x2D -> irq13
   xor ecx, ecx
 .fill:
@@ -24,25 +18,8 @@ mb_start:
   mov eax, irq13
   call set_gate
   lidt [idtr]
-  ; 8259 pair at 0x20/0x28; only IRQ 2 (cascade) and IRQ 13 unmasked
-  mov al, 0x11
-  out 0x20, al
-  out 0xa0, al
-  mov al, 0x20
-  out 0x21, al
-  mov al, 0x28
-  out 0xa1, al
-  mov al, 4
-  out 0x21, al
-  mov al, 2
-  out 0xa1, al
-  mov al, 1
-  out 0x21, al
-  out 0xa1, al
-  mov al, 0xfb
-  out 0x21, al
-  mov al, 0xdf
-  out 0xa1, al
+  ; only IRQ 2 (cascade) and IRQ 13 unmasked
+  PIC_INIT 0xfb, 0xdf
   ; CR0: NE=0 (FERR# -> IRQ 13), MP=1, EM=0, TS=0
   mov eax, cr0
   and eax, ~((1 << 5) | (1 << 3) | (1 << 2))
@@ -95,14 +72,7 @@ other:
   PUTC '!'
   POWEROFF
 
-align 8
-gdt:
-  dq 0
-  dq 0x00cf9a000000ffff
-  dq 0x00cf92000000ffff
-gdtr:
-  dw 3 * 8 - 1
-  dd gdt
+FLAT_GDT
 idtr:
   dw 256 * 8 - 1
   dd idt

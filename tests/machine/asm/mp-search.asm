@@ -27,6 +27,12 @@ mp_scan:
   pop ecx
   ret
 
+; print the APIC version and flags bytes that processor and I/O APIC entries (at esi) share
+apic_version_flags:
+  PRINT_HEX "version ", byte [esi + 2], 2
+  PRINT_HEX ", flags ", byte [esi + 3], 2
+  ret
+
 mb_start:
   mov esp, 0x90000
   movzx esi, word [0x40e]
@@ -56,12 +62,8 @@ mb_start:
   jz .none
   PRINT "in the BIOS area 0xF0000-0xFFFFF"
 .have:
-  PRINT ", spec 1."
-  movzx eax, byte [esi + 9]
-  call putdec
-  PRINT ", default config "
-  movzx eax, byte [esi + 11]
-  call putdec
+  PRINT_DEC ", spec 1.", byte [esi + 9]
+  PRINT_DEC ", default config ", byte [esi + 11]
   PRINT ", IMCR "
   movzx eax, byte [esi + 12]
   shr eax, 7
@@ -78,24 +80,11 @@ mb_start:
   call bytesum
   test al, al
   jnz .bad_table
-  PRINT "PCMP rev "
-  movzx eax, byte [ebx + 6]
-  call putdec
-  PRINT ", OEM '"
-  lea esi, [ebx + 8]
-  mov ecx, 8
-  call putn
-  PRINT "', product '"
-  lea esi, [ebx + 16]
-  mov ecx, 12
-  call putn
-  PRINT "', local APIC "
-  mov eax, [ebx + 36]
-  mov ecx, 8
-  call puthex
-  PRINT ", "
-  movzx eax, word [ebx + 34]
-  call putdec
+  PRINT_DEC "PCMP rev ", byte [ebx + 6]
+  PRINT_CHARS ", OEM '", [ebx + 8], 8
+  PRINT_CHARS "', product '", [ebx + 16], 12
+  PRINT_HEX "', local APIC ", dword [ebx + 36], 8
+  PRINT_DEC ", ", word [ebx + 34]
   PRINT " entries", 10
   movzx edi, word [ebx + 34]
   lea esi, [ebx + 44]
@@ -119,47 +108,23 @@ mb_start:
   PRINT 10
   jmp .done
 .cpu:
-  PRINT "  cpu: APIC id "
-  movzx eax, byte [esi + 1]
-  call putdec
-  PRINT ", version "
-  movzx eax, byte [esi + 2]
-  mov ecx, 2
-  call puthex
-  PRINT ", flags "
-  movzx eax, byte [esi + 3]
-  call puthex
+  PRINT_DEC "  cpu: APIC id ", byte [esi + 1]
+  PRINT ", "
+  call apic_version_flags
   PRINT 10
   add esi, 20
   jmp .entry
 .bus:
-  PRINT "  bus "
-  movzx eax, byte [esi + 1]
-  call putdec
-  PRINT ": '"
-  push esi
-  add esi, 2
-  mov ecx, 6
-  call putn
-  pop esi
+  PRINT_DEC "  bus ", byte [esi + 1]
+  PRINT_CHARS ": '", [esi + 2], 6
   PRINT "'", 10
   add esi, 8
   jmp .entry
 .ioapic:
-  PRINT "  I/O APIC "
-  movzx eax, byte [esi + 1]
-  call putdec
-  PRINT ": version "
-  movzx eax, byte [esi + 2]
-  mov ecx, 2
-  call puthex
-  PRINT ", flags "
-  movzx eax, byte [esi + 3]
-  call puthex
-  PRINT ", address "
-  mov eax, [esi + 4]
-  mov ecx, 8
-  call puthex
+  PRINT_DEC "  I/O APIC ", byte [esi + 1]
+  PRINT ": "
+  call apic_version_flags
+  PRINT_HEX ", address ", dword [esi + 4], 8
   PRINT 10
   add esi, 8
   jmp .entry
@@ -171,23 +136,11 @@ mb_start:
 .intsrc:
   movzx eax, byte [esi + 1]
   call putdec
-  PRINT ", flags "
-  movzx eax, word [esi + 2]
-  mov ecx, 4
-  call puthex
-  PRINT ", bus "
-  movzx eax, byte [esi + 4]
-  call putdec
-  PRINT " irq "
-  movzx eax, byte [esi + 5]
-  mov ecx, 2
-  call puthex
-  PRINT " -> APIC "
-  movzx eax, byte [esi + 6]
-  call puthex
-  PRINT " pin "
-  movzx eax, byte [esi + 7]
-  call putdec
+  PRINT_HEX ", flags ", word [esi + 2], 4
+  PRINT_DEC ", bus ", byte [esi + 4]
+  PRINT_HEX " irq ", byte [esi + 5], 2
+  PRINT_HEX " -> APIC ", byte [esi + 6], 2
+  PRINT_DEC " pin ", byte [esi + 7]
   PRINT 10
   add esi, 8
   jmp .entry

@@ -3,14 +3,7 @@
 %include "mb-common.inc"
 mb_start:
   mov esp, 0x90000
-  ; Multiboot leaves GDTR undefined: load our own flat GDT (code 0x08, data 0x10).
-  lgdt [gdtr]
-  jmp 0x08:.flat
-.flat:
-  mov ax, 0x10
-  mov ds, ax
-  mov es, ax
-  mov ss, ax
+  LOAD_FLAT_GDT
   ; IDT entry 0x20 -> irq0 (32-bit interrupt gate, selector = current CS)
   mov eax, irq0
   mov word [idt + 0x20 * 8], ax
@@ -19,25 +12,8 @@ mb_start:
   shr eax, 16
   mov word [idt + 0x20 * 8 + 6], ax
   lidt [idtr]
-  ; 8259: ICW1-4, master at 0x20, slave at 0x28, only IRQ 0 unmasked
-  mov al, 0x11
-  out 0x20, al
-  out 0xa0, al
-  mov al, 0x20
-  out 0x21, al
-  mov al, 0x28
-  out 0xa1, al
-  mov al, 4
-  out 0x21, al
-  mov al, 2
-  out 0xa1, al
-  mov al, 1
-  out 0x21, al
-  out 0xa1, al
-  mov al, 0xfe
-  out 0x21, al
-  mov al, 0xff
-  out 0xa1, al
+  ; only IRQ 0 unmasked
+  PIC_INIT 0xfe, 0xff
   ; PIT channel 0, lo/hi, mode 2, divisor 1193 (~1000.15 Hz)
   mov al, 0x34
   out 0x43, al
@@ -76,14 +52,7 @@ irq0:
   pop eax
   iret
 
-align 8
-gdt:
-  dq 0
-  dq 0x00cf9a000000ffff
-  dq 0x00cf92000000ffff
-gdtr:
-  dw 3 * 8 - 1
-  dd gdt
+FLAT_GDT
 ticks: dd 0
 idtr:
   dw 256 * 8 - 1

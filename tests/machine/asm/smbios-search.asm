@@ -24,15 +24,9 @@ mb_start:
   PRINT "no SMBIOS entry point", 10
   jmp .done
 .found:
-  PRINT "SMBIOS "
-  movzx eax, byte [esi + 6]
-  call putdec
-  PRINT "."
-  movzx eax, byte [esi + 7]
-  call putdec
-  PRINT ", "
-  movzx eax, word [esi + 0x1c]
-  call putdec
+  PRINT_DEC "SMBIOS ", byte [esi + 6]
+  PRINT_DEC ".", byte [esi + 7]
+  PRINT_DEC ", ", word [esi + 0x1c]
   PRINT " structures", 10
   ; ebp = table end, [max_seen] = largest structure walked, [max_said] = what the entry point says
   movzx ebp, word [esi + 0x16]
@@ -47,16 +41,9 @@ mb_start:
   cmp ebx, ebp
   jae .walked
   dec edi
-  PRINT "  type "
-  movzx eax, byte [ebx]
-  call putdec
-  PRINT ", length "
-  movzx eax, byte [ebx + 1]
-  call putdec
-  PRINT ", handle "
-  movzx eax, word [ebx + 2]
-  mov ecx, 4
-  call puthex
+  PRINT_DEC "  type ", byte [ebx]
+  PRINT_DEC ", length ", byte [ebx + 1]
+  PRINT_HEX ", handle ", word [ebx + 2], 4
   ; strings follow the formatted area: NUL-terminated, an empty string ends the set (two NULs
   ; when there are none); counted, not printed, since they name the firmware and machine
   movzx eax, byte [ebx + 1]
