@@ -4,6 +4,7 @@ import { resolve } from "node:path";
 import { buildMachineConfig, parseVmArgs, USAGE, UsageError } from "./vm/options.ts";
 import { EXIT_STOPPED, EXIT_USAGE, runMachine } from "./vm/run-machine.ts";
 import { saveScreenshot, screenText } from "./vm/screen.ts";
+import { GdbServer } from "./vm/gdb-server.ts";
 import type { Machine } from "../src/emulator/machine-api.ts";
 
 const root = resolve(import.meta.dirname, "..");
@@ -35,10 +36,22 @@ async function main(): Promise<number> {
     if (out.length) process.stdout.write(Uint8Array.from(out.splice(0)));
   };
 
+  let gdb: GdbServer | null = null;
+  if (opts.gdbPort !== undefined) {
+    try {
+      gdb = await GdbServer.listen(opts.gdbPort);
+    } catch (e) {
+      console.error(`vm: ${(e as Error).message}`);
+      return EXIT_USAGE;
+    }
+    console.error(`vm: waiting for gdb on 127.0.0.1:${gdb.port} (target remote :${gdb.port})`);
+  }
+
   let machine: Machine | null = null;
   const outcome = await runMachine({
     config,
     timeoutSeconds: opts.timeoutSeconds,
+    hold: gdb ?? undefined,
     onSerial: (byte) => {
       out.push(byte);
       if (!flushScheduled) {
@@ -49,6 +62,7 @@ async function main(): Promise<number> {
     onDebugcon: opts.debugcon ? (byte) => process.stderr.write(Uint8Array.of(byte)) : undefined,
     onStart: (started, control) => {
       machine = started;
+      gdb?.attach(started, control);
       if (raw) stdin.setRawMode(true);
       let escape = false;
       stdin.on("data", (chunk: Buffer) => {
@@ -68,6 +82,7 @@ async function main(): Promise<number> {
     },
   });
   flush();
+  gdb?.close();
   if (raw) stdin.setRawMode(false);
   stdin.pause();
   const vga = (machine as Machine | null)?.vga;

@@ -28,6 +28,8 @@ export interface VmOptions {
   debugcon: boolean;
   vga: boolean;
   help: boolean;
+  /** GDB remote stub on 127.0.0.1:gdbPort (0: any free port); the machine waits for gdb. */
+  gdbPort?: number;
 }
 
 export class UsageError extends Error {
@@ -53,6 +55,7 @@ export const USAGE = `Usage: npm run vm -- [options]
   --no-vga            no VGA card
   --screenshot FILE   save the VGA screen as PNG when the guest stops
   --screen-text       print the VGA text screen to stdout when the guest stops
+  --gdb PORT          GDB stub on 127.0.0.1:PORT (0: a free one, printed); waits for gdb to continue
 COM1 is on stdin/stdout (raw mode on a TTY; Ctrl-A x quits).
 Exit status: isa-debug-exit (port 0xF4) value V -> (V<<1)|1, ACPI power-off -> 0,
 timeout -> 124, guest crash -> 120, emulator not ready -> 122, bad image/config -> 66,
@@ -67,7 +70,7 @@ export const DISK_POSITIONS = {
 } as const;
 const FLOPPY_DRIVES = { fda: 0, fdb: 1 } as const;
 const DRIVE_OPTIONS = new Set(["fda", "fdb", "hda", "hdb", "hdc", "hdd", "cdrom"]);
-const VALUE_OPTIONS = new Set(["mem", "bios", "vgabios", "kernel", "initrd", "append", ...DRIVE_OPTIONS, "boot", "timeout", "screenshot"]);
+const VALUE_OPTIONS = new Set(["mem", "bios", "vgabios", "kernel", "initrd", "append", ...DRIVE_OPTIONS, "boot", "timeout", "screenshot", "gdb"]);
 
 export function parseVmArgs(argv: readonly string[]): VmOptions {
   const opts: VmOptions = { memMiB: 128, debugcon: false, vga: true, help: false, screenText: false };
@@ -111,6 +114,12 @@ export function parseVmArgs(argv: readonly string[]): VmOptions {
         const s = Number(value);
         if (!Number.isFinite(s) || s <= 0) throw new UsageError(`--timeout must be a positive number of seconds, got "${value}"`);
         opts.timeoutSeconds = s;
+        break;
+      }
+      case "gdb": {
+        const port = Number(value);
+        if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--gdb must be a TCP port 0..65535, got "${value}"`);
+        opts.gdbPort = port;
         break;
       }
       case "boot":

@@ -1,7 +1,7 @@
 // Runs one machine headless on the calling Node thread until the guest exits, powers off, crashes
 // or a timeout passes. Importable so tests and the benchmark drive it the way `npm run vm` does.
 
-import type { Machine } from "../../src/emulator/machine-api.ts";
+import type { Machine, SliceResult } from "../../src/emulator/machine-api.ts";
 import type { MachineConfig } from "../../src/emulator/machine-config.ts";
 
 /** Exit statuses. Guest-chosen isa-debug-exit statuses are always odd; ours are even. */
@@ -37,6 +37,16 @@ export interface RunMachineOptions {
   onStart?: (machine: Machine, control: RunControl) => void;
   /** Instructions per slice (default 1,000,000). */
   sliceInstructions?: number;
+  /** A debugger holding the machine (the GDB stub, scripts/vm/gdb-server.ts). */
+  hold?: RunHold;
+}
+
+/** Run control by a debugger: no slice runs while `holding`; each slice's result is reported. */
+export interface RunHold {
+  readonly holding: boolean;
+  /** Resolves when `holding` may have changed, or after `ms`. */
+  wait(ms: number): Promise<void>;
+  sliceDone(result: SliceResult): void;
 }
 
 export interface RunControl {
@@ -102,6 +112,8 @@ export async function runMachine(options: RunMachineOptions): Promise<RunOutcome
     wallSeconds: elapsed(),
   });
 
+  const timedOut = () => finish(EXIT_TIMEOUT, "timeout", `timeout: ${options.timeoutSeconds} s passed without the guest exiting`);
+
   for (;;) {
     if (com1) {
       while (inputHead < inputQueue.length && com1.receive(inputQueue[inputHead]!)) inputHead++;
@@ -110,7 +122,16 @@ export async function runMachine(options: RunMachineOptions): Promise<RunOutcome
         inputHead = 0;
       }
     }
+    const hold = options.hold;
+    if (hold?.holding) {
+      if (stopRequest.requested) return finish(stopRequest.status, "stopped", stopRequest.message);
+      if (performance.now() >= deadline) return timedOut();
+      await hold.wait(MAX_IDLE_SLEEP_MS * 10);
+      lastYield = performance.now();
+      continue;
+    }
     const result = machine.runSlice(slice);
+    hold?.sliceDone(result);
     if (result.reason === "powered-off") {
       const status = machine.exitStatus ?? EXIT_POWER_OFF;
       const isDebugExit = /debug-exit/i.test(machine.stopReason);
@@ -119,7 +140,7 @@ export async function runMachine(options: RunMachineOptions): Promise<RunOutcome
     if (result.reason === "crashed") return finish(EXIT_CRASHED, "crashed", `guest crashed: ${machine.stopReason || "unknown reason"}`);
     if (stopRequest.requested) return finish(stopRequest.status, "stopped", stopRequest.message);
     const now = performance.now();
-    if (now >= deadline) return finish(EXIT_TIMEOUT, "timeout", `timeout: ${options.timeoutSeconds} s passed without the guest exiting`);
+    if (now >= deadline) return timedOut();
     if (result.reason === "halted") {
       const waitNs = result.nextDeadlineNs - machine.stats().uptimeNs;
       const waitMs = Math.min(MAX_IDLE_SLEEP_MS, Math.max(0, waitNs / 1e6));

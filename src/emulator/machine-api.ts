@@ -30,8 +30,9 @@ export interface SlicePolicy {
 export interface SliceResult {
   executed: number;
   /** Why the slice ended: budget used, CPU halted waiting for an interrupt (next timer deadline in
-   *  virtual ns given, so a host may sleep), powered off, or crashed. */
-  reason: "budget" | "halted" | "powered-off" | "crashed";
+   *  virtual ns given, so a host may sleep), powered off, crashed, or stopped by an attached host
+   *  debugger (CPU.hostDebugger: a breakpoint, watchpoint, step or break-in). */
+  reason: "budget" | "halted" | "powered-off" | "crashed" | "debugger";
   nextDeadlineNs: number;
 }
 
@@ -98,6 +99,8 @@ export interface Machine {
   /** Optional: how many guest-caused resets happened since the machine was built. */
   readonly resetCount?: number;
   stats(): MachineStats;
+  /** Optional (added for the GDB stub, src/emulator/debug/): the CPU, for a host debugger. */
+  readonly cpu?: import("./cpu/cpu.ts").CPU;
   /** Whole-machine snapshot: CPU, RAM, every device, clock. */
   saveState(): SavedState;
   /** Restores into this machine, which must be built from the same config. */

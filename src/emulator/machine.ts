@@ -288,12 +288,15 @@ class PcMachine implements Machine {
           this.instructionsPerNs = this.instructionsPerNs * 0.75 + (n / ((wallAfter - wallBefore) * 1e6)) * 0.25;
         }
         if (this.handlePending()) return this.stopped(executed);
+        if (this.cpu.debugStopped) return { executed, reason: "debugger", nextDeadlineNs: next };
         if (n === 0 && this.cpu.halted) {
           now = this.settledNow();
           next = this.runTimersAndHold(now);
           if (this.handlePending()) return this.stopped(executed);
           // A timer may just have raised an interrupt: let the CPU look once more before sleeping.
-          if (this.cpu.run(1) === 0 && this.cpu.halted) {
+          const woke = this.cpu.run(1);
+          if (this.cpu.debugStopped) return { executed, reason: "debugger", nextDeadlineNs: next };
+          if (woke === 0 && this.cpu.halted) {
             // Skipping is bounded per slice: a guest sleeping with interrupts off would otherwise
             // keep this loop going forever without retiring an instruction.
             if (policy.skipIdle && next !== Infinity && next > now && ++idleSkips <= MAX_IDLE_SKIPS_PER_SLICE) {

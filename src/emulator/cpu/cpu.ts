@@ -16,7 +16,7 @@ import { deliverPendingFault, serviceEvents, deliverInterrupt } from "./interrup
 import { loadSegmentRealMode, setSegmentCache } from "./segmentation.ts";
 import { checkOperandLinear, checkSegRead, checkSegWrite, updateAllSegChecks } from "./seg-limits.ts";
 import { CPU_STATE } from "./cpu-state.ts";
-import { checkDataBreakpoints, instructionBreakpointHit, updateBreakpoints } from "./debug.ts";
+import { checkDataBreakpoints, instructionBreakpointHit, updateBreakpoints, type HostDebugger } from "./debug.ts";
 import { createCoprocessors } from "./coprocessor-units.ts";
 
 import { CS, DS, EDI, EDX, ES, ESP, EVENTS_ONE, EVENTS_STOP, EXC_DB, FS, GS, INT_EXCEPTION_TRAP, SS, CPU_SIGNATURE, TSC_GHZ } from "./constants.ts";
@@ -167,6 +167,11 @@ export class CPU implements Stateful, CoprocessorHost {
   ioWatchActive = false;
   /** A data or I/O breakpoint matched during the current instruction (#DB trap after it). */
   dataBreakpointHit = false;
+  /** A host debugger (GDB stub) attached; see debug.ts HostDebugger. Call updateBreakpoints() after
+   *  setting it or changing what it has armed. */
+  hostDebugger: HostDebugger | null = null;
+  /** The last run() ended because the host debugger stopped the CPU. */
+  debugStopped = false;
 
   // ---- events ----
   halted = false;
@@ -296,6 +301,7 @@ export class CPU implements Stateful, CoprocessorHost {
   run(maxInstructions: number): number {
     let executed = 0;
     this.stopRequested = false;
+    this.debugStopped = false;
     while (executed < maxInstructions) {
       if (this.eventPending) {
         const r = serviceEvents(this);
@@ -304,6 +310,11 @@ export class CPU implements Stateful, CoprocessorHost {
           // Shadowed, traced or breakpoint-watched instruction: exactly one, then look again.
           const tf = (this.flags & TF) !== 0;
           this.dataBreakpointHit = false;
+          const host = this.hostDebugger;
+          if (host !== null && host.breakBefore((this.segBase[CS] + this.eip) | 0)) {
+            this.debugStopped = true;
+            break;
+          }
           try {
             // RF set (by IRET, a task switch, an interrupted REP string instruction) suppresses the
             // instruction breakpoints of this one instruction; RF is cleared at its start (SDM
@@ -324,6 +335,10 @@ export class CPU implements Stateful, CoprocessorHost {
           }
           executed++;
           this.eventPending = true;
+          if (host !== null && host.breakAfter()) {
+            this.debugStopped = true;
+            break;
+          }
           continue;
         }
       }

@@ -4,11 +4,31 @@
 // per event check, so the fast paths stay free of debug work; watched pages are kept out of the
 // TLB's direct-RAM path. EFLAGS.RF (suppressing the instruction breakpoints of one instruction)
 // is handled by the run loop (cpu.ts) and exception delivery (interrupts.ts).
+//
+// A host debugger (src/emulator/debug/, the GDB stub) arms the same machinery: while it has
+// breakpoints, watchpoints or a step pending, debugActive/watchActive are set too, so its checks
+// run only on the one-instruction path (never in compiled blocks) and cost nothing otherwise.
 
 import type { CPU } from "./cpu.ts";
 import { CS } from "./constants.ts";
 
 const CR4_DE = 0x8;
+
+/** The host debugger's view of the run loop (implemented in src/emulator/debug/cpu-debugger.ts). */
+export interface HostDebugger {
+  /** Execution breakpoints, a step or a break-in pending: the CPU runs one instruction at a time. */
+  readonly active: boolean;
+  /** Watchpoints set: data accesses of watched pages are checked. */
+  readonly watching: boolean;
+  /** Before the instruction at linear address `lin`: true stops the CPU before it runs. */
+  breakBefore(lin: number): boolean;
+  /** After one instruction (or the exception it raised): true stops the CPU (watchpoint, step). */
+  breakAfter(): boolean;
+  /** Whether linear page `page` holds a watchpoint. */
+  pageWatched(page: number): boolean;
+  /** A data access of `size` bytes at `lin` on a watched page. */
+  access(lin: number, size: number, write: boolean): void;
+}
 
 /** Enabled breakpoint n: its kind (0 exec, 1 write, 2 I/O, 3 read/write) and length in bytes. */
 function enabled(c: CPU, n: number): boolean {
@@ -33,8 +53,9 @@ export function updateBreakpoints(c: CPU): void {
     // R/W = 10b: I/O breakpoint with CR4.DE (undefined without it: not armed here).
     else if (k === 2 && (c.cr4 & CR4_DE) !== 0) io = true;
   }
-  c.debugActive = any;
-  c.watchActive = data;
+  const host = c.hostDebugger;
+  c.debugActive = any || (host !== null && host.active);
+  c.watchActive = data || (host !== null && host.watching);
   c.ioWatchActive = io;
   c.flushTlb(false);
   c.eventPending = true;
@@ -42,6 +63,7 @@ export function updateBreakpoints(c: CPU): void {
 
 /** True when linear page `page` holds an armed data breakpoint (its accesses must be checked). */
 export function pageWatched(c: CPU, page: number): boolean {
+  if (c.hostDebugger !== null && c.hostDebugger.watching && c.hostDebugger.pageWatched(page)) return true;
   for (let n = 0; n < 4; n++) {
     if (!enabled(c, n)) continue;
     const k = kind(c, n);
@@ -54,6 +76,7 @@ export function pageWatched(c: CPU, page: number): boolean {
 
 /** Called on slow-path accesses to watched pages. Records hits in DR6; the trap follows the instruction. */
 export function checkDataBreakpoints(c: CPU, lin: number, size: number, write: boolean): void {
+  if (c.hostDebugger !== null && c.hostDebugger.watching) c.hostDebugger.access(lin, size, write);
   for (let n = 0; n < 4; n++) {
     if (!enabled(c, n)) continue;
     const k = kind(c, n);
