@@ -21,6 +21,8 @@ const TOOLS: Tool[] = [
   { command: "qemu-system-i386", pkg: "qemu-system-x86", why: "QEMU reference runs (guest checks, CPU differential tests)" },
   { command: "nasm", pkg: "nasm", why: "assembling CPU test programs" },
   { command: "objdump", pkg: "binutils", why: "the disassembler's reference (tests/cpu/disassembler.test.ts)" },
+  { command: "ld", pkg: "binutils", why: "linking the GDB stub's ELF test kernel (tests/debug/)" },
+  { command: "gdb", pkg: "gdb", why: "the GDB stub's acceptance test (tests/debug/gdb-stub.test.ts)" },
   { command: "cpio", pkg: "cpio", why: "checking the initramfs with an independent reader" },
   { command: "xorriso", pkg: "xorriso", why: "building the Linux CD image" },
   { command: "dpkg-deb", pkg: "dpkg", why: "unpacking Debian packages" },
