@@ -13,6 +13,8 @@ export class GdbServer implements RunHold {
   private control: RunControl | null = null;
   private stub: GdbStub | null = null;
   private client: Socket | null = null;
+  /** A client that connected before the machine existed: served once it does. */
+  private early: Socket | null = null;
   /** Until the first client continues the machine, it waits (QEMU's -S). */
   private waitingForFirst = true;
   private waiters: (() => void)[] = [];
@@ -37,6 +39,12 @@ export class GdbServer implements RunHold {
   attach(machine: Machine, control: RunControl): void {
     this.machine = machine;
     this.control = control;
+    if (this.early !== null) {
+      const socket = this.early;
+      this.early = null;
+      this.connect(socket);
+      socket.resume();
+    }
   }
 
   get holding(): boolean {
@@ -61,6 +69,7 @@ export class GdbServer implements RunHold {
 
   close(): void {
     this.client?.destroy();
+    this.early?.destroy();
     this.server.close();
     this.wake();
   }
@@ -70,6 +79,11 @@ export class GdbServer implements RunHold {
   }
 
   private connect(socket: Socket): void {
+    if (this.machine === null && this.early === null) {
+      this.early = socket;
+      socket.pause(); // its packets wait in the socket until the machine is built
+      return;
+    }
     if (this.machine === null || (this.stub !== null && !this.stub.ended)) {
       socket.end(); // one debugger at a time
       return;

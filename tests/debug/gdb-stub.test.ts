@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
+import { parseVmArgs } from "../../scripts/vm/options.ts";
 import { buildGdbTarget, canBuildTarget, haveTool, targetSymbols } from "./gdb-target.ts";
 
 const root = resolve(import.meta.dirname, "../..");
@@ -28,6 +29,16 @@ function collect(child: ChildProcess): { exited: Promise<Exited>; stderr: () => 
   });
   return { exited, stderr: () => stderr };
 }
+
+describe("--gdb PORT", () => {
+  test("takes a TCP port (0 = any free one) and names a bad value", () => {
+    expect(parseVmArgs(["--kernel", "k.elf", "--gdb", "1234"]).gdbPort).toBe(1234);
+    expect(parseVmArgs(["--kernel", "k.elf", "--gdb=0"]).gdbPort).toBe(0);
+    expect(parseVmArgs(["--kernel", "k.elf"]).gdbPort).toBeUndefined();
+    expect(() => parseVmArgs(["--kernel", "k.elf", "--gdb", "65536"])).toThrow('--gdb must be a TCP port 0..65535, got "65536"');
+    expect(() => parseVmArgs(["--kernel", "k.elf", "--gdb", "tcp::1234"])).toThrow("--gdb must be a TCP port");
+  });
+});
 
 describe.runIf(canBuildTarget && haveTool("gdb"))("desktop gdb against npm run vm -- --gdb", () => {
   const children: ChildProcess[] = [];
