@@ -178,6 +178,15 @@ describe.runIf(canBuildTarget)("GDB stub protocol (in-process)", () => {
     expect(gdb.stub.ended).toBe(true);
   });
 
+  test("a breakpoint on a REP STOSD that runs in restarted chunks stops once", () => {
+    expect(gdb.ask(`Z0,${hex(at("fill"))},1`)).toBe("OK");
+    expect(gdb.ask("c")).toBe("T05thread:01;swbreak:;");
+    expect(gdb.reg(EIP)).toBe(at("fill"));
+    expect(gdb.ask("c")).toBe("W21");
+    const mem = gdb.machine.cpu!.memory;
+    expect(mem.read32(at("buffer") + 0x4000 * 4 - 4)).toBe(0x01010101); // it ran to the end
+  });
+
   test("Ctrl-C while running stops the machine with SIGINT (T02)", () => {
     const replies = gdb.raw(`${latin1(framePacket("c"))}\x03`);
     expect(replies).toEqual(["T02thread:01;"]);

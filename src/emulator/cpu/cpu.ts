@@ -311,7 +311,7 @@ export class CPU implements Stateful, CoprocessorHost {
           const tf = (this.flags & TF) !== 0;
           this.dataBreakpointHit = false;
           const host = this.hostDebugger;
-          if (host !== null && host.breakBefore((this.segBase[CS] + this.eip) | 0)) {
+          if (host !== null && host.breakBefore((this.segBase[CS] + this.eip) | 0, (this.flags & RF) !== 0)) {
             this.debugStopped = true;
             break;
           }

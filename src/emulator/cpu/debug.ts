@@ -20,8 +20,9 @@ export interface HostDebugger {
   readonly active: boolean;
   /** Watchpoints set: data accesses of watched pages are checked. */
   readonly watching: boolean;
-  /** Before the instruction at linear address `lin`: true stops the CPU before it runs. */
-  breakBefore(lin: number): boolean;
+  /** Before the instruction at linear address `lin`: true stops the CPU before it runs. `resumed`:
+   *  EFLAGS.RF is set (e.g. the next chunk of a REP string instruction, restarted at its start). */
+  breakBefore(lin: number, resumed: boolean): boolean;
   /** After one instruction (or the exception it raised): true stops the CPU (watchpoint, step). */
   breakAfter(): boolean;
   /** Whether linear page `page` holds a watchpoint. */

@@ -38,6 +38,8 @@ export class CpuDebugger implements HostDebugger {
   private skipAt = 0;
   private skipping = false;
   private hit: Watchpoint | null = null;
+  /** Linear address of the instruction last let through (a REP restart comes back to it). */
+  private lastLin = 0;
   active = false;
   watching = false;
   /** Why the CPU last stopped (set when a check stops it). */
@@ -120,17 +122,15 @@ export class CpuDebugger implements HostDebugger {
 
   // ---- HostDebugger (called by the CPU's one-instruction path) ----
 
-  breakBefore(lin: number): boolean {
+  breakBefore(lin: number, resumed: boolean): boolean {
     if (this.breakRequested) {
       this.takeBreakIn();
       return true;
     }
-    if (this.skipping && lin === this.skipAt) {
-      this.skipping = false;
-      return false;
-    }
+    const skip = (this.skipping && lin === this.skipAt) || (resumed && lin === this.lastLin);
     this.skipping = false;
-    const hw = this.breakpoints.get(lin);
+    this.lastLin = lin;
+    const hw = skip ? undefined : this.breakpoints.get(lin);
     if (hw === undefined) return false;
     this.stopReason = { kind: "breakpoint", hardware: hw };
     return true;

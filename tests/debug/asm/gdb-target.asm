@@ -1,11 +1,12 @@
 ; A Multiboot ELF kernel with symbols for the GDB stub's acceptance test (tests/debug/gdb-stub.test.ts):
 ; _start loads known values into registers and calls set_values (where gdb breaks), which sets two
-; more; bump increments `counter` three times (gdb watches it); then "done" goes to COM1 and
+; more; bump increments `counter` three times (gdb watches it); `fill` is a REP STOSD long enough to
+; be restarted in chunks (a breakpoint on it must stop once); then "done" goes to COM1 and
 ; isa-debug-exit 0x10 ends the run with status 0x21.
 ; nasm -f elf32 gdb-target.asm && ld -m elf_i386 -N -Ttext=0x100000 -e _start gdb-target.o
 bits 32
 section .text
-global _start, set_values, bump, counter
+global _start, set_values, bump, counter, fill, buffer
 
 align 4
 mb_header:
@@ -25,6 +26,11 @@ _start:
 .again:
   call bump
   loop .again
+  mov edi, buffer
+  mov ecx, BUFFER_DWORDS
+  mov eax, 0x01010101
+fill:
+  rep stosd
   mov dx, 0x3f8
   mov esi, done_text
 .print:
@@ -54,3 +60,5 @@ align 4
 counter: resd 1
 stack: resb 4096
 stack_top:
+BUFFER_DWORDS equ 0x4000
+buffer: resd BUFFER_DWORDS
