@@ -10,6 +10,7 @@ import { createMachine } from "../../src/emulator/machine.ts";
 import type { Machine } from "../../src/emulator/machine-api.ts";
 import { GdbStub } from "../../src/emulator/debug/gdb-stub.ts";
 import { G_PACKET_BYTES } from "../../src/emulator/debug/i386-registers.ts";
+import { X87 } from "../../src/emulator/cpu/fpu/x87.ts";
 import { checksum, framePacket } from "../../src/emulator/debug/gdb-packet.ts";
 import { buildMachineConfig, parseVmArgs } from "../../scripts/vm/options.ts";
 import { buildGdbTarget, canBuildTarget, targetSymbols } from "./gdb-target.ts";
@@ -112,6 +113,22 @@ describe.runIf(canBuildTarget)("GDB stub protocol (in-process)", () => {
     expect(gdb.ask("P0=efbeadde")).toBe("OK");
     expect(gdb.reg(EAX)).toBe(0xdeadbeef);
     expect(gdb.ask("Pa=99000000")).toBe("E22");
+    // CS selector and base as the Multiboot entry left them (flat code segment 0x10, base 0).
+    expect(gdb.reg(10)).toBe(0x10);
+    expect(gdb.reg(36)).toBe(0);
+    expect(gdb.reg(32) & 0x80000001).toBe(1); // CR0: protected mode, paging off
+  });
+
+  test("x87 registers are the unit's: ST0 is the register at TOP, as 80-bit extended", () => {
+    const x87 = gdb.machine.cpu!.x87;
+    expect(x87).toBeInstanceOf(X87);
+    const x = x87 as X87;
+    x.top = 7;
+    x.setRegHL(7, 0x3fff, 0x80000000, 0); // 1.0 pushed as FLD1 would
+    expect(gdb.ask("p10")).toBe("0000000000000080ff3f"); // st0
+    expect(gdb.reg(0x19) & 0x3800).toBe(7 << 11); // fstat with TOP
+    expect(gdb.reg(0x1a)).toBe(0x1555); // ftag: physical 7 valid, the rest zero (power-on tags are 5555h)
+    expect(gdb.reg(0x18)).toBe(0x37f); // fctrl at its power-on value
   });
 
   test("memory: reads and writes by linear address; software breakpoints never show in guest memory", () => {

@@ -1,7 +1,9 @@
 // The registers a GDB client sees, in the order of its `g` packet and register numbers: gdb's
 // "org.gnu.gdb.i386.core" feature (the 8 general registers, EIP, EFLAGS, the 6 segment selectors,
 // ST0-ST7 as 80-bit extended values and the 8 x87 control registers, each 32 bits), then our
-// own "org.hypertab.i386.system" feature with CR0, CR2, CR3, CR4. The target description XML is
+// own "org.hypertab.i386.system" feature with CR0, CR2, CR3, CR4 and the six segment bases from
+// the descriptor caches (cs_base..gs_base: gdb's addresses are offsets, breakpoints and memory
+// packets are linear, base + offset). The target description XML is
 // generated from the same table. No SSE feature: gdb then assumes an x87-only CPU (xcr0 = x87).
 
 import type { CPU } from "../cpu/cpu.ts";
@@ -27,10 +29,11 @@ export const REGISTERS: readonly RegisterDef[] = [
   ...[0, 1, 2, 3, 4, 5, 6, 7].map((i): RegisterDef => ({ name: `st${i}`, bits: 80, type: "i387_ext", feature: "core" })),
   ...["fctrl", "fstat", "ftag", "fiseg", "fioff", "foseg", "fooff", "fop"].map(fpuControl),
   ...["cr0", "cr2", "cr3", "cr4"].map(control),
+  ...["cs_base", "ss_base", "ds_base", "es_base", "fs_base", "gs_base"].map(control),
 ];
 
 /** Register numbers the code below relies on. */
-const EIP = 8, EFLAGS = 9, SEG0 = 10, ST0 = 16, FCTRL = 24, CR0 = 32;
+const EIP = 8, EFLAGS = 9, SEG0 = 10, ST0 = 16, FCTRL = 24, CR0 = 32, BASE0 = 36;
 /** gdb's segment order (cs, ss, ds, es, fs, gs) as our segment indices. */
 const SEGMENTS = [CS, SS, DS, ES, FS, GS];
 
@@ -84,6 +87,7 @@ function value32(c: CPU, n: number): number {
   if (n === EIP) return c.eip;
   if (n === EFLAGS) return c.getEflags();
   if (n < ST0) return c.segSel[SEGMENTS[n - SEG0]];
+  if (n >= BASE0) return c.segBase[SEGMENTS[n - BASE0]];
   if (n >= CR0) return [c.cr0, c.cr2, c.cr3, c.cr4][n - CR0];
   const x = c.x87 instanceof X87 ? c.x87 : null;
   if (x === null) return 0;
