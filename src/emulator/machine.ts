@@ -288,14 +288,14 @@ class PcMachine implements Machine {
           this.instructionsPerNs = this.instructionsPerNs * 0.75 + (n / ((wallAfter - wallBefore) * 1e6)) * 0.25;
         }
         if (this.handlePending()) return this.stopped(executed);
-        if (this.cpu.debugStopped) return { executed, reason: "debugger", nextDeadlineNs: next };
+        if (this.cpu.debugStopped) return this.debuggerStop(executed, next);
         if (n === 0 && this.cpu.halted) {
           now = this.settledNow();
           next = this.runTimersAndHold(now);
           if (this.handlePending()) return this.stopped(executed);
           // A timer may just have raised an interrupt: let the CPU look once more before sleeping.
           const woke = this.cpu.run(1);
-          if (this.cpu.debugStopped) return { executed, reason: "debugger", nextDeadlineNs: next };
+          if (this.cpu.debugStopped) return this.debuggerStop(executed + woke, next);
           if (woke === 0 && this.cpu.halted) {
             // Skipping is bounded per slice: a guest sleeping with interrupts off would otherwise
             // keep this loop going forever without retiring an instruction.
@@ -321,6 +321,12 @@ class PcMachine implements Machine {
     let chunk = Math.min(remaining, cap);
     if (untilDeadlineNs !== Infinity) chunk = Math.min(chunk, Math.max(MIN_CHUNK_INSTRUCTIONS, Math.ceil(untilDeadlineNs * ipns)));
     return Math.max(1, chunk);
+  }
+
+  /** The host debugger stopped the CPU (a breakpoint, watchpoint, step or break-in). */
+  private debuggerStop(executed: number, next: number): SliceResult {
+    this.runState = "running";
+    return { executed, reason: "debugger", nextDeadlineNs: next };
   }
 
   private stopped(executed: number): SliceResult {
