@@ -211,6 +211,14 @@ describe.runIf(canBuildTarget)("GDB stub protocol (in-process)", () => {
     expect(gdb.ask("s")).toBe("T05thread:01;"); // and it can be resumed
   });
 
+  test("Ctrl-C reaches a CPU asleep in HLT with interrupts off (no instruction runs to notice it)", () => {
+    expect(gdb.ask(`M${hex(at("_start"))},2:faf4`)).toBe("OK"); // cli; hlt
+    expect(gdb.raw(latin1(framePacket("c")))).toEqual([]); // still running: asleep for good
+    expect(gdb.machine.cpu!.halted).toBe(true);
+    expect(gdb.raw("\x03")).toEqual(["T02thread:01;"]);
+    expect(gdb.reg(EIP)).toBe(at("_start") + 2);
+  });
+
   test("acks: a bad checksum gets '-', a '-' gets the last reply again, no acks after QStartNoAckMode", () => {
     expect(gdb.raw("$qC#00")).toEqual([]);
     expect(gdb.wire).toBe("-");
@@ -227,7 +235,9 @@ describe.runIf(canBuildTarget)("GDB stub protocol (in-process)", () => {
     expect(gdb.ask("D")).toBe("OK");
     expect(gdb.ended).toBe("detach");
     expect(gdb.machine.cpu!.hostDebugger).toBeNull(); // breakpoints gone, full speed
-    const other = new Client(gdb.machine);
+    const other = new Client(gdb.machine); // a later client stops the machine again
+    expect(other.stub.running).toBe(false);
+    expect(other.ask("?")).toBe("T05thread:01;");
     other.raw(latin1(framePacket("k")));
     expect(other.ended).toBe("kill");
   });
