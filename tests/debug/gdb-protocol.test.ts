@@ -11,6 +11,7 @@ import type { Machine } from "../../src/emulator/machine-api.ts";
 import { GdbStub } from "../../src/emulator/debug/gdb-stub.ts";
 import { G_PACKET_BYTES } from "../../src/emulator/debug/i386-registers.ts";
 import { X87 } from "../../src/emulator/cpu/fpu/x87.ts";
+import { disassemble } from "../../src/emulator/cpu/disassembler.ts";
 import { checksum, framePacket } from "../../src/emulator/debug/gdb-packet.ts";
 import { buildMachineConfig, parseVmArgs } from "../../scripts/vm/options.ts";
 import { buildGdbTarget, canBuildTarget, targetSymbols } from "./gdb-target.ts";
@@ -176,9 +177,13 @@ describe.runIf(canBuildTarget)("GDB stub protocol (in-process)", () => {
     expect(gdb.ask("vCont;c")).toBe("T05thread:01;swbreak:;");
     expect(gdb.reg(EIP)).toBe(at("set_values"));
     expect(gdb.reg(EAX)).toBe(0xc0de0001);
-    // Continuing from the breakpoint's own address steps over it rather than stopping again.
+    // Continuing from the breakpoint's own address steps over it rather than stopping again; the
+    // step moves EIP by the length the disassembler gives the instruction (read through the stub).
+    const code = Buffer.from(gdb.ask(`m${hex(at("set_values"))},10`), "hex");
+    const insn = disassemble((a) => code[a - at("set_values")]!, at("set_values"), { bits: 32 });
+    expect(insn.text).toBe("mov edx,0x5e7d0a1a");
     expect(gdb.ask("vCont;s:1;c")).toBe("T05thread:01;");
-    expect(gdb.reg(EIP)).toBe(at("set_values") + 5);
+    expect(gdb.reg(EIP)).toBe(at("set_values") + insn.length);
     expect(gdb.reg(EDX)).toBe(0x5e7d0a1a);
     expect(gdb.ask(`z0,${hex(at("set_values"))},1`)).toBe("OK");
     expect(gdb.ask(`Z2,${hex(at("counter"))},4`)).toBe("OK");
