@@ -11,6 +11,7 @@ import type { Machine } from "../../src/emulator/machine-api.ts";
 import { GdbStub } from "../../src/emulator/debug/gdb-stub.ts";
 import { G_PACKET_BYTES } from "../../src/emulator/debug/i386-registers.ts";
 import { X87 } from "../../src/emulator/cpu/fpu/x87.ts";
+import { Simd } from "../../src/emulator/cpu/simd/simd.ts";
 import { disassemble } from "../../src/emulator/cpu/disassembler.ts";
 import { checksum, framePacket } from "../../src/emulator/debug/gdb-packet.ts";
 import { buildMachineConfig, parseVmArgs } from "../../scripts/vm/options.ts";
@@ -130,6 +131,14 @@ describe.runIf(canBuildTarget)("GDB stub protocol (in-process)", () => {
     expect(gdb.reg(0x19) & 0x3800).toBe(7 << 11); // fstat with TOP
     expect(gdb.reg(0x1a)).toBe(0x1555); // ftag: physical 7 valid, the rest zero (power-on tags are 5555h)
     expect(gdb.reg(0x18)).toBe(0x40); // fctrl at its power-on value (0040h; FINIT makes it 037Fh)
+  });
+
+  test("SSE registers are the unit's: XMM lanes little-endian, MXCSR", () => {
+    const simd = gdb.machine.cpu!.simd;
+    expect(simd).toBeInstanceOf(Simd);
+    new Uint32Array((simd as Simd).xmmBuffer, 16 * 3, 4).set([0x03020100, 0x07060504, 0x0b0a0908, 0x0f0e0d0c]);
+    expect(gdb.ask(`p${(42 + 3).toString(16)}`)).toBe("000102030405060708090a0b0c0d0e0f"); // xmm3
+    expect(gdb.reg(50)).toBe(0x1f80); // mxcsr at power-on
   });
 
   test("memory: reads and writes by linear address; software breakpoints never show in guest memory", () => {

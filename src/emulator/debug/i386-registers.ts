@@ -3,19 +3,20 @@
 // ST0-ST7 as 80-bit extended values and the 8 x87 control registers, each 32 bits), then our
 // own "org.hypertab.i386.system" feature with CR0, CR2, CR3, CR4 and the six segment bases from
 // the descriptor caches (cs_base..gs_base: gdb's addresses are offsets, breakpoints and memory
-// packets are linear, base + offset). The target description XML is
-// generated from the same table. No SSE feature: gdb then assumes an x87-only CPU (xcr0 = x87).
+// packets are linear, base + offset), then gdb's "org.gnu.gdb.i386.sse" (XMM0-XMM7, MXCSR). The
+// target description XML is generated from the same table.
 
 import type { CPU } from "../cpu/cpu.ts";
 import { X87 } from "../cpu/fpu/x87.ts";
+import { Simd } from "../cpu/simd/simd.ts";
 import { CS, DS, ES, FS, GS, SS } from "../cpu/constants.ts";
 
 interface RegisterDef {
   name: string;
-  bits: 32 | 80;
+  bits: 32 | 80 | 128;
   type: string;
-  group?: "float" | "system";
-  feature: "core" | "system";
+  group?: "float" | "system" | "vector";
+  feature: "core" | "system" | "sse";
 }
 
 const gpr = (name: string, type = "int32"): RegisterDef => ({ name, bits: 32, type, feature: "core" });
@@ -30,10 +31,12 @@ export const REGISTERS: readonly RegisterDef[] = [
   ...["fctrl", "fstat", "ftag", "fiseg", "fioff", "foseg", "fooff", "fop"].map(fpuControl),
   ...["cr0", "cr2", "cr3", "cr4"].map(control),
   ...["cs_base", "ss_base", "ds_base", "es_base", "fs_base", "gs_base"].map(control),
+  ...[0, 1, 2, 3, 4, 5, 6, 7].map((i): RegisterDef => ({ name: `xmm${i}`, bits: 128, type: "vec128", feature: "sse" })),
+  { name: "mxcsr", bits: 32, type: "i386_mxcsr", group: "vector", feature: "sse" },
 ];
 
 /** Register numbers the code below relies on. */
-const EIP = 8, EFLAGS = 9, SEG0 = 10, ST0 = 16, FCTRL = 24, CR0 = 32, BASE0 = 36;
+const EIP = 8, EFLAGS = 9, SEG0 = 10, ST0 = 16, FCTRL = 24, CR0 = 32, BASE0 = 36, XMM0 = 42, MXCSR = 50;
 /** gdb's segment order (cs, ss, ds, es, fs, gs) as our segment indices. */
 const SEGMENTS = [CS, SS, DS, ES, FS, GS];
 
@@ -45,20 +48,36 @@ const EFLAGS_FIELDS: [string, number][] = [
   ["NT", 14], ["RF", 16], ["VM", 17], ["AC", 18], ["VIF", 19], ["VIP", 20], ["ID", 21],
 ];
 
+const MXCSR_FIELDS: [string, number][] = [
+  ["IE", 0], ["DE", 1], ["ZE", 2], ["OE", 3], ["UE", 4], ["PE", 5], ["DAZ", 6], ["IM", 7], ["DM", 8], ["ZM", 9],
+  ["OM", 10], ["UM", 11], ["PM", 12], ["FZ", 15],
+];
+
+/** gdb's vec128 union of the lane views, as its own i386 SSE description spells it. */
+const VECTOR_TYPES = [
+  '<vector id="v4f" type="ieee_single" count="4"/>', '<vector id="v2d" type="ieee_double" count="2"/>',
+  '<vector id="v16i8" type="int8" count="16"/>', '<vector id="v8i16" type="int16" count="8"/>',
+  '<vector id="v4i32" type="int32" count="4"/>', '<vector id="v2i64" type="int64" count="2"/>',
+  '<union id="vec128"><field name="v4_float" type="v4f"/><field name="v2_double" type="v2d"/><field name="v16_int8" type="v16i8"/>' +
+    '<field name="v8_int16" type="v8i16"/><field name="v4_int32" type="v4i32"/><field name="v2_int64" type="v2i64"/>' +
+    '<field name="uint128" type="uint128"/></union>',
+];
+
+const flagsXml = (id: string, fields: [string, number][]) =>
+  `    <flags id="${id}" size="4">\n${fields.map(([name, bit]) => `      <field name="${name}" start="${bit}" end="${bit}"/>\n`).join("")}    </flags>\n`;
+
 /** The target description (qXfer:features:read:target.xml). */
 export function targetXml(): string {
   const reg = (r: RegisterDef, n: number) =>
     `    <reg name="${r.name}" bitsize="${r.bits}" type="${r.type}" regnum="${n}"${r.group ? ` group="${r.group}"` : ""}/>\n`;
-  let core = "", system = "";
-  REGISTERS.forEach((r, n) => {
-    if (r.feature === "core") core += reg(r, n);
-    else system += reg(r, n);
-  });
-  const flags = EFLAGS_FIELDS.map(([name, bit]) => `      <field name="${name}" start="${bit}" end="${bit}"/>\n`).join("");
+  const regs = { core: "", system: "", sse: "" };
+  REGISTERS.forEach((r, n) => void (regs[r.feature] += reg(r, n)));
+  const vectors = VECTOR_TYPES.map((t) => `    ${t}\n`).join("");
   return (
     `<?xml version="1.0"?>\n<!DOCTYPE target SYSTEM "gdb-target.dtd">\n<target version="1.0">\n  <architecture>i386</architecture>\n` +
-    `  <feature name="org.gnu.gdb.i386.core">\n    <flags id="i386_eflags" size="4">\n${flags}    </flags>\n${core}  </feature>\n` +
-    `  <feature name="org.hypertab.i386.system">\n${system}  </feature>\n</target>\n`
+    `  <feature name="org.gnu.gdb.i386.core">\n${flagsXml("i386_eflags", EFLAGS_FIELDS)}${regs.core}  </feature>\n` +
+    `  <feature name="org.hypertab.i386.system">\n${regs.system}  </feature>\n` +
+    `  <feature name="org.gnu.gdb.i386.sse">\n${vectors}${flagsXml("i386_mxcsr", MXCSR_FIELDS)}${regs.sse}  </feature>\n</target>\n`
   );
 }
 
@@ -67,6 +86,10 @@ export function readRegister(c: CPU, n: number): Uint8Array | null {
   const def = REGISTERS[n];
   if (def === undefined) return null;
   const out = new Uint8Array(def.bits / 8);
+  if (def.bits === 128) {
+    if (c.simd instanceof Simd) out.set(new Uint8Array(c.simd.xmmBuffer, (n - XMM0) * 16, 16));
+    return out;
+  }
   if (def.bits === 80) {
     const x = c.x87 instanceof X87 ? c.x87 : null;
     if (x !== null) {
@@ -87,6 +110,7 @@ function value32(c: CPU, n: number): number {
   if (n === EIP) return c.eip;
   if (n === EFLAGS) return c.getEflags();
   if (n < ST0) return c.segSel[SEGMENTS[n - SEG0]];
+  if (n === MXCSR) return c.simd instanceof Simd ? c.simd.mxcsr : 0;
   if (n >= BASE0) return c.segBase[SEGMENTS[n - BASE0]];
   if (n >= CR0) return [c.cr0, c.cr2, c.cr3, c.cr4][n - CR0];
   const x = c.x87 instanceof X87 ? c.x87 : null;
