@@ -233,6 +233,17 @@ describe.runIf(canBuildTarget)("GDB stub protocol (in-process)", () => {
     expect(gdb.reg(EIP)).toBe(at("_start") + 2);
   });
 
+  test("a single step runs the next instruction, not the handler of a pending interrupt", () => {
+    const cpu = gdb.machine.cpu!;
+    expect(gdb.ask("P9=02020000")).toBe("OK"); // EFLAGS.IF on
+    cpu.interruptController = { acknowledgeInterrupt: () => 0x20 };
+    cpu.setIntrLine(true);
+    const delivered = cpu.interruptsDelivered;
+    expect(gdb.ask("s")).toBe("T05thread:01;");
+    expect(gdb.reg(EIP)).toBe(at("_start") + 5); // mov esp, imm32
+    expect(cpu.interruptsDelivered).toBe(delivered);
+  });
+
   test("acks: a bad checksum gets '-', a '-' gets the last reply again, no acks after QStartNoAckMode", () => {
     expect(gdb.raw("$qC#00")).toEqual([]);
     expect(gdb.wire).toBe("-");

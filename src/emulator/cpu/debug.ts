@@ -20,6 +20,8 @@ export interface HostDebugger {
   readonly active: boolean;
   /** Watchpoints set: data accesses of watched pages are checked. */
   readonly watching: boolean;
+  /** A single step is pending: external interrupts wait until it is done (interrupts.ts). */
+  readonly stepping: boolean;
   /** Before the instruction at linear address `lin`: true stops the CPU before it runs. `resumed`:
    *  EFLAGS.RF is set (e.g. the next chunk of a REP string instruction, restarted at its start). */
   breakBefore(lin: number, resumed: boolean): boolean;

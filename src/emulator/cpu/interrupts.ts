@@ -34,7 +34,7 @@ export function serviceEvents(c: CPU): number {
       c.halted = false;
       c.instrStart = c.eip;
       deliverInterrupt(c, 2, -1, INT_NMI);
-    } else if (c.intrLine && (c.flags & IF) !== 0 && c.interruptController !== null) {
+    } else if (c.intrLine && (c.flags & IF) !== 0 && c.interruptController !== null && !hostStepMasksIntr(c)) {
       const vector = c.interruptController.acknowledgeInterrupt();
       if (vector >= 0) {
         c.halted = false;
@@ -54,6 +54,12 @@ export function serviceEvents(c: CPU): number {
   // RF: the next instruction runs alone, which clears it at its start (cpu.ts run).
   if ((c.flags & (TF | RF)) !== 0 || c.debugActive) return EVENTS_ONE;
   return EVENTS_RUN;
+}
+
+/** A host debugger's single step runs the next instruction, not an interrupt handler: external
+ *  interrupts wait (as with QEMU's gdbstub), unless the CPU sleeps in HLT (only one wakes it). */
+function hostStepMasksIntr(c: CPU): boolean {
+  return c.hostDebugger !== null && c.hostDebugger.stepping && !c.halted;
 }
 
 function isContributory(v: number): boolean {

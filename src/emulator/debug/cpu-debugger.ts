@@ -32,7 +32,7 @@ export class CpuDebugger implements HostDebugger {
   /** Linear address → true for a hardware (Z1) breakpoint, false for a software (Z0) one. */
   private readonly breakpoints = new Map<number, boolean>();
   private readonly watchpoints: Watchpoint[] = [];
-  private stepping = false;
+  stepping = false;
   private breakRequested = false;
   /** The instruction the CPU resumes at runs without its breakpoint stopping it again. */
   private skipAt = 0;
