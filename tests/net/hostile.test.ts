@@ -22,11 +22,10 @@ function stateBytes(s: unknown): number {
   return n;
 }
 
-function hammer(dev: { pci: { bars?: ({ onMap(base: number): void } | undefined)[] }; wire: { receive(f: Uint8Array): boolean }; saveState(): unknown }, io: { in8(p: number): number; in16(p: number): number; in32(p: number): number; out8(p: number, v: number): void; out16(p: number, v: number): void; out32(p: number, v: number): void }, memory: { ram: Uint8Array; ramSize: number }, seed: number): { sizeBefore: number; sizeAfter: number; accepted: number } {
+function hammer(dev: { pci: { bars?: ({ onMap(base: number): void } | undefined)[] }; wire: { receive(f: Uint8Array): boolean }; saveState(): unknown }, io: { in8(p: number): number; in16(p: number): number; in32(p: number): number; out8(p: number, v: number): void; out16(p: number, v: number): void; out32(p: number, v: number): void }, memory: { ram: Uint8Array; ramSize: number }, seed: number): { sizeBefore: number; sizeAfter: number } {
   const rnd = xorshift32(seed);
   const sizeBefore = stateBytes(dev.saveState());
   let base = IO_BASE;
-  let accepted = 0;
   for (let i = 0; i < ITERATIONS; i++) {
     const r = rnd();
     const port = base + (rnd() & 31);
@@ -55,7 +54,7 @@ function hammer(dev: { pci: { bars?: ({ onMap(base: number): void } | undefined)
         const f = new Uint8Array(rnd() % 2000);
         for (let k = 0; k < f.length; k += 4) f[k] = rnd();
         if (rnd() & 1) f.fill(0xff, 0, 6);
-        if (dev.wire.receive(f)) accepted++;
+        dev.wire.receive(f);
         break;
       }
       case 9: {
@@ -82,7 +81,7 @@ function hammer(dev: { pci: { bars?: ({ onMap(base: number): void } | undefined)
         io.out8(base + (rnd() & 15), value); // registers again, the densest part
     }
   }
-  return { sizeBefore, sizeAfter: stateBytes(dev.saveState()), accepted };
+  return { sizeBefore, sizeAfter: stateBytes(dev.saveState()) };
 }
 
 describe("NICs under a hostile guest", () => {
