@@ -6,9 +6,10 @@
 // datasheets; frames move synchronously (a transmit completes within the CR write).
 
 import type { Device, DeviceContext, PciFunction } from "../../device.ts";
+import type { PortHandlers } from "../../io-bus.ts";
 import { StateLayout, type SavedState, bool, typed, u8, u16 } from "../../state.ts";
-import { pciConfigHeader } from "../chipset/pci-bus.ts";
 import { isAddressedTo, isBroadcast, isGroupAddress, multicastHashIndex } from "./ethernet.ts";
+import { nicPciFunction } from "./nic-pci.ts";
 import { NicWire } from "./nic-port.ts";
 
 const IO_BAR_SIZE = 32;
@@ -63,7 +64,6 @@ export class Ne2kPci implements Device {
   readonly name: string;
   readonly pci: PciFunction;
   readonly wire: NicWire;
-  private ioBase = -1;
 
   // DP8390 registers
   private cr = 0;
@@ -106,13 +106,8 @@ export class Ne2kPci implements Device {
     bytes.set(this.wire.mac);
     bytes[14] = bytes[15] = 0x57;
     for (let i = 0; i < 16; i++) this.prom[2 * i] = this.prom[2 * i + 1] = bytes[i];
-    this.pci = {
-      name: this.name,
-      device: options.pciDevice,
-      fn: 0,
-      config: pciConfigHeader({ vendor: 0x10ec, device: 0x8029, classCode: 0x020000, interruptPin: 1, subsystemVendor: 0x10ec, subsystem: 0x8029 }),
-      bars: [{ size: IO_BAR_SIZE, kind: "io", onMap: (base) => this.mapIo(base) }],
-    };
+    const ids = { vendor: 0x10ec, device: 0x8029, subsystemVendor: 0x10ec, subsystem: 0x8029 };
+    this.pci = nicPciFunction(ctx.io, this.name, options.pciDevice, ids, IO_BAR_SIZE, (base) => this.ports(base));
     ctx.pci.addFunction(this.pci);
     this.reset();
   }
@@ -138,27 +133,34 @@ export class Ne2kPci implements Device {
     this.updateIrq();
   }
 
-  private mapIo(base: number): void {
-    const io = this.ctx.io;
-    if (this.ioBase >= 0) io.unregister(this.ioBase, IO_BAR_SIZE, this.name);
-    this.ioBase = base;
-    if (base < 0) return;
-    io.register(base, DATA_PORT, { in8: (p) => this.readRegister(p - base), out8: (p, v) => this.writeRegister(p - base, v) }, this.name);
-    io.register(base + DATA_PORT, RESET_PORT - DATA_PORT, {
-      in8: () => this.readData(1),
-      in16: () => this.readData(2),
-      in32: () => this.readData(4),
-      out8: (_p, v) => this.writeData(1, v),
-      out16: (_p, v) => this.writeData(2, v),
-      out32: (_p, v) => this.writeData(4, v),
-    }, this.name);
-    io.register(base + RESET_PORT, IO_BAR_SIZE - RESET_PORT, {
-      in8: () => {
-        this.softReset();
-        return 0;
-      },
-      out8: () => {},
-    }, this.name);
+  /** The BAR's ports: registers, the remote DMA data port, the reset port. */
+  private ports(base: number): [number, number, PortHandlers][] {
+    return [
+      [0, DATA_PORT, { in8: (p) => this.readRegister(p - base), out8: (p, v) => this.writeRegister(p - base, v) }],
+      [
+        DATA_PORT,
+        RESET_PORT - DATA_PORT,
+        {
+          in8: () => this.readData(1),
+          in16: () => this.readData(2),
+          in32: () => this.readData(4),
+          out8: (_p, v) => this.writeData(1, v),
+          out16: (_p, v) => this.writeData(2, v),
+          out32: (_p, v) => this.writeData(4, v),
+        },
+      ],
+      [
+        RESET_PORT,
+        IO_BAR_SIZE - RESET_PORT,
+        {
+          in8: () => {
+            this.softReset();
+            return 0;
+          },
+          out8: () => {},
+        },
+      ],
+    ];
   }
 
   private updateIrq(): void {

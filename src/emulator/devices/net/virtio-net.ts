@@ -6,7 +6,7 @@
 
 import type { Device, DeviceContext, PciFunction } from "../../device.ts";
 import { StateLayout, type SavedState, records, u8, u16, u32 } from "../../state.ts";
-import { pciConfigHeader } from "../chipset/pci-bus.ts";
+import { nicPciFunction } from "./nic-pci.ts";
 import { MAX_FRAME_BYTES, NicWire } from "./nic-port.ts";
 import { Virtqueue } from "./virtqueue.ts";
 
@@ -49,7 +49,6 @@ export class VirtioNet implements Device {
   readonly pci: PciFunction;
   readonly wire: NicWire;
   readonly queues: Virtqueue[];
-  private ioBase = -1;
   private guestFeatures = 0;
   private queueSel = 0;
   private status = 0;
@@ -65,13 +64,21 @@ export class VirtioNet implements Device {
       if (this.status & STATUS_DRIVER_OK) this.raise(ISR_CONFIG);
     };
     this.queues = [0, 1].map((q) => new Virtqueue(QUEUE_SIZE, ctx.memory, ctx.log, `${this.name} ${q === RX ? "rx" : "tx"} queue`));
-    this.pci = {
-      name: this.name,
-      device: options.pciDevice,
-      fn: 0,
-      config: pciConfigHeader({ vendor: 0x1af4, device: 0x1000, classCode: 0x020000, interruptPin: 1, subsystemVendor: 0x1af4, subsystem: 1 }),
-      bars: [{ size: IO_BAR_SIZE, kind: "io", onMap: (base) => this.mapIo(base) }],
-    };
+    const ids = { vendor: 0x1af4, device: 0x1000, subsystemVendor: 0x1af4, subsystem: 1 };
+    this.pci = nicPciFunction(ctx.io, this.name, options.pciDevice, ids, IO_BAR_SIZE, (base) => [
+      [
+        0,
+        IO_BAR_SIZE,
+        {
+          in8: (p) => this.read(p - base, 1),
+          in16: (p) => this.read(p - base, 2),
+          in32: (p) => this.read(p - base, 4),
+          out8: (p, v) => this.write(p - base, 1, v),
+          out16: (p, v) => this.write(p - base, 2, v),
+          out32: (p, v) => this.write(p - base, 4, v),
+        },
+      ],
+    ]);
     ctx.pci.addFunction(this.pci);
     this.reset();
   }
@@ -84,21 +91,6 @@ export class VirtioNet implements Device {
     this.isr = 0;
     for (const q of this.queues) q.reset();
     this.updateIrq();
-  }
-
-  private mapIo(base: number): void {
-    const io = this.ctx.io;
-    if (this.ioBase >= 0) io.unregister(this.ioBase, IO_BAR_SIZE, this.name);
-    this.ioBase = base;
-    if (base < 0) return;
-    io.register(base, IO_BAR_SIZE, {
-      in8: (p) => this.read(p - base, 1),
-      in16: (p) => this.read(p - base, 2),
-      in32: (p) => this.read(p - base, 4),
-      out8: (p, v) => this.write(p - base, 1, v),
-      out16: (p, v) => this.write(p - base, 2, v),
-      out32: (p, v) => this.write(p - base, 4, v),
-    }, this.name);
   }
 
   private updateIrq(): void {
