@@ -34,6 +34,9 @@ describe("NIC cards in a machine", () => {
     expect(a!.slice(0, 3)).toEqual([0x52, 0x54, 0x00]);
     expect(a).not.toEqual(b);
     expect([...createMachine(config([{ type: "ne2k-pci" }])).nics[0]!.port.mac]).toEqual(a);
+    // A card with an id (a host card) takes its MAC from the id, wherever it is plugged in.
+    const byId = (slot: number) => [...createMachine(config([{ type: "virtio-net", id: "nic-7", pciSlot: slot }])).nics[0]!.port.mac];
+    expect(byId(5)).toEqual(byId(9));
   });
 
   it("refuses a multicast MAC, a bad slot and two cards on one slot, naming the field", () => {

@@ -10,8 +10,8 @@ import type { CardBuilder, CardType } from "./card-type.ts";
 export type NicModel = "ne2k-pci" | "virtio-net";
 
 export type NicFields = {
-  /** "52:54:00:12:34:56": a unicast address; default derived from the model and PCI slot
-   *  (give each NIC on one switch its own). */
+  /** "52:54:00:12:34:56": a unicast address; default derived from `id`, else from the model and
+   *  PCI slot (give each NIC on one switch its own). */
   mac?: string;
   /** Cable plugged in; default true. */
   linkUp?: boolean;
@@ -54,7 +54,7 @@ export function nicSlot(card: NicFields, model: NicModel): string {
 export function nicSetup(card: NicFields, model: NicModel): { name: string; id: string; pciDevice: number; mac: Uint8Array; linkUp: boolean } {
   const pciDevice = nicPciSlot(card, model);
   const name = `${model}@${pciDevice}`;
-  const mac = card.mac !== undefined ? parseMac(card.mac)! : defaultMac(name);
+  const mac = card.mac !== undefined ? parseMac(card.mac)! : defaultMac(card.id ?? name);
   return { name, id: card.id ?? name, pciDevice, mac, linkUp: card.linkUp ?? true };
 }
 
