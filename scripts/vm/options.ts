@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { BootDevice, CardConfig, MachineConfig } from "../../src/emulator/machine-config.ts";
 import { detectKernelFormat } from "./kernel-format.ts";
+import { NIC_USAGE, parseNicOption } from "./nic-option.ts";
 
 export interface VmOptions {
   memMiB: number;
@@ -30,6 +31,8 @@ export interface VmOptions {
   help: boolean;
   /** GDB remote stub on 127.0.0.1:gdbPort (0: any free port); the machine waits for gdb. */
   gdbPort?: number;
+  /** Network cards from --nic, in order. */
+  nics?: CardConfig[];
 }
 
 export class UsageError extends Error {
@@ -56,6 +59,7 @@ export const USAGE = `Usage: npm run vm -- [options]
   --screenshot FILE   save the VGA screen as PNG when the guest stops
   --screen-text       print the VGA text screen to stdout when the guest stops
   --gdb PORT          GDB stub on 127.0.0.1:PORT (0: a free one, printed); waits for gdb to continue
+${NIC_USAGE}
 COM1 is on stdin/stdout (raw mode on a TTY; Ctrl-A x quits).
 Exit status: isa-debug-exit (port 0xF4) value V -> (V<<1)|1, ACPI power-off -> 0,
 timeout -> 124, guest crash -> 120, emulator not ready -> 122, bad image/config -> 66,
@@ -70,7 +74,7 @@ export const DISK_POSITIONS = {
 } as const;
 const FLOPPY_DRIVES = { fda: 0, fdb: 1 } as const;
 const DRIVE_OPTIONS = new Set(["fda", "fdb", "hda", "hdb", "hdc", "hdd", "cdrom"]);
-const VALUE_OPTIONS = new Set(["mem", "bios", "vgabios", "kernel", "initrd", "append", ...DRIVE_OPTIONS, "boot", "timeout", "screenshot", "gdb"]);
+const VALUE_OPTIONS = new Set(["mem", "bios", "vgabios", "kernel", "initrd", "append", ...DRIVE_OPTIONS, "boot", "timeout", "screenshot", "gdb", "nic"]);
 
 export function parseVmArgs(argv: readonly string[]): VmOptions {
   const opts: VmOptions = { memMiB: 128, debugcon: false, vga: true, help: false, screenText: false };
@@ -126,6 +130,12 @@ export function parseVmArgs(argv: readonly string[]): VmOptions {
         if (value !== "a" && value !== "c" && value !== "d") throw new UsageError(`--boot must be a, c or d, got "${value}"`);
         opts.boot = value;
         break;
+      case "nic": {
+        const nic = parseNicOption(value, opts.nics?.length ?? 0);
+        if (typeof nic === "string") throw new UsageError(nic);
+        (opts.nics ??= []).push(nic);
+        break;
+      }
       default:
         (opts as unknown as Record<string, string>)[name] = value;
     }
@@ -164,6 +174,7 @@ export function buildMachineConfig(opts: VmOptions, defaultsDir: string): Machin
     if (file) cards.push({ type: "ide-disk", ...at, image: readInput(file, `--${name}`) });
   }
   if (opts.cdrom) cards.push({ type: "ide-cdrom", ...DISK_POSITIONS.hdc, image: readInput(opts.cdrom, "--cdrom") });
+  cards.push(...(opts.nics ?? []));
   const hasFloppy = Object.keys(FLOPPY_DRIVES).some((name) => opts[name as keyof typeof FLOPPY_DRIVES]);
   const hasDisk = Object.keys(DISK_POSITIONS).some((name) => opts[name as keyof typeof DISK_POSITIONS]);
 
