@@ -33,8 +33,9 @@ export class PacketCapture {
     if (!Number.isInteger(snapLength) || snapLength < 14 || snapLength > 65535) throw new RangeError(`capture: snap length must be 14-65535, got ${snapLength}`);
   }
 
+  /** Frames held. */
   get length(): number {
-    return this.ring.length;
+    return this.ring.length - this.next;
   }
 
   /** Keeps a copy of the frame (cut to the snap length) with its time in epoch milliseconds. */
@@ -43,7 +44,7 @@ export class PacketCapture {
     const data = frame.slice(0, Math.min(frame.length, this.snapLength));
     const item: Captured = { timeMs, originalLength: frame.length, data };
     // Oldest first out, by count and by bytes.
-    while (this.ring.length > 0 && (this.ring.length >= this.maxFrames || this.bytesHeld + data.length > this.maxBytes)) this.dropOldest();
+    while (this.length > 0 && (this.length >= this.maxFrames || this.bytesHeld + data.length > this.maxBytes)) this.dropOldest();
     this.ring.push(item);
     this.bytesHeld += data.length;
   }
