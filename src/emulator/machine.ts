@@ -8,6 +8,7 @@ import { VirtualClock, type TimedDevice } from "./clock.ts";
 import { CPU } from "./cpu/cpu.ts";
 import { buildCards } from "./cards/builders.ts";
 import type { CardSite } from "./cards/card-type.ts";
+import type { MachineNic } from "./cards/nic.ts";
 import { cardTypeOf } from "./cards/registry.ts";
 import type { Device, DeviceContext, IrqLines, Logger } from "./device.ts";
 import { AcpiPm } from "./devices/chipset/acpi-pm.ts";
@@ -107,6 +108,8 @@ class PcMachine implements Machine {
   readonly serial: SerialPort[] = [];
   vga: VgaView | null = null;
   keyboard: Keyboard | null = null;
+  /** The network cards, in config order: their wire ports, for a switch to plug into. */
+  readonly nics: MachineNic[] = [];
   /** Every stateful device, in creation order (also the save/restore and reset order). */
   readonly devices: Device[] = [];
   readonly fingerprint: string;
@@ -200,6 +203,7 @@ class PcMachine implements Machine {
       setVga: (v) => (this.vga = v),
       setKeyboard: (k) => (this.keyboard = k),
       addDebugcon: (emit) => emit((b) => this.debugconListeners.forEach((l) => l(b))),
+      addNic: (nic) => this.nics.push(nic),
     };
     buildCards(site, config.cards);
     const names = new Set<string>();
@@ -462,6 +466,7 @@ class PcMachine implements Machine {
   private prepareFirmwarelessPlatform(): void {
     this.host.enableAllShadowRam();
     this.acpiPm.enableAt(PM_IO_BASE);
+    this.routePciInterrupts();
     const pciInterrupts: MpPciInterrupt[] = this.pciBus
       .functions()
       .map((f) => ({ device: f.device, pin: f.config[0x3d], irq: f.config[0x3c] }))
@@ -477,6 +482,17 @@ class PcMachine implements Machine {
       : null;
     const smbios = { ramBytes: this.memory.ramSize, cpuSignature: CPU_SIGNATURE, cpuFeatures: features };
     writeDirectBootTables(this.memory, { acpi: this.acpi, mp, smbios });
+  }
+
+  /** What SeaBIOS's PCI setup does for cards with an interrupt pin: PIRQ A-D → IRQ 10, 10, 11, 11
+   *  (the lines the MADT declares level-triggered), each card's interrupt line register set to its
+   *  IRQ. The PM function's line is the SCI, set by itself. */
+  private routePciInterrupts(): void {
+    const irqs = [10, 10, 11, 11];
+    const cards = this.pciBus.functions().filter((f) => f !== this.acpiPm.pci && f.config[0x3d] >= 1 && f.config[0x3d] <= 4);
+    if (cards.length === 0) return;
+    this.pciBus.writeConfig(this.piix3.pci, 0x60, 4, irqs[0] | (irqs[1] << 8) | (irqs[2] << 16) | (irqs[3] << 24));
+    for (const f of cards) this.pciBus.writeConfig(f, 0x3c, 1, irqs[PciHostBus.pirqOf(f.device, f.config[0x3d])]);
   }
 
   /** CMOS contents SeaBIOS/QEMU expect (memory sizes, floppy types, boot order), via the RTC's API. */

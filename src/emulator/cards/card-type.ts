@@ -12,6 +12,7 @@ import type { IdeDeviceSpec } from "../devices/ide/ide-controller.ts";
 import type { FloppyType } from "../devices/timers/rtc-cmos.ts";
 import type { Keyboard, SerialPort, VgaView } from "../machine-api.ts";
 import type { BootDevice, MachineConfig } from "../machine-config.ts";
+import type { MachineNic } from "./nic.ts";
 
 /** A card's config: a type tag plus the type's own fields. */
 export interface CardConfigBase {
@@ -87,6 +88,7 @@ export interface CardSite {
   setVga(view: VgaView): void;
   setKeyboard(keyboard: Keyboard): void;
   addDebugcon(emit: (listener: (byte: number) => void) => void): void;
+  addNic(nic: MachineNic): void;
 }
 
 /** Builds a card's device. `sameType` lists every card of its type in the config, in order (cards
