@@ -55,3 +55,9 @@ export class GuestNicLink {
     this.card.onTransmit = null;
   }
 }
+
+/** Links a machine's cards to the channels the hypervisor made for them (same order). */
+export function linkNics(cards: readonly { port: NicEnd }[], channels: readonly NicChannels[] = []): GuestNicLink[] {
+  if (channels.length > cards.length) throw new Error(`the hypervisor linked ${channels.length} network cards but the machine has ${cards.length}`);
+  return channels.map((ch, i) => new GuestNicLink(cards[i]!.port, ch));
+}
