@@ -5,6 +5,7 @@ import { buildMachineConfig, parseVmArgs, USAGE, UsageError } from "./vm/options
 import { EXIT_STOPPED, EXIT_USAGE, runMachine } from "./vm/run-machine.ts";
 import { saveScreenshot, screenText } from "./vm/screen.ts";
 import type { Machine } from "../src/emulator/machine-api.ts";
+import { LocalNetwork } from "./vm/local-network.ts";
 
 const root = resolve(import.meta.dirname, "..");
 
@@ -36,9 +37,12 @@ async function main(): Promise<number> {
   };
 
   let machine: Machine | null = null;
+  // --nic cards: on virtual switches in this process (DHCP, DNS and ping at 10.0.2.2).
+  const network = opts.nics.length > 0 ? new LocalNetwork() : null;
   const outcome = await runMachine({
     config,
     timeoutSeconds: opts.timeoutSeconds,
+    afterSlice: network ? () => void network.pump() : undefined,
     onSerial: (byte) => {
       out.push(byte);
       if (!flushScheduled) {
@@ -49,6 +53,7 @@ async function main(): Promise<number> {
     onDebugcon: opts.debugcon ? (byte) => process.stderr.write(Uint8Array.of(byte)) : undefined,
     onStart: (started, control) => {
       machine = started;
+      network?.plug(started, "vm", opts.nics.map((n) => n.net));
       if (raw) stdin.setRawMode(true);
       let escape = false;
       stdin.on("data", (chunk: Buffer) => {
