@@ -2,6 +2,7 @@
 // (hypervisor/page → guest), a stats block (guest → everyone), the device rings, the framebuffer
 // and the text screen. Each word has exactly one writer.
 
+import { MAX_FRAME_BYTES } from "../emulator/devices/net/nic-port.ts";
 import { SpscByteRing, SpscFrameRing, SpscRecordRing } from "./spsc-ring.ts";
 
 /** Control block (Int32Array). Writers: hypervisor, except DOORBELL which anyone may bump. */
@@ -151,7 +152,7 @@ export function ringGuestDoorbell(control: Int32Array): void {
 
 /** One network card's link to its virtual switch (src/hypervisor/net/): a frame ring each way, the
  *  switch side's doorbell (Int32 word 0, rung by the guest after each frame it sends) and a stats
- *  block the guest side writes (NicSt). Frames: Ethernet without FCS, at most NIC_MAX_FRAME bytes;
+ *  block the guest side writes (NicSt). Frames: Ethernet without FCS, at most MAX_FRAME_BYTES (nic-port.ts);
  *  a full ring drops the frame and the side that dropped it counts it. */
 export interface NicChannels {
   toSwitch: SharedArrayBuffer;
@@ -161,7 +162,6 @@ export interface NicChannels {
 }
 
 export const NIC_RING_FRAMES = 256;
-export const NIC_MAX_FRAME = 1518;
 /** Most NICs per VM. */
 export const MAX_NICS = 8;
 /** NIC stats block (Int32Array). Writer: the guest worker. */
@@ -175,8 +175,8 @@ export const NicSt = {
 
 export function createNicChannels(switchBell: SharedArrayBuffer): NicChannels {
   return {
-    toSwitch: SpscFrameRing.create(NIC_RING_FRAMES, NIC_MAX_FRAME).buffer,
-    toGuest: SpscFrameRing.create(NIC_RING_FRAMES, NIC_MAX_FRAME).buffer,
+    toSwitch: SpscFrameRing.create(NIC_RING_FRAMES, MAX_FRAME_BYTES).buffer,
+    toGuest: SpscFrameRing.create(NIC_RING_FRAMES, MAX_FRAME_BYTES).buffer,
     switchBell,
     stats: new SharedArrayBuffer(NicSt.SIZE * 4),
   };

@@ -118,15 +118,15 @@ describe("VirtualSwitch forwarding", () => {
     const b = plug(sw, "b");
     expect(a.port.send(new Uint8Array(13))).toBe(false);
     expect(a.port.lastProblem).toMatch(/runt frame of 13 bytes/);
-    expect(a.port.send(new Uint8Array(1519))).toBe(false);
-    expect(a.port.lastProblem).toMatch(/oversized frame of 1519 bytes/);
+    expect(a.port.send(new Uint8Array(1515))).toBe(false);
+    expect(a.port.lastProblem).toMatch(/oversized frame of 1515 bytes/);
     expect(a.port.send(frame(B, BROADCAST_MAC))).toBe(false);
     expect(a.port.lastProblem).toMatch(/source address is a group/);
     // The largest and the smallest valid frames pass.
-    expect(a.port.send(frame(B, A, 0, 1518))).toBe(true);
+    expect(a.port.send(frame(B, A, 0, 1514))).toBe(true);
     expect(a.port.send(frame(B, A, 0, 14))).toBe(true);
     sw.pump();
     expect(a.port.counters.invalid).toBe(3);
-    expect(b.got.map((f) => f.length)).toEqual([1518, 14]);
+    expect(b.got.map((f) => f.length)).toEqual([1514, 14]);
   });
 });

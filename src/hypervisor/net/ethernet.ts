@@ -1,13 +1,13 @@
-// Ethernet II frame facts and MAC addresses, as the switch sees frames: without preamble and FCS
-// (what a NIC hands over and takes), so a frame is 14 header bytes + 0-1504 payload bytes
-// (1500 + an 802.1Q tag).
+// Ethernet II frames as the switch sees them: without preamble and FCS (what a NIC hands over and
+// takes), 14 header bytes + up to 1500 payload bytes, the NICs' limits (nic-port.ts). Frames
+// shorter than the wire's 60-byte minimum are valid here (virtio-net does not pad); the receiving
+// NIC pads them.
 
+import { formatMac, parseMac as parseMacOrNull } from "../../emulator/devices/net/mac-address.ts";
+import { MAX_FRAME_BYTES, MIN_FRAME_BYTES } from "../../emulator/devices/net/nic-port.ts";
+
+export { formatMac };
 export const ETH_HEADER = 14;
-/** Shortest frame the switch forwards: a whole header. Guests may send frames shorter than the
- *  wire's 60-byte minimum (virtio-net does not pad); they are valid here. */
-export const MIN_FRAME = ETH_HEADER;
-/** Longest frame: 1500-byte MTU + header + one 802.1Q tag. */
-export const MAX_FRAME = 1518;
 
 export const ETHERTYPE_IPV4 = 0x0800;
 export const ETHERTYPE_ARP = 0x0806;
@@ -33,16 +33,11 @@ export function isGroupMac(bytes: Uint8Array, offset = 0): boolean {
   return (bytes[offset] & 1) !== 0;
 }
 
-export function formatMac(mac: Uint8Array): string {
-  if (mac.length !== 6) throw new RangeError(`a MAC address has 6 bytes, got ${mac.length}`);
-  return Array.from(mac, (b) => b.toString(16).padStart(2, "0")).join(":");
-}
-
 /** Parses "52:54:00:12:34:56" (or with dashes); throws naming what was wrong. */
 export function parseMac(text: string): Mac {
-  const m = /^([0-9a-f]{2})[:-]([0-9a-f]{2})[:-]([0-9a-f]{2})[:-]([0-9a-f]{2})[:-]([0-9a-f]{2})[:-]([0-9a-f]{2})$/i.exec(text.trim());
-  if (!m) throw new RangeError(`not a MAC address (six hex bytes separated by ":"): "${text}"`);
-  return Uint8Array.from(m.slice(1, 7), (h) => parseInt(h, 16));
+  const mac = parseMacOrNull(text);
+  if (!mac) throw new RangeError(`not a MAC address (six hex bytes separated by ":"): "${text}"`);
+  return mac;
 }
 
 export function sameMac(a: Uint8Array, aOffset: number, b: Uint8Array, bOffset = 0): boolean {
@@ -67,8 +62,8 @@ export function ethernetFrame(dst: Mac, src: Mac, type: number, payload: Uint8Ar
 
 /** What is wrong with a frame for the switch, or null when it may be forwarded. */
 export function frameProblem(frame: Uint8Array): string | null {
-  if (frame.length < MIN_FRAME) return `runt frame of ${frame.length} bytes (a header is ${ETH_HEADER})`;
-  if (frame.length > MAX_FRAME) return `oversized frame of ${frame.length} bytes (at most ${MAX_FRAME})`;
+  if (frame.length < MIN_FRAME_BYTES) return `runt frame of ${frame.length} bytes (a header is ${MIN_FRAME_BYTES})`;
+  if (frame.length > MAX_FRAME_BYTES) return `oversized frame of ${frame.length} bytes (at most ${MAX_FRAME_BYTES})`;
   if (isGroupMac(frame, 6)) return "source address is a group (multicast) address";
   return null;
 }

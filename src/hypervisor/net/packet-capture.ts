@@ -3,7 +3,7 @@
 // writer's byte order, here little-endian, version 2.4, link type 1 = Ethernet). When the ring is
 // full the oldest frames make room.
 
-import { MAX_FRAME } from "./ethernet.ts";
+import { MAX_FRAME_BYTES } from "../../emulator/devices/net/nic-port.ts";
 
 const PCAP_MAGIC = 0xa1b2c3d4;
 const LINKTYPE_ETHERNET = 1;
@@ -26,7 +26,7 @@ export class PacketCapture {
   constructor(
     readonly maxFrames = 1000,
     readonly maxBytes = 2 * 1024 * 1024,
-    readonly snapLength = MAX_FRAME,
+    readonly snapLength = MAX_FRAME_BYTES,
   ) {
     if (!Number.isInteger(maxFrames) || maxFrames < 1) throw new RangeError(`capture: maxFrames must be a positive integer, got ${maxFrames}`);
     if (!Number.isInteger(maxBytes) || maxBytes < snapLength) throw new RangeError(`capture: maxBytes must be at least the snap length ${snapLength}, got ${maxBytes}`);
