@@ -4,6 +4,7 @@
 // httpd with wget; the md5 sums match. The machines run interleaved in small slices (Lockstep),
 // their frames moving through the same rings and switch as in the browser (LocalNetwork).
 
+import { appendFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createMachine } from "../../src/emulator/machine.ts";
 import type { Machine } from "../../src/emulator/machine-api.ts";
@@ -11,6 +12,8 @@ import { LocalNetwork } from "../../scripts/vm/local-network.ts";
 import { Lockstep } from "../../scripts/vm/lockstep.ts";
 import { PROMPT, linuxDirectConfig } from "../machine/linux-guest.ts";
 
+/** HYPERTAB_NET_LOG=FILE: both serial consoles go there as they come (to watch a long run). */
+const LOG = process.env.HYPERTAB_NET_LOG;
 /** Wall-clock limit for the whole story on a loaded 2-core host. */
 const LIMIT_SECONDS = 2400;
 
@@ -21,7 +24,13 @@ class Console {
     readonly name: string,
     private readonly m: Machine,
   ) {
-    m.serial[0]!.onTransmit((b) => (this.text += String.fromCharCode(b)));
+    m.serial[0]!.onTransmit((b) => {
+      this.text += String.fromCharCode(b);
+      if (LOG && b === 10) {
+        const line = this.text.slice(this.text.lastIndexOf("\n", this.text.length - 2) + 1);
+        appendFileSync(LOG, `${this.name}: ${line}`);
+      }
+    });
   }
   feed(): void {
     while (this.input.length > 0 && this.m.serial[0]!.receive(this.input[0]!)) this.input.shift();
