@@ -15,7 +15,7 @@ import { PROMPT, linuxDirectConfig } from "../machine/linux-guest.ts";
 /** HYPERTAB_NET_LOG=FILE: both serial consoles go there as they come (to watch a long run). */
 const LOG = process.env.HYPERTAB_NET_LOG;
 /** Wall-clock limit for the whole story on a loaded 2-core host. */
-const LIMIT_SECONDS = 2400;
+const LIMIT_SECONDS = 3600;
 
 class Console {
   text = "";
