@@ -38,7 +38,7 @@ async function main(): Promise<number> {
 
   let machine: Machine | null = null;
   // --nic cards: on virtual switches in this process (DHCP, DNS and ping at 10.0.2.2).
-  const network = opts.nics.length > 0 ? new LocalNetwork() : null;
+  const network = opts.nics?.length ? new LocalNetwork() : null;
   const outcome = await runMachine({
     config,
     timeoutSeconds: opts.timeoutSeconds,
@@ -53,7 +53,7 @@ async function main(): Promise<number> {
     onDebugcon: opts.debugcon ? (byte) => process.stderr.write(Uint8Array.of(byte)) : undefined,
     onStart: (started, control) => {
       machine = started;
-      network?.plug(started, "vm", opts.nics.map((n) => n.net));
+      network?.plug(started, "vm", opts.nicNetworks);
       if (raw) stdin.setRawMode(true);
       let escape = false;
       stdin.on("data", (chunk: Buffer) => {

@@ -3,10 +3,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { BootDevice, CardConfig, MachineConfig } from "../../src/emulator/machine-config.ts";
-import type { NicModel } from "../../src/emulator/cards/nic.ts";
-import { macProblem } from "../../src/emulator/devices/net/mac-address.ts";
-import { checkNetworkName, DEFAULT_NETWORK } from "../../src/hypervisor/net/network-hub.ts";
 import { detectKernelFormat } from "./kernel-format.ts";
+import { NIC_USAGE, parseNicOption } from "./nic-option.ts";
 
 export interface VmOptions {
   memMiB: number;
@@ -31,15 +29,10 @@ export interface VmOptions {
   debugcon: boolean;
   vga: boolean;
   help: boolean;
-  /** --nic MODEL[,mac=..][,net=NAME], in order. */
-  nics: NicOption[];
-}
-
-export interface NicOption {
-  model: NicModel;
-  mac?: string;
-  /** The virtual network (switch) the card is plugged into. */
-  net: string;
+  /** Network cards from --nic, in order. */
+  nics?: CardConfig[];
+  /** The virtual network of each --nic card (same order). */
+  nicNetworks?: string[];
 }
 
 export class UsageError extends Error {
@@ -65,9 +58,7 @@ export const USAGE = `Usage: npm run vm -- [options]
   --no-vga            no VGA card
   --screenshot FILE   save the VGA screen as PNG when the guest stops
   --screen-text       print the VGA text screen to stdout when the guest stops
-  --nic MODEL[,mac=52:54:00:12:34:56][,net=NAME]
-                      a network card (ne2k-pci or virtio-net; repeatable) on virtual network NAME
-                      (default lan: 10.0.2.0/24, DHCP, DNS and ping at 10.0.2.2)
+${NIC_USAGE}
 COM1 is on stdin/stdout (raw mode on a TTY; Ctrl-A x quits).
 Exit status: isa-debug-exit (port 0xF4) value V -> (V<<1)|1, ACPI power-off -> 0,
 timeout -> 124, guest crash -> 120, emulator not ready -> 122, bad image/config -> 66,
@@ -83,33 +74,9 @@ export const DISK_POSITIONS = {
 const FLOPPY_DRIVES = { fda: 0, fdb: 1 } as const;
 const DRIVE_OPTIONS = new Set(["fda", "fdb", "hda", "hdb", "hdc", "hdd", "cdrom"]);
 const VALUE_OPTIONS = new Set(["mem", "bios", "vgabios", "kernel", "initrd", "append", ...DRIVE_OPTIONS, "boot", "timeout", "screenshot", "nic"]);
-const NIC_MODELS: readonly NicModel[] = ["ne2k-pci", "virtio-net"];
-const MAX_NICS = 8;
-
-/** Parses a --nic value: MODEL[,mac=..][,net=NAME]. */
-export function parseNicOption(value: string): NicOption {
-  const [model, ...props] = value.split(",");
-  if (!NIC_MODELS.includes(model as NicModel)) throw new UsageError(`--nic: the model must be ${NIC_MODELS.join(" or ")}, got "${model}"`);
-  const nic: NicOption = { model: model as NicModel, net: DEFAULT_NETWORK };
-  for (const prop of props) {
-    const [key, v] = prop.split("=", 2);
-    if (key === "mac" && v !== undefined) {
-      const wrong = macProblem(v);
-      if (wrong) throw new UsageError(`--nic mac: ${wrong}`);
-      nic.mac = v;
-    } else if (key === "net" && v !== undefined) {
-      try {
-        nic.net = checkNetworkName(v);
-      } catch (e) {
-        throw new UsageError(`--nic net: ${(e as Error).message}`);
-      }
-    } else throw new UsageError(`--nic: unknown property "${prop}" (mac=..., net=...)`);
-  }
-  return nic;
-}
 
 export function parseVmArgs(argv: readonly string[]): VmOptions {
-  const opts: VmOptions = { memMiB: 128, debugcon: false, vga: true, help: false, screenText: false, nics: [] };
+  const opts: VmOptions = { memMiB: 128, debugcon: false, vga: true, help: false, screenText: false };
   const drivesGiven = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -152,14 +119,17 @@ export function parseVmArgs(argv: readonly string[]): VmOptions {
         opts.timeoutSeconds = s;
         break;
       }
-      case "nic":
-        if (opts.nics.length >= MAX_NICS) throw new UsageError(`at most ${MAX_NICS} --nic options`);
-        opts.nics.push(parseNicOption(value));
-        break;
       case "boot":
         if (value !== "a" && value !== "c" && value !== "d") throw new UsageError(`--boot must be a, c or d, got "${value}"`);
         opts.boot = value;
         break;
+      case "nic": {
+        const nic = parseNicOption(value, opts.nics?.length ?? 0);
+        if (typeof nic === "string") throw new UsageError(nic);
+        (opts.nics ??= []).push(nic.card);
+        (opts.nicNetworks ??= []).push(nic.net);
+        break;
+      }
       default:
         (opts as unknown as Record<string, string>)[name] = value;
     }
@@ -189,8 +159,6 @@ export function buildMachineConfig(opts: VmOptions, defaultsDir: string): Machin
   const cards: CardConfig[] = [{ type: "serial", index: 0 }, { type: "ps2" }, { type: "debug-exit" }];
   if (opts.vga) cards.push({ type: "vga" });
   if (opts.debugcon) cards.push({ type: "debugcon" });
-  // Each card takes the next PCI slot from 3 on, in the order given.
-  opts.nics.forEach((nic, i) => cards.push({ type: nic.model, pciSlot: 3 + i, ...(nic.mac ? { mac: nic.mac } : {}) }));
   for (const [name, drive] of Object.entries(FLOPPY_DRIVES)) {
     const file = opts[name as keyof typeof FLOPPY_DRIVES];
     if (file) cards.push({ type: "floppy", drive, image: readInput(file, `--${name}`) });
@@ -200,6 +168,7 @@ export function buildMachineConfig(opts: VmOptions, defaultsDir: string): Machin
     if (file) cards.push({ type: "ide-disk", ...at, image: readInput(file, `--${name}`) });
   }
   if (opts.cdrom) cards.push({ type: "ide-cdrom", ...DISK_POSITIONS.hdc, image: readInput(opts.cdrom, "--cdrom") });
+  cards.push(...(opts.nics ?? []));
   const hasFloppy = Object.keys(FLOPPY_DRIVES).some((name) => opts[name as keyof typeof FLOPPY_DRIVES]);
   const hasDisk = Object.keys(DISK_POSITIONS).some((name) => opts[name as keyof typeof DISK_POSITIONS]);
 

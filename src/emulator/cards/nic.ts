@@ -1,9 +1,11 @@
 // What the two network card types (ne2k-pci, virtio-net) share: their config (MAC, link state, PCI
 // slot), its validation, the machine slot they take and how their device joins the machine.
 
+import type { Device, DeviceContext } from "../device.ts";
 import { defaultMac, formatMac, macProblem, parseMac } from "../devices/net/mac-address.ts";
 import type { NicPort } from "../devices/net/nic-port.ts";
 import { configFail } from "../machine-config-error.ts";
+import type { CardBuilder, CardType } from "./card-type.ts";
 
 export type NicModel = "ne2k-pci" | "virtio-net";
 
@@ -59,4 +61,21 @@ export function nicSetup(card: NicFields, model: NicModel): { name: string; id: 
 /** The MAC a NIC card has (its own or the default), for display. */
 export function nicMac(card: NicFields, model: NicModel): string {
   return formatMac(nicSetup(card, model).mac);
+}
+
+/** The type record of a NIC model's card. */
+export function nicCardType<T extends NicModel>(model: T, name: string): CardType<NicFields & { type: T }> {
+  return { type: model, name, validate: (card, at) => validateNic(card, at), slot: (card) => nicSlot(card, model) };
+}
+
+type NicSetup = ReturnType<typeof nicSetup>;
+
+/** The builder of a NIC model's card: its device, listed with the machine's devices and NICs. */
+export function nicBuilder<T extends NicModel>(model: T, make: (ctx: DeviceContext, setup: NicSetup) => Device & { wire: NicPort }): CardBuilder<NicFields & { type: T }> {
+  return (site, card) => {
+    const s = nicSetup(card, model);
+    const nic = make(site.ctx, s);
+    site.addDevice(nic);
+    site.addNic({ card: s.id, model, port: nic.wire });
+  };
 }
