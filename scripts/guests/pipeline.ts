@@ -232,7 +232,8 @@ export function runGuestPipeline(options: PipelineOptions): PipelineResult {
       linux: {
         name: "linux",
         os: `Debian 12 Linux ${kernelVersion} (i386) with busybox`,
-        description: "Debian's i386 686 kernel booted directly, with a busybox initramfs built by Hypertab",
+        description:
+          "Debian's i386 686 kernel booted directly, with a busybox initramfs built by Hypertab: IDE disks as /dev/sda.., FAT file systems, NE2000/virtio-net/e1000 cards brought up with DHCP, PCI hot-plug",
         memoryMiB: LINUX_MEMORY_MIB,
         packages: [packageRecords.kernel!, packageRecords.busybox!],
         files: [file("guests/linux/vmlinuz"), file("guests/linux/initramfs.cpio.gz")],

@@ -1,6 +1,6 @@
-// The guest-image pipeline on a copy of the built public/ folder: a re-run downloads and rebuilds
-// nothing; a deleted and a corrupted file are rebuilt, exactly those; the manifest describes each
-// guest. Needs `npm run guests` to have run (npm test does it first).
+// The guest-image pipeline on a copy of the built public/ folder (or HYPERTAB_GUESTS): a re-run
+// downloads and rebuilds nothing; a deleted and a corrupted file are rebuilt, exactly those; the
+// manifest describes each guest. Needs `npm run guests` to have run (npm test does it first).
 
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,7 +10,9 @@ import { sha256File } from "../../scripts/guests/exec.ts";
 import { runGuestPipeline, type Manifest } from "../../scripts/guests/pipeline.ts";
 
 const root = resolve(import.meta.dirname, "../..");
-const built = existsSync(join(root, "public/guests/manifest.json")) && existsSync(join(root, ".cache/debs"));
+/** public/, or a trial build (`npm run guests -- --out DIR`) named by HYPERTAB_GUESTS. */
+const source = process.env.HYPERTAB_GUESTS ? resolve(process.env.HYPERTAB_GUESTS) : join(root, "public");
+const built = existsSync(join(source, "guests/manifest.json")) && existsSync(join(root, ".cache/debs"));
 const work = mkdtempSync(join(tmpdir(), "guest-pipeline-test-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -19,7 +21,8 @@ describe.runIf(built)("guest-image pipeline", () => {
   const quiet = () => {};
 
   test("manifest lists each guest with files, checksums, packages and a boot recipe", () => {
-    cpSync(join(root, "public"), pub, { recursive: true });
+    // Dereferenced: public/guests may be a symlink to a shared folder the test must not write to.
+    cpSync(source, pub, { recursive: true, dereference: true });
     const m = JSON.parse(readFileSync(join(pub, "guests/manifest.json"), "utf8")) as Manifest;
     expect(Object.keys(m.guests).sort()).toEqual(["linux", "linux-cd", "memtest"]);
     for (const g of Object.values(m.guests)) {

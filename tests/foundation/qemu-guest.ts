@@ -104,7 +104,8 @@ export function startQemu(args: string[]): QemuSession {
 
 
 const repo = resolve(import.meta.dirname, "../..");
-export const publicPath = (p: string) => join(repo, "public", p);
+/** public/, or HYPERTAB_GUESTS: a folder with the same layout (`npm run guests -- --out DIR`). */
+export const publicPath = (p: string) => join(process.env.HYPERTAB_GUESTS ? resolve(process.env.HYPERTAB_GUESTS) : join(repo, "public"), p);
 const manifestFile = publicPath("guests/manifest.json");
 /** The built manifest, or null when images or QEMU are missing (the tests then do not run). */
 export const builtManifest: Manifest | null =

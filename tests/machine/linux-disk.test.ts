@@ -96,7 +96,7 @@ describe("the Linux guest's kernel modules", () => {
   });
 
   it("loads the NE2000, virtio-net and e1000 drivers without error", () => {
-    const out = serial.command("modprobe ne2k-pci && modprobe virtio_net && modprobe e1000 && lsmod && echo loaded-$((40+2))", "loaded-42", 600);
+    const out = serial.command("modprobe ne2k-pci && modprobe virtio_pci && modprobe virtio_net && modprobe e1000 && lsmod && echo loaded-$((40+2))", "loaded-42", 600);
     for (const name of ["ne2k_pci", "8390", "virtio_net", "virtio_pci", "e1000"]) expect(out, name).toMatch(new RegExp(`^${name}\\s`, "m"));
     const dmesg = serial.command("dmesg; echo dmesg-$((40+2))", "dmesg-42");
     const bad = dmesg.split("\n").filter((l) => /Oops|BUG:|WARNING:|Call Trace|Unknown symbol|disagrees about version|module verification failed|Kernel panic/i.test(l));
