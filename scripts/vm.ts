@@ -6,6 +6,7 @@ import { EXIT_STOPPED, EXIT_USAGE, runMachine } from "./vm/run-machine.ts";
 import { saveScreenshot, screenText } from "./vm/screen.ts";
 import { GdbServer } from "./vm/gdb-server.ts";
 import type { Machine } from "../src/emulator/machine-api.ts";
+import { LocalNetwork } from "./vm/local-network.ts";
 
 const root = resolve(import.meta.dirname, "..");
 
@@ -48,10 +49,13 @@ async function main(): Promise<number> {
   }
 
   let machine: Machine | null = null;
+  // --nic cards: on virtual switches in this process (DHCP, DNS and ping at 10.0.2.2).
+  const network = opts.nics?.length ? new LocalNetwork() : null;
   const outcome = await runMachine({
     config,
     timeoutSeconds: opts.timeoutSeconds,
     hold: gdb ?? undefined,
+    afterSlice: network ? () => void network.pump() : undefined,
     onSerial: (byte) => {
       out.push(byte);
       if (!flushScheduled) {
@@ -63,6 +67,7 @@ async function main(): Promise<number> {
     onStart: (started, control) => {
       machine = started;
       gdb?.attach(started, control);
+      network?.plug(started, "vm", opts.nicNetworks);
       if (raw) stdin.setRawMode(true);
       let escape = false;
       stdin.on("data", (chunk: Buffer) => {

@@ -71,6 +71,8 @@ const cores = typeof navigator !== "undefined" && navigator.hardwareConcurrency 
 // late (page-beat.ts), not by a core held idle for it.
 const hv = new Hypervisor(launcher, resources, { budgetMiB: 1024, periodMs: 50, guestCores: cores });
 setInterval(() => hv.tick(), 250);
+// Frames between the VMs' network cards and the virtual switches (src/hypervisor/net/).
+hv.net.serve();
 
 // The page sees it as Comlink.Remote<HypervisorApi> (src/hypervisor/hypervisor-api.ts).
 Comlink.expose(hv);

@@ -33,6 +33,8 @@ export interface VmOptions {
   gdbPort?: number;
   /** Network cards from --nic, in order. */
   nics?: CardConfig[];
+  /** The virtual network of each --nic card (same order). */
+  nicNetworks?: string[];
 }
 
 export class UsageError extends Error {
@@ -133,7 +135,8 @@ export function parseVmArgs(argv: readonly string[]): VmOptions {
       case "nic": {
         const nic = parseNicOption(value, opts.nics?.length ?? 0);
         if (typeof nic === "string") throw new UsageError(nic);
-        (opts.nics ??= []).push(nic);
+        (opts.nics ??= []).push(nic.card);
+        (opts.nicNetworks ??= []).push(nic.net);
         break;
       }
       default:

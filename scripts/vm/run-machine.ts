@@ -35,6 +35,8 @@ export interface RunMachineOptions {
   onDebugcon?: (byte: number) => void;
   /** Called once the machine exists (e.g. to watch the serial output and stop early). */
   onStart?: (machine: Machine, control: RunControl) => void;
+  /** Called after every slice (e.g. to move network frames: LocalNetwork.pump). */
+  afterSlice?: () => void;
   /** Instructions per slice (default 1,000,000). */
   sliceInstructions?: number;
   /** A debugger holding the machine (the GDB stub, scripts/vm/gdb-server.ts). */
@@ -132,6 +134,7 @@ export async function runMachine(options: RunMachineOptions): Promise<RunOutcome
     }
     const result = machine.runSlice(slice);
     hold?.sliceDone(result);
+    options.afterSlice?.();
     if (result.reason === "powered-off") {
       const status = machine.exitStatus ?? EXIT_POWER_OFF;
       const isDebugExit = /debug-exit/i.test(machine.stopReason);

@@ -90,6 +90,8 @@ export interface Machine {
   readonly keyboard: Keyboard | null;
   /** Optional (added with the PS/2 mouse): present when the machine has a PS/2 card. */
   readonly mouse?: Mouse | null;
+  /** Optional (added with the network cards): the machine's NICs, in card order. */
+  readonly nics?: readonly import("./cards/nic.ts").MachineNic[];
   /** Bytes written to port 0xE9 (debugcon). */
   onDebugcon(listener: (byte: number) => void): void;
   /** Optional (added for the workstation's event log): called after each reset the guest caused —

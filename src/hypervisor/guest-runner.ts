@@ -25,6 +25,7 @@ import {
   type FramebufferViews,
 } from "./shared-layout.ts";
 import { fitReason, type GuestMessage, type GuestRunnerSpec } from "./wire/guest-messages.ts";
+import { linkNics, type GuestNicLink } from "./net/guest-nic-link.ts";
 
 const FRAME_INTERVAL_MS = 33;
 const TEXT_INTERVAL_MS = 200;
@@ -57,6 +58,8 @@ export class GuestRunner {
   private readonly textChars: Uint16Array;
   private machine: Machine | null = null;
   private serial: SerialPort | null = null;
+  /** The network cards' links to their switches (net/guest-nic-link.ts). */
+  private nicLinks: GuestNicLink[] = [];
   /** Bytes the guest sent while the out-ring was full (only without UART flow control). */
   private overflow: number[] = [];
   private holding = false;
@@ -118,6 +121,7 @@ export class GuestRunner {
     }
     try {
       this.wireSerial(this.machine);
+      this.nicLinks = linkNics(this.machine.nics ?? [], this.spec.nics);
       // Resets the guest causes itself (triple fault, reboot) go to the hypervisor's event log.
       this.machine.onReset?.((reason) => {
         this.st[St.RESETS]++;
@@ -178,6 +182,7 @@ export class GuestRunner {
   }
 
   private pumpInput(machine: Machine): void {
+    for (const link of this.nicLinks) link.pump();
     const port = this.serial;
     if (port) {
       let b: number;

@@ -10,7 +10,9 @@ import type { MediaKind } from "./guest-catalog.ts";
 import type { CardKind, HostCard, LedgerSummary } from "./resource-ledger.ts";
 import type { VmChannels } from "./shared-layout.ts";
 import type { VmConfig, VmConfigPatch } from "./vm-config.ts";
+import type { NetworkInfo } from "./net/network-hub.ts";
 
+export type { NetworkInfo };
 export type { CardKind, HostCard, LedgerSummary, LogEntry, MediaKind, VmChannels, VmConfig, VmConfigPatch };
 
 export interface HypervisorApi {
@@ -37,6 +39,12 @@ export interface HypervisorApi {
   freeCards(kinds: readonly CardKind[]): string[];
   /** Host cores set aside for guests (default: all of them). */
   setGuestCores(cores: number): void;
+  /** The virtual networks: their ports with counters, and their DHCP leases. */
+  networks(): NetworkInfo[];
+  /** Starts (emptied) or stops a packet capture of a network, or of one of its ports. */
+  setCapture(network: string, on: boolean, port?: string): void;
+  /** The capture so far as a pcap file (tcpdump, Wireshark). */
+  capturePcap(network: string, port?: string): Uint8Array;
   /** Test hooks (simulated failures), documented in hypervisor.ts. */
   killGuestWorker(id: string): void;
   injectGuestCrash(id: string): void;

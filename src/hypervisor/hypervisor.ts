@@ -4,7 +4,7 @@
 
 import { consolesOf, defaultCardKinds, hostCardMemoryMiB } from "../emulator/cards/registry.ts";
 import type { MachineConfig } from "../emulator/machine-config.ts";
-import type { HostInfo, HypervisorApi, VmInfo, VmState } from "./hypervisor-api.ts";
+import type { HostInfo, HypervisorApi, NetworkInfo, VmInfo, VmState } from "./hypervisor-api.ts";
 import type { GuestEvents, GuestRunnerSpec } from "./wire/guest-messages.ts";
 import { CpuScheduler, type SchedulerVm } from "./cpu-scheduler.ts";
 import { EventLog, type LogEntry } from "./event-log.ts";
@@ -12,6 +12,8 @@ import { PageBeatReader, createPageBeat, setPageYield, waitForCalmPage } from ".
 import { pickDefaultGuests, type CatalogGuest, type GuestCatalog } from "./guest-catalog.ts";
 import { LedgerError, ResourceLedger, type HostCard } from "./resource-ledger.ts";
 import { Ctl, GuestState, RunRequest, St, createVmChannels, ringGuestDoorbell, type VmChannels } from "./shared-layout.ts";
+import { NetworkHub } from "./net/network-hub.ts";
+import { nicPlugsOf } from "./net/nic-plugs.ts";
 import {
   ConfigError,
   buildMachineConfig,
@@ -112,6 +114,8 @@ export class Hypervisor implements HypervisorApi {
   /** The page's heartbeat (page-beat.ts), handed to every guest. */
   readonly pageBeat = createPageBeat();
   private readonly pageBeatReader = new PageBeatReader(this.pageBeat);
+  /** The virtual networks the VMs' network cards plug into (net/README.md). */
+  readonly net = new NetworkHub();
 
   constructor(
     private readonly launcher: GuestLauncher,
@@ -287,8 +291,9 @@ export class Hypervisor implements HypervisorApi {
     vm.lastHeartbeatChange = this.now();
     vm.lastHeartbeat = 0;
     const current = () => vm.generation === generation;
+    const nics = this.net.plugVm(id, vm.config.name, nicPlugsOf(machine), { words: vm.control, index: Ctl.DOORBELL });
     vm.handle = this.launcher.launch(
-      { vmId: id, machine, channels, periodMs: this.scheduler.periodMs, pageBeat: this.pageBeat },
+      { vmId: id, machine, channels, periodMs: this.scheduler.periodMs, pageBeat: this.pageBeat, nics },
       {
         started: () => {
           if (!current() || vm.state !== "starting") return;
@@ -327,6 +332,7 @@ export class Hypervisor implements HypervisorApi {
   /** Ends the guest worker; keeps the channels so the last screen stays visible. */
   private teardown(vm: VmRecord): void {
     vm.generation++;
+    this.net.unplugVm(vm.id);
     const h = vm.handle;
     vm.handle = null;
     if (vm.control) {
@@ -502,6 +508,20 @@ export class Hypervisor implements HypervisorApi {
     this.scheduler.guestCores = cores;
     this.log.add(null, "config", `host cores set aside for guests: ${cores}`);
     this.schedule();
+  }
+
+  networks(): NetworkInfo[] {
+    return this.net.info();
+  }
+
+  setCapture(network: string, on: boolean, port?: string): void {
+    if (on) this.net.startCapture(network, port);
+    else this.net.stopCapture(network, port);
+    this.log.add(null, "config", `packet capture ${on ? "started" : "stopped"} on ${port ? `port "${port}" of ` : ""}network "${network}"`);
+  }
+
+  capturePcap(network: string, port?: string): Uint8Array {
+    return this.net.capturePcap(network, port);
   }
 
   /** Called periodically (every ~250 ms): reads every guest's counters, updates rates and

@@ -2,7 +2,8 @@
 // (hypervisor/page → guest), a stats block (guest → everyone), the device rings, the framebuffer
 // and the text screen. Each word has exactly one writer.
 
-import { SpscByteRing, SpscRecordRing } from "./spsc-ring.ts";
+import { MAX_FRAME_BYTES } from "../emulator/devices/net/nic-port.ts";
+import { SpscByteRing, SpscFrameRing, SpscRecordRing } from "./spsc-ring.ts";
 
 /** Control block (Int32Array). Writers: hypervisor, except DOORBELL which anyone may bump. */
 export const Ctl = {
@@ -147,4 +148,36 @@ export function createVmChannels(): VmChannels {
 export function ringGuestDoorbell(control: Int32Array): void {
   Atomics.add(control, Ctl.DOORBELL, 1);
   Atomics.notify(control, Ctl.DOORBELL);
+}
+
+/** One network card's link to its virtual switch (src/hypervisor/net/): a frame ring each way, the
+ *  switch side's doorbell (Int32 word 0, rung by the guest after each frame it sends) and a stats
+ *  block the guest side writes (NicSt). Frames: Ethernet without FCS, at most MAX_FRAME_BYTES (nic-port.ts);
+ *  a full ring drops the frame and the side that dropped it counts it. */
+export interface NicChannels {
+  toSwitch: SharedArrayBuffer;
+  toGuest: SharedArrayBuffer;
+  switchBell: SharedArrayBuffer;
+  stats: SharedArrayBuffer;
+}
+
+export const NIC_RING_FRAMES = 256;
+/** Most NICs per VM. */
+export const MAX_NICS = 8;
+/** NIC stats block (Int32Array). Writer: the guest worker. */
+export const NicSt = {
+  /** Frames the guest sent while the ring to the switch was full, or that were too long for it. */
+  TX_DROPPED: 0,
+  /** Frames from the switch the card refused (its receive buffer was full). */
+  RX_REFUSED: 1,
+  SIZE: 4,
+} as const;
+
+export function createNicChannels(switchBell: SharedArrayBuffer): NicChannels {
+  return {
+    toSwitch: SpscFrameRing.create(NIC_RING_FRAMES, MAX_FRAME_BYTES).buffer,
+    toGuest: SpscFrameRing.create(NIC_RING_FRAMES, MAX_FRAME_BYTES).buffer,
+    switchBell,
+    stats: new SharedArrayBuffer(NicSt.SIZE * 4),
+  };
 }

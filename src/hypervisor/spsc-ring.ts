@@ -2,7 +2,8 @@
 // the hypervisor and the guest workers (serial bytes, keyboard/mouse records). Head and tail are
 // free-running 32-bit counters (only the producer stores head, only the consumer stores tail), so
 // neither side ever locks. Bounded: a full ring refuses what does not fit and the producer keeps it
-// (back-pressure); nothing is ever dropped or reordered.
+// (back-pressure); nothing is ever dropped or reordered (a network card's frame ring drops what a
+// full ring refuses, as a real switch does: its owner counts it).
 
 const HEAD = 0; // next write position (producer)
 const TAIL = 1; // next read position (consumer)
@@ -12,6 +13,7 @@ const HEADER_INTS = 4;
 const HEADER_BYTES = HEADER_INTS * 4;
 const BYTE_RING_MAGIC = 0x48544231; // "HTB1"
 const RECORD_RING_MAGIC = 0x48545231; // "HTR1"
+const FRAME_RING_MAGIC = 0x48544631; // "HTF1"
 const MAX_CAPACITY = 1 << 26;
 
 /** Optional shared word the producer bumps and notifies after each write, so a consumer that
@@ -237,5 +239,61 @@ export class SpscRecordRing extends SpscRingBase {
     if (!this.peek(into)) return false;
     this.consume();
     return true;
+  }
+}
+
+/** A ring of variable-length byte records up to a fixed maximum (Ethernet frames between a guest's
+ *  NIC and the virtual switch). Each slot is a 32-bit length followed by the bytes. */
+export class SpscFrameRing extends SpscRingBase {
+  private readonly lengths: Int32Array;
+  private readonly bytes: Uint8Array;
+  private readonly slotBytes: number;
+  /** The longest record a slot holds. */
+  readonly maxLength: number;
+
+  private constructor(buffer: SharedArrayBuffer) {
+    super(buffer, FRAME_RING_MAGIC, "frame ring");
+    this.slotBytes = (buffer.byteLength - HEADER_BYTES) / this.capacity;
+    if (!Number.isInteger(this.slotBytes) || this.slotBytes % 4 !== 0 || this.slotBytes < 8 || this.slotBytes > 65540) {
+      throw new RangeError(`frame ring: buffer size ${buffer.byteLength} does not match capacity ${this.capacity}`);
+    }
+    this.maxLength = this.slotBytes - 4;
+    this.lengths = new Int32Array(buffer, HEADER_BYTES);
+    this.bytes = new Uint8Array(buffer, HEADER_BYTES);
+  }
+
+  static create(capacity: number, maxLength: number): SpscFrameRing {
+    checkCapacity(capacity, "frame ring");
+    if (!Number.isInteger(maxLength) || maxLength < 1 || maxLength > 65536) throw new RangeError(`frame ring: record size must be 1-65536 bytes, got ${maxLength}`);
+    const slot = 4 + Math.ceil(maxLength / 4) * 4;
+    return new SpscFrameRing(SpscRingBase.allocate(capacity * slot, capacity, FRAME_RING_MAGIC));
+  }
+
+  static attach(buffer: SharedArrayBuffer): SpscFrameRing {
+    return new SpscFrameRing(buffer);
+  }
+
+  /** Producer: appends one record; false when the ring is full. Throws for a record over maxLength. */
+  push(record: Uint8Array): boolean {
+    if (record.length > this.maxLength) throw new RangeError(`frame ring: a record of ${record.length} bytes exceeds the slot size ${this.maxLength}`);
+    const head = this.loadHead();
+    if (((head - this.loadTail()) >>> 0) >= this.capacity) return false;
+    const at = (head & this.mask) * this.slotBytes;
+    this.lengths[at >> 2] = record.length;
+    this.bytes.set(record, at + 4);
+    this.publishHead(head + 1);
+    return true;
+  }
+
+  /** Consumer: takes the next record (a copy); null when empty. The length word is the other
+   *  side's to write, so it is bounded here again. */
+  pop(): Uint8Array | null {
+    const tail = this.loadTail();
+    if (tail === this.loadHead()) return null;
+    const at = (tail & this.mask) * this.slotBytes;
+    const length = Math.max(0, Math.min(this.maxLength, this.lengths[at >> 2] | 0));
+    const record = this.bytes.slice(at + 4, at + 4 + length);
+    this.publishTail(tail + 1);
+    return record;
   }
 }

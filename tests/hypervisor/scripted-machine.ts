@@ -6,6 +6,29 @@
 import type { Keyboard, Mouse, Machine, MachineStats, SerialPort, SliceResult, SlicePolicy } from "../../src/emulator/machine-api.ts";
 import type { MachineConfig } from "../../src/emulator/machine-config.ts";
 import type { SavedState } from "../../src/emulator/state.ts";
+import type { MachineNic } from "../../src/emulator/cards/nic.ts";
+import { parseMac } from "../../src/emulator/devices/net/mac-address.ts";
+import type { NicPort } from "../../src/emulator/devices/net/nic-port.ts";
+
+/** A card that answers each frame with the same frame, source and destination swapped. */
+function echoPort(mac: Uint8Array): NicPort {
+  const port: NicPort = {
+    mac,
+    linkUp: true,
+    onTransmit: null,
+    counters: { txFrames: 0, txBytes: 0, rxFrames: 0, rxBytes: 0, rxDropped: 0 },
+    receive(frame) {
+      if ((frame[0] & 1) !== 0) return true; // broadcasts: taken, not answered
+      const reply = frame.slice();
+      reply.set(frame.subarray(6, 12), 0);
+      reply.set(mac, 6);
+      port.counters.rxFrames++;
+      port.onTransmit?.(reply);
+      return true;
+    },
+  };
+  return port;
+}
 
 export interface ScriptOptions {
   /** Bytes to send on COM1 (value = index & 0xff), a few per slice. */
@@ -14,6 +37,8 @@ export interface ScriptOptions {
   idle?: boolean;
   /** Shared Int32Array where received input is counted: [serialIn, keys, last key code length, mouse dx sum]. */
   probe?: Int32Array;
+  /** One network card with this MAC that sends every frame it receives back to its sender. */
+  echoNic?: string;
 }
 
 export class ScriptedMachine implements Machine {
@@ -32,9 +57,11 @@ export class ScriptedMachine implements Machine {
   readonly serial: SerialPort[];
   readonly keyboard: Keyboard;
   readonly mouse: Mouse;
+  readonly nics: MachineNic[] = [];
 
   constructor(readonly config: MachineConfig, private readonly options: ScriptOptions) {
     const probe = options.probe;
+    if (options.echoNic) this.nics.push({ card: "echo", model: "virtio-net", port: echoPort(parseMac(options.echoNic)!) });
     this.serial = [
       {
         onTransmit: (l) => void (this.listener = l),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Worker } from "node:worker_threads";
-import { SpscByteRing, SpscRecordRing } from "../../src/hypervisor/spsc-ring.ts";
+import { SpscByteRing, SpscFrameRing, SpscRecordRing } from "../../src/hypervisor/spsc-ring.ts";
 
 const bootstrap = new URL("./ts-worker-bootstrap.mjs", import.meta.url);
 const entry = new URL("./ring-worker.ts", import.meta.url).href;
@@ -92,5 +92,28 @@ describe("SpscRecordRing", () => {
     expect((await producer).sent).toBe(total);
     expect(next).toBe(total);
     expect(bad).toBe(0);
+  });
+});
+
+describe("SpscFrameRing", () => {
+  it("carries variable-length records in order across wrap-around, refuses when full or too long", () => {
+    const ring = SpscFrameRing.create(4, 10);
+    const attached = SpscFrameRing.attach(ring.buffer);
+    expect(attached.maxLength).toBe(12); // slots are whole words
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 4; i++) expect(ring.push(Uint8Array.from({ length: i + 1 }, () => round * 10 + i))).toBe(true);
+      expect(ring.push(new Uint8Array(1))).toBe(false);
+      for (let i = 0; i < 4; i++) expect([...attached.pop()!]).toEqual(Array.from({ length: i + 1 }, () => round * 10 + i));
+      expect(attached.pop()).toBeNull();
+    }
+    expect(() => ring.push(new Uint8Array(13))).toThrow(/exceeds the slot size 12/);
+    expect(() => SpscFrameRing.attach(SpscRecordRing.create(4, 2).buffer)).toThrow(/does not hold/);
+  });
+
+  it("bounds a corrupted length word to the slot", () => {
+    const ring = SpscFrameRing.create(2, 8);
+    ring.push(Uint8Array.of(1, 2));
+    new Int32Array(ring.buffer, 16, 1)[0] = 1 << 30; // the other side wrote nonsense
+    expect(ring.pop()!.length).toBe(8);
   });
 });

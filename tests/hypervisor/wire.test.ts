@@ -4,7 +4,7 @@
 
 import { describe, expect, it } from "vitest";
 import { Hypervisor, type GuestLauncher } from "../../src/hypervisor/hypervisor.ts";
-import { createVmChannels } from "../../src/hypervisor/shared-layout.ts";
+import { createNicChannels, createVmChannels } from "../../src/hypervisor/shared-layout.ts";
 import { WireError, type MessageHandlers } from "../../src/hypervisor/wire/decode.ts";
 import { pageToDisplay } from "../../src/hypervisor/wire/display-messages.ts";
 import {
@@ -166,6 +166,20 @@ describe("hypervisor → guest worker start message", () => {
       'guest start message "start".spec.machine: expected an object (a MachineConfig, validated by createMachine), got a string of 5 characters',
     );
     expect(refusal(decode, { type: "stop" })).toBe('guest start message: unknown type "stop" (expected one of "start")');
+  });
+
+  it("carries the network cards' channels, at most 8, each complete", () => {
+    const decode = (data: unknown) => hypervisorToGuest.decode(data);
+    const m = good();
+    const nic = createNicChannels(new SharedArrayBuffer(4));
+    expect(decode({ ...m, spec: { ...m.spec, nics: [nic] } }).spec.nics).toEqual([nic]);
+    const { stats: _, ...noStats } = nic;
+    expect(refusal(decode, { ...m, spec: { ...m.spec, nics: [nic, noStats] } })).toBe(
+      'guest start message "start".spec.nics[1].stats: expected a SharedArrayBuffer, got undefined',
+    );
+    expect(refusal(decode, { ...m, spec: { ...m.spec, nics: Array.from({ length: 9 }, () => nic) } })).toBe(
+      'guest start message "start".spec.nics: expected an array of at most 8 items, got an array',
+    );
   });
 });
 

@@ -74,6 +74,14 @@ export function optional<T>(decoder: Decoder<T>): Decoder<T | undefined> {
   return (v, path) => (v === undefined ? undefined : decoder(v, path));
 }
 
+/** An array of at most `maxLength` values, each checked by `decoder`. */
+export function arrayOf<T>(decoder: Decoder<T>, maxLength: number): Decoder<T[]> {
+  return (v, path) => {
+    if (!Array.isArray(v) || v.length > maxLength) refuse(path, `an array of at most ${maxLength} items`, v);
+    return (v as unknown[]).map((item, i) => decoder(item, `${path}[${i}]`));
+  };
+}
+
 function decodeFields<F extends Fields>(value: Record<string, unknown>, fields: F, path: string, ignore?: string): FieldsOf<F> {
   for (const key of Object.keys(value)) if (key !== ignore && !Object.hasOwn(fields, key)) throw new WireError(`${path}: unexpected field "${key}"`);
   const out: Record<string, unknown> = {};

@@ -5,8 +5,8 @@
 // decoded field by field and a malformed one is refused (and logged), never acted on.
 
 import type { MachineConfig } from "../../emulator/machine-config.ts";
-import type { VmChannels } from "../shared-layout.ts";
-import { defineMessages, objectValidatedBy, optional, positiveNumber, record, sharedBuffer, text, type MessageHandlers, type MessageOf } from "./decode.ts";
+import { MAX_NICS, type NicChannels, type VmChannels } from "../shared-layout.ts";
+import { arrayOf, defineMessages, objectValidatedBy, optional, positiveNumber, record, sharedBuffer, text, type MessageHandlers, type MessageOf } from "./decode.ts";
 
 const vmChannels = record({
   control: sharedBuffer,
@@ -19,6 +19,8 @@ const vmChannels = record({
   text: sharedBuffer,
 } satisfies Record<keyof VmChannels, unknown>);
 
+const nicChannels = record({ toSwitch: sharedBuffer, toGuest: sharedBuffer, switchBell: sharedBuffer, stats: sharedBuffer } satisfies Record<keyof NicChannels, unknown>);
+
 /** Hypervisor → guest worker. */
 export const hypervisorToGuest = defineMessages("guest start message", {
   start: {
@@ -29,6 +31,8 @@ export const hypervisorToGuest = defineMessages("guest start message", {
       periodMs: positiveNumber,
       /** The page's heartbeat (page-beat.ts): the guest steps aside while the page is late. */
       pageBeat: optional(sharedBuffer),
+      /** Per network card of the machine, in machine.nics order: its rings to the virtual switch. */
+      nics: optional(arrayOf(nicChannels, MAX_NICS)),
     }),
   },
 });
