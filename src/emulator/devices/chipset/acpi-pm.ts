@@ -221,6 +221,13 @@ export class AcpiPm implements Device, TimedDevice {
     this.updateSci();
   }
 
+  /** An event source of the chipset (PCI hot-plug) sets its GPE0 status bit; the SCI follows GPE0_EN. */
+  raiseGpe(bit: number): void {
+    if (!Number.isInteger(bit) || bit < 0 || bit > 15) throw new RangeError(`acpi-pm: GPE0 bit ${bit} does not exist (0-15)`);
+    this.gpeStatus |= 1 << bit;
+    this.updateSci();
+  }
+
   private updateSci(force = false): void {
     this.syncTimerStatus();
     const level = (this.pm1Control & SCI_EN) !== 0 &&
