@@ -87,6 +87,10 @@ export interface CardSite {
   setVga(view: VgaView): void;
   setKeyboard(keyboard: Keyboard): void;
   addDebugcon(emit: (listener: (byte: number) => void) => void): void;
+  /** The PCI device number a plug-in PCI card (a NIC) is built at: the card's `pciSlot` when its
+   *  config names one, else the first free hot-plug slot. Asking makes the card removable
+   *  (PcMachine.requestUnplug/forceUnplug); a hot-plugged card's config records the slot. */
+  pciSlot(card: CardConfigBase & { pciSlot?: number }): number;
 }
 
 /** Builds a card's device. `sameType` lists every card of its type in the config, in order (cards

@@ -9,7 +9,7 @@
 // (write: one bit per slot to eject; read: feature bits, none), 0x0C RMV (read: hot-pluggable slots),
 // 0x10 SEL (bus selector: only bus 0 exists; another bus reads as empty and ignores ejects).
 
-import type { Device, DeviceContext } from "../../device.ts";
+import type { DeviceContext } from "../../device.ts";
 import { StateLayout, u32, type SavedState } from "../../state.ts";
 
 export const PCI_HOTPLUG_IO_BASE = 0xae00;
@@ -41,7 +41,8 @@ export function isHotplugSlot(slot: number): boolean {
   return Number.isInteger(slot) && slot >= FIRST_HOTPLUG_SLOT && slot <= LAST_HOTPLUG_SLOT;
 }
 
-export class PciHotplug implements Device {
+/** Part of the PIIX4 PM function (acpi-pm.ts), which owns its GPE and saves its state. */
+export class PciHotplug {
   readonly name = "pci-hotplug";
   /** Slots whose insertion the guest has not read yet. */
   private up = 0;
@@ -140,7 +141,7 @@ export class PciHotplug implements Device {
     this.select = 0;
   }
 
-  private static readonly STATE = new StateLayout<PciHotplug>("pci-hotplug", 1, {
+  static readonly STATE = new StateLayout<PciHotplug>("pci-hotplug", 1, {
     up: u32(),
     down: u32(),
     select: u32(),
@@ -151,17 +152,8 @@ export class PciHotplug implements Device {
     },
   });
 
-  saveState(): SavedState {
-    return PciHotplug.STATE.save(this);
-  }
-
-  checkState(state: SavedState): void {
-    PciHotplug.STATE.check(state);
-  }
-
-  loadState(state: SavedState): void {
-    PciHotplug.STATE.load(this, state);
-  }
+  /** The state of a controller with nothing pending (what a snapshot from before hot-plug loads). */
+  static readonly IDLE_STATE: SavedState = { type: "pci-hotplug", version: 1, fields: { up: 0, down: 0, select: 0 } };
 }
 
 function slotBit(slot: number): number {

@@ -1,0 +1,194 @@
+// The machine's plug-in PCI cards (NICs): which hot-plug slot each sits in and everything its
+// devices claimed, so that a card can leave a running machine cleanly (guest eject or surprise
+// removal): off the PCI bus (its BARs and ROM stop decoding, its INTx is released), its other ports
+// and MMIO pages freed, its IRQ lines lowered, its timers and devices dropped from the machine.
+//
+// A card is built through a recording site: its DeviceContext is the machine's, except that PCI
+// functions, timers and IRQ lines pass through this record, and a removed card's late calls are
+// ignored. Ports and MMIO pages claimed outside BARs are found by comparing the buses before and
+// after the card's build (BAR mappings come and go through onMap and are undone by the bus).
+
+import type { TimedDevice } from "./clock.ts";
+import { buildCard } from "./cards/builders.ts";
+import type { CardSite } from "./cards/card-type.ts";
+import type { CardConfig } from "./cards/registry.ts";
+import type { Device, DeviceContext, PciFunction } from "./device.ts";
+import type { PciHostBus } from "./devices/chipset/pci-bus.ts";
+import { FIRST_HOTPLUG_SLOT, isHotplugSlot, LAST_HOTPLUG_SLOT } from "./devices/chipset/pci-hotplug.ts";
+import { PAGE_SHIFT, PAGE_SIZE } from "./memory.ts";
+
+/** What the machine lends the card slots. */
+export interface CardSlotHost {
+  /** The machine's device context (its `pci` is the bus). */
+  ctx: DeviceContext;
+  bus: PciHostBus;
+  removeDevice(device: Device): void;
+  removeTimer(device: TimedDevice): void;
+}
+
+interface PluggedCard {
+  card: CardConfig;
+  slot: number;
+  devices: Device[];
+  functions: PciFunction[];
+  timers: TimedDevice[];
+  /** Ports claimed outside BARs, with their owner. */
+  ports: [number, string][];
+  /** MMIO pages claimed outside BARs, with the handler index they got. */
+  pages: [number, number][];
+  /** ISA/GSI lines the card's devices hold high. */
+  irqHigh: Set<number>;
+  detached: boolean;
+}
+
+interface BusSnapshot {
+  owners: (string | undefined)[];
+  pages: Uint16Array;
+}
+
+export class PciCardSlots {
+  private readonly cards = new Map<number, PluggedCard>();
+
+  constructor(private readonly host: CardSlotHost) {}
+
+  /** Builds `card` (one of `all`, the machine's cards) through `site`. Returns the hot-plug slot it
+   *  took, or -1 for a card that is not a plug-in PCI card. A card that fails to build leaves
+   *  nothing behind. `mustTakeSlot`: refuse (and undo) a card that did not take a slot. */
+  build(card: CardConfig, site: CardSite, all: readonly CardConfig[], mustTakeSlot = false): number {
+    const rec: PluggedCard = { card, slot: -1, devices: [], functions: [], timers: [], ports: [], pages: [], irqHigh: new Set(), detached: false };
+    // Hot-plugged cards are compared from the start; cold ones from the moment they ask for a slot
+    // (builders ask before claiming anything), so fixed cards cost no bus scan.
+    let before: BusSnapshot | null = mustTakeSlot ? this.snapshot() : null;
+    const base = this.host.ctx;
+    const ctx: DeviceContext = {
+      ...base,
+      irq: {
+        setIrq: (line, level) => {
+          if (rec.detached) return;
+          if (level) rec.irqHigh.add(line);
+          else rec.irqHigh.delete(line);
+          base.irq.setIrq(line, level);
+        },
+      },
+      pci: {
+        addFunction: (fn) => {
+          this.host.bus.addFunction(fn);
+          rec.functions.push(fn);
+        },
+        setIntx: (fn, level) => {
+          if (!rec.detached) this.host.bus.setIntx(fn, level);
+        },
+      },
+      addTimer: (d) => {
+        rec.timers.push(d);
+        base.addTimer(d);
+      },
+      rescheduleTimer: (d) => {
+        if (!rec.detached) base.rescheduleTimer(d);
+      },
+    };
+    const cardSite: CardSite = {
+      ...site,
+      ctx,
+      addDevice: (d) => {
+        rec.devices.push(d);
+        site.addDevice(d);
+      },
+      pciSlot: (c) => {
+        if (rec.slot >= 0) return rec.slot;
+        before ??= this.snapshot();
+        rec.slot = this.freeSlot(c.pciSlot);
+        return rec.slot;
+      },
+    };
+    try {
+      buildCard(cardSite, card, all);
+      if (mustTakeSlot && rec.slot < 0) throw new Error(`card type "${card.type}" is not a PCI card; only PCI cards can be hot-plugged`);
+    } catch (e) {
+      if (before) this.recordClaims(rec, before);
+      this.release(rec);
+      throw e;
+    }
+    if (rec.slot < 0) return -1;
+    this.recordClaims(rec, before!);
+    this.cards.set(rec.slot, rec);
+    return rec.slot;
+  }
+
+  occupied(slot: number): boolean {
+    return this.cards.has(slot);
+  }
+
+  /** The cards in hot-plug slots, by slot. */
+  list(): { slot: number; card: CardConfig }[] {
+    return [...this.cards.values()].sort((a, b) => a.slot - b.slot).map((r) => ({ slot: r.slot, card: r.card }));
+  }
+
+  /** Replaces the config recorded for the card in `slot` (the machine adds the slot it got). */
+  setConfig(slot: number, card: CardConfig): void {
+    const rec = this.cards.get(slot);
+    if (!rec) throw new Error(`machine: PCI slot ${slot} holds no removable card`);
+    rec.card = card;
+  }
+
+  /** The slot of a card given by slot number or by its config object. */
+  slotOf(target: number | CardConfig): number {
+    if (typeof target === "number") {
+      if (!this.cards.has(target)) throw new Error(`machine: PCI slot ${target} holds no removable card`);
+      return target;
+    }
+    for (const r of this.cards.values()) if (r.card === target) return r.slot;
+    throw new Error(`machine: card "${String((target as { type?: unknown })?.type)}" is not a plug-in card of this machine`);
+  }
+
+  /** Takes the card in `slot` off the machine; returns its config. */
+  remove(slot: number): CardConfig {
+    const rec = this.cards.get(slot);
+    if (!rec) throw new Error(`machine: PCI slot ${slot} holds no removable card`);
+    this.cards.delete(slot);
+    this.release(rec);
+    return rec.card;
+  }
+
+  private freeSlot(wanted: number | undefined): number {
+    const taken = (s: number) => this.cards.has(s) || this.host.bus.hasDevice(s);
+    if (wanted !== undefined) {
+      if (!isHotplugSlot(wanted)) throw new RangeError(`machine: pciSlot ${wanted} is not a hot-plug slot (${FIRST_HOTPLUG_SLOT}-${LAST_HOTPLUG_SLOT})`);
+      if (taken(wanted)) throw new Error(`machine: PCI slot ${wanted} is already taken`);
+      return wanted;
+    }
+    for (let s = FIRST_HOTPLUG_SLOT; s <= LAST_HOTPLUG_SLOT; s++) if (!taken(s)) return s;
+    throw new Error(`machine: every PCI slot (${FIRST_HOTPLUG_SLOT}-${LAST_HOTPLUG_SLOT}) is taken`);
+  }
+
+  private snapshot(): BusSnapshot {
+    const io = this.host.ctx.io;
+    const owners: (string | undefined)[] = new Array(0x10000);
+    for (let p = 0; p < 0x10000; p++) owners[p] = io.ownerOf(p);
+    return { owners, pages: this.host.ctx.memory.pageHandler.slice() };
+  }
+
+  private recordClaims(rec: PluggedCard, before: BusSnapshot): void {
+    const io = this.host.ctx.io;
+    for (let p = 0; p < 0x10000; p++) {
+      const owner = io.ownerOf(p);
+      if (owner !== undefined && owner !== before.owners[p]) rec.ports.push([p, owner]);
+    }
+    const pages = this.host.ctx.memory.pageHandler;
+    for (let i = 0; i < pages.length; i++) if (pages[i] !== 0 && pages[i] !== before.pages[i]) rec.pages.push([i, pages[i]]);
+  }
+
+  private release(rec: PluggedCard): void {
+    rec.detached = true;
+    const { ctx, bus } = this.host;
+    for (const fn of rec.functions) bus.removeFunction(fn);
+    for (const [port, owner] of rec.ports) if (ctx.io.ownerOf(port) === owner) ctx.io.unregister(port, 1, owner);
+    for (const [page, handler] of rec.pages) {
+      if (ctx.memory.pageHandler[page] === handler) ctx.memory.unmapMmio(page << PAGE_SHIFT >>> 0, PAGE_SIZE);
+    }
+    for (const line of rec.irqHigh) ctx.irq.setIrq(line, false);
+    rec.irqHigh.clear();
+    for (const t of rec.timers) this.host.removeTimer(t);
+    for (const d of rec.devices) this.host.removeDevice(d);
+  }
+}
