@@ -1,15 +1,36 @@
-// The Linux guest's initramfs: static busybox, every applet a symlink, and an /init that mounts the
-// pseudo file systems, prints the banner and hands over to busybox init, which keeps a root shell
-// on ttyS0 (and on tty1 when the kernel has a VGA console).
+// The Linux guest's initramfs: static busybox, every applet a symlink, the kernel modules of
+// GUEST_MODULES, and an /init that mounts the pseudo file systems, starts hot-plug handling
+// (hotplug.ts), prints the banner and hands over to busybox init, which keeps a root shell on ttyS0
+// (and on tty1 when the kernel has a VGA console).
 
 import { gzipSync } from "fflate";
 import { busyboxApplets } from "./busybox-applets.ts";
 import { writeCpioNewc, type CpioEntry } from "./cpio-newc.ts";
+import { sha256 } from "./exec.ts";
+import { HOTPLUG_FILES, type GuestFile } from "./hotplug.ts";
+import { moduleFiles, type ModuleSet } from "./kernel-modules.ts";
 
 export const GUEST_BANNER = "Hypertab Linux guest ready";
 export const GUEST_PROMPT = "hypertab# ";
 
 const encoder = new TextEncoder();
+
+/** The kernel modules the guest carries (with their dependencies); everything else is built in. */
+export const GUEST_MODULES = [
+  // Disks: the chipset's PIIX3 IDE function, ATA disks as /dev/sda.., the floppy controller (/dev/fd0).
+  "ata_piix",
+  "sd_mod",
+  "floppy",
+  // A file system busybox can make (mkdosfs) and mount; FAT's default code page and iocharset.
+  "vfat",
+  "nls_cp437",
+  "nls_ascii",
+  // Network cards: NE2000 PCI (RTL8029), virtio-net, Intel e1000.
+  "ne2k_pci",
+  "virtio_pci",
+  "virtio_net",
+  "e1000",
+] as const;
 
 const INIT_SCRIPT = `#!/bin/sh
 # Hypertab Linux guest: PID 1 until busybox init takes over.
@@ -20,7 +41,26 @@ mount -t devtmpfs devtmpfs /dev
 mkdir -p /dev/pts /dev/shm
 mount -t devpts devpts /dev/pts
 mount -t tmpfs tmpfs /tmp
-hostname hypertab
+mkdir -p /run /var/log
+
+# The guest's name: hostname= on the kernel command line, else "hypertab" (DHCP sends it).
+name=hypertab
+for arg in $(cat /proc/cmdline); do
+  case "$arg" in hostname=?*) name="\${arg#hostname=}" ;; esac
+done
+hostname "$name"
+ip link set lo up
+
+# Kernel messages below warnings go to dmesg only from now on, not over the shell.
+dmesg -n 4
+# Drivers are modules. mdev (a daemon, /etc/mdev.conf) handles the kernel's hot-plug events: it
+# loads the driver of each device that appears (a PCI card plugged in later, a disk found by its
+# controller) and gives new network interfaces DHCP (/lib/mdev/net). The devices present now get
+# their drivers in the background, so the shell does not wait for them.
+if [ -d "/lib/modules/$(uname -r)" ]; then
+  mdev -d
+  cat /sys/bus/pci/devices/*/modalias /sys/bus/acpi/devices/*/modalias 2>/dev/null | sort -u | xargs modprobe -qa 2>/dev/null &
+fi
 
 # A VGA (or framebuffer) text console exists when the first virtual console is not the dummy one.
 vga=0
@@ -50,13 +90,44 @@ export TERM=linux
 export PS1='${GUEST_PROMPT}'
 `;
 
-/** The initramfs as an uncompressed newc cpio archive (deterministic). */
-export function buildInitramfsCpio(busybox: Uint8Array): Uint8Array {
+/** busybox has mkdosfs but no mkfs.vfat applet; the usual name works too. */
+const MKFS_VFAT = `#!/bin/sh
+exec mkdosfs "$@"
+`;
+
+const FILES: readonly GuestFile[] = [
+  { path: "init", text: INIT_SCRIPT, mode: 0o755 },
+  { path: "etc/profile", text: PROFILE, mode: 0o644 },
+  { path: "etc/passwd", text: "root:x:0:0:root:/root:/bin/sh\n", mode: 0o644 },
+  { path: "etc/group", text: "root:x:0:\n", mode: 0o644 },
+  // busybox mount without -t tries these (and /proc/filesystems): naming vfat makes the kernel load it.
+  { path: "etc/filesystems", text: "vfat\n", mode: 0o644 },
+  { path: "bin/mkfs.vfat", text: MKFS_VFAT, mode: 0o755 },
+  ...HOTPLUG_FILES,
+];
+
+/** Changes whenever the initramfs's own files or module list change, so the pipeline rebuilds it. */
+export const INITRAMFS_RECIPE = sha256(encoder.encode(JSON.stringify([FILES, GUEST_MODULES]))).slice(0, 16);
+
+const TOP_DIRS = ["bin", "dev", "etc", "proc", "root", "sys", "tmp", "usr", "var", "mnt", "run"];
+
+/** The initramfs as an uncompressed newc cpio archive (deterministic). `modules` come from
+ *  resolveModules(kernel package, GUEST_MODULES); without them the guest has no loadable drivers. */
+export function buildInitramfsCpio(busybox: Uint8Array, modules?: ModuleSet): Uint8Array {
   const applets = busyboxApplets(busybox);
+  const files: CpioEntry[] = [
+    ...FILES.map((f): CpioEntry => ({ kind: "file", path: f.path, data: encoder.encode(f.text), mode: f.mode })),
+    ...(modules ? moduleFiles(modules) : []),
+  ];
+  // Every folder the files need that the fixed layout does not already have, parents first.
+  const dirs = new Set<string>();
+  for (const f of files) {
+    const parts = f.path.split("/").slice(0, -1);
+    for (let i = 1; i <= parts.length; i++) dirs.add(parts.slice(0, i).join("/"));
+  }
   const entries: CpioEntry[] = [
-    ...["bin", "dev", "etc", "proc", "root", "sys", "tmp", "usr", "var", "mnt", "run"].map(
-      (path): CpioEntry => ({ kind: "dir", path, mode: path === "tmp" ? 0o1777 : 0o755 }),
-    ),
+    ...TOP_DIRS.map((path): CpioEntry => ({ kind: "dir", path, mode: path === "tmp" ? 0o1777 : 0o755 })),
+    ...[...dirs].filter((d) => !TOP_DIRS.includes(d)).sort().map((path): CpioEntry => ({ kind: "dir", path })),
     // One directory for every applet; the usual paths point at it.
     { kind: "symlink", path: "sbin", target: "bin" },
     { kind: "symlink", path: "usr/bin", target: "../bin" },
@@ -65,15 +136,12 @@ export function buildInitramfsCpio(busybox: Uint8Array): Uint8Array {
     { kind: "chardev", path: "dev/console", major: 5, minor: 1, mode: 0o600 },
     { kind: "file", path: "bin/busybox", data: busybox, mode: 0o755 },
     ...applets.filter((name) => name !== "busybox").map((name): CpioEntry => ({ kind: "symlink", path: `bin/${name}`, target: "busybox" })),
-    { kind: "file", path: "init", data: encoder.encode(INIT_SCRIPT), mode: 0o755 },
-    { kind: "file", path: "etc/profile", data: encoder.encode(PROFILE), mode: 0o644 },
-    { kind: "file", path: "etc/passwd", data: encoder.encode("root:x:0:0:root:/root:/bin/sh\n"), mode: 0o644 },
-    { kind: "file", path: "etc/group", data: encoder.encode("root:x:0:\n"), mode: 0o644 },
+    ...files,
   ];
   return writeCpioNewc(entries, { mtime: 0 });
 }
 
 /** gzip (fflate) of the cpio archive, with a zero mtime so rebuilds are byte-identical. */
-export function buildInitramfs(busybox: Uint8Array): Uint8Array {
-  return gzipSync(buildInitramfsCpio(busybox), { level: 9, mtime: 0 });
+export function buildInitramfs(busybox: Uint8Array, modules?: ModuleSet): Uint8Array {
+  return gzipSync(buildInitramfsCpio(busybox, modules), { level: 9, mtime: 0 });
 }

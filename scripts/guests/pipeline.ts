@@ -7,7 +7,8 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFile
 import { dirname, join } from "node:path";
 import { candidateVersions, dependencyMatching, fetchPackage, recordOf, type PackageRecord, type ResolvedPackage } from "./debian.ts";
 import { sha256, sha256File } from "./exec.ts";
-import { buildInitramfs, GUEST_BANNER, GUEST_PROMPT } from "./initramfs.ts";
+import { buildInitramfs, GUEST_BANNER, GUEST_MODULES, GUEST_PROMPT, INITRAMFS_RECIPE } from "./initramfs.ts";
+import { resolveModules } from "./kernel-modules.ts";
 import { buildLinuxIso, LINUX_ISO_RECIPE } from "./linux-iso.ts";
 import { buildMemtestFloppy } from "./memtest-floppy.ts";
 
@@ -147,7 +148,13 @@ export function runGuestPipeline(options: PipelineOptions): PipelineResult {
     { path: "bios/vgabios-stdvga.bin", packages: ["seabios"], build: (p) => readIn(p("seabios"), "usr/share/seabios/vgabios-stdvga.bin") },
     { path: "guests/linux/vmlinuz", packages: ["kernel"], build: (p) => new Uint8Array(readFileSync(kernelPath(p("kernel")))) },
     { path: "guests/linux/vmlinuz-pae", packages: ["kernelPae"], build: (p) => new Uint8Array(readFileSync(kernelPath(p("kernelPae")))) },
-    { path: "guests/linux/initramfs.cpio.gz", packages: ["busybox"], build: (p) => buildInitramfs(readIn(p("busybox"), "bin/busybox")) },
+    {
+      // busybox, and the kernel package's modules for GUEST_MODULES.
+      path: "guests/linux/initramfs.cpio.gz",
+      packages: ["busybox", "kernel"],
+      extra: () => `recipe=${INITRAMFS_RECIPE}`,
+      build: (p) => buildInitramfs(readIn(p("busybox"), "bin/busybox"), resolveModules(p("kernel").root, GUEST_MODULES)),
+    },
     {
       path: "guests/linux/linux.iso",
       packages: ["isolinux", "syslinux"],

@@ -6,7 +6,6 @@ import type { MachineConfig } from "./machine-config.ts";
 import { configFail as fail, isBytes } from "./machine-config-error.ts";
 import { isBzImage } from "./linux-boot.ts";
 import { findMultibootHeader } from "./multiboot.ts";
-import { FIRST_HOTPLUG_SLOT, isHotplugSlot, LAST_HOTPLUG_SLOT } from "./devices/chipset/pci-hotplug.ts";
 
 export { MachineConfigError } from "./machine-config-error.ts";
 
@@ -36,13 +35,6 @@ export function validateMachineConfig(config: MachineConfig): MachineConfig {
     const prev = seen.get(slot);
     if (prev !== undefined) fail(`${at}: duplicate ${slot} (already cards[${prev}])`);
     seen.set(slot, i);
-    const pciSlot = (card as { pciSlot?: unknown }).pciSlot;
-    if (pciSlot !== undefined) {
-      if (typeof pciSlot !== "number" || !isHotplugSlot(pciSlot)) fail(`${at}.pciSlot: must be a PCI slot from ${FIRST_HOTPLUG_SLOT} to ${LAST_HOTPLUG_SLOT}, got ${String(pciSlot)}`);
-      const other = seen.get(`PCI slot ${pciSlot}`);
-      if (other !== undefined) fail(`${at}.pciSlot: PCI slot ${pciSlot} is already taken by cards[${other}]`);
-      seen.set(`PCI slot ${pciSlot}`, i);
-    }
   });
 
   validateBoot(config);

@@ -7,6 +7,7 @@
 import { VirtualClock, type TimedDevice } from "./clock.ts";
 import { CPU } from "./cpu/cpu.ts";
 import type { CardSite } from "./cards/card-type.ts";
+import type { MachineNic } from "./cards/nic.ts";
 import { cardTypeOf, type CardConfig } from "./cards/registry.ts";
 import type { Device, DeviceContext, IrqLines, Logger } from "./device.ts";
 import { AcpiPm } from "./devices/chipset/acpi-pm.ts";
@@ -108,6 +109,8 @@ class PcMachine implements Machine {
   readonly serial: SerialPort[] = [];
   vga: VgaView | null = null;
   keyboard: Keyboard | null = null;
+  /** The network cards, in config order: their wire ports, for a switch to plug into. */
+  readonly nics: MachineNic[] = [];
   /** Every stateful device, in creation order (also the save/restore and reset order). */
   readonly devices: Device[] = [];
   private currentFingerprint: string;
@@ -205,6 +208,10 @@ class PcMachine implements Machine {
         if (i >= 0) this.devices.splice(i, 1);
       },
       removeTimer: (d) => this.removeTimer(d),
+      removeNic: (n) => {
+        const i = this.nics.indexOf(n);
+        if (i >= 0) this.nics.splice(i, 1);
+      },
     });
     const site: CardSite = (this.cardSite = {
       ctx,
@@ -215,9 +222,7 @@ class PcMachine implements Machine {
       setVga: (v) => (this.vga = v),
       setKeyboard: (k) => (this.keyboard = k),
       addDebugcon: (emit) => emit((b) => this.debugconListeners.forEach((l) => l(b))),
-      pciSlot: () => {
-        throw new Error("machine: pciSlot is answered per card"); // PciCardSlots gives each card its own
-      },
+      addNic: (nic) => this.nics.push(nic),
     });
     for (const card of config.cards) this.cardSlots.build(card, site, config.cards);
     this.checkDeviceNames();
@@ -248,25 +253,24 @@ class PcMachine implements Machine {
 
   // ---- PCI hot-plug (ACPI, through the PIIX4 PM function's hot-plug controller) ----
 
-  /** Puts a PCI card (a NIC) into the first free hot-plug slot of the running machine and tells the
-   *  guest (GPE → device check). The card joins the config with its slot, so a machine built from
-   *  `config` takes this machine's snapshots. Returns the slot. */
+  /** Puts a PCI card (a NIC) into a hot-plug slot of the running machine (its `pciSlot`, or the
+   *  first free one) and tells the guest (GPE → device check). The card joins `config` with its
+   *  slot, so a machine built from `config` takes this machine's snapshots. Returns the slot. */
   hotplugCard(card: CardConfig): number {
-    if ((card as { pciSlot?: unknown }).pciSlot !== undefined) {
-      throw new Error("machine: a hot-plugged card gets the first free slot; leave pciSlot out");
-    }
-    const cards = [...this.currentConfig.cards, card];
+    const wanted = (card as { pciSlot?: unknown }).pciSlot;
+    const slot = typeof wanted === "number" ? wanted : this.cardSlots.firstFreeSlot();
+    const placed = { ...card, pciSlot: slot } as CardConfig;
+    const cards = [...this.currentConfig.cards, placed];
     validateMachineConfig({ ...this.currentConfig, cards });
-    const slot = this.cardSlots.build(card, this.cardSite, cards, true);
+    if (this.pciBus.hasDevice(slot)) throw new Error(`machine: PCI slot ${slot} is already taken`);
+    this.cardSlots.build(placed, this.cardSite, cards, slot);
     try {
       this.checkDeviceNames();
     } catch (e) {
       this.cardSlots.remove(slot);
       throw e;
     }
-    const placed = { ...card, pciSlot: slot } as CardConfig & { pciSlot: number };
-    this.cardSlots.setConfig(slot, placed);
-    this.setCards([...this.currentConfig.cards, placed]);
+    this.setCards(cards);
     this.log("info", "machine", `hot-plugged ${cardTypeOf(card).name} into PCI slot ${slot}`);
     this.acpiPm.hotplug.plugged(slot);
     return slot;
@@ -565,6 +569,7 @@ class PcMachine implements Machine {
   private prepareFirmwarelessPlatform(): void {
     this.host.enableAllShadowRam();
     this.acpiPm.enableAt(PM_IO_BASE);
+    this.routePciInterrupts();
     const pciInterrupts: MpPciInterrupt[] = this.pciBus
       .functions()
       .map((f) => ({ device: f.device, pin: f.config[0x3d], irq: f.config[0x3c] }))
@@ -580,6 +585,17 @@ class PcMachine implements Machine {
       : null;
     const smbios = { ramBytes: this.memory.ramSize, cpuSignature: CPU_SIGNATURE, cpuFeatures: features };
     writeDirectBootTables(this.memory, { acpi: this.acpi, mp, smbios });
+  }
+
+  /** What SeaBIOS's PCI setup does for cards with an interrupt pin: PIRQ A-D → IRQ 10, 10, 11, 11
+   *  (the lines the MADT declares level-triggered), each card's interrupt line register set to its
+   *  IRQ. The PM function's line is the SCI, set by itself. */
+  private routePciInterrupts(): void {
+    const irqs = [10, 10, 11, 11];
+    const cards = this.pciBus.functions().filter((f) => f !== this.acpiPm.pci && f.config[0x3d] >= 1 && f.config[0x3d] <= 4);
+    if (cards.length === 0) return;
+    this.pciBus.writeConfig(this.piix3.pci, 0x60, 4, irqs[0] | (irqs[1] << 8) | (irqs[2] << 16) | (irqs[3] << 24));
+    for (const f of cards) this.pciBus.writeConfig(f, 0x3c, 1, irqs[PciHostBus.pirqOf(f.device, f.config[0x3d])]);
   }
 
   /** CMOS contents SeaBIOS/QEMU expect (memory sizes, floppy types, boot order), via the RTC's API. */

@@ -3,7 +3,8 @@
 // removal): off the PCI bus (its BARs and ROM stop decoding, its INTx is released), its other ports
 // and MMIO pages freed, its IRQ lines lowered, its timers and devices dropped from the machine.
 //
-// A card is built through a recording site: its DeviceContext is the machine's, except that PCI
+// A plug-in card is one whose PCI functions sit in a hot-plug slot (its config's `pciSlot`). Every
+// card is built through a recording site: its DeviceContext is the machine's, except that PCI
 // functions, timers and IRQ lines pass through this record, and a removed card's late calls are
 // ignored. Ports and MMIO pages claimed outside BARs are found by comparing the buses before and
 // after the card's build (BAR mappings come and go through onMap and are undone by the bus).
@@ -11,6 +12,7 @@
 import type { TimedDevice } from "./clock.ts";
 import { buildCard } from "./cards/builders.ts";
 import type { CardSite } from "./cards/card-type.ts";
+import type { MachineNic } from "./cards/nic.ts";
 import type { CardConfig } from "./cards/registry.ts";
 import type { Device, DeviceContext, PciFunction } from "./device.ts";
 import type { PciHostBus } from "./devices/chipset/pci-bus.ts";
@@ -24,6 +26,7 @@ export interface CardSlotHost {
   bus: PciHostBus;
   removeDevice(device: Device): void;
   removeTimer(device: TimedDevice): void;
+  removeNic(nic: MachineNic): void;
 }
 
 interface PluggedCard {
@@ -38,6 +41,7 @@ interface PluggedCard {
   pages: [number, number][];
   /** ISA/GSI lines the card's devices hold high. */
   irqHigh: Set<number>;
+  nics: MachineNic[];
   detached: boolean;
 }
 
@@ -53,12 +57,13 @@ export class PciCardSlots {
 
   /** Builds `card` (one of `all`, the machine's cards) through `site`. Returns the hot-plug slot it
    *  took, or -1 for a card that is not a plug-in PCI card. A card that fails to build leaves
-   *  nothing behind. `mustTakeSlot`: refuse (and undo) a card that did not take a slot. */
-  build(card: CardConfig, site: CardSite, all: readonly CardConfig[], mustTakeSlot = false): number {
-    const rec: PluggedCard = { card, slot: -1, devices: [], functions: [], timers: [], ports: [], pages: [], irqHigh: new Set(), detached: false };
-    // Hot-plugged cards are compared from the start; cold ones from the moment they ask for a slot
-    // (builders ask before claiming anything), so fixed cards cost no bus scan.
-    let before: BusSnapshot | null = mustTakeSlot ? this.snapshot() : null;
+   *  nothing behind. `hotplugSlot`: the card is being hot-plugged into this slot; refuse (and undo)
+   *  a card that does not end up there. */
+  build(card: CardConfig, site: CardSite, all: readonly CardConfig[], hotplugSlot = -1): number {
+    const rec: PluggedCard = { card, slot: -1, devices: [], functions: [], timers: [], ports: [], pages: [], irqHigh: new Set(), nics: [], detached: false };
+    // Hot-plugged cards are compared from the start; cold ones from their first PCI function on
+    // (devices add it before claiming anything else), so cards without one cost no bus scan.
+    let before: BusSnapshot | null = hotplugSlot >= 0 ? this.snapshot() : null;
     const base = this.host.ctx;
     const ctx: DeviceContext = {
       ...base,
@@ -72,6 +77,7 @@ export class PciCardSlots {
       },
       pci: {
         addFunction: (fn) => {
+          before ??= this.snapshot();
           this.host.bus.addFunction(fn);
           rec.functions.push(fn);
         },
@@ -94,16 +100,18 @@ export class PciCardSlots {
         rec.devices.push(d);
         site.addDevice(d);
       },
-      pciSlot: (c) => {
-        if (rec.slot >= 0) return rec.slot;
-        before ??= this.snapshot();
-        rec.slot = this.freeSlot(c.pciSlot);
-        return rec.slot;
+      addNic: (nic) => {
+        rec.nics.push(nic);
+        site.addNic(nic);
       },
     };
     try {
       buildCard(cardSite, card, all);
-      if (mustTakeSlot && rec.slot < 0) throw new Error(`card type "${card.type}" is not a PCI card; only PCI cards can be hot-plugged`);
+      const devices = new Set(rec.functions.map((f) => f.device));
+      if (devices.size === 1 && rec.functions.every((f) => isHotplugSlot(f.device))) rec.slot = rec.functions[0].device;
+      if (hotplugSlot >= 0 && rec.slot !== hotplugSlot) {
+        throw new Error(rec.slot < 0 ? `card type "${card.type}" is not a PCI card; only PCI cards can be hot-plugged` : `machine: card went to PCI slot ${rec.slot}, not ${hotplugSlot}`);
+      }
     } catch (e) {
       if (before) this.recordClaims(rec, before);
       this.release(rec);
@@ -122,13 +130,6 @@ export class PciCardSlots {
   /** The cards in hot-plug slots, by slot. */
   list(): { slot: number; card: CardConfig }[] {
     return [...this.cards.values()].sort((a, b) => a.slot - b.slot).map((r) => ({ slot: r.slot, card: r.card }));
-  }
-
-  /** Replaces the config recorded for the card in `slot` (the machine adds the slot it got). */
-  setConfig(slot: number, card: CardConfig): void {
-    const rec = this.cards.get(slot);
-    if (!rec) throw new Error(`machine: PCI slot ${slot} holds no removable card`);
-    rec.card = card;
   }
 
   /** The slot of a card given by slot number or by its config object. */
@@ -150,14 +151,9 @@ export class PciCardSlots {
     return rec.card;
   }
 
-  private freeSlot(wanted: number | undefined): number {
-    const taken = (s: number) => this.cards.has(s) || this.host.bus.hasDevice(s);
-    if (wanted !== undefined) {
-      if (!isHotplugSlot(wanted)) throw new RangeError(`machine: pciSlot ${wanted} is not a hot-plug slot (${FIRST_HOTPLUG_SLOT}-${LAST_HOTPLUG_SLOT})`);
-      if (taken(wanted)) throw new Error(`machine: PCI slot ${wanted} is already taken`);
-      return wanted;
-    }
-    for (let s = FIRST_HOTPLUG_SLOT; s <= LAST_HOTPLUG_SLOT; s++) if (!taken(s)) return s;
+  /** The first hot-plug slot no function answers in. */
+  firstFreeSlot(): number {
+    for (let s = FIRST_HOTPLUG_SLOT; s <= LAST_HOTPLUG_SLOT; s++) if (!this.host.bus.hasDevice(s)) return s;
     throw new Error(`machine: every PCI slot (${FIRST_HOTPLUG_SLOT}-${LAST_HOTPLUG_SLOT}) is taken`);
   }
 
@@ -189,6 +185,7 @@ export class PciCardSlots {
     for (const line of rec.irqHigh) ctx.irq.setIrq(line, false);
     rec.irqHigh.clear();
     for (const t of rec.timers) this.host.removeTimer(t);
+    for (const n of rec.nics) this.host.removeNic(n);
     for (const d of rec.devices) this.host.removeDevice(d);
   }
 }

@@ -26,6 +26,8 @@ const SAMPLES: { [T in CardTypeName]: CardOf<T> } = {
   ps2: { type: "ps2" },
   "debug-exit": { type: "debug-exit" },
   debugcon: { type: "debugcon" },
+  "ne2k-pci": { type: "ne2k-pci", mac: "52:54:00:00:00:01" },
+  "virtio-net": { type: "virtio-net", mac: "52:54:00:00:00:02", pciSlot: 5 },
 };
 
 function machineWith(cards: MachineConfig["cards"]) {
@@ -62,6 +64,7 @@ describe("card registry", () => {
     m.onDebugcon((b) => debugcon.push(b));
     m.io.out8(0xe9, 0x41);
     expect(debugcon).toEqual([0x41]);
+    expect(m.nics.map((n) => [n.card, n.model])).toEqual([["ne2k-pci@3", "ne2k-pci"], ["virtio-net@5", "virtio-net"]]);
     m.io.out8(0xf4, 0x10);
     m.runSlice({ maxInstructions: 100 });
     expect(m.state).toBe("powered-off");

@@ -4,11 +4,13 @@
 // not depend on host speed; only wall-clock limits do.
 
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import type { Machine } from "../../src/emulator/machine-api.ts";
 import type { MachineConfig } from "../../src/emulator/machine-config.ts";
 
-const PUBLIC = join(import.meta.dirname, "..", "..", "public");
+/** The built images: public/, or HYPERTAB_GUESTS, a folder with the same layout (a trial build
+ *  made with `npm run guests -- --out DIR`). */
+const PUBLIC = process.env.HYPERTAB_GUESTS ? resolve(process.env.HYPERTAB_GUESTS) : join(import.meta.dirname, "..", "..", "public");
 export const PROMPT = "hypertab# ";
 export const BANNER = "Hypertab Linux guest ready";
 

@@ -7,10 +7,12 @@ import { buildDebugcon } from "./debugcon.ts";
 import { buildFloppy } from "./floppy.ts";
 import { buildIdeCdrom } from "./ide-cdrom.ts";
 import { buildIdeDisk } from "./ide-disk.ts";
+import { buildNe2kPci } from "./ne2k-pci.ts";
 import { buildPs2 } from "./ps2.ts";
 import type { CardConfig, CardOf, CardTypeName } from "./registry.ts";
 import { buildSerial } from "./serial.ts";
 import { buildVga } from "./vga.ts";
+import { buildVirtioNet } from "./virtio-net.ts";
 
 const BUILDERS: { [T in CardTypeName]: CardBuilder<CardOf<T>> } = {
   serial: buildSerial,
@@ -21,6 +23,8 @@ const BUILDERS: { [T in CardTypeName]: CardBuilder<CardOf<T>> } = {
   ps2: buildPs2,
   "debug-exit": buildDebugExit,
   debugcon: buildDebugcon,
+  "ne2k-pci": buildNe2kPci,
+  "virtio-net": buildVirtioNet,
 };
 
 /** Builds the devices of the config's cards, in the config's order. */

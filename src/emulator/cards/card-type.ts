@@ -12,6 +12,7 @@ import type { IdeDeviceSpec } from "../devices/ide/ide-controller.ts";
 import type { FloppyType } from "../devices/timers/rtc-cmos.ts";
 import type { Keyboard, SerialPort, VgaView } from "../machine-api.ts";
 import type { BootDevice, MachineConfig } from "../machine-config.ts";
+import type { MachineNic } from "./nic.ts";
 
 /** A card's config: a type tag plus the type's own fields. */
 export interface CardConfigBase {
@@ -87,10 +88,7 @@ export interface CardSite {
   setVga(view: VgaView): void;
   setKeyboard(keyboard: Keyboard): void;
   addDebugcon(emit: (listener: (byte: number) => void) => void): void;
-  /** The PCI device number a plug-in PCI card (a NIC) is built at: the card's `pciSlot` when its
-   *  config names one, else the first free hot-plug slot. Asking makes the card removable
-   *  (PcMachine.requestUnplug/forceUnplug); a hot-plugged card's config records the slot. */
-  pciSlot(card: CardConfigBase & { pciSlot?: number }): number;
+  addNic(nic: MachineNic): void;
 }
 
 /** Builds a card's device. `sameType` lists every card of its type in the config, in order (cards

@@ -10,11 +10,13 @@ import { debugconCard } from "./debugcon.ts";
 import { floppyCard } from "./floppy.ts";
 import { ideCdromCard } from "./ide-cdrom.ts";
 import { ideDiskCard } from "./ide-disk.ts";
+import { ne2kPciCard } from "./ne2k-pci.ts";
 import { ps2Card } from "./ps2.ts";
 import { serialCard } from "./serial.ts";
 import { vgaCard } from "./vga.ts";
+import { virtioNetCard } from "./virtio-net.ts";
 
-const TYPES = [serialCard, vgaCard, floppyCard, ideDiskCard, ideCdromCard, ps2Card, debugExitCard, debugconCard] as const;
+const TYPES = [serialCard, vgaCard, floppyCard, ideDiskCard, ideCdromCard, ps2Card, debugExitCard, debugconCard, ne2kPciCard, virtioNetCard] as const;
 
 type ConfigOf<T> = T extends CardType<infer C> ? C : never;
 
