@@ -105,6 +105,13 @@ export class PciCardSlots {
         site.addNic(nic);
       },
     };
+    if (hotplugSlot >= 0) {
+      // Consoles and input devices are not plug-in cards: refuse before the machine takes them.
+      const refuse = () => {
+        throw new Error(`card type "${card.type}" is not a PCI card; only PCI cards can be hot-plugged`);
+      };
+      Object.assign(cardSite, { addSerial: refuse, setVga: refuse, setKeyboard: refuse, addDebugcon: refuse });
+    }
     try {
       buildCard(cardSite, card, all);
       const devices = new Set(rec.functions.map((f) => f.device));

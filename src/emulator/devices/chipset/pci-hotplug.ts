@@ -94,7 +94,8 @@ export class PciHotplug {
     let value = 0;
     switch (reg) {
       case UP:
-        value = this.select === 0 ? this.up : 0;
+        if (this.select !== 0) break;
+        value = this.up;
         this.up = (this.up & ~lanes) >>> 0; // the guest has seen these insertions
         break;
       case DOWN:
