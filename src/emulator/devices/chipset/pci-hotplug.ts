@@ -88,9 +88,7 @@ export class PciHotplug {
   }
 
   private read(offset: number, size: number): number {
-    const reg = offset & ~3;
-    const shift = (offset & 3) * 8;
-    const lanes = size === 4 ? 0xffffffff : (((1 << (size * 8)) - 1) << shift) >>> 0;
+    const { reg, shift, lanes } = access(offset, size);
     let value = 0;
     switch (reg) {
       case UP:
@@ -116,9 +114,7 @@ export class PciHotplug {
   }
 
   private write(offset: number, size: number, value: number): void {
-    const reg = offset & ~3;
-    const shift = (offset & 3) * 8;
-    const lanes = size === 4 ? 0xffffffff : (((1 << (size * 8)) - 1) << shift) >>> 0;
+    const { reg, shift, lanes } = access(offset, size);
     const v = ((value << shift) & lanes) >>> 0;
     if (reg === SEL) {
       this.select = ((this.select & ~lanes) | v) >>> 0;
@@ -155,6 +151,13 @@ export class PciHotplug {
 
   /** The state of a controller with nothing pending (what a snapshot from before hot-plug loads). */
   static readonly IDLE_STATE: SavedState = { type: "pci-hotplug", version: 1, fields: { up: 0, down: 0, select: 0 } };
+}
+
+/** The 32-bit register an access of `size` bytes at `offset` touches, and the bits it covers. */
+function access(offset: number, size: number): { reg: number; shift: number; lanes: number } {
+  const shift = (offset & 3) * 8;
+  const lanes = size === 4 ? 0xffffffff : (((1 << (size * 8)) - 1) << shift) >>> 0;
+  return { reg: offset & ~3, shift, lanes };
 }
 
 function slotBit(slot: number): number {
