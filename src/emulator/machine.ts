@@ -284,9 +284,10 @@ class PcMachine implements Machine {
     this.acpiPm.hotplug.requestUnplug(slot);
   }
 
-  /** Surprise removal: the card leaves at once, whatever the guest is doing with it. */
+  /** Surprise removal: the card leaves at once, whatever the guest is doing with it (its driver
+   *  reads all-ones from then on). The slot is not offered again until the machine resets. */
   forceUnplug(target: number | CardConfig): void {
-    this.removeCard(this.cardSlots.slotOf(target), "forced removal");
+    this.removeCard(this.cardSlots.slotOf(target), "forced removal", true);
   }
 
   /** Whether an unplug request for the card is still waiting for the guest. */
@@ -303,8 +304,8 @@ class PcMachine implements Machine {
     this.cardRemovedListeners.push(listener);
   }
 
-  private removeCard(slot: number, why: string): void {
-    const card = this.cardSlots.remove(slot);
+  private removeCard(slot: number, why: string, behindGuest = false): void {
+    const card = this.cardSlots.remove(slot, behindGuest);
     this.acpiPm.hotplug.emptied(slot);
     this.setCards(this.currentConfig.cards.filter((c) => c !== card));
     this.log("info", "machine", `${cardTypeOf(card).name} left PCI slot ${slot} (${why})`);
@@ -532,6 +533,7 @@ class PcMachine implements Machine {
 
   private hardReset(): void {
     this.pciBus.reset();
+    this.cardSlots.reset();
     for (const d of this.devices) d.reset();
     this.deadlines.fill(-Infinity, 0, this.timerDevices.length);
     this.powerOn();

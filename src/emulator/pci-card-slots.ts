@@ -52,6 +52,10 @@ interface BusSnapshot {
 
 export class PciCardSlots {
   private readonly cards = new Map<number, PluggedCard>();
+  /** Slots emptied behind the guest's back: the guest may still list the card that was there (a
+   *  new card in that slot would look like the old one to it), so they are not offered until the
+   *  machine resets. */
+  private readonly stale = new Set<number>();
 
   constructor(private readonly host: CardSlotHost) {}
 
@@ -149,19 +153,26 @@ export class PciCardSlots {
     throw new Error(`machine: card "${String((target as { type?: unknown })?.type)}" is not a plug-in card of this machine`);
   }
 
-  /** Takes the card in `slot` off the machine; returns its config. */
-  remove(slot: number): CardConfig {
+  /** Takes the card in `slot` off the machine; returns its config. `behindGuest`: the guest was not
+   *  asked (surprise removal). */
+  remove(slot: number, behindGuest = false): CardConfig {
     const rec = this.cards.get(slot);
     if (!rec) throw new Error(`machine: PCI slot ${slot} holds no removable card`);
     this.cards.delete(slot);
+    if (behindGuest) this.stale.add(slot);
     this.release(rec);
     return rec.card;
   }
 
-  /** The first hot-plug slot no function answers in. */
+  /** The first hot-plug slot no function answers in (and no forced removal left stale). */
   firstFreeSlot(): number {
-    for (let s = FIRST_HOTPLUG_SLOT; s <= LAST_HOTPLUG_SLOT; s++) if (!this.host.bus.hasDevice(s)) return s;
+    for (let s = FIRST_HOTPLUG_SLOT; s <= LAST_HOTPLUG_SLOT; s++) if (!this.host.bus.hasDevice(s) && !this.stale.has(s)) return s;
     throw new Error(`machine: every PCI slot (${FIRST_HOTPLUG_SLOT}-${LAST_HOTPLUG_SLOT}) is taken`);
+  }
+
+  /** After a machine reset the guest enumerates the bus afresh. */
+  reset(): void {
+    this.stale.clear();
   }
 
   private snapshot(): BusSnapshot {
