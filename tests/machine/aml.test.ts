@@ -33,7 +33,7 @@ describe("AML encoder", () => {
     expect(field("PCHP", FieldAccess.DWord, FieldUpdate.WriteAsZeros, [["PCIU", 32], ["B0EJ", 0x40]])).toEqual([
       0x5b, 0x81, 0x11, ...nameString("PCHP"), 0x43, ...nameString("PCIU"), 32, ...nameString("B0EJ"), 0x40, 0x04,
     ]);
-    expect(method("_E01", 0, ifThen(local(0), store(int(1), local(1))))).toEqual([0x14, 0x0b, ...nameString("_E01"), 0x00, 0xa0, 0x05, 0x60, 0x70, 0x01, 0x61]);
+    expect(method("_E01", 0, ifThen(local(0), store(int(1), local(1))))).toEqual([0x14, 0x0c, ...nameString("_E01"), 0x00, 0xa0, 0x05, 0x60, 0x70, 0x01, 0x61]);
     expect(() => method("_SRS", 8)).toThrow(/8 arguments/);
   });
 });
