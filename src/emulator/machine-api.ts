@@ -1,6 +1,7 @@
 // What the outside world (Node runner, guest worker, tests, benchmark) uses of a running machine.
 // The implementation is src/emulator/machine.ts (`createMachine`).
 
+import type { CardConfig } from "./cards/registry.ts";
 import type { SavedState } from "./state.ts";
 import type { IoCounters } from "./io-bus.ts";
 
@@ -107,4 +108,16 @@ export interface Machine {
   saveState(): SavedState;
   /** Restores into this machine, which must be built from the same config. */
   loadState(state: SavedState): void;
+  /** Optional (added with PCI hot-plug): puts a PCI card (a NIC) into a free hot-plug slot of the
+   *  running machine and tells the guest through ACPI; `config` then lists it with its `pciSlot`.
+   *  Returns the slot. Throws MachineConfigError for a bad card, Error when no slot is free or the
+   *  card is not a PCI card. */
+  hotplugCard?(card: CardConfig): number;
+  /** Optional: asks the guest to eject a plug-in card (by slot or its object in `config.cards`);
+   *  it leaves when the guest ejects it (onCardRemoved). */
+  requestUnplug?(target: number | CardConfig): void;
+  /** Optional: surprise removal, at once. */
+  forceUnplug?(target: number | CardConfig): void;
+  /** Optional: called when a plug-in card left the machine (guest eject or forced removal). */
+  onCardRemoved?(listener: (card: CardConfig, slot: number, why: string) => void): void;
 }

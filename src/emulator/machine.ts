@@ -6,10 +6,9 @@
 
 import { VirtualClock, type TimedDevice } from "./clock.ts";
 import { CPU } from "./cpu/cpu.ts";
-import { buildCards } from "./cards/builders.ts";
 import type { CardSite } from "./cards/card-type.ts";
 import type { MachineNic } from "./cards/nic.ts";
-import { cardTypeOf } from "./cards/registry.ts";
+import { cardTypeOf, type CardConfig } from "./cards/registry.ts";
 import type { Device, DeviceContext, IrqLines, Logger } from "./device.ts";
 import { AcpiPm } from "./devices/chipset/acpi-pm.ts";
 import { buildAcpiTables, PM_IO_BASE, type AcpiBlobs, type AcpiIsaDevice } from "./devices/firmware/acpi-tables.ts";
@@ -36,6 +35,7 @@ import type { BootDevice, MachineConfig } from "./machine-config.ts";
 import { validateMachineConfig } from "./machine-config-validate.ts";
 import { machineFingerprint, restoreMachineState, saveMachineState } from "./machine-snapshot.ts";
 import { PhysicalMemory } from "./memory.ts";
+import { PciCardSlots } from "./pci-card-slots.ts";
 import { loadMultiboot } from "./multiboot.ts";
 import type { SavedState } from "./state.ts";
 
@@ -89,7 +89,8 @@ function floppyTypes(config: MachineConfig): [FloppyType, FloppyType] {
 }
 
 class PcMachine implements Machine {
-  readonly config: Readonly<MachineConfig>;
+  /** The config as it stands now: hot-plugged cards are in it (with their `pciSlot`), removed ones not. */
+  private currentConfig: Readonly<MachineConfig>;
   readonly memory: PhysicalMemory;
   readonly io = new IOBus();
   readonly clock: VirtualClock;
@@ -112,8 +113,11 @@ class PcMachine implements Machine {
   readonly nics: MachineNic[] = [];
   /** Every stateful device, in creation order (also the save/restore and reset order). */
   readonly devices: Device[] = [];
-  readonly fingerprint: string;
+  private currentFingerprint: string;
   private readonly acpi: AcpiBlobs;
+  private readonly cardSite: CardSite;
+  private readonly cardSlots: PciCardSlots;
+  private readonly cardRemovedListeners: ((card: CardConfig, slot: number, why: string) => void)[] = [];
 
   private runState: MachineRunState = "running";
   private reason = "";
@@ -136,7 +140,7 @@ class PcMachine implements Machine {
   private readonly apic: boolean;
 
   constructor(config: MachineConfig, options: MachineOptions = {}) {
-    this.config = config;
+    this.currentConfig = config;
     this.log = options.log ?? (() => {});
     this.apic = config.apic ?? true;
     this.clock = new VirtualClock(options.wallClock);
@@ -175,7 +179,9 @@ class PcMachine implements Machine {
     this.host = new I440fxHost(ctx, { bios: config.bios ?? null });
     this.piix3 = new Piix3Isa(ctx, { bus: this.pciBus });
     this.ide = new IdeController(ctx, ideChannels(config));
-    this.acpiPm = new AcpiPm(ctx);
+    this.acpiPm = new AcpiPm(ctx, {
+      hotplug: { occupied: (slot) => this.cardSlots.occupied(slot), eject: (slot) => this.removeCard(slot, "ejected by the guest") },
+    });
     this.dma = new Dma8237(ctx);
     this.devices.push(this.interrupts, this.rtc, this.pit, this.systemPorts, this.host, this.piix3, this.ide, this.acpiPm, this.dma);
     this.acpi = buildAcpiTables({
@@ -194,7 +200,20 @@ class PcMachine implements Machine {
     });
     this.devices.push(this.fwCfg);
 
-    const site: CardSite = {
+    this.cardSlots = new PciCardSlots({
+      ctx,
+      bus: this.pciBus,
+      removeDevice: (d) => {
+        const i = this.devices.indexOf(d);
+        if (i >= 0) this.devices.splice(i, 1);
+      },
+      removeTimer: (d) => this.removeTimer(d),
+      removeNic: (n) => {
+        const i = this.nics.indexOf(n);
+        if (i >= 0) this.nics.splice(i, 1);
+      },
+    });
+    const site: CardSite = (this.cardSite = {
       ctx,
       config,
       dma: this.dma,
@@ -204,15 +223,93 @@ class PcMachine implements Machine {
       setKeyboard: (k) => (this.keyboard = k),
       addDebugcon: (emit) => emit((b) => this.debugconListeners.forEach((l) => l(b))),
       addNic: (nic) => this.nics.push(nic),
-    };
-    buildCards(site, config.cards);
+    });
+    for (const card of config.cards) this.cardSlots.build(card, site, config.cards);
+    this.checkDeviceNames();
+    this.currentFingerprint = machineFingerprint(config);
+    this.powerOn();
+  }
+
+  private checkDeviceNames(): void {
     const names = new Set<string>();
     for (const d of this.devices) {
       if (names.has(d.name)) throw new Error(`machine: two devices are named "${d.name}"; snapshots need unique names`);
       names.add(d.name);
     }
-    this.fingerprint = machineFingerprint(config);
-    this.powerOn();
+  }
+
+  get config(): Readonly<MachineConfig> {
+    return this.currentConfig;
+  }
+
+  get fingerprint(): string {
+    return this.currentFingerprint;
+  }
+
+  private setCards(cards: CardConfig[]): void {
+    this.currentConfig = { ...this.currentConfig, cards };
+    this.currentFingerprint = machineFingerprint(this.currentConfig);
+  }
+
+  // ---- PCI hot-plug (ACPI, through the PIIX4 PM function's hot-plug controller) ----
+
+  /** Puts a PCI card (a NIC) into a hot-plug slot of the running machine (its `pciSlot`, or the
+   *  first free one) and tells the guest (GPE → device check). The card joins `config` with its
+   *  slot, so a machine built from `config` takes this machine's snapshots. Returns the slot. */
+  hotplugCard(card: CardConfig): number {
+    const wanted = (card as { pciSlot?: unknown }).pciSlot;
+    const slot = typeof wanted === "number" ? wanted : this.cardSlots.firstFreeSlot();
+    const placed = { ...card, pciSlot: slot } as CardConfig;
+    const cards = [...this.currentConfig.cards, placed];
+    validateMachineConfig({ ...this.currentConfig, cards });
+    if (this.pciBus.hasDevice(slot)) throw new Error(`machine: PCI slot ${slot} is already taken`);
+    this.cardSlots.build(placed, this.cardSite, cards, slot);
+    try {
+      this.checkDeviceNames();
+    } catch (e) {
+      this.cardSlots.remove(slot);
+      throw e;
+    }
+    this.setCards(cards);
+    this.log("info", "machine", `hot-plugged ${cardTypeOf(card).name} into PCI slot ${slot}`);
+    this.acpiPm.hotplug.plugged(slot);
+    return slot;
+  }
+
+  /** Asks the guest to release a plug-in card (by slot, or by its config object from `config`); it
+   *  leaves when the guest ejects it (onCardRemoved), or with forceUnplug. */
+  requestUnplug(target: number | CardConfig): void {
+    const slot = this.cardSlots.slotOf(target);
+    this.log("info", "machine", `asked the guest to eject PCI slot ${slot}`);
+    this.acpiPm.hotplug.requestUnplug(slot);
+  }
+
+  /** Surprise removal: the card leaves at once, whatever the guest is doing with it (its driver
+   *  reads all-ones from then on). The slot is not offered again until the machine resets. */
+  forceUnplug(target: number | CardConfig): void {
+    this.removeCard(this.cardSlots.slotOf(target), "forced removal", true);
+  }
+
+  /** Whether an unplug request for the card is still waiting for the guest. */
+  unplugPending(target: number | CardConfig): boolean {
+    return this.acpiPm.hotplug.unplugPending(this.cardSlots.slotOf(target));
+  }
+
+  /** The plug-in PCI cards and their slots. */
+  pciCards(): { slot: number; card: CardConfig }[] {
+    return this.cardSlots.list();
+  }
+
+  onCardRemoved(listener: (card: CardConfig, slot: number, why: string) => void): void {
+    this.cardRemovedListeners.push(listener);
+  }
+
+  private removeCard(slot: number, why: string, behindGuest = false): void {
+    const card = this.cardSlots.remove(slot, behindGuest);
+    this.acpiPm.hotplug.emptied(slot);
+    this.setCards(this.currentConfig.cards.filter((c) => c !== card));
+    this.log("info", "machine", `${cardTypeOf(card).name} left PCI slot ${slot} (${why})`);
+    for (const l of this.cardRemovedListeners) l(card, slot, why);
   }
 
   // ---- Machine API ----
@@ -389,6 +486,13 @@ class PcMachine implements Machine {
     this.deadlines[this.timerDevices.length - 1] = -Infinity;
   }
 
+  private removeTimer(device: TimedDevice): void {
+    const i = this.timerDevices.indexOf(device);
+    if (i < 0) return;
+    this.timerDevices.splice(i, 1);
+    this.deadlines.copyWithin(i, i + 1);
+  }
+
   private rescheduleTimer(device: TimedDevice): void {
     const i = this.timerDevices.indexOf(device);
     if (i < 0) return;
@@ -438,6 +542,7 @@ class PcMachine implements Machine {
 
   private hardReset(): void {
     this.pciBus.reset();
+    this.cardSlots.reset();
     for (const d of this.devices) d.reset();
     this.deadlines.fill(-Infinity, 0, this.timerDevices.length);
     this.powerOn();

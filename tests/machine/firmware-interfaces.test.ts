@@ -259,7 +259,7 @@ function pkgLen(a: Uint8Array, o: number): [number, number] {
 }
 
 describe("DSDT", () => {
-  it("encodes \\_S5, the PCI root bridge and ISA devices with EISA ids and resources in well-formed packages", () => {
+  it("encodes \\_S5, the PCI root bridge, its interrupt links, the hot-plug ports and ISA devices with EISA ids and resources in well-formed packages", () => {
     const blobs = buildAcpiTables({ apic: true, pciWindow: { memBase: 0x10000000, memLimit: 0xfebfffff }, isaDevices: [...ps2Card.isaDevices!({ type: "ps2" }), ...floppyCard.isaDevices!({ type: "floppy", drive: 0, image: null }), ...serialCard.isaDevices!({ type: "serial", index: 0 })] });
     const placed = placeAcpiTables(blobs, 0x10000);
     const t = placed.tables;
@@ -272,14 +272,17 @@ describe("DSDT", () => {
     const [s5Len, s5Bytes] = pkgLen(aml, 6);
     let o = 6 + s5Len; // the package's PkgLength counts from its own first byte
     expect(s5Bytes).toBe(1);
-    // Scope(\_SB_) spanning exactly to the end of the table.
+    // Scope(\_SB_), then Scope(\_GPE) spanning exactly to the end of the table.
     expect(aml[o]).toBe(0x10);
     const [scopeLen] = pkgLen(aml, o + 1);
-    expect(o + 1 + scopeLen).toBe(aml.length);
+    const sbEnd = o + 1 + scopeLen;
+    expect(aml[sbEnd]).toBe(0x10);
+    expect(sbEnd + 1 + pkgLen(aml, sbEnd + 1)[0]).toBe(aml.length);
+    expect(str(aml, sbEnd + 1 + pkgLen(aml, sbEnd + 1)[1], 5)).toBe("\\_GPE");
     expect(str(aml, o + 1 + pkgLen(aml, o + 1)[1], 5)).toBe("\\_SB_");
     o = o + 1 + pkgLen(aml, o + 1)[1] + 5;
     const found: string[] = [];
-    while (o < aml.length) {
+    while (o < sbEnd) {
       expect([aml[o], aml[o + 1]]).toEqual([0x5b, 0x82]);
       const [dl, db] = pkgLen(aml, o + 2);
       const body = o + 2 + db;
@@ -290,10 +293,11 @@ describe("DSDT", () => {
       found.push(`${name}:${[...aml.subarray(body + 9, body + 14)].map((b) => b.toString(16).padStart(2, "0")).join("")}`);
       o = o + 2 + dl;
     }
-    expect(o).toBe(aml.length);
+    expect(o).toBe(sbEnd);
     // The root bridge's _CRS carries the PCI memory window as a DWordMemory descriptor.
     const hex = [...aml].map((b) => b.toString(16).padStart(2, "0")).join("");
     expect(hex).toContain("871700000c01" + "00000000" + "00000010" + "ffffbffe");
-    expect(found).toEqual(["PCI0:0c41d00a03", "KBD_:0c41d00303", "MOU_:0c41d00f13", "FDC0:0c41d00700", "COM1:0c41d00501"]);
+    const links = ["LNKA", "LNKB", "LNKC", "LNKD"].map((l) => `${l}:0c41d00c0f`);
+    expect(found).toEqual(["PCI0:0c41d00a03", ...links, "PHPR:0c41d00c02", "KBD_:0c41d00303", "MOU_:0c41d00f13", "FDC0:0c41d00700", "COM1:0c41d00501"]);
   });
 });

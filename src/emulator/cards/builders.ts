@@ -29,9 +29,12 @@ const BUILDERS: { [T in CardTypeName]: CardBuilder<CardOf<T>> } = {
 
 /** Builds the devices of the config's cards, in the config's order. */
 export function buildCards(site: CardSite, cards: readonly CardConfig[]): void {
-  for (const card of cards) {
-    const build = BUILDERS[card.type] as CardBuilder<CardConfig> | undefined;
-    if (build === undefined) throw new TypeError(`card type "${card.type}" has no device builder`);
-    build?.(site, card, cards.filter((c) => c.type === card.type));
-  }
+  for (const card of cards) buildCard(site, card, cards);
+}
+
+/** Builds one card's device; `cards` is every card of the machine (cards of one type may share it). */
+export function buildCard(site: CardSite, card: CardConfig, cards: readonly CardConfig[]): void {
+  const build = BUILDERS[card.type] as CardBuilder<CardConfig> | undefined;
+  if (build === undefined) throw new TypeError(`card type "${card.type}" has no device builder`);
+  build?.(site, card, cards.filter((c) => c.type === card.type));
 }

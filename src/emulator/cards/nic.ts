@@ -6,6 +6,7 @@ import { defaultMac, formatMac, macProblem, parseMac } from "../devices/net/mac-
 import type { NicPort } from "../devices/net/nic-port.ts";
 import { configFail } from "../machine-config-error.ts";
 import type { CardBuilder, CardType } from "./card-type.ts";
+import { FIRST_HOTPLUG_SLOT } from "../devices/chipset/pci-hotplug.ts";
 
 export type NicModel = "ne2k-pci" | "virtio-net";
 
@@ -28,7 +29,7 @@ export interface MachineNic {
   port: NicPort;
 }
 
-const FIRST_SLOT = 3; // 0 = host bridge, 1 = PIIX3, 2 = VGA
+const FIRST_SLOT = FIRST_HOTPLUG_SLOT; // 0 = host bridge, 1 = PIIX3, 2 = VGA
 
 export function validateNic(card: NicFields, at: string): void {
   if (card.mac !== undefined) {

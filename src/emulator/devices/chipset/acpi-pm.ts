@@ -3,13 +3,15 @@
 // 0xB2 whose ACPI enable/disable commands we apply directly (this machine has no SMM handler).
 //
 // Register block (offsets from the PM base): 0 PM1_STS, 2 PM1_EN, 4 PM1_CNT, 8 PM_TMR (24-bit),
-// 0x0C GPE0_STS, 0x0E GPE0_EN.
+// 0x0C GPE0_STS, 0x0E GPE0_EN. It also owns the ACPI PCI hot-plug controller (pci-hotplug.ts), whose
+// events are GPE0 bit PCI_HOTPLUG_GPE.
 
 import type { TimedDevice } from "../../clock.ts";
 import type { Device, DeviceContext, PciFunction } from "../../device.ts";
-import { type SavedState, StateLayout, bool, f64, typed, u16, u8 } from "../../state.ts";
+import { type SavedState, StateLayout, bool, f64, nested, typed, u16, u8 } from "../../state.ts";
 import { ACPI_DISABLE_VALUE, ACPI_ENABLE_VALUE, S5_SLP_TYP, SCI_IRQ, SMI_CMD_PORT } from "../firmware/acpi-tables.ts";
 import { pciConfigHeader } from "./pci-bus.ts";
+import { PciHotplug, type PciHotplugOptions } from "./pci-hotplug.ts";
 
 export const PM_TIMER_HZ = 3579545;
 const PM_REGION_SIZE = 64;
@@ -30,9 +32,15 @@ const PM1_CNT_STORED = 0x1c03 & ~(1 << 2);
 /** Timer status is set each time bit 23 of the 24-bit counter changes. */
 const TMR_PERIOD_TICKS = 1 << 23;
 
+export interface AcpiPmOptions {
+  /** Which hot-plug slots hold a card and how an ejected one leaves (the machine's cards). */
+  hotplug?: Omit<PciHotplugOptions, "raiseGpe">;
+}
+
 export class AcpiPm implements Device, TimedDevice {
   readonly name = "acpi-pm";
   readonly pci: PciFunction;
+  readonly hotplug: PciHotplug;
   private pm1Status = 0;
   private pm1Enable = 0;
   private pm1Control = 0;
@@ -45,7 +53,7 @@ export class AcpiPm implements Device, TimedDevice {
   private mappedBase = -1;
   private sciLevel = false;
 
-  constructor(private readonly ctx: DeviceContext) {
+  constructor(private readonly ctx: DeviceContext, options: AcpiPmOptions = {}) {
     const config = pciConfigHeader({ vendor: 0x8086, device: 0x7113, classCode: 0x068000, revision: 0x03, interruptPin: 1 });
     this.pci = {
       name: "piix4 power management",
@@ -62,6 +70,11 @@ export class AcpiPm implements Device, TimedDevice {
       in8: (p) => (p === SMI_CMD_PORT ? this.apmControl : this.apmStatus),
       out8: (p, v) => (p === SMI_CMD_PORT ? this.writeApmControl(v) : (this.apmStatus = v)),
     }, "apm");
+    this.hotplug = new PciHotplug(ctx, {
+      raiseGpe: (bit) => this.raiseGpe(bit),
+      occupied: options.hotplug?.occupied ?? (() => false),
+      eject: options.hotplug?.eject ?? (() => {}),
+    });
     ctx.addTimer(this);
     this.timerPeriods = Math.floor(this.timerTicks() / TMR_PERIOD_TICKS);
   }
@@ -221,6 +234,13 @@ export class AcpiPm implements Device, TimedDevice {
     this.updateSci();
   }
 
+  /** An event source of the chipset (PCI hot-plug) sets its GPE0 status bit; the SCI follows GPE0_EN. */
+  raiseGpe(bit: number): void {
+    if (!Number.isInteger(bit) || bit < 0 || bit > 15) throw new RangeError(`acpi-pm: GPE0 bit ${bit} does not exist (0-15)`);
+    this.gpeStatus |= 1 << bit;
+    this.updateSci();
+  }
+
   private updateSci(force = false): void {
     this.syncTimerStatus();
     const level = (this.pm1Control & SCI_EN) !== 0 &&
@@ -244,13 +264,14 @@ export class AcpiPm implements Device, TimedDevice {
     this.mappedBase = -1;
     this.pm1Status = this.pm1Enable = this.pm1Control = this.gpeStatus = this.gpeEnable = 0;
     this.apmControl = this.apmStatus = 0;
+    this.hotplug.reset();
     this.initConfig();
     if (this.sciLevel) this.ctx.irq.setIrq(SCI_IRQ, false);
     this.sciLevel = false;
     this.timerPeriods = Math.floor(this.timerTicks() / TMR_PERIOD_TICKS);
   }
 
-  private static readonly STATE = new StateLayout<AcpiPm>("acpi-pm", 1, {
+  private static readonly STATE = new StateLayout<AcpiPm>("acpi-pm", 2, {
     pm1Status: u16(),
     pm1Enable: u16(),
     pm1Control: u16(),
@@ -265,6 +286,7 @@ export class AcpiPm implements Device, TimedDevice {
       get: (a: AcpiPm) => a.pci.config.subarray(0x40),
       set: (a: AcpiPm, v: Uint8Array) => a.pci.config.set(v, 0x40),
     }),
+    hotplug: nested(PciHotplug.STATE as never, { since: 2, default: PciHotplug.IDLE_STATE as never }),
   });
 
   saveState(): SavedState {

@@ -97,6 +97,30 @@ export class PciHostBus implements PciBus {
     });
   }
 
+  /** Takes a function off the bus (hot-unplug): its BARs and ROM stop decoding (the device hears
+   *  onMap(-1)) and its INTx no longer counts on its PIRQ. */
+  removeFunction(fn: PciFunction): void {
+    const key = (fn.device << 3) | fn.fn;
+    const s = this.slots.get(key);
+    if (!s || s.fn !== fn) throw new Error(`pci: ${fn.name} is not on the bus`);
+    for (let i = 0; i < 6; i++) {
+      const bar = fn.bars?.[i];
+      if (bar && s.mapped[i] >= 0) {
+        s.mapped[i] = -1;
+        safeOnMap(this.ctx, fn, i, bar, -1);
+      }
+    }
+    this.forceRomUnmapped(s);
+    this.setIntx(fn, false);
+    this.slots.delete(key);
+  }
+
+  /** Whether any function answers at device number `device`. */
+  hasDevice(device: number): boolean {
+    for (let f = 0; f < 8; f++) if (this.slots.has((device << 3) | f)) return true;
+    return false;
+  }
+
   /** All functions in bus order (the machine uses this for save/restore and reset). */
   functions(): PciFunction[] {
     return [...this.slots.keys()].sort((a, b) => a - b).map((k) => this.slots.get(k)!.fn);

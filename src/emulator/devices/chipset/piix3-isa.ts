@@ -5,8 +5,14 @@ import type { Device, DeviceContext, PciFunction } from "../../device.ts";
 import { StateLayout, type SavedState, range, typed } from "../../state.ts";
 import { pciConfigHeader, type PciHostBus } from "./pci-bus.ts";
 
-const PIRQRC = 0x60;
-const ROUTE_DISABLED = 0x80;
+/** PCI address of this function (the ACPI tables describe its route registers). */
+export const PIIX3_DEVICE = 1;
+export const PIIX3_FUNCTION = 0;
+/** PIRQ A-D route registers (one byte each: ISA IRQ in bits 0-3, bit 7 = routing disabled). */
+export const PIRQ_ROUTE_REGISTERS = 0x60;
+export const PIRQ_ROUTE_DISABLED = 0x80;
+const PIRQRC = PIRQ_ROUTE_REGISTERS;
+const ROUTE_DISABLED = PIRQ_ROUTE_DISABLED;
 const RESET_CONTROL_PORT = 0xcf9;
 /** Reset control bits: 1 = system (hard) reset, 2 = reset CPU (0→1 edge starts it), 3 = full reset. */
 const RC_SYS_RST = 0x02;
@@ -27,8 +33,8 @@ export class Piix3Isa implements Device {
     config.fill(ROUTE_DISABLED, PIRQRC, PIRQRC + 4);
     this.pci = {
       name: "piix3 ISA bridge",
-      device: 1,
-      fn: 0,
+      device: PIIX3_DEVICE,
+      fn: PIIX3_FUNCTION,
       config,
       configWritten: (offset, size) => {
         if (offset < PIRQRC + 4 && offset + size > PIRQRC) options.bus.pirqRoutingChanged();

@@ -1,10 +1,20 @@
-// ACPI 1.0 tables for this board: RSDP → RSDT → FADT (+ FACS, DSDT with \_S5) and MADT (one local
-// APIC, the I/O APIC, ISA overrides IRQ0 → GSI2 and level-triggered IRQ9/10/11).
+// ACPI 1.0 tables for this board: RSDP → RSDT → FADT (+ FACS, DSDT) and MADT (one local APIC, the
+// I/O APIC, ISA overrides IRQ0 → GSI2 and level-triggered SCI and PCI link IRQs). The DSDT (\_S5,
+// the PCI root bridge with its interrupt links and hot-plug slots, the ISA devices, the hot-plug GPE
+// handler) is written with the AML encoder in aml.ts.
 //
 // The tables are built position-independent: every pointer field holds an offset into the "tables"
 // blob and is listed in `pointers`, every checksum in `checksums`. SeaBIOS's table loader (fw_cfg
 // etc/table-loader) patches them where it placed the blobs; `placeAcpiTables` does the same for
 // direct kernel boot without firmware. One description, two consumers.
+
+import {
+  type Aml, and, derefOf, device, dwordMemory, eisaId, field, FieldAccess, FieldUpdate, index, int, INTERRUPT_NUMBER_OFFSET, ioPorts, isaIrq,
+  levelInterrupts, lNot, local, method, name, notify, opRegion, or, pkg, ref, RegionSpace, resourceTemplate, ret, scope, store, ifThen, arg, wordSpace,
+} from "./aml.ts";
+import { PciHostBus } from "../chipset/pci-bus.ts";
+import { FIRST_HOTPLUG_SLOT, LAST_HOTPLUG_SLOT, PCI_HOTPLUG_GPE, PCI_HOTPLUG_IO_BASE, PCI_HOTPLUG_IO_LENGTH } from "../chipset/pci-hotplug.ts";
+import { PIIX3_DEVICE, PIIX3_FUNCTION, PIRQ_ROUTE_DISABLED, PIRQ_ROUTE_REGISTERS } from "../chipset/piix3-isa.ts";
 
 export const PM_IO_BASE = 0x600;
 export const SCI_IRQ = 9;
@@ -103,24 +113,6 @@ function sdtHeader(b: Blob, at: number, signature: string, length: number, revis
   b.u32(at + 32, 1);
 }
 
-/** AML PkgLength encoding for a package whose body (after the PkgLength) is `body` bytes. */
-function pkgLength(body: number): number[] {
-  if (body + 1 <= 0x3f) return [body + 1];
-  const total = body + 2;
-  if (total > 0xfff) throw new Error(`AML package of ${body} bytes is too large for this builder`);
-  return [0x40 | (total & 0x0f), total >>> 4];
-}
-
-function nameSeg(name: string): number[] {
-  if (!/^[A-Z_][A-Z0-9_]{0,3}$/.test(name)) throw new Error(`AML name "${name}" is not a valid name segment`);
-  return [...name.padEnd(4, "_")].map((c) => c.charCodeAt(0));
-}
-
-/** EisaId("PNPxxxx") as a DWordConst: SeaBIOS and Linux match on these bytes. */
-function eisaId(pnp: number): number[] {
-  return [0x0c, 0x41, 0xd0, (pnp >>> 8) & 0xff, pnp & 0xff];
-}
-
 export interface LegacyIoResource {
   port: number;
   length: number;
@@ -135,29 +127,10 @@ export interface AcpiIsaDevice {
   irq?: number;
 }
 
-function isaDeviceAml(d: AcpiIsaDevice): number[] {
-  const crs: number[] = [];
-  for (const r of d.io) crs.push(0x47, 0x01, r.port & 0xff, r.port >>> 8, r.port & 0xff, r.port >>> 8, 0x01, r.length);
-  if (d.irq !== undefined) crs.push(0x22, (1 << d.irq) & 0xff, (1 << d.irq) >>> 8);
-  crs.push(0x79, 0x00);
-  const buffer = [0x0a, crs.length, ...crs];
-  const crsName = [0x08, ...nameSeg("_CRS"), 0x11, ...pkgLength(buffer.length), ...buffer];
-  const hid = [0x08, ...nameSeg("_HID"), ...eisaId(d.pnpId)];
-  const body = [...nameSeg(d.name), ...hid, ...crsName];
-  return [0x5b, 0x82, ...pkgLength(body.length), ...body];
-}
-
-const u16le = (v: number) => [v & 0xff, (v >>> 8) & 0xff];
-const u32le = (v: number) => [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff];
-
-/** Word address space descriptor (bus numbers or I/O), producer, fixed min/max. */
-function wordSpace(type: 1 | 2, min: number, max: number): number[] {
-  return [0x88, 0x0d, 0x00, type, 0x0c, type === 1 ? 0x03 : 0x00, ...u16le(0), ...u16le(min), ...u16le(max), ...u16le(0), ...u16le(max - min + 1)];
-}
-
-/** DWord memory descriptor (read/write, non-cacheable), producer, fixed min/max. */
-function dwordMemory(min: number, max: number): number[] {
-  return [0x87, 0x17, 0x00, 0x00, 0x0c, 0x01, ...u32le(0), ...u32le(min), ...u32le(max), ...u32le(0), ...u32le(max - min + 1)];
+function isaDeviceAml(d: AcpiIsaDevice): Aml {
+  const crs = d.io.map((r) => ioPorts(r.port, r.length));
+  if (d.irq !== undefined) crs.push(isaIrq(d.irq));
+  return device(d.name, name("_HID", eisaId(`PNP${d.pnpId.toString(16).toUpperCase().padStart(4, "0")}`)), name("_CRS", resourceTemplate(...crs)));
 }
 
 /** Where PCI memory BARs may go: above RAM up to the I/O APIC. */
@@ -166,43 +139,110 @@ export interface PciWindow {
   memLimit: number;
 }
 
-/** \_SB.PCI0, the PCI root bridge (PNP0A03) with its bus, I/O and memory windows, so an ACPI OS
- *  enumerates bus 0 (without it Linux's ACPI PCI init never scans the bus). */
-function pciRootAml(w: PciWindow): number[] {
-  const crs = [
-    ...wordSpace(2, 0x00, 0xff),
-    0x47, 0x01, 0xf8, 0x0c, 0xf8, 0x0c, 0x01, 0x08, // config ports 0xCF8-0xCFF
-    ...wordSpace(1, 0x0000, 0x0cf7),
-    ...wordSpace(1, 0x0d00, 0xffff),
-    ...dwordMemory(0x000a0000, 0x000bffff), // legacy VGA window
-    ...dwordMemory(w.memBase, w.memLimit),
-    0x79, 0x00,
-  ];
-  const buffer = [0x0a, crs.length, ...crs];
-  const body = [
-    ...nameSeg("PCI0"),
-    0x08, ...nameSeg("_HID"), ...eisaId(0x0a03),
-    0x08, ...nameSeg("_ADR"), 0x00,
-    0x08, ...nameSeg("_UID"), 0x00,
-    0x08, ...nameSeg("_CRS"), 0x11, ...pkgLength(buffer.length), ...buffer,
-  ];
-  return [0x5b, 0x82, ...pkgLength(body.length), ...body];
+/** ISA IRQs the PCI interrupt links may use (SeaBIOS routes PIRQ A-D to these too); the MADT marks
+ *  them level-triggered. */
+export const PCI_LINK_IRQS = [10, 11] as const;
+const LINKS = ["LNKA", "LNKB", "LNKC", "LNKD"];
+/** The PIIX3's PIRQ route registers, as fields of \_SB.PCI0.ISA's config space. */
+const PIRQ_FIELDS = ["PRQA", "PRQB", "PRQC", "PRQD"];
+
+const slotName = (slot: number) => `S${slot.toString(16).toUpperCase().padStart(2, "0")}`;
+
+/** \_SB.PCI0, the PCI root bridge (PNP0A03): bus, I/O and memory windows (without it Linux's ACPI
+ *  PCI init never scans the bus), the interrupt routing of every slot's INTA-D to the PIRQ links, the
+ *  PIIX3 route registers the links program, and the hot-plug slots with the controller's registers. */
+function pciRootAml(w: PciWindow): Aml {
+  const prt: Aml[] = [];
+  for (let slot = 1; slot < 32; slot++) {
+    for (let pin = 0; pin < 4; pin++) {
+      prt.push(pkg(int(((slot << 16) | 0xffff) >>> 0), int(pin), ref(`\\_SB.${LINKS[PciHostBus.pirqOf(slot, pin + 1)]}`), int(0)));
+    }
+  }
+  const slots: Aml[] = [];
+  for (let slot = FIRST_HOTPLUG_SLOT; slot <= LAST_HOTPLUG_SLOT; slot++) {
+    slots.push(device(slotName(slot),
+      name("_ADR", int(slot << 16)),
+      name("_SUN", int(slot)),
+      method("_EJ0", 1, store(int((1 << slot) >>> 0), ref("\\_SB.PCI0.B0EJ"))),
+    ));
+  }
+  return device("PCI0",
+    name("_HID", eisaId("PNP0A03")),
+    name("_ADR", int(0)),
+    name("_UID", int(0)),
+    name("_BBN", int(0)),
+    name("_CRS", resourceTemplate(
+      wordSpace("bus", 0x00, 0xff),
+      ioPorts(0xcf8, 8), // configuration mechanism #1
+      wordSpace("io", 0x0000, 0x0cf7),
+      wordSpace("io", 0x0d00, 0xffff),
+      dwordMemory(0x000a0000, 0x000bffff), // legacy VGA window
+      dwordMemory(w.memBase, w.memLimit),
+    )),
+    name("_PRT", pkg(...prt)),
+    device("ISA",
+      name("_ADR", int((PIIX3_DEVICE << 16) | PIIX3_FUNCTION)),
+      opRegion("PIRQ", RegionSpace.PciConfig, PIRQ_ROUTE_REGISTERS, 4),
+      field("PIRQ", FieldAccess.Byte, FieldUpdate.Preserve, PIRQ_FIELDS.map((f) => [f, 8] as const)),
+    ),
+    opRegion("PCHP", RegionSpace.SystemIO, PCI_HOTPLUG_IO_BASE, PCI_HOTPLUG_IO_LENGTH),
+    field("PCHP", FieldAccess.DWord, FieldUpdate.WriteAsZeros, [["PCIU", 32], ["PCID", 32], ["B0EJ", 32]]),
+    ...slots,
+  );
 }
 
-/** The DSDT body: Name(\_S5, Package(4){S5, S5, 0, 0}) and Scope(\_SB) with the PCI root bridge
- *  and the ISA devices. */
-function dsdtAml(devices: AcpiIsaDevice[], pci: PciWindow | undefined): number[] {
-  const elements: number[] = [];
-  for (const v of [S5_SLP_TYP, S5_SLP_TYP, 0, 0]) {
-    if (v === 0) elements.push(0x00);
-    else if (v === 1) elements.push(0x01);
-    else elements.push(0x0a, v);
+/** \_SB.LNKx: PCI interrupt link x (PNP0C0F) over PIIX3 PIRQ route register x. The OS reads the
+ *  routing SeaBIOS chose (_CRS), or picks one of PCI_LINK_IRQS and programs it (_SRS). */
+function pirqLinkAml(pirq: number): Aml {
+  const route = ref(`\\_SB.PCI0.ISA.${PIRQ_FIELDS[pirq]}`);
+  const disabled = and(route, int(PIRQ_ROUTE_DISABLED));
+  const irqOf = (buf: Aml) => index(buf, int(INTERRUPT_NUMBER_OFFSET));
+  return device(LINKS[pirq],
+    name("_HID", eisaId("PNP0C0F")),
+    name("_UID", int(pirq + 1)),
+    name("_PRS", resourceTemplate(levelInterrupts(PCI_LINK_IRQS))),
+    name("RES", resourceTemplate(levelInterrupts([0]))),
+    method("_STA", 0, ifThen(disabled, ret(int(0x09))), ret(int(0x0b))), // present, enabled when routed
+    method("_DIS", 0, or(route, int(PIRQ_ROUTE_DISABLED), route)),
+    method("_CRS", 0,
+      store(int(0), irqOf(ref("RES"))),
+      ifThen(lNot(disabled), store(and(route, int(0x0f)), irqOf(ref("RES")))),
+      ret(ref("RES")),
+    ),
+    method("_SRS", 1, store(derefOf(irqOf(arg(0))), route)),
+  );
+}
+
+/** \_GPE._E01: the hot-plug controller's event. Each slot with a new card gets a device check
+ *  (Notify 1), each slot the host wants back an eject request (Notify 3). */
+function hotplugEventAml(): Aml {
+  const checks: Aml[] = [];
+  for (let slot = FIRST_HOTPLUG_SLOT; slot <= LAST_HOTPLUG_SLOT; slot++) {
+    const bit = int((1 << slot) >>> 0);
+    const path = ref(`\\_SB.PCI0.${slotName(slot)}`);
+    checks.push(ifThen(and(local(0), bit), notify(path, int(1))), ifThen(and(local(1), bit), notify(path, int(3))));
   }
-  const pkg = [0x04, ...elements]; // NumElements, elements
-  const s5 = [0x08, 0x5f, 0x53, 0x35, 0x5f, 0x12, ...pkgLength(pkg.length), ...pkg];
+  return scope("\\_GPE", method(`_E${PCI_HOTPLUG_GPE.toString(16).toUpperCase().padStart(2, "0")}`, 0,
+    store(ref("\\_SB.PCI0.PCIU"), local(0)),
+    store(ref("\\_SB.PCI0.PCID"), local(1)),
+    ...checks,
+  ));
+}
+
+/** The hot-plug controller's ports, claimed as motherboard resources so the OS never gives them to a
+ *  PCI BAR from the root bridge's I/O window. */
+const HOTPLUG_PORTS: AcpiIsaDevice = { name: "PHPR", pnpId: 0x0c02, io: [{ port: PCI_HOTPLUG_IO_BASE, length: PCI_HOTPLUG_IO_LENGTH }] };
+
+/** The DSDT body: \_S5, and with a PCI window the root bridge, its interrupt links, the ISA devices
+ *  and the hot-plug event. */
+export function dsdtAml(devices: AcpiIsaDevice[], pci: PciWindow | undefined): Aml {
+  const s5 = name("_S5", pkg(int(S5_SLP_TYP), int(S5_SLP_TYP), int(0), int(0)));
   if (devices.length === 0 && !pci) return s5;
-  const scopeBody = [0x5c, ...nameSeg("_SB"), ...(pci ? pciRootAml(pci) : []), ...devices.flatMap(isaDeviceAml)];
-  return [...s5, 0x10, ...pkgLength(scopeBody.length), ...scopeBody];
+  const sb = scope("\\_SB",
+    ...(pci ? [pciRootAml(pci), ...[0, 1, 2, 3].map(pirqLinkAml), isaDeviceAml(HOTPLUG_PORTS)] : []),
+    ...devices.map(isaDeviceAml),
+  );
+  return [...s5, ...sb, ...(pci ? hotplugEventAml() : [])];
 }
 
 export function buildAcpiTables(options: AcpiOptions): AcpiBlobs {
@@ -257,9 +297,8 @@ export function buildAcpiTables(options: AcpiOptions): AcpiBlobs {
       [0, 8, 0, 0, 1, 0, 0, 0], // processor local APIC: ACPI id 0, APIC id 0, enabled
       [1, 12, 0, 0, ...le32(IOAPIC_BASE), ...le32(0)], // I/O APIC id 0 at 0xFEC00000, GSI base 0
       [2, 10, 0, 0, ...le32(2), 0, 0], // ISA IRQ0 → GSI 2, bus-conforming
-      [2, 10, 0, 9, ...le32(9), 0x0d, 0], // IRQ9 (SCI): level, active high
-      [2, 10, 0, 10, ...le32(10), 0x0d, 0], // IRQ10/11: PCI interrupts after SeaBIOS's PIRQ routing
-      [2, 10, 0, 11, ...le32(11), 0x0d, 0],
+      // SCI and the PCI link IRQs: level, active high.
+      ...[SCI_IRQ, ...PCI_LINK_IRQS].map((irq) => [2, 10, 0, irq, ...le32(irq), 0x0d, 0]),
       [4, 6, 0xff, 0, 0, 1], // local APIC NMI on LINT1 for all processors
     ];
     const length = 44 + items.reduce((n, i) => n + i.length, 0);
