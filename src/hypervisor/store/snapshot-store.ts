@@ -14,7 +14,7 @@ export class StorageError extends Error {
 
 /** One stored snapshot (or suspended state) of a VM. */
 export interface SnapshotRecord {
-  /** Content id of the manifest (SHA-256 of its JSON). */
+  /** The manifest's content id (manifest.id). */
   id: string;
   vmId: string;
   name: string;
@@ -105,11 +105,6 @@ export async function sha256(bytes: Uint8Array): Promise<string> {
   let s = "";
   for (const b of d) s += b.toString(16).padStart(2, "0");
   return s;
-}
-
-/** The content id of a manifest: SHA-256 of its JSON text. */
-export function manifestId(manifest: SnapshotManifest): Promise<string> {
-  return sha256(new TextEncoder().encode(JSON.stringify(manifest)));
 }
 
 export function formatBytes(n: number): string {
@@ -210,6 +205,14 @@ export class SnapshotStore {
     return this.serial(async () => {
       await this.snapshotKv.del(snapshotKey(vmId, id));
       return this.collect();
+    });
+  }
+
+  /** Points the snapshots taken after `from` at `to` (before `from` is deleted: the tree stays whole). */
+  reparent(vmId: string, from: string, to: string | null): Promise<void> {
+    return this.serial(async () => {
+      const children = (await this.snapshots(vmId)).filter((r) => r.parentId === from);
+      await this.snapshotKv.setMany(children.map((r) => [snapshotKey(vmId, r.id), { ...r, parentId: to }]));
     });
   }
 
