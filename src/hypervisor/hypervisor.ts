@@ -683,7 +683,9 @@ export class Hypervisor implements HypervisorApi {
     this.log.add(id, "lifecycle", `removed "${vm.config.name}"`);
     // Its definition, snapshots and disk overlays go too (after any pending definition write).
     const store = this.store;
-    if (store) this.persisting = this.persisting.then(() => store.deleteVm(id)).catch((e: unknown) => this.log.add(id, "error", `could not delete the stored VM: ${errorText(e)}`));
+    if (store) this.persisting = this.persisting.then(() => store.deleteVm(id)).catch((e: unknown) => {
+          this.log.add(id, "error", `could not delete the stored VM: ${errorText(e)}`);
+        });
   }
 
   /** Applies a configuration change; says which parts wait for a restart. */
@@ -893,7 +895,7 @@ export class Hypervisor implements HypervisorApi {
         ringGuestDoorbell(previous.control);
       }
       previous.handle?.terminate();
-      if (wasPaused && vm.control && vm.state === "running") this.pause(vm.id);
+      if (wasPaused && vm.control && (vm.state as VmState) === "running") this.pause(vm.id);
       return;
     }
     if (vm.generation === generation) {
@@ -1076,8 +1078,9 @@ export class Hypervisor implements HypervisorApi {
 
   async storageUsage(): Promise<StorageUsage> {
     const store = this.requireStore();
+    const none: { usage?: number; quota?: number } = {};
     const [estimate, persisted, own] = await Promise.all([
-      this.storage?.estimate().catch(() => ({})) ?? Promise.resolve({} as { usage?: number; quota?: number }),
+      this.storage?.estimate().catch(() => none) ?? Promise.resolve(none),
       this.storage?.persisted().catch(() => false) ?? Promise.resolve(false),
       store.usage(),
     ]);
