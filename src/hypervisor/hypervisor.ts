@@ -469,6 +469,12 @@ export class Hypervisor implements HypervisorApi {
     await this.launch(vm, generation, machine, cards, { diskOverlays }, false);
   }
 
+  /** Launches a guest worker and waits until its machine runs (null) or failed to start (why). */
+  private async launchAndWait(vm: VmRecord, generation: number, machine: MachineConfig, from: Pick<GuestRunnerSpec, "state" | "diskOverlays">): Promise<string | null> {
+    const launched = await this.launch(vm, generation, machine, this.ledger.cardsOf(vm.id), from, true);
+    return launched ? launched.outcome : "the VM was stopped meanwhile";
+  }
+
   /** Starts a stopped VM's machine from a stored snapshot (validated completely first). */
   private async startFromSnapshot(vm: VmRecord, snapshotId: string): Promise<void> {
     const capture = await this.loadSnapshot(vm, snapshotId);
@@ -480,9 +486,10 @@ export class Hypervisor implements HypervisorApi {
     await this.launch(vm, generation, capture.config, this.ledger.cardsOf(vm.id), { state: capture.state }, false);
   }
 
-  /** Launches a guest worker for `vm` (its new generation) and resolves when the machine runs
-   *  (null) or failed to start (the reason). With `fallible`, a failure to start is only reported
-   *  to the caller (who puts the previous machine back) instead of marking the VM crashed. */
+  /** Launches a guest worker for `vm` (its new generation) once the page is calm; resolves when it
+   *  is launched (null when the VM was stopped meanwhile), with `outcome`: null once the machine
+   *  runs, or why it failed to start. With `fallible`, a failure to start is only reported to the
+   *  caller (who puts the previous machine back) instead of marking the VM crashed. */
   private async launch(
     vm: VmRecord,
     generation: number,
@@ -490,14 +497,14 @@ export class Hypervisor implements HypervisorApi {
     cards: HostCard[],
     from: Pick<GuestRunnerSpec, "state" | "diskOverlays">,
     fallible: boolean,
-  ): Promise<string | null> {
+  ): Promise<{ outcome: Promise<string | null> } | null> {
     const id = vm.id;
     // A new guest worker compiles the emulator and builds its machine while the page builds the
     // VM's panel: launch it once the page is on time again (page-beat.ts), so the two do not
     // compete for the cores.
     if (this.busyGuests() + 1 >= this.scheduler.guestCores) setPageYield(this.pageBeat, true);
     await waitForCalmPage(this.pageBeatReader);
-    if (vm.generation !== generation) return "the VM was stopped meanwhile";
+    if (vm.generation !== generation) return null;
     const channels = createVmChannels();
     vm.channels = channels;
     vm.machineCards = cards;
@@ -578,7 +585,7 @@ export class Hypervisor implements HypervisorApi {
       },
     );
     vm.handle = launch.handle;
-    return outcome;
+    return { outcome };
   }
 
   /** A copy of the machine's state from its guest worker (which runs on right after the copy). */
@@ -886,7 +893,7 @@ export class Hypervisor implements HypervisorApi {
     op.step("starting the saved machine", 0.7);
     vm.state = "starting";
     const generation = ++vm.generation;
-    const failure = await this.launch(vm, generation, capture.config, this.ledger.cardsOf(vm.id), { state: capture.state }, true);
+    const failure = await this.launchAndWait(vm, generation, capture.config, { state: capture.state });
     if (failure === null) {
       // The old machine's disk writes no longer count: the restored disks replace them.
       if (previous.launch) previous.launch.acceptDiskWrites = false;
@@ -969,7 +976,7 @@ export class Hypervisor implements HypervisorApi {
       vm.reason = "";
       vm.pendingRestart = [];
       const generation = ++vm.generation;
-      const failure = await this.launch(vm, generation, capture.config, this.ledger.cardsOf(vm.id), { state: capture.state }, true);
+      const failure = await this.launchAndWait(vm, generation, capture.config, { state: capture.state });
       if (failure !== null) {
         if (vm.generation === generation) {
           this.teardown(vm);
