@@ -217,6 +217,7 @@ export class Hypervisor implements HypervisorApi {
       const guest = await this.catalogGuest(config);
       const id = `vm${this.nextId}`;
       this.checkResources(id, config);
+      this.nextId++; // taken now: storing an upload's image lets other requests in
       let storedGuest: StoredGuest = config.guest.kind === "upload" ? { kind: "snapshot", label: this.labelOf(config, guest), guestId: null } : (config.guest as StoredGuest);
       if (config.guest.kind === "upload" && this.store) {
         try {
@@ -1051,6 +1052,7 @@ export class Hypervisor implements HypervisorApi {
       validatePatch({ memoryMiB: config.memoryMiB, share: config.share, capPercent: config.capPercent });
       const id = `vm${this.nextId}`;
       this.checkResources(id, config);
+      this.nextId++; // taken now: storing lets other requests in
       op.step("storing", 0.6);
       const staged = store.stage();
       for (const h of manifestChunks(manifest)) {
