@@ -6,26 +6,16 @@
 
 import { manifestChunks, type ChunkStore, type SnapshotManifest } from "../snapshot/index.ts";
 import type { MediaKind } from "../guest-catalog.ts";
+import type { SnapshotInfo } from "../snapshot-api.ts";
 import { idbKeyValue, type KeyValueFactory, type KeyValueStore } from "./key-value.ts";
 
 export class StorageError extends Error {
   override name = "StorageError";
 }
 
-/** One stored snapshot (or suspended state) of a VM. */
-export interface SnapshotRecord {
-  /** The manifest's content id (manifest.id). */
-  id: string;
-  vmId: string;
-  name: string;
-  description: string;
-  takenAt: number;
-  parentId: string | null;
-  kind: "snapshot" | "suspend";
-  thumbnailPng: Uint8Array | null;
-  ramBytes: number;
-  manifest: SnapshotManifest;
-}
+/** One stored snapshot (or suspended state) of a VM: what the dashboard lists (but its stored
+ *  size, which depends on the other snapshots) and the manifest (manifest.id is its id). */
+export type SnapshotRecord = Omit<SnapshotInfo, "storedBytes"> & { manifest: SnapshotManifest };
 
 /** An uploaded image, stored once as pieces named by their SHA-256. */
 export interface StoredImage {
