@@ -772,7 +772,7 @@ export class Hypervisor implements HypervisorApi {
     op: Operation,
   ): Promise<SnapshotRecord> {
     const store = this.requireStore();
-    const staged = store.stage();
+    const staged = await store.stage();
     const takenAt = this.now();
     op.step("hashing and compressing", 0.05);
     const manifest = await writeSnapshot(capture, this.vmDefinition(vm), { ...meta, takenAt, parentId: vm.currentId }, staged, (phase, f) => op.step(phase, 0.05 + 0.8 * f));
@@ -1008,7 +1008,7 @@ export class Hypervisor implements HypervisorApi {
         // The current state, written for the file only (not kept in storage).
         op.step("copying the machine's state", 0);
         const capture = await this.capture(vm);
-        const staged: StagedChunks = store.stage();
+        const staged: StagedChunks = await store.stage();
         manifest = await writeSnapshot(
           capture,
           this.vmDefinition(vm),
@@ -1054,7 +1054,7 @@ export class Hypervisor implements HypervisorApi {
       this.checkResources(id, config);
       this.nextId++; // taken now: storing lets other requests in
       op.step("storing", 0.6);
-      const staged = store.stage();
+      const staged = await store.stage();
       for (const h of manifestChunks(manifest)) {
         const c = await chunks.get(h);
         if (c) await staged.put(h, c);

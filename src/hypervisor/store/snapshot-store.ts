@@ -69,10 +69,14 @@ const IMAGE_PIECE = 1 << 20;
 export class StagedChunks implements ChunkStore {
   readonly pending = new Map<string, Uint8Array>();
 
-  constructor(private readonly base: ChunkStore) {}
+  /** `stored`: the names of the chunks stored when the operation began (has() reads no chunk). */
+  constructor(
+    private readonly base: ChunkStore,
+    private readonly stored: ReadonlySet<string>,
+  ) {}
 
   async has(hash: string): Promise<boolean> {
-    return this.pending.has(hash) || this.base.has(hash);
+    return this.pending.has(hash) || this.stored.has(hash);
   }
 
   async get(hash: string): Promise<Uint8Array | undefined> {
@@ -152,9 +156,10 @@ export class SnapshotStore {
     return run;
   }
 
-  /** A chunk store for one operation: reads see committed chunks, writes wait for commit. */
-  stage(): StagedChunks {
-    return new StagedChunks(this.chunks);
+  /** A chunk store for one operation: reads see committed chunks, writes wait for commit (which
+   *  refuses the operation if a chunk it found stored was freed meanwhile). */
+  async stage(): Promise<StagedChunks> {
+    return new StagedChunks(this.chunks, new Set(await this.chunkKv.keys()));
   }
 
   /** Stores a snapshot's new chunks, then its record. Refused (nothing changes) when a chunk the
