@@ -1,7 +1,8 @@
 // `npm run bench`: boots the default Linux guest (direct kernel boot: same SeaBIOS, kernel,
 // initramfs, RAM and command line) to its shell prompt with v86 and with Hypertab, alternating
 // runs in fresh processes, then prints medians and the Hypertab/v86 ratio and writes
-// bench/results.json. A busybox shell loop after the prompt gives a CPU-bound comparison.
+// bench/results.json. A busybox shell loop after the prompt gives a CPU-bound comparison. At the
+// prompt each run also measures a snapshot (bench/snapshot.ts) or, for v86, its save_state().
 //
 // Options: --runs N (default 3 per engine), --timeout S (per boot, default 600), --loop-runs N
 // (runs per engine that also time the shell loop, default 1; 0 skips it), --only v86|hypertab.
@@ -13,7 +14,7 @@ import { build } from "esbuild";
 import { cpus, loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { failedBootRun, SHELL_LOOP, type BootRunResult, type BootRunSpec, type Engine } from "./guest-boot.ts";
-import { median } from "./medians.ts";
+import { median, spread } from "./medians.ts";
 
 const root = resolve(import.meta.dirname, "..");
 const tsxCli = join(root, "node_modules/tsx/dist/cli.mjs");
@@ -152,6 +153,37 @@ function runCpuLoop(): Promise<{ output: string; json: unknown } | null> {
   });
 }
 
+/** Snapshot figures (bench/snapshot.ts, v86's save_state()) of every run: medians, spread, lines. */
+function summarizeSnapshots(results: BootRunResult[]) {
+  const snaps = results.flatMap((r) => (r.snapshot ? [r.snapshot] : []));
+  const v86 = results.flatMap((r) => (r.v86SaveState ? [r.v86SaveState] : []));
+  const stat = (values: number[]) => ({ median: median(values), spread: spread(values) });
+  const figures = {
+    runs: snaps.length,
+    pauseMs: stat(snaps.map((s) => s.pauseMs)),
+    storedMs: stat(snaps.map((s) => s.storedMs)),
+    restoreMs: stat(snaps.map((s) => s.restoreMs)),
+    storedBytes: stat(snaps.map((s) => s.storedBytes)),
+    stateStoredBytes: stat(snaps.map((s) => s.stateStoredBytes)),
+    secondAddedBytes: stat(snaps.map((s) => s.secondAddedBytes)),
+    ramBytes: snaps[0]?.ramBytes ?? null,
+    restoredRamMatches: snaps.every((s) => s.restoredRamMatches),
+    v86: { runs: v86.length, saveStateMs: stat(v86.map((s) => s.ms)), saveStateBytes: stat(v86.map((s) => s.bytes)) },
+  };
+  const ms = (s: { median: number | null; spread: [number, number] | null }) =>
+    s.median === null ? "—" : `${s.median.toFixed(0)} ms [${s.spread![0].toFixed(0)}–${s.spread![1].toFixed(0)}]`;
+  const mb = (s: { median: number | null; spread: [number, number] | null }) =>
+    s.median === null ? "—" : `${(s.median / 2 ** 20).toFixed(1)} MiB [${(s.spread![0] / 2 ** 20).toFixed(1)}–${(s.spread![1] / 2 ** 20).toFixed(1)}]`;
+  const ram = figures.ramBytes;
+  const pct = (n: number | null) => (n === null || !ram ? "—" : `${((n / ram) * 100).toFixed(1)}%`);
+  const lines = [
+    `snapshot at the prompt, Hypertab (${snaps.length} runs; median [min–max]): pause ${ms(figures.pauseMs)} (target < 100), stored ${ms(figures.storedMs)} (target < 2000), restore to running ${ms(figures.restoreMs)} (target < 1000)`,
+    `snapshot size: ${mb(figures.storedBytes)} stored in all (firmware, kernel, initrd included: shared by every snapshot of the VM), machine state ${mb(figures.stateStoredBytes)} = ${pct(figures.stateStoredBytes.median)} of ${ram ? ram / 2 ** 20 : "—"} MiB RAM (target ≤ 25%); a second snapshot 60 s of guest time later adds ${mb(figures.secondAddedBytes)}${figures.restoredRamMatches ? "" : "; RESTORED RAM DIFFERS"}`,
+    `v86 save_state() of its guest at the prompt (${v86.length} runs): ${ms(figures.v86.saveStateMs)}, ${mb(figures.v86.saveStateBytes)} (uncompressed, as v86 returns it)`,
+  ];
+  return { figures, lines };
+}
+
 async function main(): Promise<void> {
   if (process.argv.includes("--browser")) {
     const { runBrowserBench } = await import("./browser.ts");
@@ -176,7 +208,9 @@ async function main(): Promise<void> {
       console.log(
         `[bench] ${engine.padEnd(8)} run ${run + 1}: banner ${fmt(r.bannerSeconds)}, prompt ${fmt(r.promptSeconds)}` +
           (loop ? `, shell loop ${fmt(r.loopSeconds)} (${r.loopMips ?? "—"} MIPS)` : "") +
-          `, RSS ${r.rssMiB} MiB (RSS-guest RAM ${r.overheadMiB} MiB; ${r.memory})${r.error ? ` — ${r.error}` : ""}`,
+          `, RSS ${r.rssMiB} MiB (RSS-guest RAM ${r.overheadMiB} MiB; ${r.memory})${r.error ? ` — ${r.error}` : ""}` +
+          (r.snapshot ? `; snapshot pause ${r.snapshot.pauseMs.toFixed(0)} ms, stored ${r.snapshot.storedMs.toFixed(0)} ms, restore ${r.snapshot.restoreMs.toFixed(0)} ms, ${(r.snapshot.storedBytes / 2 ** 20).toFixed(1)} MiB` : "") +
+          (r.v86SaveState ? `; save_state ${r.v86SaveState.ms.toFixed(0)} ms, ${(r.v86SaveState.bytes / 2 ** 20).toFixed(1)} MiB` : ""),
       );
       if (engine === "hypertab" && r.promptSeconds === null) {
         hypertabGaveUp.reason = r.error ?? "did not reach the prompt";
@@ -217,12 +251,15 @@ async function main(): Promise<void> {
   console.log(`[bench] shell loop (CPU-bound): Hypertab ${hypertab.medianLoopMips ?? "—"} MIPS, v86 ${v86.medianLoopMips ?? "—"} MIPS; guest-instruction rate ratio Hypertab/v86 ${ratio(hypertab.medianLoopMips, v86.medianLoopMips) ?? "—"}`);
   console.log(`[bench] ratio Hypertab/v86: banner ${ratios.banner ?? "—"}, prompt ${ratios.prompt ?? "—"}, shell loop ${ratios.shellLoop ?? "—"} (lower is better for Hypertab)`);
 
+  const snapshot = summarizeSnapshots(results);
+  for (const line of snapshot.lines) console.log(`[bench] ${line}`);
+
   const report = {
     date: new Date().toISOString(),
     host: { node: process.version, nodeOptions: NODE_OPTIONS_OF_RUNS, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? null, loadAverageAtEnd: loadavg() },
     guest: { name: "linux", memoryMiB: guest.memoryMiB, cmdline: guest.cmdline, banner: guest.banner, prompt: guest.prompt, shellLoop: SHELL_LOOP },
     options: args,
-    summary: { v86, hypertab, ratioHypertabOverV86: ratios, hypertabStatus: hypertab.reachedPrompt > 0 ? "boots" : hypertabGaveUp.reason || "not measured" },
+    summary: { v86, hypertab, ratioHypertabOverV86: ratios, snapshot: snapshot.figures, hypertabStatus: hypertab.reachedPrompt > 0 ? "boots" : hypertabGaveUp.reason || "not measured" },
     runs: results,
     cpuLoop,
   };

@@ -99,14 +99,16 @@ export async function storeChunks(pending: PendingArray[], store: ChunkStore, pr
         hashes.push(isZero(chunk) ? Promise.resolve(null) : sha256Hex(chunk));
       }
       const names = await Promise.all(hashes);
+      const work: Promise<void>[] = [];
       for (let c = first; c < last; c++) {
         const hash = names[c - first]!;
         ref.chunks[c] = hash;
         if (hash === null || known.has(hash)) continue;
         known.add(hash);
-        if (await store.has(hash)) continue;
-        await store.put(hash, packChunk(bytes.subarray(c * CHUNK_SIZE, Math.min(bytes.length, (c + 1) * CHUNK_SIZE))));
+        const chunk = bytes.subarray(c * CHUNK_SIZE, Math.min(bytes.length, (c + 1) * CHUNK_SIZE));
+        work.push(store.has(hash).then(async (present) => (present ? undefined : store.put(hash, await packChunk(chunk)))));
       }
+      await Promise.all(work);
       done += Math.min(bytes.length, last * CHUNK_SIZE) - first * CHUNK_SIZE;
       progress?.(total ? done / total : 1);
     }
