@@ -2,7 +2,7 @@
 // v86) to its banner and shell prompt, optionally time a busybox shell loop, and print one JSON line.
 // bench/run.ts starts a fresh process per run so runs do not share JIT warm-up or heap.
 
-import { readFileSync } from "node:fs";
+import { readFileSync, realpathSync } from "node:fs";
 import { getHeapSpaceStatistics } from "node:v8";
 import { resolve } from "node:path";
 import type { MachineConfig } from "../src/emulator/machine-config.ts";
@@ -281,8 +281,9 @@ export async function bootOnce(spec: BootRunSpec): Promise<BootRunResult> {
   return spec.engine === "v86" ? bootV86(spec) : bootHypertab(spec);
 }
 
-// As a child process: spec as JSON in argv[2], result as one JSON line prefixed "RESULT ".
-if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {
+// As a child process: spec as JSON in argv[2], result as one JSON line prefixed "RESULT ". Real
+// paths: the bundle's folder (.cache) may be a symbolic link.
+if (process.argv[1] && realpathSync(process.argv[1]) === realpathSync(import.meta.filename)) {
   const spec = JSON.parse(process.argv[2] ?? "{}") as BootRunSpec;
   let result: BootRunResult;
   try {
