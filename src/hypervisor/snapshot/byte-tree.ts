@@ -136,7 +136,10 @@ export function newTreeReader(): TreeReader {
   return { found: [], declaredBytes: 0, hashes: new Set() };
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v);
+/** A record (not an array, typed array or null). */
+export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v);
+/** A record JSON.parse could have made (a manifest from IndexedDB may hold class instances). */
+export const isJsonObject = (v: unknown): v is Record<string, unknown> => isObject(v) && (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null);
 
 function hasExactly(o: Record<string, unknown>, keys: string[]): boolean {
   const own = Object.keys(o);
@@ -173,7 +176,7 @@ export function jsonToTree(json: unknown, reader: TreeReader, path: string, dept
     for (let i = 0; i < json.length; i++) out[i] = jsonToTree(json[i], reader, `${path}[${i}]`, depth + 1, (v) => (out[i] = v));
     return out;
   }
-  if (!isObject(json) || (Object.getPrototypeOf(json) !== Object.prototype && Object.getPrototypeOf(json) !== null)) formatFail(`${path} is not JSON`);
+  if (!isJsonObject(json)) formatFail(`${path} is not JSON`);
   if (Object.hasOwn(json, "$number")) {
     const n = json.$number;
     if (!hasExactly(json, ["$number"]) || (n !== "-0" && n !== "NaN" && n !== "Infinity" && n !== "-Infinity")) formatFail(`${path}: malformed $number`);

@@ -19,11 +19,15 @@ export function isChunkHash(v: unknown): v is string {
   return typeof v === "string" && HASH_RE.test(v);
 }
 
-export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
+/** Lowercase hex, two digits a byte. */
+export function toHex(bytes: Uint8Array, separator = ""): string {
   let s = "";
-  for (let i = 0; i < digest.length; i++) s += (digest[i]! < 16 ? "0" : "") + digest[i]!.toString(16);
+  for (let i = 0; i < bytes.length; i++) s += (i ? separator : "") + (bytes[i]! < 16 ? "0" : "") + bytes[i]!.toString(16);
   return s;
+}
+
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  return toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>)));
 }
 
 let nativeDeflate = typeof CompressionStream === "function";
