@@ -14,7 +14,8 @@ import { build } from "esbuild";
 import { cpus, loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { failedBootRun, SHELL_LOOP, type BootRunResult, type BootRunSpec, type Engine } from "./guest-boot.ts";
-import { median, spread } from "./medians.ts";
+import { median } from "./medians.ts";
+import { summarizeSnapshots } from "./snapshot.ts";
 
 const root = resolve(import.meta.dirname, "..");
 const tsxCli = join(root, "node_modules/tsx/dist/cli.mjs");
@@ -151,37 +152,6 @@ function runCpuLoop(): Promise<{ output: string; json: unknown } | null> {
       resolveRun({ output: out, json });
     });
   });
-}
-
-/** Snapshot figures (bench/snapshot.ts, v86's save_state()) of every run: medians, spread, lines. */
-function summarizeSnapshots(results: BootRunResult[]) {
-  const snaps = results.flatMap((r) => (r.snapshot ? [r.snapshot] : []));
-  const v86 = results.flatMap((r) => (r.v86SaveState ? [r.v86SaveState] : []));
-  const stat = (values: number[]) => ({ median: median(values), spread: spread(values) });
-  const figures = {
-    runs: snaps.length,
-    pauseMs: stat(snaps.map((s) => s.pauseMs)),
-    storedMs: stat(snaps.map((s) => s.storedMs)),
-    restoreMs: stat(snaps.map((s) => s.restoreMs)),
-    storedBytes: stat(snaps.map((s) => s.storedBytes)),
-    stateStoredBytes: stat(snaps.map((s) => s.stateStoredBytes)),
-    secondAddedBytes: stat(snaps.map((s) => s.secondAddedBytes)),
-    ramBytes: snaps[0]?.ramBytes ?? null,
-    restoredRamMatches: snaps.every((s) => s.restoredRamMatches),
-    v86: { runs: v86.length, saveStateMs: stat(v86.map((s) => s.ms)), saveStateBytes: stat(v86.map((s) => s.bytes)) },
-  };
-  const ms = (s: { median: number | null; spread: [number, number] | null }) =>
-    s.median === null ? "—" : `${s.median.toFixed(0)} ms [${s.spread![0].toFixed(0)}–${s.spread![1].toFixed(0)}]`;
-  const mb = (s: { median: number | null; spread: [number, number] | null }) =>
-    s.median === null ? "—" : `${(s.median / 2 ** 20).toFixed(1)} MiB [${(s.spread![0] / 2 ** 20).toFixed(1)}–${(s.spread![1] / 2 ** 20).toFixed(1)}]`;
-  const ram = figures.ramBytes;
-  const pct = (n: number | null) => (n === null || !ram ? "—" : `${((n / ram) * 100).toFixed(1)}%`);
-  const lines = [
-    `snapshot at the prompt, Hypertab (${snaps.length} runs; median [min–max]): pause ${ms(figures.pauseMs)} (target < 100), stored ${ms(figures.storedMs)} (target < 2000), restore to running ${ms(figures.restoreMs)} (target < 1000)`,
-    `snapshot size: ${mb(figures.storedBytes)} stored in all (firmware, kernel, initrd included: shared by every snapshot of the VM), machine state ${mb(figures.stateStoredBytes)} = ${pct(figures.stateStoredBytes.median)} of ${ram ? ram / 2 ** 20 : "—"} MiB RAM (target ≤ 25%); a second snapshot 60 s of guest time later adds ${mb(figures.secondAddedBytes)}${figures.restoredRamMatches ? "" : "; RESTORED RAM DIFFERS"}`,
-    `v86 save_state() of its guest at the prompt (${v86.length} runs): ${ms(figures.v86.saveStateMs)}, ${mb(figures.v86.saveStateBytes)} (uncompressed, as v86 returns it)`,
-  ];
-  return { figures, lines };
 }
 
 async function main(): Promise<void> {

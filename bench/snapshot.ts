@@ -5,6 +5,7 @@
 
 import type { Machine } from "../src/emulator/machine-api.ts";
 import type { MachineConfig } from "../src/emulator/machine-config.ts";
+import { median, spread } from "./medians.ts";
 import { captureMachine, MemoryChunkStore, readSnapshot, restoreMachine, writeSnapshot, type SnapshotManifest } from "../src/hypervisor/snapshot/index.ts";
 
 export interface SnapshotFigures {
@@ -68,4 +69,31 @@ export async function measureSnapshot(machine: Machine, config: MachineConfig): 
   await writeSnapshot(captureMachine(machine, config), vm, meta("second", first.id), store);
   const secondAddedBytes = store.storedBytes - storedBytes;
   return { pauseMs, storedMs, restoreMs, ramBytes: ram.length, storedBytes, stateStoredBytes: stateChunkBytes(first, store), secondAddedBytes, restoredRamMatches };
+}
+
+/** Snapshot figures (bench/snapshot.ts, v86's save_state()) of every run: medians, spread, lines. */
+export function summarizeSnapshots(results: { snapshot: SnapshotFigures | null; v86SaveState: { ms: number; bytes: number } | null }[]) {
+  const snaps = results.flatMap((r) => (r.snapshot ? [r.snapshot] : []));
+  const v86 = results.flatMap((r) => (r.v86SaveState ? [r.v86SaveState] : []));
+  const stat = (values: number[]) => ({ median: median(values), spread: spread(values) });
+  const timed = ["pauseMs", "storedMs", "restoreMs", "storedBytes", "stateStoredBytes", "secondAddedBytes"] as const;
+  const figures = {
+    runs: snaps.length,
+    ...(Object.fromEntries(timed.map((k) => [k, stat(snaps.map((s) => s[k]))])) as Record<(typeof timed)[number], ReturnType<typeof stat>>),
+    ramBytes: snaps[0]?.ramBytes ?? null,
+    restoredRamMatches: snaps.every((s) => s.restoredRamMatches),
+    v86: { runs: v86.length, saveStateMs: stat(v86.map((s) => s.ms)), saveStateBytes: stat(v86.map((s) => s.bytes)) },
+  };
+  const ms = (s: { median: number | null; spread: [number, number] | null }) =>
+    s.median === null ? "—" : `${s.median.toFixed(0)} ms [${s.spread![0].toFixed(0)}–${s.spread![1].toFixed(0)}]`;
+  const mb = (s: { median: number | null; spread: [number, number] | null }) =>
+    s.median === null ? "—" : `${(s.median / 2 ** 20).toFixed(1)} MiB [${(s.spread![0] / 2 ** 20).toFixed(1)}–${(s.spread![1] / 2 ** 20).toFixed(1)}]`;
+  const ram = figures.ramBytes;
+  const pct = (n: number | null) => (n === null || !ram ? "—" : `${((n / ram) * 100).toFixed(1)}%`);
+  const lines = [
+    `snapshot at the prompt, Hypertab (${snaps.length} runs; median [min–max]): pause ${ms(figures.pauseMs)} (target < 100), stored ${ms(figures.storedMs)} (target < 2000), restore to running ${ms(figures.restoreMs)} (target < 1000)`,
+    `snapshot size: ${mb(figures.storedBytes)} stored in all (firmware, kernel, initrd included: shared by every snapshot of the VM), machine state ${mb(figures.stateStoredBytes)} = ${pct(figures.stateStoredBytes.median)} of ${ram ? ram / 2 ** 20 : "—"} MiB RAM (target ≤ 25%); a second snapshot 60 s of guest time later adds ${mb(figures.secondAddedBytes)}${figures.restoredRamMatches ? "" : "; RESTORED RAM DIFFERS"}`,
+    `v86 save_state() of its guest at the prompt (${v86.length} runs): ${ms(figures.v86.saveStateMs)}, ${mb(figures.v86.saveStateBytes)} (uncompressed, as v86 returns it)`,
+  ];
+  return { figures, lines };
 }
