@@ -93,7 +93,7 @@ export function summarizeSnapshots(results: { snapshot: SnapshotFigures | null; 
   const lines = [
     `snapshot at the prompt, Hypertab (${snaps.length} runs; median [min–max]): pause ${ms(figures.pauseMs)} (target < 100), stored ${ms(figures.storedMs)} (target < 2000), restore to running ${ms(figures.restoreMs)} (target < 1000)`,
     `snapshot size: ${mb(figures.storedBytes)} stored in all (firmware, kernel, initrd included: shared by every snapshot of the VM), machine state ${mb(figures.stateStoredBytes)} = ${pct(figures.stateStoredBytes.median)} of ${ram ? ram / 2 ** 20 : "—"} MiB RAM (target ≤ 25%); a second snapshot 60 s of guest time later adds ${mb(figures.secondAddedBytes)}${figures.restoredRamMatches ? "" : "; RESTORED RAM DIFFERS"}`,
-    `v86 save_state() of its guest at the prompt (${v86.length} runs): ${ms(figures.v86.saveStateMs)}, ${mb(figures.v86.saveStateBytes)} (uncompressed, as v86 returns it)`,
+    `v86 save_state() of its guest at the prompt (${v86.length} runs): ${ms(figures.v86.saveStateMs)}, ${mb(figures.v86.saveStateBytes)} (the ArrayBuffer v86 returns)`,
   ];
   return { figures, lines };
 }
