@@ -208,12 +208,20 @@ export function jsonToTree(json: unknown, reader: TreeReader, path: string, dept
   return out;
 }
 
-/** Allocates every recorded array and fills it from verified chunks (zero where elided). */
+/** Allocates every recorded array and fills it from verified chunks (zero where elided), a batch
+ *  of chunks at a time unpacked and hashed concurrently. */
 export async function fillArrays(reader: TreeReader, store: ChunkStore, progress?: (fraction: number) => void): Promise<void> {
   const total = reader.declaredBytes;
   let done = 0;
-  // A chunk repeated within the snapshot is unpacked and verified once, then copied.
-  const seen = new Map<string, Uint8Array>();
+  // A chunk repeated within the snapshot is unpacked and verified once; later uses copy it from
+  // where it was placed.
+  const verified = new Map<string, Promise<Uint8Array>>();
+  const fetch = async (hash: string, length: number, path: string): Promise<Uint8Array> => {
+    const stored = await store.get(hash);
+    if (stored === undefined) formatFail(`${path}: chunk ${short(hash)} is missing`);
+    return unpackChunk(hash, stored, length);
+  };
+  const BATCH = 32;
   for (const { ref, path, place } of reader.found) {
     let buffer: ArrayBuffer;
     try {
@@ -222,24 +230,27 @@ export async function fillArrays(reader: TreeReader, store: ChunkStore, progress
       throw new SnapshotFormatError(`${path}: cannot allocate ${ref.byteLength} bytes (${(e as Error).message})`);
     }
     const bytes = new Uint8Array(buffer);
-    for (let c = 0; c < ref.chunks.length; c++) {
-      const hash = ref.chunks[c];
-      if (hash === null) continue;
-      const at = c * CHUNK_SIZE;
-      const length = Math.min(CHUNK_SIZE, ref.byteLength - at);
-      const prior = seen.get(hash);
-      if (prior) {
-        if (prior.length !== length) formatFail(`${path}: chunk ${short(hash)} is used with ${prior.length} and ${length} bytes`);
-        bytes.set(prior, at);
-        continue;
+    for (let first = 0; first < ref.chunks.length; first += BATCH) {
+      const jobs: Promise<void>[] = [];
+      for (let c = first; c < Math.min(ref.chunks.length, first + BATCH); c++) {
+        const hash = ref.chunks[c];
+        if (hash === null) continue;
+        const at = c * CHUNK_SIZE;
+        const length = Math.min(CHUNK_SIZE, ref.byteLength - at);
+        let raw = verified.get(hash);
+        const firstUse = raw === undefined;
+        if (!raw) verified.set(hash, (raw = fetch(hash, length, path)));
+        jobs.push(
+          raw.then((r) => {
+            if (r.length !== length) formatFail(`${path}: chunk ${short(hash)} is used with ${r.length} and ${length} bytes`);
+            bytes.set(r, at);
+            if (firstUse) verified.set(hash, Promise.resolve(bytes.subarray(at, at + length))); // not the unpacked copy
+          }),
+        );
+        done += length;
       }
-      const stored = await store.get(hash);
-      if (stored === undefined) formatFail(`${path}: chunk ${short(hash)} is missing`);
-      const raw = await unpackChunk(hash, stored, length);
-      bytes.set(raw, at);
-      seen.set(hash, bytes.subarray(at, at + length));
-      done += length;
-      if ((c & 63) === 63) progress?.(total ? done / total : 1);
+      await Promise.all(jobs);
+      progress?.(total ? done / total : 1);
     }
     const ctor = TYPED[ref.$bytes];
     place(new ctor(buffer, 0, ref.byteLength / ctor.BYTES_PER_ELEMENT));
