@@ -81,6 +81,9 @@ function isZero(bytes: Uint8Array): boolean {
   return true;
 }
 
+/** Chunk `c` of an array's bytes. */
+const chunkOf = (bytes: Uint8Array, c: number) => bytes.subarray(c * CHUNK_SIZE, Math.min(bytes.length, (c + 1) * CHUNK_SIZE));
+
 /** Hashes each chunk of the pending arrays, compresses and stores the ones `store` lacks, and
  *  fills the chunk lists. */
 export async function storeChunks(pending: PendingArray[], store: ChunkStore, progress?: (fraction: number) => void): Promise<void> {
@@ -95,7 +98,7 @@ export async function storeChunks(pending: PendingArray[], store: ChunkStore, pr
       const last = Math.min(count, first + BATCH);
       const hashes: Promise<string | null>[] = [];
       for (let c = first; c < last; c++) {
-        const chunk = bytes.subarray(c * CHUNK_SIZE, Math.min(bytes.length, (c + 1) * CHUNK_SIZE));
+        const chunk = chunkOf(bytes, c);
         hashes.push(isZero(chunk) ? Promise.resolve(null) : sha256Hex(chunk));
       }
       const names = await Promise.all(hashes);
@@ -105,7 +108,7 @@ export async function storeChunks(pending: PendingArray[], store: ChunkStore, pr
         ref.chunks[c] = hash;
         if (hash === null || known.has(hash)) continue;
         known.add(hash);
-        const chunk = bytes.subarray(c * CHUNK_SIZE, Math.min(bytes.length, (c + 1) * CHUNK_SIZE));
+        const chunk = chunkOf(bytes, c);
         work.push(store.has(hash).then(async (present) => (present ? undefined : store.put(hash, await packChunk(chunk)))));
       }
       await Promise.all(work);
