@@ -81,6 +81,9 @@ function isZero(bytes: Uint8Array): boolean {
   return true;
 }
 
+/** Chunk `c` of an array's bytes. */
+const chunkOf = (bytes: Uint8Array, c: number) => bytes.subarray(c * CHUNK_SIZE, Math.min(bytes.length, (c + 1) * CHUNK_SIZE));
+
 /** Hashes each chunk of the pending arrays, compresses and stores the ones `store` lacks, and
  *  fills the chunk lists. */
 export async function storeChunks(pending: PendingArray[], store: ChunkStore, progress?: (fraction: number) => void): Promise<void> {
@@ -95,18 +98,20 @@ export async function storeChunks(pending: PendingArray[], store: ChunkStore, pr
       const last = Math.min(count, first + BATCH);
       const hashes: Promise<string | null>[] = [];
       for (let c = first; c < last; c++) {
-        const chunk = bytes.subarray(c * CHUNK_SIZE, Math.min(bytes.length, (c + 1) * CHUNK_SIZE));
+        const chunk = chunkOf(bytes, c);
         hashes.push(isZero(chunk) ? Promise.resolve(null) : sha256Hex(chunk));
       }
       const names = await Promise.all(hashes);
+      const work: Promise<void>[] = [];
       for (let c = first; c < last; c++) {
         const hash = names[c - first]!;
         ref.chunks[c] = hash;
         if (hash === null || known.has(hash)) continue;
         known.add(hash);
-        if (await store.has(hash)) continue;
-        await store.put(hash, packChunk(bytes.subarray(c * CHUNK_SIZE, Math.min(bytes.length, (c + 1) * CHUNK_SIZE))));
+        const chunk = chunkOf(bytes, c);
+        work.push(store.has(hash).then(async (present) => (present ? undefined : store.put(hash, await packChunk(chunk)))));
       }
+      await Promise.all(work);
       done += Math.min(bytes.length, last * CHUNK_SIZE) - first * CHUNK_SIZE;
       progress?.(total ? done / total : 1);
     }
@@ -134,7 +139,10 @@ export function newTreeReader(): TreeReader {
   return { found: [], declaredBytes: 0, hashes: new Set() };
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v);
+/** A record (not an array, typed array or null). */
+export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v);
+/** A record JSON.parse could have made (a manifest from IndexedDB may hold class instances). */
+export const isJsonObject = (v: unknown): v is Record<string, unknown> => isObject(v) && (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null);
 
 function hasExactly(o: Record<string, unknown>, keys: string[]): boolean {
   const own = Object.keys(o);
@@ -171,7 +179,7 @@ export function jsonToTree(json: unknown, reader: TreeReader, path: string, dept
     for (let i = 0; i < json.length; i++) out[i] = jsonToTree(json[i], reader, `${path}[${i}]`, depth + 1, (v) => (out[i] = v));
     return out;
   }
-  if (!isObject(json) || (Object.getPrototypeOf(json) !== Object.prototype && Object.getPrototypeOf(json) !== null)) formatFail(`${path} is not JSON`);
+  if (!isJsonObject(json)) formatFail(`${path} is not JSON`);
   if (Object.hasOwn(json, "$number")) {
     const n = json.$number;
     if (!hasExactly(json, ["$number"]) || (n !== "-0" && n !== "NaN" && n !== "Infinity" && n !== "-Infinity")) formatFail(`${path}: malformed $number`);
@@ -203,12 +211,20 @@ export function jsonToTree(json: unknown, reader: TreeReader, path: string, dept
   return out;
 }
 
-/** Allocates every recorded array and fills it from verified chunks (zero where elided). */
+/** Allocates every recorded array and fills it from verified chunks (zero where elided), a batch
+ *  of chunks at a time unpacked and hashed concurrently. */
 export async function fillArrays(reader: TreeReader, store: ChunkStore, progress?: (fraction: number) => void): Promise<void> {
   const total = reader.declaredBytes;
   let done = 0;
-  // A chunk repeated within the snapshot is unpacked and verified once, then copied.
-  const seen = new Map<string, Uint8Array>();
+  // A chunk repeated within the snapshot is unpacked and verified once; later uses copy it from
+  // where it was placed.
+  const verified = new Map<string, Promise<Uint8Array>>();
+  const fetch = async (hash: string, length: number, path: string): Promise<Uint8Array> => {
+    const stored = await store.get(hash);
+    if (stored === undefined) formatFail(`${path}: chunk ${short(hash)} is missing`);
+    return unpackChunk(hash, stored, length);
+  };
+  const BATCH = 32;
   for (const { ref, path, place } of reader.found) {
     let buffer: ArrayBuffer;
     try {
@@ -217,24 +233,27 @@ export async function fillArrays(reader: TreeReader, store: ChunkStore, progress
       throw new SnapshotFormatError(`${path}: cannot allocate ${ref.byteLength} bytes (${(e as Error).message})`);
     }
     const bytes = new Uint8Array(buffer);
-    for (let c = 0; c < ref.chunks.length; c++) {
-      const hash = ref.chunks[c];
-      if (hash === null) continue;
-      const at = c * CHUNK_SIZE;
-      const length = Math.min(CHUNK_SIZE, ref.byteLength - at);
-      const prior = seen.get(hash);
-      if (prior) {
-        if (prior.length !== length) formatFail(`${path}: chunk ${short(hash)} is used with ${prior.length} and ${length} bytes`);
-        bytes.set(prior, at);
-        continue;
+    for (let first = 0; first < ref.chunks.length; first += BATCH) {
+      const jobs: Promise<void>[] = [];
+      for (let c = first; c < Math.min(ref.chunks.length, first + BATCH); c++) {
+        const hash = ref.chunks[c];
+        if (hash === null) continue;
+        const at = c * CHUNK_SIZE;
+        const length = Math.min(CHUNK_SIZE, ref.byteLength - at);
+        let raw = verified.get(hash);
+        const firstUse = raw === undefined;
+        if (!raw) verified.set(hash, (raw = fetch(hash, length, path)));
+        jobs.push(
+          raw.then((r) => {
+            if (r.length !== length) formatFail(`${path}: chunk ${short(hash)} is used with ${r.length} and ${length} bytes`);
+            bytes.set(r, at);
+            if (firstUse) verified.set(hash, Promise.resolve(bytes.subarray(at, at + length))); // not the unpacked copy
+          }),
+        );
+        done += length;
       }
-      const stored = await store.get(hash);
-      if (stored === undefined) formatFail(`${path}: chunk ${short(hash)} is missing`);
-      const raw = await unpackChunk(hash, stored, length);
-      bytes.set(raw, at);
-      seen.set(hash, bytes.subarray(at, at + length));
-      done += length;
-      if ((c & 63) === 63) progress?.(total ? done / total : 1);
+      await Promise.all(jobs);
+      progress?.(total ? done / total : 1);
     }
     const ctor = TYPED[ref.$bytes];
     place(new ctor(buffer, 0, ref.byteLength / ctor.BYTES_PER_ELEMENT));

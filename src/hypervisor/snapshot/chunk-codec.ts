@@ -9,9 +9,9 @@ import { MAX_STORED_CHUNK } from "./format-limits.ts";
 export const CODEC_RAW = 0;
 export const CODEC_DEFLATE = 1;
 
-/** fflate level: 1 is several times faster than the default 6 and only a few percent larger on
- *  guest RAM (README.md, "Compression"). */
-const DEFLATE_LEVEL = 1;
+/** fflate's level where CompressionStream is missing: 1 is several times faster than 6 and only a
+ *  few percent larger on guest RAM (README.md, "Compression"). */
+const FFLATE_LEVEL = 1;
 
 const HASH_RE = /^[0-9a-f]{64}$/;
 
@@ -19,17 +19,91 @@ export function isChunkHash(v: unknown): v is string {
   return typeof v === "string" && HASH_RE.test(v);
 }
 
-export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
+/** Lowercase hex, two digits a byte. */
+export function toHex(bytes: Uint8Array, separator = ""): string {
   let s = "";
-  for (let i = 0; i < digest.length; i++) s += (digest[i]! < 16 ? "0" : "") + digest[i]!.toString(16);
+  for (let i = 0; i < bytes.length; i++) s += (i ? separator : "") + (bytes[i]! < 16 ? "0" : "") + bytes[i]!.toString(16);
   return s;
 }
 
-/** The stored form of a raw chunk. */
-export function packChunk(raw: Uint8Array): Uint8Array {
-  const packed = deflateSync(raw, { level: DEFLATE_LEVEL });
-  if (packed.length + 1 < raw.length + 1) {
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  return toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>)));
+}
+
+/** Whether the platform's streams do "deflate-raw" (Chromium 103+, Firefox 113+, Safari 16.4+,
+ *  Node 21.2+/20.12+); fflate does the work where they do not. */
+function supportsDeflateRaw(stream: typeof CompressionStream | typeof DecompressionStream | undefined): boolean {
+  try {
+    return stream !== undefined && new stream("deflate-raw") !== null;
+  } catch {
+    return false;
+  }
+}
+const nativeDeflate = supportsDeflateRaw(globalThis.CompressionStream);
+const nativeInflate = supportsDeflateRaw(globalThis.DecompressionStream);
+
+/** deflate-raw by the platform's own zlib (browsers, workers, Node): several times faster than
+ *  fflate, and it runs off the calling thread where the platform can. */
+async function deflateNative(raw: Uint8Array): Promise<Uint8Array> {
+  const stream = new CompressionStream("deflate-raw");
+  const writer = stream.writable.getWriter();
+  writer.write(raw as Uint8Array<ArrayBuffer>).catch(() => {}); // a failure shows on the readable side
+  writer.close().catch(() => {});
+  return new Uint8Array(await new Response(stream.readable).arrayBuffer());
+}
+
+async function deflate(raw: Uint8Array): Promise<Uint8Array> {
+  return nativeDeflate ? deflateNative(raw) : deflateSync(raw, { level: FFLATE_LEVEL });
+}
+
+/** Why a body does not inflate to `length` bytes, or its bytes. Native: read piece by piece and
+ *  given up as soon as the output would pass `length`. */
+export async function inflateNative(body: Uint8Array, length: number): Promise<Uint8Array | string> {
+  const stream = new DecompressionStream("deflate-raw");
+  const writer = stream.writable.getWriter();
+  writer.write(body as Uint8Array<ArrayBuffer>).catch(() => {}); // a failure shows on the readable side
+  writer.close().catch(() => {});
+  const reader = stream.readable.getReader();
+  const out = new Uint8Array(length);
+  let at = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (at + value.length > length) {
+        void reader.cancel().catch(() => {});
+        return `decompresses to more than ${length} bytes, expected ${length}`;
+      }
+      out.set(value, at);
+      at += value.length;
+    }
+  } catch (e) {
+    return `does not decompress: ${(e as Error).message}`;
+  }
+  return at === length ? out : `decompresses to ${at} bytes, expected ${length}`;
+}
+
+/** fflate into a buffer of one byte more than allowed: fflate writes into a given buffer without
+ *  growing it, so a stream that fills the extra byte is too long. */
+export function inflateFflate(body: Uint8Array, length: number): Uint8Array | string {
+  let got: Uint8Array;
+  try {
+    got = inflateSync(body, { out: new Uint8Array(length + 1) });
+  } catch (e) {
+    return `does not decompress: ${(e as Error).message}`;
+  }
+  if (got.length !== length) return `decompresses to ${got.length > length ? `more than ${length}` : got.length} bytes, expected ${length}`;
+  return got.subarray(0, length);
+}
+
+async function inflate(body: Uint8Array, length: number): Promise<Uint8Array | string> {
+  return nativeInflate ? inflateNative(body, length) : inflateFflate(body, length);
+}
+
+/** The stored form of a raw chunk: deflated, or as it is when deflate does not make it smaller. */
+export async function packChunk(raw: Uint8Array): Promise<Uint8Array> {
+  const packed = await deflate(raw);
+  if (packed.length < raw.length) {
     const out = new Uint8Array(packed.length + 1);
     out[0] = CODEC_DEFLATE;
     out.set(packed, 1);
@@ -43,32 +117,17 @@ export function packChunk(raw: Uint8Array): Uint8Array {
 
 /** The raw bytes of a stored chunk, which must be exactly `length` bytes whose SHA-256 is `hash`. */
 export async function unpackChunk(hash: string, stored: Uint8Array, length: number): Promise<Uint8Array> {
-  const raw = unpackBounded(hash, stored, length);
-  if ((await sha256Hex(raw)) !== hash) formatFail(`chunk ${short(hash)} is corrupted: its bytes do not match its SHA-256`);
-  return raw;
-}
-
-function unpackBounded(hash: string, stored: Uint8Array, length: number): Uint8Array {
   if (!(stored instanceof Uint8Array)) formatFail(`chunk ${short(hash)} is not bytes`);
   if (stored.length < 1 || stored.length > MAX_STORED_CHUNK) formatFail(`chunk ${short(hash)} is ${stored.length} bytes stored, expected 1..${MAX_STORED_CHUNK}`);
   const codec = stored[0];
   const body = stored.subarray(1);
-  if (codec === CODEC_RAW) {
-    if (body.length !== length) formatFail(`chunk ${short(hash)} holds ${body.length} bytes, expected ${length}`);
-    return body;
-  }
-  if (codec !== CODEC_DEFLATE) formatFail(`chunk ${short(hash)} has unknown codec ${codec}`);
-  // One byte of room more than allowed: a stream that fills it is too long (fflate writes into a
-  // given buffer without growing it, so the output can never exceed length + 1).
-  const out = new Uint8Array(length + 1);
-  let got: Uint8Array;
-  try {
-    got = inflateSync(body, { out });
-  } catch (e) {
-    formatFail(`chunk ${short(hash)} does not decompress: ${(e as Error).message}`);
-  }
-  if (got.length !== length) formatFail(`chunk ${short(hash)} decompresses to ${got.length > length ? `more than ${length}` : got.length} bytes, expected ${length}`);
-  return got.subarray(0, length);
+  let raw: Uint8Array | string;
+  if (codec === CODEC_RAW) raw = body.length === length ? body : `holds ${body.length} bytes, expected ${length}`;
+  else if (codec === CODEC_DEFLATE) raw = await inflate(body, length);
+  else raw = `has unknown codec ${codec}`;
+  if (typeof raw === "string") formatFail(`chunk ${short(hash)} ${raw}`);
+  if ((await sha256Hex(raw)) !== hash) formatFail(`chunk ${short(hash)} is corrupted: its bytes do not match its SHA-256`);
+  return raw;
 }
 
 /** The first 12 hex digits, enough to name a chunk in a message. */
