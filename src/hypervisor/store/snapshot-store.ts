@@ -4,6 +4,7 @@
 // with its manifest, so a failed write (quota) leaves every earlier record as it was; chunks no
 // manifest, VM definition or disk overlay references any more are collected after each delete.
 
+import { sha256Hex } from "../snapshot/chunk-codec.ts";
 import { manifestChunks, type ChunkStore, type SnapshotManifest } from "../snapshot/index.ts";
 import type { MediaKind } from "../guest-catalog.ts";
 import type { SnapshotInfo } from "../snapshot-api.ts";
@@ -92,13 +93,6 @@ export class StagedChunks implements ChunkStore {
     for (const b of this.pending.values()) n += b.length;
     return n;
   }
-}
-
-export async function sha256(bytes: Uint8Array): Promise<string> {
-  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
-  let s = "";
-  for (const b of d) s += b.toString(16).padStart(2, "0");
-  return s;
 }
 
 export function formatBytes(n: number): string {
@@ -260,7 +254,7 @@ export class SnapshotStore {
       const stored = new Set(await this.imageKv.keys());
       for (let at = 0; at < bytes.length; at += IMAGE_PIECE) {
         const piece = bytes.slice(at, Math.min(bytes.length, at + IMAGE_PIECE));
-        const h = await sha256(piece);
+        const h = await sha256Hex(piece);
         pieces.push(h);
         if (!stored.has(h)) {
           stored.add(h);
@@ -272,7 +266,7 @@ export class SnapshotStore {
       } catch (e) {
         throw storageError(`image "${fileName}"`, fresh.reduce((n, [, b]) => n + b.length, 0), e);
       }
-      return { hash: await sha256(bytes), size: bytes.length, pieces };
+      return { hash: await sha256Hex(bytes), size: bytes.length, pieces };
     });
   }
 
