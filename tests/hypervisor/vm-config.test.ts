@@ -33,4 +33,18 @@ describe("VM config → machine config", () => {
     expect(() => validateVmConfig(upload("x.tape", "tape" as never, 512))).toThrow(/media must be floppy, disk, cdrom, got tape/);
     expect(validateVmConfig(upload("ok.iso", "cdrom", 2048))).toBeTruthy();
   });
+
+  it("adds a blank data disk in the first free IDE place, and refuses sizes out of range", () => {
+    const linux = { id: "l", name: "L", os: "", description: "", memoryMiB: 16, boot: { kind: "linux" as const, kernel: "k", cmdline: "" } };
+    const direct: VmConfig = { name: "d", guest: { kind: "catalog", guestId: "l" }, memoryMiB: 16, share: 100, capPercent: 100, cards: [], dataDiskMiB: 2 };
+    const m = buildMachineConfig(direct, [], { catalogGuest: linux, files: new Map([["k", new Uint8Array(16)]]) });
+    expect(m.cards).toEqual([{ type: "ide-disk", channel: 0, slave: false, image: new Uint8Array(2 << 20) }]); // /dev/sda
+    const disk = buildMachineConfig({ ...upload("hd.img", "disk", 4096), dataDiskMiB: 1 }, [], { bios: bios(), catalogGuest: null, files: new Map() });
+    expect(disk.cards.map((c) => c.type === "ide-disk" && [c.channel, c.slave, c.image.length])).toEqual([
+      [0, false, 4096],
+      [0, true, 1 << 20],
+    ]);
+    expect(() => validateVmConfig({ ...direct, dataDiskMiB: 0 })).toThrow("data disk must be a whole number of MiB from 1 to 1024, got 0");
+    expect(() => validateVmConfig({ ...direct, dataDiskMiB: 1.5 })).toThrow(/got 1\.5/);
+  });
 });
