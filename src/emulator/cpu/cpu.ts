@@ -248,8 +248,16 @@ export class CPU implements Stateful, CoprocessorHost {
     this.hasFpu = units.hasFpu;
     this.hasSimd = units.hasSimd;
     this.jit = options.jit === false ? null : new BlockCache(this, { threshold: options.jitThreshold });
-    memory.onMapChange(() => {
-      this.jit?.flush();
+    // A range that changes its backing (MMIO mapped or unmapped over it) loses its compiled code
+    // and the translations that reach it. The A20 gate changes where addresses with bit 20 set go:
+    // the TLB (physical pages after the A20 mask) goes, compiled code (keyed by physical page) stays,
+    // but a running block stops (its next instructions were fetched through the old alias).
+    memory.onMapChange((base, size) => {
+      this.jit?.invalidateMapChange(base, size);
+      this.flushTlbPhysical(base >>> 12, (base + size - 1) >>> 12);
+    });
+    memory.onA20Change(() => {
+      if (this.jitBlock !== null) this.jitSmc = true;
       this.flushTlb(false);
     });
     // DMA and loaders may overwrite compiled code.
@@ -622,6 +630,26 @@ export class CPU implements Stateful, CoprocessorHost {
       }
       this.tlbCount = n;
     }
+    this.fetchLo = 1;
+    this.fetchHi = 0;
+  }
+
+  /** Drops the cached translations that reach physical pages first..last (a memory-map change). */
+  flushTlbPhysical(first: number, last: number): void {
+    // Past the list's capacity a full flush is cheaper than scanning all 2^20 entries.
+    if (this.tlbOverflow) return this.flushTlb(false);
+    const tlb = this.tlb;
+    const list = this.tlbList;
+    let n = 0;
+    for (let k = 0; k < this.tlbCount; k++) {
+      const i = list[k];
+      const e = tlb[i];
+      if (e === 0) continue;
+      const page = ((e >>> 12) ^ i) >>> 0;
+      if (page >= first && page <= last) tlb[i] = 0;
+      else list[n++] = i;
+    }
+    this.tlbCount = n;
     this.fetchLo = 1;
     this.fetchHi = 0;
   }
