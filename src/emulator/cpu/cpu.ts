@@ -258,7 +258,9 @@ export class CPU implements Stateful, CoprocessorHost {
     });
     memory.onA20Change(() => {
       if (this.jitBlock !== null) this.jitSmc = true;
-      this.flushTlb(false);
+      // Without paging, physical = linear & A20 mask: only linear pages with bit 20 set move.
+      if ((this.cr0 & 0x80000000) === 0) this.dropTlbEntries(1, 0, 1 << (20 - 12));
+      else this.flushTlb(false);
     });
     // DMA and loaders may overwrite compiled code.
     memory.onExternalWrite((addr, length) => this.jit?.noteRange(addr, length));
@@ -636,6 +638,12 @@ export class CPU implements Stateful, CoprocessorHost {
 
   /** Drops the cached translations that reach physical pages first..last (a memory-map change). */
   flushTlbPhysical(first: number, last: number): void {
+    this.dropTlbEntries(first, last, 0);
+  }
+
+  /** Drops the TLB entries that reach physical pages first..last or whose linear page number has a
+   *  bit of `linBits` set, keeping the rest (and the list of live entries compact). */
+  private dropTlbEntries(first: number, last: number, linBits: number): void {
     // Past the list's capacity a full flush is cheaper than scanning all 2^20 entries.
     if (this.tlbOverflow) return this.flushTlb(false);
     const tlb = this.tlb;
@@ -646,7 +654,7 @@ export class CPU implements Stateful, CoprocessorHost {
       const e = tlb[i];
       if (e === 0) continue;
       const page = ((e >>> 12) ^ i) >>> 0;
-      if (page >= first && page <= last) tlb[i] = 0;
+      if ((page >= first && page <= last) || (i & linBits) !== 0) tlb[i] = 0;
       else list[n++] = i;
     }
     this.tlbCount = n;
