@@ -126,12 +126,13 @@ function runChild(script: string, spec: BootRunSpec): Promise<BootRunResult> {
 const fmt = (s: number | null, unit = " s") => (s === null ? "—" : `${s.toFixed(2)}${unit}`);
 const ratio = (a: number | null, b: number | null) => (a !== null && b !== null && b > 0 ? Math.round((a / b) * 100) / 100 : null);
 
-/** bench/cpu-loop.ts (the CPU engineer's) when present: its stdout, and its last JSON line if any. */
-function runCpuLoop(): Promise<{ output: string; json: unknown } | null> {
-  const file = join(root, "bench/cpu-loop.ts");
+/** A bench/ script (cpu-loop.ts, map-churn.ts, reset-cost.ts) when present, in its own process: its
+ *  stdout, and its last JSON line if any. */
+function runBenchScript(name: string, args: string[] = []): Promise<{ output: string; json: unknown } | null> {
+  const file = join(root, "bench", name);
   if (!existsSync(file)) return Promise.resolve(null);
   return new Promise((resolveRun) => {
-    const child = spawn(process.execPath, [tsxCli, file], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(process.execPath, [tsxCli, file, ...args], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
     let out = "";
     child.stdout.on("data", (d: Buffer) => {
       out += d.toString();
@@ -210,7 +211,11 @@ async function main(): Promise<void> {
     shellLoop: ratio(hypertab.medianLoopSeconds, v86.medianLoopSeconds),
   };
 
-  const cpuLoop = await runCpuLoop();
+  const cpuLoop = await runBenchScript("cpu-loop.ts");
+  // Issue 13 "no cliffs": a guest that keeps changing its memory map against the same guest that
+  // does not (three alternating runs each, ratio ≤ 2), and what a machine reset costs.
+  const mapChurn = await runBenchScript("map-churn.ts");
+  const resetCost = await runBenchScript("reset-cost.ts");
 
   console.log("\n[bench] medians (seconds)          banner    prompt    shell loop   RSS-guest");
   for (const [name, s] of [["v86", v86], ["Hypertab", hypertab]] as const)
@@ -232,6 +237,8 @@ async function main(): Promise<void> {
     summary: { v86, hypertab, ratioHypertabOverV86: ratios, snapshot: snapshot.figures, hypertabStatus: hypertab.reachedPrompt > 0 ? "boots" : hypertabGaveUp.reason || "not measured" },
     runs: results,
     cpuLoop,
+    mapChurn,
+    resetCost,
   };
   // The browser benchmark's results (bench/browser.ts) stay in the file.
   const resultsPath = join(root, "bench/results.json");

@@ -34,8 +34,11 @@ export class PhysicalMemory {
   private readonly handlers: MmioHandler[] = [];
   /** Physical address mask: bit 20 cleared while the A20 gate is disabled. */
   a20Mask = 0xffffffff | 0;
-  /** Called after any change that invalidates cached physical translations (A20, MMIO map). */
-  private readonly mapListeners: (() => void)[] = [];
+  /** Called after [base, base+size) changed what backs it (RAM, unmapped or an MMIO handler). */
+  private readonly mapListeners: ((base: number, size: number) => void)[] = [];
+  /** Called after the A20 gate changed: no page changed its backing, but every address with bit
+   *  20 set now reaches another physical page. */
+  private readonly a20Listeners: (() => void)[] = [];
   /** Called after a write that did not come from the CPU's own store path (DMA, loaders), so that
    *  anything cached about code on those bytes can be dropped. */
   private readonly externalWriteListeners: ((addr: number, length: number) => void)[] = [];
@@ -68,39 +71,50 @@ export class PhysicalMemory {
       if (this.handlers.length >= 0xfffe) throw new Error("too many MMIO handlers");
       index = this.handlers.push(handler) - 1;
     }
-    const first = base >>> PAGE_SHIFT;
-    this.pageHandler.fill(index + 1, first, first + (size >>> PAGE_SHIFT));
-    this.notifyMapChange();
+    this.setPageHandlers(base, size, index + 1);
   }
 
   /** Returns [base, base+size) to RAM (or unmapped above ramSize). */
   unmapMmio(base: number, size: number): void {
+    this.setPageHandlers(base, size, 0);
+  }
+
+  /** Points the pages of [base, base+size) at handler slot `h`; listeners hear only of a real change
+   *  (firmware and chipsets rewrite the same mapping often). */
+  private setPageHandlers(base: number, size: number, h: number): void {
     const first = base >>> PAGE_SHIFT;
-    this.pageHandler.fill(0, first, first + (size >>> PAGE_SHIFT));
-    this.notifyMapChange();
+    const end = first + (size >>> PAGE_SHIFT);
+    const ph = this.pageHandler;
+    let p = first;
+    while (p < end && ph[p] === h) p++;
+    if (p === end) return;
+    ph.fill(h, first, end);
+    for (const l of this.mapListeners) l(base, size);
   }
 
   setA20(enabled: boolean): void {
     const mask = enabled ? 0xffffffff | 0 : ~(1 << 20);
     if (mask === this.a20Mask) return;
     this.a20Mask = mask;
-    this.notifyMapChange();
+    for (const l of this.a20Listeners) l();
   }
 
   get a20Enabled(): boolean {
     return this.a20Mask === (0xffffffff | 0);
   }
 
-  onMapChange(listener: () => void): void {
+  /** `listener(base, size)` after [base, base+size) changed what backs it (MMIO mapped or unmapped). */
+  onMapChange(listener: (base: number, size: number) => void): void {
     this.mapListeners.push(listener);
+  }
+
+  /** `listener()` after the A20 gate was switched. */
+  onA20Change(listener: () => void): void {
+    this.a20Listeners.push(listener);
   }
 
   onExternalWrite(listener: (addr: number, length: number) => void): void {
     this.externalWriteListeners.push(listener);
-  }
-
-  private notifyMapChange(): void {
-    for (const l of this.mapListeners) l();
   }
 
   /** True when physical page `page` (address >>> 12, A20 already applied) is plain RAM. */

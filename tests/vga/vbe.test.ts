@@ -203,4 +203,21 @@ describe("Bochs VBE (DISPI) and the PCI function", () => {
     expect(String.fromCharCode(...edid.subarray(95, 107))).toBe("Hypertab VGA");
     expect(memory.read32(base + 0x604)).toBe(0x1e1e1e1e);
   });
+
+  it("a reset zeroes the VRAM written since the last one (also after a render cleared the dirty map), font apart", () => {
+    const { vga, memory, pciFunctions } = makeVga({ vramMiB: 4 });
+    const lfb = 0x00800000;
+    pciFunctions[0].bars![0]!.onMap(lfb);
+    const font = vga.memory.vram.slice(0, 0x40000);
+    memory.write8(lfb + 0x3fffff, 0x11);
+    memory.write16(lfb + 0x250000, 0x2222);
+    memory.write32(lfb + 0x1000, 0x33333333);
+    memory.write8(0xa0000, 0x44); // planar write through the legacy window
+    vga.render();
+    vga.reset();
+    expect(memory.read8(lfb + 0x3fffff)).toBe(0);
+    expect(memory.read16(lfb + 0x250000)).toBe(0);
+    expect(vga.memory.vram.slice(0, 0x40000)).toEqual(font);
+    expect(vga.memory.vram.subarray(0x40000).some((b) => b !== 0)).toBe(false);
+  });
 });

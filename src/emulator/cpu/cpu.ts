@@ -248,9 +248,19 @@ export class CPU implements Stateful, CoprocessorHost {
     this.hasFpu = units.hasFpu;
     this.hasSimd = units.hasSimd;
     this.jit = options.jit === false ? null : new BlockCache(this, { threshold: options.jitThreshold });
-    memory.onMapChange(() => {
-      this.jit?.flush();
-      this.flushTlb(false);
+    // A range that changes its backing (MMIO mapped or unmapped over it) loses its compiled code
+    // and the translations that reach it. The A20 gate changes where addresses with bit 20 set go:
+    // the TLB (physical pages after the A20 mask) goes, compiled code (keyed by physical page) stays,
+    // but a running block stops (its next instructions were fetched through the old alias).
+    memory.onMapChange((base, size) => {
+      this.jit?.invalidateMapChange(base, size);
+      this.flushTlbPhysical(base >>> 12, (base + size - 1) >>> 12);
+    });
+    memory.onA20Change(() => {
+      if (this.jitBlock !== null) this.jitSmc = true;
+      // Without paging, physical = linear & A20 mask: only linear pages with bit 20 set move.
+      if ((this.cr0 & 0x80000000) === 0) this.dropTlbEntries(1, 0, 1 << (20 - 12));
+      else this.flushTlb(false);
     });
     // DMA and loaders may overwrite compiled code.
     memory.onExternalWrite((addr, length) => this.jit?.noteRange(addr, length));
@@ -622,6 +632,32 @@ export class CPU implements Stateful, CoprocessorHost {
       }
       this.tlbCount = n;
     }
+    this.fetchLo = 1;
+    this.fetchHi = 0;
+  }
+
+  /** Drops the cached translations that reach physical pages first..last (a memory-map change). */
+  flushTlbPhysical(first: number, last: number): void {
+    this.dropTlbEntries(first, last, 0);
+  }
+
+  /** Drops the TLB entries that reach physical pages first..last or whose linear page number has a
+   *  bit of `linBits` set, keeping the rest (and the list of live entries compact). */
+  private dropTlbEntries(first: number, last: number, linBits: number): void {
+    // Past the list's capacity a full flush is cheaper than scanning all 2^20 entries.
+    if (this.tlbOverflow) return this.flushTlb(false);
+    const tlb = this.tlb;
+    const list = this.tlbList;
+    let n = 0;
+    for (let k = 0; k < this.tlbCount; k++) {
+      const i = list[k];
+      const e = tlb[i];
+      if (e === 0) continue;
+      const page = ((e >>> 12) ^ i) >>> 0;
+      if ((page >= first && page <= last) || (i & linBits) !== 0) tlb[i] = 0;
+      else list[n++] = i;
+    }
+    this.tlbCount = n;
     this.fetchLo = 1;
     this.fetchHi = 0;
   }

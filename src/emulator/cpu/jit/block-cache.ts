@@ -181,22 +181,36 @@ export class BlockCache {
     if (mask === 0) return;
     const lo = (addr & 0xfff) >>> CHUNK_SHIFT;
     const hi = Math.min(0xfff, (addr & 0xfff) + len - 1) >>> CHUNK_SHIFT;
-    if ((mask & (1 << lo)) !== 0 || (mask & (1 << hi)) !== 0) this.invalidatePage(page);
+    if ((mask & (1 << lo)) !== 0 || (mask & (1 << hi)) !== 0) this.dropPage(page, true);
   }
 
   /** External writes (DMA, loaders): any page with code in the range loses its blocks. */
   noteRange(addr: number, len: number): void {
-    if (len <= 0) return;
-    const first = addr >>> 12;
-    const last = (addr + len - 1) >>> 12;
-    for (let p = first; p <= last && p < this.codeChunks.length; p++) if (this.codeChunks[p] !== 0) this.invalidatePage(p);
+    this.dropRange(addr, len, true);
   }
 
-  invalidatePage(page: number): void {
+  /** [base, base+size) changed its backing (MMIO mapped or unmapped over it): its pages lose their
+   *  blocks, without counting as overwritten code (a guest that keeps remapping still gets compiled
+   *  code there). The rest of the cache stays: blocks are keyed by physical page. */
+  invalidateMapChange(base: number, size: number): void {
+    this.dropRange(base, size, false);
+  }
+
+  private dropRange(addr: number, len: number, counted: boolean): void {
+    if (len <= 0) return;
+    const first = addr >>> 12;
+    const last = Math.min(this.codeChunks.length - 1, (addr + len - 1) >>> 12);
+    for (let p = first; p <= last; p++) if (this.codeChunks[p] !== 0) this.dropPage(p, counted);
+  }
+
+  /** `counted`: the page's code was overwritten (a page overwritten too often stays interpreted). */
+  private dropPage(page: number, counted: boolean): void {
     const list = this.byPage.get(page);
     this.codeChunks[page] = 0;
-    const times = this.invalidations.get(page) ?? 0;
-    if (times < MAX_PAGE_INVALIDATIONS) this.invalidations.set(page, times + 1);
+    if (counted) {
+      const times = this.invalidations.get(page) ?? 0;
+      if (times < MAX_PAGE_INVALIDATIONS) this.invalidations.set(page, times + 1);
+    }
     const running = this.cpu.jitBlock;
     if (running !== null && running.page === page) this.cpu.jitSmc = true;
     if (list === undefined) return;
@@ -222,7 +236,7 @@ export class BlockCache {
     if (head !== null) head.chain = b.chain;
   }
 
-  /** Drops every block (cache full, memory map change, state load, reset). */
+  /** Drops every block (cache full, state load, reset). */
   flush(): void {
     this.slots.fill(null);
     this.victims.fill(null);

@@ -8,6 +8,8 @@
 import type { VgaRegisters } from "./vga-registers.ts";
 
 export const DIRTY_CHUNK_SHIFT = 10;
+/** VRAM regions of 64 KiB: reset zeroes only the ones written since the last reset. */
+const WRITTEN_REGION_SHIFT = 16;
 /** Offset (in 32-bit plane words) at which VGA plane addressing wraps: 64 KiB per plane. */
 export const PLANE_WORDS = 0x10000;
 
@@ -25,6 +27,8 @@ export class VgaMemory {
   readonly vram32: Int32Array;
   /** One flag per 1 KiB of VRAM written since the last render. */
   readonly dirty: Uint8Array;
+  /** One flag per 64 KiB of VRAM written since the last reset (unlike `dirty`, rendering keeps it). */
+  private readonly written: Uint8Array;
   anyDirty = true;
   /** Plane 2 (the font) was written since the last render. */
   fontDirty = true;
@@ -48,12 +52,18 @@ export class VgaMemory {
     this.vram16 = new Uint16Array(this.vram.buffer);
     this.vram32 = new Int32Array(this.vram.buffer);
     this.dirty = new Uint8Array(size >>> DIRTY_CHUNK_SHIFT);
+    this.written = new Uint8Array(Math.max(1, size >>> WRITTEN_REGION_SHIFT));
   }
 
   reset(): void {
-    // Filling all of VRAM would make every page of it resident although a freshly built machine's
-    // VRAM is zero already (and reading untouched pages does not allocate them).
-    if (!this.isZero()) this.vram.fill(0);
+    // Only regions written since the last reset are zeroed: filling (or even scanning) all of VRAM
+    // costs milliseconds per reset and makes every page of it resident.
+    const w = this.written;
+    for (let r = 0; r < w.length; r++) {
+      if (w[r] === 0) continue;
+      this.vram.fill(0, r << WRITTEN_REGION_SHIFT, (r + 1) << WRITTEN_REGION_SHIFT);
+      w[r] = 0;
+    }
     this.latch = 0;
     this.vbeActive = false;
     this.bankOffset = 0;
@@ -61,10 +71,12 @@ export class VgaMemory {
     this.markAllDirty();
   }
 
-  private isZero(): boolean {
-    const v = this.vram32;
-    for (let i = 0; i < v.length; i++) if (v[i] !== 0) return false;
-    return true;
+  /** VRAM bytes [start, start+length) were written other than through the access paths below
+   *  (font loading, a state load). */
+  markWritten(start: number, length: number): void {
+    if (length <= 0) return;
+    const last = Math.min(this.written.length - 1, (start + length - 1) >>> WRITTEN_REGION_SHIFT);
+    for (let r = start >>> WRITTEN_REGION_SHIFT; r <= last; r++) this.written[r] = 1;
   }
 
   markAllDirty(): void {
@@ -164,6 +176,7 @@ export class VgaMemory {
       if (v < this.size) {
         this.vram[v] = value;
         this.dirty[v >>> DIRTY_CHUNK_SHIFT] = 1;
+        this.written[v >>> WRITTEN_REGION_SHIFT] = 1;
         this.anyDirty = true;
       }
       return;
@@ -177,6 +190,7 @@ export class VgaMemory {
       if ((mapMask & (1 << plane)) === 0) return;
       this.vram[off] = value;
       this.dirty[off >>> DIRTY_CHUNK_SHIFT] = 1;
+      this.written[off >>> WRITTEN_REGION_SHIFT] = 1;
       this.anyDirty = true;
       if (plane === 2) this.fontDirty = true;
       return;
@@ -190,6 +204,7 @@ export class VgaMemory {
       const v = (value & 0xff) * 0x01010101;
       this.vram32[word] = (this.vram32[word] & ~mask) | (v & mask);
       this.dirty[word >>> (DIRTY_CHUNK_SHIFT - 2)] = 1;
+      this.written[word >>> (WRITTEN_REGION_SHIFT - 2)] = 1;
       this.anyDirty = true;
       if ((mask & PLANE2_MASK) !== 0) this.fontDirty = true;
       return;
@@ -247,6 +262,7 @@ export class VgaMemory {
     if (mask === 0) return;
     this.vram32[word] = (this.vram32[word] & ~mask) | (data & mask);
     this.dirty[word >>> (DIRTY_CHUNK_SHIFT - 2)] = 1;
+    this.written[word >>> (WRITTEN_REGION_SHIFT - 2)] = 1;
     this.anyDirty = true;
     if ((mask & PLANE2_MASK) !== 0) this.fontDirty = true;
   }
@@ -271,6 +287,7 @@ export class VgaMemory {
     if (off >= this.size) return;
     this.vram[off] = value;
     this.dirty[off >>> DIRTY_CHUNK_SHIFT] = 1;
+    this.written[off >>> WRITTEN_REGION_SHIFT] = 1;
     this.anyDirty = true;
   }
 
@@ -278,6 +295,7 @@ export class VgaMemory {
     if ((off & 1) === 0 && off < this.size) {
       this.vram16[off >>> 1] = value;
       this.dirty[off >>> DIRTY_CHUNK_SHIFT] = 1;
+      this.written[off >>> WRITTEN_REGION_SHIFT] = 1;
       this.anyDirty = true;
       return;
     }
@@ -289,6 +307,7 @@ export class VgaMemory {
     if ((off & 3) === 0 && off < this.size) {
       this.vram32[off >>> 2] = value;
       this.dirty[off >>> DIRTY_CHUNK_SHIFT] = 1;
+      this.written[off >>> WRITTEN_REGION_SHIFT] = 1;
       this.anyDirty = true;
       return;
     }

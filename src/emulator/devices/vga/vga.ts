@@ -129,6 +129,7 @@ export class VgaDevice implements Device, VgaView {
     this.memory.reset();
     this.dispi.reset();
     loadFallbackFont(this.memory.vram, this.powerOnFont);
+    this.memory.markWritten(0, PLANE_WORDS << 2);
     this.statusSkewNs = 0;
     this.lastStatusNow = -1;
     this.renderer.invalidate();
@@ -432,6 +433,7 @@ export class VgaDevice implements Device, VgaView {
     this.memory.updateWindow();
     this.dispi.restored();
     this.lastStatusNow = -1;
+    this.memory.markWritten(0, this.memory.size);
     this.memory.markAllDirty();
     this.renderer.invalidate();
   }
