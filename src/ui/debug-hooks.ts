@@ -2,12 +2,11 @@
 // VM's serial transcript, text screen and live instruction counter, long tasks seen so far, and
 // the simulated-failure hooks.
 
-import type { Remote } from "comlink";
-import type { HypervisorApi } from "../hypervisor/hypervisor-api.ts";
+import type { Hv } from "./hypervisor-client.ts";
 import type { VmIo } from "./vm-io.ts";
 
 export interface HypertabDebug {
-  hv: Remote<HypervisorApi>;
+  hv: Hv;
   vmIds(): string[];
   serialText(id: string): string;
   screenText(id: string): string;
@@ -26,7 +25,7 @@ declare global {
   }
 }
 
-export function installDebugHooks(hv: Remote<HypervisorApi>, ios: Map<string, { io: VmIo | null }>, refresh: () => Promise<void>): void {
+export function installDebugHooks(hv: Hv, ios: Map<string, { io: VmIo | null }>, refresh: () => Promise<void>): void {
   if (window.__hypertab) return;
   const io = (id: string): VmIo => {
     const x = ios.get(id)?.io;
