@@ -38,18 +38,19 @@ export class OperationWatch {
   }
 }
 
-const KIND_LABELS: Record<OperationProgress["kind"], string> = {
-  snapshot: "Taking snapshot",
-  revert: "Reverting",
-  suspend: "Suspending",
-  resume: "Resuming",
-  export: "Exporting",
-  import: "Importing",
-  delete: "Deleting snapshot",
+/** What each kind of operation does, with and without a VM to name. */
+const KIND_LABELS: Record<OperationProgress["kind"], [string, string]> = {
+  snapshot: ["Taking a snapshot of", "Taking a snapshot"],
+  revert: ["Reverting", "Reverting"],
+  suspend: ["Suspending", "Suspending"],
+  resume: ["Resuming", "Resuming"],
+  export: ["Exporting", "Exporting"],
+  import: ["Importing", "Importing a VM"],
+  delete: ["Deleting a snapshot of", "Deleting a snapshot"],
 };
 
-/** "Taking snapshot of Linux", for a progress bar or an error banner. */
+/** "Taking a snapshot of Linux", for a progress bar or an error banner. */
 export function operationTitle(op: OperationProgress, vmName: (id: string) => string): string {
-  const what = KIND_LABELS[op.kind] ?? op.kind;
-  return op.vmId ? `${what} of ${vmName(op.vmId)}` : what;
+  const [withVm, alone] = KIND_LABELS[op.kind] ?? [op.kind, op.kind];
+  return op.vmId ? `${withVm} ${vmName(op.vmId)}` : alone;
 }
