@@ -207,6 +207,30 @@ describe("snapshots, suspend and persistence", () => {
     }, copy.id);
   }, 4 * OPERATION_TIMEOUT_MS + 120_000);
 
+  it("3b. a file dropped on the dashboard is imported; one that is not a VM file is refused with a message", async () => {
+    const known = (await app.vms()).map((v) => v.id).sort();
+    const files = await page.evaluateHandle(() => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([new TextEncoder().encode("this is not a Hypertab VM file\n".repeat(64))], "not-a-vm.hypertab"));
+      return dt;
+    });
+    await page.dispatchEvent(".app", "dragenter", { dataTransfer: files });
+    await expect.poll(() => page.getByTestId("drop-overlay").count()).toBe(1);
+    await page.dispatchEvent(".app", "drop", { dataTransfer: files });
+    await expect.poll(() => page.getByTestId("drop-overlay").count()).toBe(0);
+    // The refusal is shown once: in the failed operation's banner, or in the notice when the
+    // hypervisor refused it before starting an operation.
+    const refusal = page.locator('[data-testid="operation-error"], [data-testid="notice"]');
+    await expect.poll(async () => ((await refusal.count()) ? await refusal.first().innerText() : ""), { timeout: OPERATION_TIMEOUT_MS }).toMatch(/\w/);
+    console.log(`refusal shown: ${await refusal.first().innerText()}`);
+    await app.expectFailures();
+    expect((await app.vms()).map((v) => v.id).sort()).toEqual(known);
+    // Dismissed, it goes (and does not come back on the next polls).
+    await refusal.first().getByRole("button").click();
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await refusal.count()).toBe(0);
+  }, OPERATION_TIMEOUT_MS + 60_000);
+
   it(`4. a sector the guest writes to its writable disk (${WRITABLE_DISK}) is there after a reload and a restart`, async () => {
     const text = `persist-${Date.now().toString(36)}`;
     // One 512-byte sector, padded with zeros; sync so the guest's page cache reaches the disk.

@@ -179,7 +179,7 @@ export function App() {
         vmName={vmName}
         onDismiss={(id) => setDismissed((old) => new Set(old).add(id))}
       />
-      {notice && <div className="notice" role="alert" data-testid="notice">{notice}<button onClick={() => setNotice("")}>×</button></div>}
+      {notice && <div className="notice" role="alert" data-testid="notice">{notice}<button aria-label="Dismiss" onClick={() => setNotice("")}>×</button></div>}
       {host && host.catalogProblems.length > 0 && <div className="notice">Guest manifest: {host.catalogProblems.join("; ")}</div>}
       <main className="vms">{panels.length ? panels : <p className="muted">No VMs yet.</p>}</main>
       <EventLogView log={log} />
