@@ -27,8 +27,10 @@ export class HypertabPage {
 
   constructor(readonly page: Page) {}
 
-  /** Waits until the app's debug surface is there (after a load or a reload). */
+  /** Waits until the app's debug surface is there (after a load or a reload). A reload starts a
+   *  new hypervisor, whose operation ids start again: failures expected before mean nothing now. */
   async ready(): Promise<void> {
+    this.expectedFailures.clear();
     await this.page.waitForFunction(() => window.__hypertab !== undefined, null, { timeout: 60_000 });
   }
 

@@ -233,6 +233,8 @@ describe("snapshots, suspend and persistence", () => {
 
   it(`4. a sector the guest writes to its writable disk (${WRITABLE_DISK}) is there after a reload and a restart`, async () => {
     const text = `persist-${Date.now().toString(36)}`;
+    const present = `[ -b ${WRITABLE_DISK} ] && echo present || echo missing`;
+    await app.until(`the guest sees its writable disk ${WRITABLE_DISK}`, 60_000, async () => (await app.shell(linuxId, present)) === "present");
     // One 512-byte sector, padded with zeros; sync so the guest's page cache reaches the disk.
     await app.shell(linuxId, `echo ${text} | dd of=${WRITABLE_DISK} bs=512 count=1 conv=sync 2>/dev/null; sync`);
     expect(await app.shell(linuxId, `head -c ${text.length} ${WRITABLE_DISK}`)).toBe(text);
@@ -243,6 +245,7 @@ describe("snapshots, suspend and persistence", () => {
     const v = await app.vm(linuxId);
     if (v.state !== "running" && v.state !== "starting") await page.evaluate((id) => window.__hypertab!.hv.start(id), linuxId);
     await app.linuxPrompt(linuxId, prompt, BOOT_TIMEOUT_MS);
+    await app.until(`the guest sees ${WRITABLE_DISK} after the restart`, 60_000, async () => (await app.shell(linuxId, present)) === "present");
     expect(await app.shell(linuxId, `head -c ${text.length} ${WRITABLE_DISK}`)).toBe(text);
   }, BOOT_TIMEOUT_MS + 120_000);
 
