@@ -8,7 +8,7 @@ import { downloadBytes, safeFileName } from "./download.ts";
 import { formatBytes, formatDateTime } from "./format.ts";
 import type { Hv } from "./hypervisor-client.ts";
 import { ConfirmDialog } from "./modal.tsx";
-import { snapshotForest, type SnapshotNode } from "./snapshot-forest.ts";
+import { snapshotForest, type SnapshotForest, type SnapshotNode } from "./snapshot-forest.ts";
 import { TakeSnapshotDialog } from "./take-snapshot-dialog.tsx";
 
 type Act = (what: string, fn: () => Promise<unknown>) => void;
@@ -92,12 +92,7 @@ export const SnapshotTreeView = memo(function SnapshotTreeView(props: {
         </button>
       </div>
       {error && <div className="reason error">Snapshots: {error}</div>}
-      {forest && (
-        <ul className="snap-tree" data-testid={`snapshot-tree-${vm.id}`}>
-          {forest.roots.map((n) => <SnapshotItem key={n.snapshot.id} node={n} hereParentId={forest.hereParentId} actions={actions} />)}
-          {forest.hereParentId === null && <YouAreHere empty={count === 0} />}
-        </ul>
-      )}
+      {forest && <SnapshotList vmId={vm.id} forest={forest} actions={actions} />}
       {taking && (
         <TakeSnapshotDialog
           vmName={vm.name}
@@ -113,7 +108,18 @@ export const SnapshotTreeView = memo(function SnapshotTreeView(props: {
   );
 });
 
-interface NodeActions {
+/** The tree itself: each snapshot under its parent, "you are here" under the current one. */
+export function SnapshotList(props: { vmId: string; forest: SnapshotForest; actions: NodeActions }) {
+  const { forest, actions } = props;
+  return (
+    <ul className="snap-tree" data-testid={`snapshot-tree-${props.vmId}`}>
+      {forest.roots.map((n) => <SnapshotItem key={n.snapshot.id} node={n} hereParentId={forest.hereParentId} actions={actions} />)}
+      {forest.hereParentId === null && <YouAreHere empty={forest.roots.length === 0} />}
+    </ul>
+  );
+}
+
+export interface NodeActions {
   revert(s: SnapshotInfo): void;
   remove(s: SnapshotInfo): void;
   exportSnapshot(s: SnapshotInfo): void;
