@@ -1,11 +1,13 @@
 // Hypervisor worker: the one authority for VMs. The page talks to it over comlink (control
 // plane); it creates one guest worker per running VM itself (nested dedicated workers), hands each
 // the shared channels, and the page gets the same channels from it to draw screens and feed input
-// (data plane, no messages). It fetches guest images and firmware from the site.
+// (data plane, no messages). It fetches guest images and firmware from the site, and keeps
+// snapshots, VM definitions and disk overlays in IndexedDB (src/hypervisor/store/).
 
 import * as Comlink from "comlink";
 import { parseGuestManifest } from "../src/hypervisor/guest-catalog.ts";
 import { Hypervisor, type GuestLauncher, type GuestResources } from "../src/hypervisor/hypervisor.ts";
+import { SnapshotStore } from "../src/hypervisor/store/snapshot-store.ts";
 import { deliverGuestMessage, type GuestStartMessage } from "../src/hypervisor/wire/guest-messages.ts";
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
@@ -69,7 +71,9 @@ const launcher: GuestLauncher = {
 const cores = typeof navigator !== "undefined" && navigator.hardwareConcurrency > 0 ? navigator.hardwareConcurrency : 2;
 // Guests may use every core: the page keeps its responsiveness by guests stepping aside while it is
 // late (page-beat.ts), not by a core held idle for it.
-const hv = new Hypervisor(launcher, resources, { budgetMiB: 1024, periodMs: 50, guestCores: cores });
+const storage = typeof navigator !== "undefined" && navigator.storage ? navigator.storage : null;
+const store = typeof indexedDB !== "undefined" ? new SnapshotStore() : null;
+const hv = new Hypervisor(launcher, resources, { budgetMiB: 1024, periodMs: 50, guestCores: cores, store, storage });
 setInterval(() => hv.tick(), 250);
 
 // The page sees it as Comlink.Remote<HypervisorApi> (src/hypervisor/hypervisor-api.ts).

@@ -3,7 +3,7 @@
 
 import { writeFileSync } from "node:fs";
 import type { VgaView } from "../../src/emulator/machine-api.ts";
-import { encodePng } from "./png.ts";
+import { encodePng } from "../../src/hypervisor/png.ts";
 
 export function saveScreenshot(vga: VgaView, file: string): { width: number; height: number } {
   const { width, height, pixels } = vga.render();

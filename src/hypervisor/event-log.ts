@@ -1,7 +1,7 @@
 // The hypervisor's event log: VM lifecycle, configuration changes, guest resets, resource decisions
 // and errors, each with a timestamp. Bounded: the oldest entries fall off.
 
-export type EventKind = "lifecycle" | "config" | "reset" | "resource" | "error";
+export type EventKind = "lifecycle" | "config" | "reset" | "resource" | "snapshot" | "error";
 export type EventLevel = "info" | "warn" | "error";
 
 export interface LogEntry {

@@ -24,7 +24,9 @@ import {
   framebufferViews,
   type FramebufferViews,
 } from "./shared-layout.ts";
-import { fitReason, type GuestMessage, type GuestRunnerSpec } from "./wire/guest-messages.ts";
+import { captureMachine } from "./snapshot/index.ts";
+import { writableDisks, type WritableDisk } from "./writable-disks.ts";
+import { MAX_DISK_WRITE_CHUNKS, fitReason, type GuestMessage, type GuestRunnerSpec } from "./wire/guest-messages.ts";
 
 const FRAME_INTERVAL_MS = 33;
 const TEXT_INTERVAL_MS = 200;
@@ -43,6 +45,8 @@ const MIN_SLICE_INSTRUCTIONS = 100;
 const MIN_PACING_SLEEP_MS = 0.5;
 /** Longest single wait for a late page's next heartbeat before looking at control again. */
 const PAGE_YIELD_WAIT_MS = 4;
+/** Disk overlay chunks the guest wrote are reported this often (and at stop). */
+const DISK_REPORT_INTERVAL_MS = 2000;
 
 export class GuestRunner {
   private readonly ctl: Int32Array;
@@ -83,11 +87,14 @@ export class GuestRunner {
    *  ran over (a step that ran long, the thread descheduled inside it) is taken off, at most a
    *  period's worth, so shares and caps hold on average. */
   private carryMs = 0;
+  private disks: WritableDisk[] = [];
+  /** Disks whose next report starts their whole overlay (after a restore from saved state). */
+  private readonly replaceNext = new Set<string>();
 
   constructor(
     private readonly spec: GuestRunnerSpec,
     private readonly create: (config: MachineConfig) => Machine,
-    private readonly post: (message: GuestMessage) => void,
+    private readonly post: (message: GuestMessage, transfer?: Transferable[]) => void,
     private readonly clock: () => number = () => performance.now(),
   ) {
     const ch = spec.channels;
@@ -117,6 +124,12 @@ export class GuestRunner {
       return;
     }
     try {
+      this.prepareState(this.machine);
+    } catch (e) {
+      this.crash(new Error(`could not restore the saved state: ${e instanceof Error ? e.message : String(e)}`));
+      return;
+    }
+    try {
       this.wireSerial(this.machine);
       // Resets the guest causes itself (triple fault, reboot) go to the hypervisor's event log.
       this.machine.onReset?.((reason) => {
@@ -128,6 +141,50 @@ export class GuestRunner {
     } catch (e) {
       this.crash(e);
     }
+  }
+
+  /** Loads the saved state (a restore) or the disks' persisted overlays (a fresh boot). */
+  private prepareState(machine: Machine): void {
+    if (this.spec.state) machine.loadState(this.spec.state);
+    this.disks = writableDisks(machine);
+    if (this.spec.state) {
+      // The restored overlays are now each disk's whole overlay: report them as such.
+      for (const d of this.disks) this.replaceNext.add(d.name);
+      return;
+    }
+    for (const o of this.spec.diskOverlays ?? []) {
+      const disk = this.disks.find((d) => d.name === o.disk);
+      if (!disk) throw new Error(`the stored overlay of disk ${o.disk} has no disk in this machine`);
+      const problem = disk.store.overlayProblem(o);
+      if (problem) throw new Error(`disk ${o.disk}: ${problem}`);
+      disk.store.loadOverlay(o);
+      disk.store.takeDirty(Infinity); // already stored
+    }
+  }
+
+  /** Posts overlay chunks the guest wrote: at most one message per disk, or all of them. */
+  private reportDisks(all: boolean): void {
+    for (const d of this.disks) {
+      let replace = this.replaceNext.delete(d.name);
+      while (replace || d.store.hasDirty) {
+        const overlay = d.store.takeDirty(MAX_DISK_WRITE_CHUNKS);
+        this.post({ type: "disk-writes", overlay: { disk: d.name, ...overlay }, replace }, [overlay.data.buffer as ArrayBuffer, overlay.chunks.buffer as ArrayBuffer]);
+        replace = false;
+        if (!all) break;
+      }
+    }
+  }
+
+  /** Copies the machine's state for a snapshot and posts it (the copy's buffers move with it). */
+  private capture(machine: Machine, seq: number): void {
+    let capture;
+    try {
+      capture = captureMachine(machine, this.spec.machine);
+    } catch (e) {
+      this.post({ type: "capture-failed", seq, reason: fitReason(e instanceof Error ? e.message : String(e)) });
+      return;
+    }
+    this.post({ type: "captured", seq, state: capture.state }, ownedBuffers(capture.state));
   }
 
   private heartbeat(): void {
@@ -253,6 +310,8 @@ export class GuestRunner {
     // The control block is fresh for every launch: requests made before the loop started count.
     let crashSeen = 0;
     let resetSeen = 0;
+    let captureSeen = 0;
+    let lastDiskReport = this.clock();
     let paused = false;
     let lastStats = -Infinity;
     let lastFrame = -Infinity;
@@ -270,7 +329,19 @@ export class GuestRunner {
       if (request === RunRequest.STOP) {
         this.st[St.STATE] = GuestState.STOPPED;
         this.publishStats(machine);
+        this.reportDisks(true);
+        this.post({ type: "stopped" });
         return;
+      }
+      const captureSeq = Atomics.load(this.ctl, Ctl.CAPTURE_SEQ);
+      if (captureSeq !== captureSeen) {
+        captureSeen = captureSeq;
+        this.publishStats(machine);
+        this.capture(machine, captureSeq);
+      }
+      if (now - lastDiskReport >= DISK_REPORT_INTERVAL_MS) {
+        lastDiskReport = now;
+        this.reportDisks(false);
       }
       if (Atomics.load(this.ctl, Ctl.CRASH_SEQ) !== crashSeen) {
         crashSeen = Atomics.load(this.ctl, Ctl.CRASH_SEQ);
@@ -499,4 +570,21 @@ export class GuestRunner {
     Atomics.store(this.textHeader, Txt.ROWS, rows);
     Atomics.add(this.textHeader, Txt.GEN, 1);
   }
+}
+
+/** The ArrayBuffers a captured state owns outright (not shared, not a view into a larger buffer):
+ *  they are transferred with the message instead of copied. */
+function ownedBuffers(state: unknown): ArrayBuffer[] {
+  const out = new Set<ArrayBuffer>();
+  const walk = (value: unknown, depth: number): void => {
+    if (depth > 64 || typeof value !== "object" || value === null) return;
+    if (ArrayBuffer.isView(value)) {
+      const b = value.buffer;
+      if (b instanceof ArrayBuffer && value.byteOffset === 0 && value.byteLength === b.byteLength && b.byteLength >= 4096) out.add(b);
+      return;
+    }
+    for (const v of Object.values(value)) walk(v, depth + 1);
+  };
+  walk(state, 0);
+  return [...out];
 }

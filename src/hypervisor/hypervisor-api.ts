@@ -6,6 +6,7 @@
 // validates what it asks (validateVmConfig, validatePatch, the ledger) and refuses with a message.
 
 import type { LogEntry } from "./event-log.ts";
+import type { SnapshotApi } from "./snapshot-api.ts";
 import type { MediaKind } from "./guest-catalog.ts";
 import type { CardKind, HostCard, LedgerSummary } from "./resource-ledger.ts";
 import type { VmChannels } from "./shared-layout.ts";
@@ -13,8 +14,11 @@ import type { VmConfig, VmConfigPatch } from "./vm-config.ts";
 
 export type { CardKind, HostCard, LedgerSummary, LogEntry, MediaKind, VmChannels, VmConfig, VmConfigPatch };
 
-export interface HypervisorApi {
-  /** Boots the default pair of guests if no VM exists (fresh setup). */
+export type { OperationProgress, SnapshotApi, SnapshotInfo, SnapshotTree, StorageUsage } from "./snapshot-api.ts";
+
+export interface HypervisorApi extends SnapshotApi {
+  /** Lists the VMs stored in IndexedDB again (suspended ones as suspended, the others started),
+   *  or boots the default pair of guests when none is stored (fresh setup). */
   createDefaultVms(): Promise<VmInfo[]>;
   createVm(config: VmConfig, start?: boolean): Promise<VmInfo>;
   start(id: string): Promise<void>;
@@ -42,7 +46,8 @@ export interface HypervisorApi {
   injectGuestCrash(id: string): void;
 }
 
-export type VmState = "stopped" | "starting" | "running" | "paused" | "crashed" | "powered-off";
+/** "suspended": its whole state is stored (Suspend) and it has no worker; resumeSuspended runs it. */
+export type VmState = "stopped" | "starting" | "running" | "paused" | "crashed" | "powered-off" | "suspended";
 
 export interface VmStats {
   instructions: number;

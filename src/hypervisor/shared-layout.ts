@@ -17,6 +17,8 @@ export const Ctl = {
   RESET_SEQ: 4,
   /** Test hook: bumped to make the guest worker throw (simulated emulator crash). */
   CRASH_SEQ: 5,
+  /** Bumped to ask for a copy of the machine's state (the worker answers "captured" with it). */
+  CAPTURE_SEQ: 6,
   SIZE: 8,
 } as const;
 

@@ -8,7 +8,10 @@ import type { HostCard } from "./resource-ledger.ts";
 
 export type GuestSource =
   | { kind: "catalog"; guestId: string }
-  | { kind: "upload"; fileName: string; media: MediaKind; bytes: Uint8Array };
+  | { kind: "upload"; fileName: string; media: MediaKind; bytes: Uint8Array }
+  /** A machine known only from a snapshot (an imported VM whose guest is not in the catalog): it
+   *  resumes from its state and cannot boot. Only the hypervisor creates these. */
+  | { kind: "snapshot"; label: string; guestId: string | null };
 
 export interface VmConfig {
   name: string;
@@ -20,6 +23,9 @@ export interface VmConfig {
   capPercent: number;
   /** Host card ids (resource-ledger.ts). */
   cards: string[];
+  /** A blank writable IDE hard disk of this many MiB (first free IDE place: primary master on a
+   *  VM that boots a kernel directly, i.e. /dev/sda in Linux). Its writes persist (issue 10). */
+  dataDiskMiB?: number;
 }
 
 /** What may be changed on an existing VM. */
@@ -33,11 +39,15 @@ export class ConfigError extends Error {
 export const RESTART_FIELDS: readonly (keyof VmConfigPatch)[] = ["memoryMiB", "cards"];
 
 const MAX_UPLOAD_BYTES = 800 * 1024 * 1024;
+const MAX_DATA_DISK_MIB = 1024;
 
 export function validateVmConfig(c: VmConfig): VmConfig {
   if (typeof c !== "object" || c === null) throw new ConfigError("VM configuration must be an object");
   if (typeof c.name !== "string" || c.name.trim().length === 0 || c.name.length > 64) throw new ConfigError("VM name must be 1-64 characters");
   validatePatch({ memoryMiB: c.memoryMiB, share: c.share, capPercent: c.capPercent, cards: c.cards });
+  if (c.dataDiskMiB !== undefined && (!Number.isInteger(c.dataDiskMiB) || c.dataDiskMiB < 1 || c.dataDiskMiB > MAX_DATA_DISK_MIB)) {
+    throw new ConfigError(`data disk must be a whole number of MiB from 1 to ${MAX_DATA_DISK_MIB}, got ${String(c.dataDiskMiB)}`);
+  }
   const g = c.guest;
   if (!g || (g.kind !== "catalog" && g.kind !== "upload")) throw new ConfigError("VM guest must come from the catalog or an uploaded image");
   if (g.kind === "catalog" && (typeof g.guestId !== "string" || !g.guestId)) throw new ConfigError("VM guest: catalog guest id missing");
@@ -99,7 +109,9 @@ export function buildMachineConfig(config: VmConfig, cards: readonly HostCard[],
     return f;
   };
   let boot: MachineConfig["boot"];
-  if (config.guest.kind === "upload") {
+  if (config.guest.kind === "snapshot") {
+    throw new ConfigError(`"${config.name}" was imported from a snapshot of ${config.guest.label}, which is not in the guest catalog: it can only resume from its snapshots`);
+  } else if (config.guest.kind === "upload") {
     machineCards.push(mediaCard(config.guest.media, config.guest.bytes));
     boot = { kind: "firmware", order: [config.guest.media] };
   } else {
@@ -114,8 +126,18 @@ export function buildMachineConfig(config: VmConfig, cards: readonly HostCard[],
       boot = { kind: "firmware", order: [g.boot.media] };
     }
   }
+  if (config.dataDiskMiB) machineCards.push(blankIdeDisk(config.dataDiskMiB, machineCards));
   if (boot.kind === "firmware" && !inputs.bios) throw new ConfigError("booting from a floppy, CD or disk needs the SeaBIOS firmware (public/bios/bios.bin)");
   return { memoryMiB: config.memoryMiB, bios: inputs.bios, vgaBios: inputs.vgaBios, boot, cards: machineCards, sharedMemory: true };
+}
+
+/** A blank IDE hard disk in the first IDE place the other cards leave free. */
+function blankIdeDisk(mib: number, cards: readonly CardConfig[]): CardConfig {
+  const taken = new Set(cards.map((c) => ("channel" in c && "slave" in c ? `${c.channel}/${c.slave}` : "")));
+  for (const [channel, slave] of [[0, false], [0, true], [1, true], [1, false]] as const) {
+    if (!taken.has(`${channel}/${slave}`)) return { type: "ide-disk", channel, slave, image: new Uint8Array(mib * 1048576) };
+  }
+  throw new ConfigError("no IDE place is free for the data disk");
 }
 
 /** Files a catalog guest needs fetched. */

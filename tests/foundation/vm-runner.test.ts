@@ -11,7 +11,7 @@ import { afterAll, describe, expect, test } from "vitest";
 import type { Machine, SliceResult } from "../../src/emulator/machine-api.ts";
 import { detectKernelFormat, findMultibootHeader } from "../../scripts/vm/kernel-format.ts";
 import { buildMachineConfig, parseVmArgs, UsageError } from "../../scripts/vm/options.ts";
-import { encodePng } from "../../scripts/vm/png.ts";
+import { encodePng } from "../../src/hypervisor/png.ts";
 import { EXIT_BAD_CONFIG, EXIT_CRASHED, EXIT_NOT_READY, EXIT_TIMEOUT, runMachine } from "../../scripts/vm/run-machine.ts";
 
 const root = resolve(import.meta.dirname, "../..");

@@ -3,45 +3,18 @@
 // held through the UART (SerialPort.setTransmitHold) instead of losing bytes.
 
 import { afterEach, describe, expect, it } from "vitest";
-import { Worker } from "node:worker_threads";
-import { Hypervisor, type GuestLauncher } from "../../src/hypervisor/hypervisor.ts";
-import { deliverGuestMessage, type GuestStartMessage } from "../../src/hypervisor/wire/guest-messages.ts";
+import type { Worker } from "node:worker_threads";
+import { Hypervisor } from "../../src/hypervisor/hypervisor.ts";
 import { sleep, until, drainSequence } from "./async-helpers.ts";
 import { SpscByteRing } from "../../src/hypervisor/spsc-ring.ts";
-import { assemble } from "../machine/run-helpers.ts";
+import { asmResources as resourcesFor, realMachineLauncher } from "./real-machine-launcher.ts";
 
-const bootstrap = new URL("./ts-worker-bootstrap.mjs", import.meta.url);
-const entry = new URL("./machine-runner-worker.ts", import.meta.url).href;
 const workers: Worker[] = [];
+const launcher = realMachineLauncher(workers);
 
 afterEach(async () => {
   await Promise.all(workers.splice(0).map((w) => w.terminate()));
 });
-
-const launcher: GuestLauncher = {
-  launch({ machine, channels, periodMs }, events) {
-    const start: GuestStartMessage = { type: "start", spec: { machine, channels, periodMs } };
-    const w = new Worker(bootstrap, { workerData: { entry, start } });
-    workers.push(w);
-    w.on("message", (m: { type: string }) => {
-      if (m.type !== "runner-exited") deliverGuestMessage(m, events);
-    });
-    w.on("error", (e: Error) => events.crashed({ type: "crashed", reason: `worker error: ${e.message}` }));
-    return { terminate: () => void w.terminate() };
-  },
-};
-
-/** A catalog of Multiboot test kernels (tests/machine/asm), served by name. */
-function resourcesFor(...kernels: string[]) {
-  return {
-    catalog: async () => ({
-      guests: kernels.map((k) => ({ id: k, name: k, os: "", description: "", memoryMiB: 16, boot: { kind: "multiboot" as const, kernel: `${k}.bin`, cmdline: "" } })),
-      problems: [],
-    }),
-    file: async (path: string) => assemble(path.replace(/\.bin$/, "")),
-    firmware: async () => ({}),
-  };
-}
 
 describe("guest runner with the real machine (Node threads)", () => {
   it("logs each reset the guest causes (port 0xCF9, triple fault) in the event log", async () => {

@@ -53,6 +53,23 @@ export const positiveNumber: Decoder<number> = (v, path) => (typeof v === "numbe
 
 export const positiveInteger: Decoder<number> = (v, path) => (Number.isSafeInteger(v) && (v as number) > 0 ? (v as number) : refuse(path, "a whole number above 0", v));
 
+export const nonNegativeInteger: Decoder<number> = (v, path) => (Number.isSafeInteger(v) && (v as number) >= 0 ? (v as number) : refuse(path, "a whole number of at least 0", v));
+
+export const boolean: Decoder<boolean> = (v, path) => (typeof v === "boolean" ? v : refuse(path, "true or false", v));
+
+/** A typed array of one kind (`name` as in messages, e.g. "Uint8Array") of at most `maxLength` elements. */
+export function typedArray<T extends ArrayBufferView & { length: number }>(name: string, constructor: abstract new (...args: never[]) => T, maxLength: number): Decoder<T> {
+  return (v, path) => (v instanceof constructor && v.length <= maxLength ? v : refuse(path, `a ${name} of at most ${maxLength} elements`, v));
+}
+
+/** An array of at most `maxLength` values, each checked by `decoder`. */
+export function list<T>(decoder: Decoder<T>, maxLength: number): Decoder<T[]> {
+  return (v, path) => {
+    if (!Array.isArray(v) || v.length > maxLength) refuse(path, `an array of at most ${maxLength} entries`, v);
+    return v.map((x, i) => decoder(x, `${path}[${i}]`));
+  };
+}
+
 export const sharedBuffer: Decoder<SharedArrayBuffer> = (v, path) =>
   typeof SharedArrayBuffer !== "undefined" && v instanceof SharedArrayBuffer ? v : refuse(path, "a SharedArrayBuffer", v);
 

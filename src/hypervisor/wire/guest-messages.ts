@@ -5,8 +5,23 @@
 // decoded field by field and a malformed one is refused (and logged), never acted on.
 
 import type { MachineConfig } from "../../emulator/machine-config.ts";
+import type { SavedState } from "../../emulator/state.ts";
 import type { VmChannels } from "../shared-layout.ts";
-import { defineMessages, objectValidatedBy, optional, positiveNumber, record, sharedBuffer, text, type MessageHandlers, type MessageOf } from "./decode.ts";
+import {
+  boolean,
+  defineMessages,
+  list,
+  objectValidatedBy,
+  optional,
+  positiveInteger,
+  positiveNumber,
+  record,
+  sharedBuffer,
+  text,
+  typedArray,
+  type MessageHandlers,
+  type MessageOf,
+} from "./decode.ts";
 
 const vmChannels = record({
   control: sharedBuffer,
@@ -19,6 +34,24 @@ const vmChannels = record({
   text: sharedBuffer,
 } satisfies Record<keyof VmChannels, unknown>);
 
+/** Size of a disk overlay chunk (DiskImageStore's copy-on-write unit). */
+export const OVERLAY_CHUNK_BYTES = 0x10000;
+/** At most this many overlay chunks travel in one "disk-writes" message (4 MiB). */
+export const MAX_DISK_WRITE_CHUNKS = 64;
+const MAX_DISK_BYTES = 2 ** 40;
+const DISK_NAME = text(32);
+
+/** A writable disk's copy-on-write overlay (or part of it): chunk numbers, their bytes back to
+ *  back (DiskImageStore's SavedOverlay), and which disk ("ide0-master"...). */
+const diskOverlay = (maxChunks: number) =>
+  record({
+    disk: DISK_NAME,
+    /** The disk's size in bytes: an overlay is only applied to a disk of the same size. */
+    length: positiveInteger,
+    chunks: typedArray("Uint32Array", Uint32Array, maxChunks),
+    data: typedArray("Uint8Array", Uint8Array, maxChunks * OVERLAY_CHUNK_BYTES),
+  });
+
 /** Hypervisor → guest worker. */
 export const hypervisorToGuest = defineMessages("guest start message", {
   start: {
@@ -29,6 +62,11 @@ export const hypervisorToGuest = defineMessages("guest start message", {
       periodMs: positiveNumber,
       /** The page's heartbeat (page-beat.ts): the guest steps aside while the page is late. */
       pageBeat: optional(sharedBuffer),
+      /** Start from this saved machine state (a snapshot or a suspended VM) instead of booting;
+       *  validated by Machine.loadState before anything runs. */
+      state: optional(objectValidatedBy<SavedState>("a SavedState, validated by Machine.loadState")),
+      /** The writable disks' persisted overlays, applied before a fresh boot. */
+      diskOverlays: optional(list(diskOverlay(MAX_DISK_BYTES / OVERLAY_CHUNK_BYTES), 8)),
     }),
   },
 });
@@ -55,6 +93,16 @@ export const guestToHypervisor = defineMessages("guest worker message", {
   "powered-off": { reason: REASON },
   /** The guest reset the machine itself (triple fault, reset port) or a requested reset happened. */
   reset: { reason: REASON },
+  /** The machine's state, copied at the capture request `seq` (Ctl.CAPTURE_SEQ); the guest ran on
+   *  right after the copy. Validated when it is written and again when it is loaded. */
+  captured: { seq: positiveInteger, state: objectValidatedBy<SavedState>("a SavedState, validated by writeSnapshot and Machine.loadState") },
+  /** The capture request `seq` could not be answered; the guest runs on. */
+  "capture-failed": { seq: positiveInteger, reason: REASON },
+  /** Overlay chunks a writable disk's guest wrote since the last report (every few seconds and at
+   *  stop); `replace`: these are the start of the disk's whole overlay (after a restore from state). */
+  "disk-writes": { overlay: diskOverlay(MAX_DISK_WRITE_CHUNKS), replace: boolean },
+  /** The worker left its loop on a stop request, after its last disk writes. */
+  stopped: {},
 });
 export type GuestMessage = MessageOf<typeof guestToHypervisor.schema>;
 

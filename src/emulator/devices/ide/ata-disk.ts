@@ -39,6 +39,8 @@ export interface SavedOverlay {
 export class DiskImageStore {
   readonly length: number;
   private readonly overlay = new Map<number, Uint8Array>();
+  /** Overlay chunks written since the host last took them (takeDirty): what to persist next. */
+  private readonly dirty = new Set<number>();
 
   constructor(
     private readonly image: Uint8Array,
@@ -81,6 +83,7 @@ export class DiskImageStore {
         this.overlay.set(chunk, dst);
       }
       dst.set(from.subarray(fromOffset, fromOffset + n), within);
+      this.dirty.add(chunk);
       offset += n;
       fromOffset += n;
       length -= n;
@@ -114,12 +117,33 @@ export class DiskImageStore {
   /** Takes a saved overlay that overlayProblem accepted. */
   loadOverlay(v: SavedOverlay): void {
     this.overlay.clear();
+    this.dirty.clear();
     let at = 0;
     for (const k of v.chunks) {
       const size = Math.min(CHUNK, this.length - k * CHUNK);
       this.overlay.set(k, v.data.slice(at, at + size));
+      this.dirty.add(k);
       at += size;
     }
+  }
+
+  /** True when overlay chunks were written (or loaded) since the last takeDirty. */
+  get hasDirty(): boolean {
+    return this.dirty.size > 0;
+  }
+
+  /** Copies of up to `maxChunks` chunks written since the last call, in the overlay layout (the
+   *  host persists them; a chunk written again later is dirty again). */
+  takeDirty(maxChunks: number): SavedOverlay {
+    const keys = [...this.dirty].sort((a, b) => a - b).slice(0, Math.max(1, maxChunks));
+    const data = new Uint8Array(keys.reduce((n, k) => n + this.overlay.get(k)!.length, 0));
+    let at = 0;
+    for (const k of keys) {
+      this.dirty.delete(k);
+      data.set(this.overlay.get(k)!, at);
+      at += this.overlay.get(k)!.length;
+    }
+    return { length: this.length, chunks: new Uint32Array(keys), data };
   }
 }
 

@@ -1,4 +1,4 @@
-// A minimal PNG encoder for `npm run vm -- --screenshot`: 8-bit RGBA, one IDAT chunk, filter type 0
+// A minimal PNG encoder (`npm run vm -- --screenshot`, snapshot thumbnails): 8-bit RGBA, one IDAT chunk, filter type 0
 // on every row, zlib from fflate (already a dependency, synchronous, where CompressionStream is async).
 
 import { zlibSync } from "fflate";
