@@ -3,7 +3,7 @@
 
 import { useState } from "react";
 import { useAfterFrames } from "./after-frames.ts";
-import type { VmInfo, VmState } from "../hypervisor/hypervisor-api.ts";
+import type { VmInfo } from "../hypervisor/hypervisor-api.ts";
 import { formatCount, formatRate, formatUptime } from "./format.ts";
 import { HardwareEditor } from "./hardware-editor.tsx";
 import type { Hv } from "./hypervisor-client.ts";
@@ -44,7 +44,7 @@ export function VmPanel(props: {
   const serialReady = useAfterFrames(3);
   const s = vm.stats;
   const live = vm.state === "running" || vm.state === "paused" || vm.state === "starting";
-  const suspended = isSuspended(vm.state);
+  const suspended = vm.state === "suspended";
   return (
     <section className="vm" data-testid={`vm-${vm.id}`} data-state={vm.state}>
       <header className="vm-head">
@@ -123,12 +123,6 @@ export function VmPanel(props: {
       </div>
     </section>
   );
-}
-
-/** A suspended VM (its whole state stored, no worker). "suspended" joins VmState with issue 10's
- *  hypervisor; until then the comparison is made on the wider type. */
-function isSuspended(state: VmState): boolean {
-  return (state as VmState | "suspended") === "suspended";
 }
 
 /** The CPU a VM got against what its share entitles it to, in % of one core, and its total. */
