@@ -72,15 +72,16 @@ async function takeSnapshot(vmId: string, name: string): Promise<void> {
 
 /** Reverts through the snapshot's Revert button and the confirmation dialog. */
 async function revertTo(vmId: string, name: string): Promise<void> {
+  // A VM still starting cannot be reverted (its Revert buttons are disabled until it runs).
+  await app.until(`VM ${vmId} started`, 120_000, async () => (await app.vm(vmId)).state !== "starting", [vmId]);
   await snapshotItem(vmId, name).getByRole("button", { name: `Revert to snapshot ${name}` }).first().click();
   await page.getByRole("alertdialog").getByRole("button", { name: "Revert" }).click();
   await app.operationsIdle(`revert to "${name}"`, OPERATION_TIMEOUT_MS);
   // "You are here" hangs from the snapshot reverted to.
   await expect.poll(() => snapshotItem(vmId, name).getByTestId("you-are-here").count(), { timeout: 10_000 }).toBe(1);
-  // A VM that was not running holds the snapshot's state, suspended, until Resume.
-  if ((await app.vm(vmId)).state === "suspended") {
-    await page.getByTestId(`resume-suspended-${vmId}`).click();
-    await app.operationsIdle(`resume after the revert to "${name}"`, OPERATION_TIMEOUT_MS);
+  // A VM that was not running starts from the snapshot when it is started.
+  if ((await app.vm(vmId)).state === "stopped") {
+    await page.getByTestId(`vm-${vmId}`).getByRole("button", { name: "Start", exact: true }).click();
   }
 }
 
