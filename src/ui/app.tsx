@@ -128,7 +128,7 @@ export function App() {
           const message = e instanceof Error ? e.message : String(e);
           // A failed operation's error already has its banner: say it once.
           await refresh().catch(() => {});
-          if (!failedNow.current.some((op) => op.error && message.includes(op.error))) setNotice(`${what}: ${message}`);
+          if (!failedNow.current.some((op) => op.error && (op.error.includes(message) || message.includes(op.error)))) setNotice(`${what}: ${message}`);
         },
       );
     },

@@ -1,7 +1,10 @@
 // A modal dialog: a titled box over a backdrop; Escape closes it, and focus moves into it when it
-// opens and back to what had it when it closes (so it is usable from the keyboard alone).
+// opens and back to what had it when it closes (so it is usable from the keyboard alone). It is
+// drawn in document.body: inside a VM panel (CSS containment) a fixed backdrop would be confined
+// to the panel, under the panels that follow it.
 
 import { useEffect, useId, useRef, type ReactNode } from "react";
+import { createPortal } from "react-dom";
 
 export function Modal(props: { title: string; role?: "dialog" | "alertdialog"; testId?: string; onClose(): void; children: ReactNode }) {
   const titleId = useId();
@@ -15,7 +18,7 @@ export function Modal(props: { title: string; role?: "dialog" | "alertdialog"; t
     first?.focus();
     return () => before?.focus();
   }, []);
-  return (
+  return createPortal(
     <div className="dialog-backdrop">
       <div
         ref={boxRef}
@@ -34,7 +37,8 @@ export function Modal(props: { title: string; role?: "dialog" | "alertdialog"; t
         <h2 id={titleId}>{props.title}</h2>
         {props.children}
       </div>
-    </div>
+    </div>,
+    document.body,
   );
 }
 
