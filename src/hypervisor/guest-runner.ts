@@ -435,6 +435,7 @@ export class GuestRunner {
         this.publishStats(machine);
         this.renderFrame(machine);
         this.publishText(machine);
+        this.reportDisks(true);
         this.post({ type: "powered-off", reason: machine.stopReason || "the guest powered off" });
         return;
       }

@@ -217,6 +217,7 @@ export class Hypervisor implements HypervisorApi {
       const guest = await this.catalogGuest(config);
       const id = `vm${this.nextId}`;
       this.checkResources(id, config);
+      this.nextId++; // taken now: storing an upload's image lets other requests in
       let storedGuest: StoredGuest = config.guest.kind === "upload" ? { kind: "snapshot", label: this.labelOf(config, guest), guestId: null } : (config.guest as StoredGuest);
       if (config.guest.kind === "upload" && this.store) {
         try {
@@ -469,6 +470,12 @@ export class Hypervisor implements HypervisorApi {
     await this.launch(vm, generation, machine, cards, { diskOverlays }, false);
   }
 
+  /** Launches a guest worker and waits until its machine runs (null) or failed to start (why). */
+  private async launchAndWait(vm: VmRecord, generation: number, machine: MachineConfig, from: Pick<GuestRunnerSpec, "state" | "diskOverlays">): Promise<string | null> {
+    const launched = await this.launch(vm, generation, machine, this.ledger.cardsOf(vm.id), from, true);
+    return launched ? launched.outcome : "the VM was stopped meanwhile";
+  }
+
   /** Starts a stopped VM's machine from a stored snapshot (validated completely first). */
   private async startFromSnapshot(vm: VmRecord, snapshotId: string): Promise<void> {
     const capture = await this.loadSnapshot(vm, snapshotId);
@@ -480,9 +487,10 @@ export class Hypervisor implements HypervisorApi {
     await this.launch(vm, generation, capture.config, this.ledger.cardsOf(vm.id), { state: capture.state }, false);
   }
 
-  /** Launches a guest worker for `vm` (its new generation) and resolves when the machine runs
-   *  (null) or failed to start (the reason). With `fallible`, a failure to start is only reported
-   *  to the caller (who puts the previous machine back) instead of marking the VM crashed. */
+  /** Launches a guest worker for `vm` (its new generation) once the page is calm; resolves when it
+   *  is launched (null when the VM was stopped meanwhile), with `outcome`: null once the machine
+   *  runs, or why it failed to start. With `fallible`, a failure to start is only reported to the
+   *  caller (who puts the previous machine back) instead of marking the VM crashed. */
   private async launch(
     vm: VmRecord,
     generation: number,
@@ -490,14 +498,14 @@ export class Hypervisor implements HypervisorApi {
     cards: HostCard[],
     from: Pick<GuestRunnerSpec, "state" | "diskOverlays">,
     fallible: boolean,
-  ): Promise<string | null> {
+  ): Promise<{ outcome: Promise<string | null> } | null> {
     const id = vm.id;
     // A new guest worker compiles the emulator and builds its machine while the page builds the
     // VM's panel: launch it once the page is on time again (page-beat.ts), so the two do not
     // compete for the cores.
     if (this.busyGuests() + 1 >= this.scheduler.guestCores) setPageYield(this.pageBeat, true);
     await waitForCalmPage(this.pageBeatReader);
-    if (vm.generation !== generation) return "the VM was stopped meanwhile";
+    if (vm.generation !== generation) return null;
     const channels = createVmChannels();
     vm.channels = channels;
     vm.machineCards = cards;
@@ -578,7 +586,7 @@ export class Hypervisor implements HypervisorApi {
       },
     );
     vm.handle = launch.handle;
-    return outcome;
+    return { outcome };
   }
 
   /** A copy of the machine's state from its guest worker (which runs on right after the copy). */
@@ -683,7 +691,9 @@ export class Hypervisor implements HypervisorApi {
     this.log.add(id, "lifecycle", `removed "${vm.config.name}"`);
     // Its definition, snapshots and disk overlays go too (after any pending definition write).
     const store = this.store;
-    if (store) this.persisting = this.persisting.then(() => store.deleteVm(id)).catch((e: unknown) => this.log.add(id, "error", `could not delete the stored VM: ${errorText(e)}`));
+    if (store) this.persisting = this.persisting.then(() => store.deleteVm(id)).catch((e: unknown) => {
+          this.log.add(id, "error", `could not delete the stored VM: ${errorText(e)}`);
+        });
   }
 
   /** Applies a configuration change; says which parts wait for a restart. */
@@ -884,7 +894,7 @@ export class Hypervisor implements HypervisorApi {
     op.step("starting the saved machine", 0.7);
     vm.state = "starting";
     const generation = ++vm.generation;
-    const failure = await this.launch(vm, generation, capture.config, this.ledger.cardsOf(vm.id), { state: capture.state }, true);
+    const failure = await this.launchAndWait(vm, generation, capture.config, { state: capture.state });
     if (failure === null) {
       // The old machine's disk writes no longer count: the restored disks replace them.
       if (previous.launch) previous.launch.acceptDiskWrites = false;
@@ -893,7 +903,7 @@ export class Hypervisor implements HypervisorApi {
         ringGuestDoorbell(previous.control);
       }
       previous.handle?.terminate();
-      if (wasPaused && vm.control && vm.state === "running") this.pause(vm.id);
+      if (wasPaused && vm.control && (vm.state as VmState) === "running") this.pause(vm.id);
       return;
     }
     if (vm.generation === generation) {
@@ -967,7 +977,7 @@ export class Hypervisor implements HypervisorApi {
       vm.reason = "";
       vm.pendingRestart = [];
       const generation = ++vm.generation;
-      const failure = await this.launch(vm, generation, capture.config, this.ledger.cardsOf(vm.id), { state: capture.state }, true);
+      const failure = await this.launchAndWait(vm, generation, capture.config, { state: capture.state });
       if (failure !== null) {
         if (vm.generation === generation) {
           this.teardown(vm);
@@ -1042,6 +1052,7 @@ export class Hypervisor implements HypervisorApi {
       validatePatch({ memoryMiB: config.memoryMiB, share: config.share, capPercent: config.capPercent });
       const id = `vm${this.nextId}`;
       this.checkResources(id, config);
+      this.nextId++; // taken now: storing lets other requests in
       op.step("storing", 0.6);
       const staged = store.stage();
       for (const h of manifestChunks(manifest)) {
@@ -1076,8 +1087,9 @@ export class Hypervisor implements HypervisorApi {
 
   async storageUsage(): Promise<StorageUsage> {
     const store = this.requireStore();
+    const none: { usage?: number; quota?: number } = {};
     const [estimate, persisted, own] = await Promise.all([
-      this.storage?.estimate().catch(() => ({})) ?? Promise.resolve({} as { usage?: number; quota?: number }),
+      this.storage?.estimate().catch(() => none) ?? Promise.resolve(none),
       this.storage?.persisted().catch(() => false) ?? Promise.resolve(false),
       store.usage(),
     ]);

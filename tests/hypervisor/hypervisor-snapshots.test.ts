@@ -9,7 +9,7 @@ import type { Worker } from "node:worker_threads";
 import { Hypervisor } from "../../src/hypervisor/hypervisor.ts";
 import { Ctl } from "../../src/hypervisor/shared-layout.ts";
 import { SpscByteRing } from "../../src/hypervisor/spsc-ring.ts";
-import { idbKeyValue } from "../../src/hypervisor/store/key-value.ts";
+import { idbKeyValue, type KeyValueFactory } from "../../src/hypervisor/store/key-value.ts";
 import { SnapshotStore } from "../../src/hypervisor/store/snapshot-store.ts";
 import type { VmConfig } from "../../src/hypervisor/vm-config.ts";
 import { sleep, until } from "./async-helpers.ts";
@@ -63,7 +63,9 @@ function serialConsole(hv: Hypervisor, id: string) {
   };
   return {
     async waitFor(s: string, ms = 20_000): Promise<void> {
-      await until(`serial console shows ${JSON.stringify(s)} (it shows ${JSON.stringify(text)})`, ms, () => drain().includes(s));
+      await until(`serial console shows ${JSON.stringify(s)}`, ms, () => drain().includes(s)).catch((e: Error) => {
+        throw new Error(`${e.message} (it shows ${JSON.stringify(text)})`);
+      });
     },
     send(s: string): void {
       input.write(new TextEncoder().encode(s));
@@ -118,8 +120,41 @@ describe("snapshots through the hypervisor (real machines in Node threads, Index
     await running(hv, id);
     con = serialConsole(hv, id);
     con.send("d");
-    await con.waitFor("d2\n");
+    await con.waitFor("d3\n"); // s2 was taken at count 2
   }, 90_000);
+
+  it("a snapshot that does not fit in storage fails saying how much space it needed; earlier snapshots stay and the guest runs on", async () => {
+    const base = idbKeyValue(`hv-snapshot-test-${++dbCount}`);
+    let full = false;
+    const quota: KeyValueFactory = <V>(name: string) => {
+      const kv = base<V>(name);
+      if (name !== "chunks") return kv;
+      return { ...kv, setMany: (e: [string, V][]) => (full ? Promise.reject(new DOMException("The quota has been exceeded.", "QuotaExceededError")) : kv.setMany(e)) };
+    };
+    const hv = hypervisor(new SnapshotStore(quota));
+    const id = (await hv.createVm(vmOf("serial-count", hv), true)).id;
+    await running(hv, id);
+    let con = serialConsole(hv, id);
+    await con.waitFor("R\n");
+    const s1 = await hv.takeSnapshot(id, "s1");
+    con.send("a");
+    await con.waitFor("a1\n");
+    full = true;
+    await expect(hv.takeSnapshot(id, "s2")).rejects.toThrow(/^storage is full: snapshot "s2" needed [\d.]+ (bytes|KiB|MiB) more than the browser allows/);
+    const failed = hv.operations().find((o) => o.kind === "snapshot" && o.error !== null)!;
+    expect(failed.done).toBe(true);
+    expect(failed.error).toMatch(/needed [\d.]+ (bytes|KiB|MiB) more.*Nothing stored earlier was changed/);
+    expect(hv.log.forVm(id).some((e) => e.level === "error" && e.message.startsWith('snapshot "s2" failed: StorageError: storage is full'))).toBe(true);
+    expect((await hv.snapshotTree(id)).snapshots.map((s) => s.name)).toEqual(["s1"]);
+    con.send("b");
+    await con.waitFor("b2\n"); // the guest ran on
+    full = false;
+    await hv.revertToSnapshot(id, s1.id);
+    await running(hv, id);
+    con = serialConsole(hv, id);
+    con.send("c");
+    await con.waitFor("c1\n");
+  }, 60_000);
 
   it("a snapshot that does not load leaves the VM running its machine, and says why", async () => {
     const store = freshStore();

@@ -37,11 +37,28 @@ describe("guest worker → hypervisor messages", () => {
     expect(decode({ type: "reset", reason: "triple fault" })).toEqual({ type: "reset", reason: "triple fault" });
   });
 
+  it("decodes captures and disk writes, and refuses disk writes of the wrong shape or size", () => {
+    const state = { layout: "machine", version: 1, fields: {} };
+    expect(decode({ type: "captured", seq: 3, state })).toEqual({ type: "captured", seq: 3, state });
+    expect(decode({ type: "capture-failed", seq: 1, reason: "no" })).toEqual({ type: "capture-failed", seq: 1, reason: "no" });
+    expect(decode({ type: "stopped" })).toEqual({ type: "stopped" });
+    const overlay = { disk: "ide0-master", length: 1 << 20, chunks: Uint32Array.of(0), data: new Uint8Array(0x10000) };
+    expect(decode({ type: "disk-writes", overlay, replace: false })).toEqual({ type: "disk-writes", overlay, replace: false });
+    expect(refusal(decode, { type: "captured", seq: 0, state })).toBe('guest worker message "captured".seq: expected a whole number above 0, got a number (0)');
+    expect(refusal(decode, { type: "disk-writes", overlay: { ...overlay, data: [1, 2] }, replace: false })).toBe(
+      'guest worker message "disk-writes".overlay.data: expected a Uint8Array of at most 4194304 elements, got an array',
+    );
+    expect(refusal(decode, { type: "disk-writes", overlay: { ...overlay, chunks: new Uint32Array(65) }, replace: true })).toBe(
+      'guest worker message "disk-writes".overlay.chunks: expected a Uint32Array of at most 64 elements, got an object (Uint32Array)',
+    );
+    expect(refusal(decode, { type: "disk-writes", overlay, replace: "yes" })).toBe('guest worker message "disk-writes".replace: expected true or false, got a string of 3 characters');
+  });
+
   it("refuses malformed messages, naming what was wrong", () => {
     expect(refusal(decode, null)).toBe("guest worker message: expected an object, got null");
     expect(refusal(decode, "started")).toBe("guest worker message: expected an object, got a string of 7 characters");
     expect(refusal(decode, [{ type: "started" }])).toBe("guest worker message: expected an object, got an array");
-    expect(refusal(decode, {})).toBe('guest worker message: unknown type undefined (expected one of "started", "crashed", "powered-off", "reset")');
+    expect(refusal(decode, {})).toBe('guest worker message: unknown type undefined (expected one of "started", "crashed", "powered-off", "reset", "captured", "capture-failed", "disk-writes", "stopped")');
     expect(refusal(decode, { type: "toString" })).toMatch(/^guest worker message: unknown type "toString"/);
     expect(refusal(decode, { type: "crashed" })).toBe('guest worker message "crashed".reason: expected a string of at most 4096 characters, got undefined');
     expect(refusal(decode, { type: "reset", reason: 7 })).toBe('guest worker message "reset".reason: expected a string of at most 4096 characters, got a number (7)');
@@ -127,7 +144,7 @@ describe("the hypervisor under a guest worker that sends malformed messages", ()
     expect(refused.map((e) => e.message.replace("refused a message from the guest worker: ", ""))).toEqual([
       'guest worker message "crashed".reason: expected a string of at most 4096 characters, got an object (Object)',
       'guest worker message "powered-off".reason: expected a string of at most 4096 characters, got undefined',
-      'guest worker message: unknown type "format-disk" (expected one of "started", "crashed", "powered-off", "reset")',
+      'guest worker message: unknown type "format-disk" (expected one of "started", "crashed", "powered-off", "reset", "captured", "capture-failed", "disk-writes", "stopped")',
       "guest worker message: expected an object, got a number (42)",
     ]);
     // A well-formed message still acts.

@@ -342,7 +342,14 @@ export class SnapshotStore {
   async usage(): Promise<{ chunkBytes: number; chunkCount: number }> {
     const sizes = await this.sizeKv.entries();
     let bytes = sizes.reduce((n, [, s]) => n + s, 0);
-    for (const [, piece] of await this.imageKv.entries()) bytes += piece.length;
+    // Image pieces by their images (reading the pieces would copy every image out of IndexedDB).
+    const pieces = new Map<string, number>();
+    for (const v of await this.vms()) {
+      if (v.guest.kind !== "upload") continue;
+      const { pieces: list, size } = v.guest.image;
+      list.forEach((h, i) => pieces.set(h, Math.min(IMAGE_PIECE, size - i * IMAGE_PIECE)));
+    }
+    for (const n of pieces.values()) bytes += n;
     for (const [, o] of await this.overlayKv.entries()) bytes += o.bytes.length;
     return { chunkBytes: bytes, chunkCount: sizes.length };
   }

@@ -53,8 +53,6 @@ export const positiveNumber: Decoder<number> = (v, path) => (typeof v === "numbe
 
 export const positiveInteger: Decoder<number> = (v, path) => (Number.isSafeInteger(v) && (v as number) > 0 ? (v as number) : refuse(path, "a whole number above 0", v));
 
-export const nonNegativeInteger: Decoder<number> = (v, path) => (Number.isSafeInteger(v) && (v as number) >= 0 ? (v as number) : refuse(path, "a whole number of at least 0", v));
-
 export const boolean: Decoder<boolean> = (v, path) => (typeof v === "boolean" ? v : refuse(path, "true or false", v));
 
 /** A typed array of one kind (`name` as in messages, e.g. "Uint8Array") of at most `maxLength` elements. */

@@ -48,8 +48,8 @@ const diskOverlay = (maxChunks: number) =>
     disk: DISK_NAME,
     /** The disk's size in bytes: an overlay is only applied to a disk of the same size. */
     length: positiveInteger,
-    chunks: typedArray("Uint32Array", Uint32Array, maxChunks),
-    data: typedArray("Uint8Array", Uint8Array, maxChunks * OVERLAY_CHUNK_BYTES),
+    chunks: typedArray<Uint32Array>("Uint32Array", Uint32Array, maxChunks),
+    data: typedArray<Uint8Array>("Uint8Array", Uint8Array, maxChunks * OVERLAY_CHUNK_BYTES),
   });
 
 /** Hypervisor → guest worker. */
