@@ -55,7 +55,7 @@ export const SnapshotTreeView = memo(function SnapshotTreeView(props: {
   const exportState = (snapshot: SnapshotInfo | null) =>
     act(`export ${vm.name}${snapshot ? ` snapshot "${snapshot.name}"` : ""}`, async () => {
       const bytes = await hv.exportVm(vm.id, snapshot?.id ?? null);
-      downloadBytes(bytes, `${safeFileName(vm.name)}${snapshot ? `-${safeFileName(snapshot.name)}` : ""}.hypertab`);
+      await downloadBytes(bytes, `${safeFileName(vm.name)}${snapshot ? `-${safeFileName(snapshot.name)}` : ""}.hypertab`);
     });
   const actions: NodeActions = {
     revert: (s) =>
