@@ -2,9 +2,12 @@
 
 import { resolve } from "node:path";
 import { buildMachineConfig, parseVmArgs, USAGE, UsageError } from "./vm/options.ts";
-import { EXIT_STOPPED, EXIT_USAGE, runMachine } from "./vm/run-machine.ts";
+import { EXIT_BAD_CONFIG, EXIT_STOPPED, EXIT_USAGE, runMachine } from "./vm/run-machine.ts";
 import { saveScreenshot, screenText } from "./vm/screen.ts";
+import { consoleKeys } from "./vm/console-keys.ts";
+import { loadStateFile, runnerVm, saveStateFile, type LoadedState } from "./vm/state-file.ts";
 import type { Machine } from "../src/emulator/machine-api.ts";
+import { restoreMachine } from "../src/hypervisor/snapshot/index.ts";
 
 const root = resolve(import.meta.dirname, "..");
 
@@ -17,7 +20,7 @@ async function main(): Promise<number> {
       console.log(USAGE);
       return 0;
     }
-    config = buildMachineConfig(opts, resolve(root, "public/bios"));
+    if (opts.loadState === undefined) config = buildMachineConfig(opts, resolve(root, "public/bios"));
   } catch (e) {
     if (e instanceof UsageError || (e as Error).message) {
       console.error(`vm: ${(e as Error).message}\n\n${USAGE}`);
@@ -25,6 +28,37 @@ async function main(): Promise<number> {
     }
     throw e;
   }
+
+  let loaded: LoadedState | null = null;
+  if (opts.loadState !== undefined) {
+    try {
+      loaded = await loadStateFile(opts.loadState);
+    } catch (e) {
+      console.error(`vm: cannot resume ${opts.loadState}: ${(e as Error).message}`);
+      return EXIT_BAD_CONFIG;
+    }
+    config = loaded.capture.config;
+  }
+  const machineConfig = config!;
+  const vm = loaded?.vm ?? runnerVm(machineConfig, "npm run vm");
+  let parentId = loaded?.id ?? null;
+  /** Writes --save-state (one write at a time; the guest runs on while it is written). */
+  let saving: Promise<void> = Promise.resolve();
+  const saveState = (m: Machine) => {
+    const path = opts.saveState;
+    if (path === undefined) return saving;
+    const write = saveStateFile(path, m, machineConfig, vm, parentId);
+    saving = saving
+      .then(() => write)
+      .then(
+        ({ bytes, manifest }) => {
+          parentId = manifest.id;
+          console.error(`\r\nvm: state saved to ${path} (${(bytes / 2 ** 20).toFixed(1)} MiB)\r`);
+        },
+        (e: unknown) => console.error(`\r\nvm: cannot save the state to ${path}: ${(e as Error).message}\r`),
+      );
+    return saving;
+  };
 
   const stdin = process.stdin;
   const raw = stdin.isTTY === true;
@@ -37,7 +71,8 @@ async function main(): Promise<number> {
 
   let machine: Machine | null = null;
   const outcome = await runMachine({
-    config,
+    config: machineConfig,
+    ...(loaded ? { createMachine: () => restoreMachine(loaded.capture) } : {}),
     timeoutSeconds: opts.timeoutSeconds,
     onSerial: (byte) => {
       out.push(byte);
@@ -50,26 +85,20 @@ async function main(): Promise<number> {
     onStart: (started, control) => {
       machine = started;
       if (raw) stdin.setRawMode(true);
-      let escape = false;
-      stdin.on("data", (chunk: Buffer) => {
-        // Ctrl-A x quits (as in QEMU) when stdin is a terminal; Ctrl-A Ctrl-A sends one Ctrl-A.
-        if (raw) {
-          for (const byte of chunk) {
-            if (escape) {
-              escape = false;
-              if (byte === 0x78 /* x */) control.stop("quit (Ctrl-A x)", EXIT_STOPPED);
-              else control.input(Uint8Array.of(byte));
-            } else if (byte === 0x01) escape = true;
-            else control.input(Uint8Array.of(byte));
-          }
-        } else control.input(new Uint8Array(chunk));
+      const keys = consoleKeys({
+        input: (bytes) => control.input(bytes),
+        quit: () => control.stop("quit (Ctrl-A x)", EXIT_STOPPED),
+        saveState: () => void saveState(started),
       });
+      // The escape keys only on a terminal: piped input goes to the guest as it is.
+      stdin.on("data", (chunk: Buffer) => (raw ? keys(chunk) : control.input(new Uint8Array(chunk))));
       stdin.resume();
     },
   });
   flush();
   if (raw) stdin.setRawMode(false);
   stdin.pause();
+  if (machine) await saveState(machine);
   const vga = (machine as Machine | null)?.vga;
   if (vga && opts.screenshot !== undefined) {
     try {

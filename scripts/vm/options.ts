@@ -28,6 +28,9 @@ export interface VmOptions {
   debugcon: boolean;
   vga: boolean;
   help: boolean;
+  /** Snapshot files (src/hypervisor/snapshot): resume from one; write one at exit and on Ctrl-A s. */
+  loadState?: string;
+  saveState?: string;
 }
 
 export class UsageError extends Error {
@@ -53,7 +56,9 @@ export const USAGE = `Usage: npm run vm -- [options]
   --no-vga            no VGA card
   --screenshot FILE   save the VGA screen as PNG when the guest stops
   --screen-text       print the VGA text screen to stdout when the guest stops
-COM1 is on stdin/stdout (raw mode on a TTY; Ctrl-A x quits).
+  --load-state FILE   resume a snapshot file (it carries the machine: no other machine option)
+  --save-state FILE   write a snapshot file when the runner exits, and on Ctrl-A s
+COM1 is on stdin/stdout (raw mode on a TTY; Ctrl-A x quits, Ctrl-A s saves the state).
 Exit status: isa-debug-exit (port 0xF4) value V -> (V<<1)|1, ACPI power-off -> 0,
 timeout -> 124, guest crash -> 120, emulator not ready -> 122, bad image/config -> 66,
 usage error -> 64.`;
@@ -68,15 +73,26 @@ export const DISK_POSITIONS = {
 const FLOPPY_DRIVES = { fda: 0, fdb: 1 } as const;
 const DRIVE_OPTIONS = new Set(["fda", "fdb", "hda", "hdb", "hdc", "hdd", "cdrom"]);
 const VALUE_OPTIONS = new Set(["mem", "bios", "vgabios", "kernel", "initrd", "append", ...DRIVE_OPTIONS, "boot", "timeout", "screenshot"]);
+const STATE_OPTIONS = { "load-state": "loadState", "save-state": "saveState" } as const;
+/** What a snapshot file brings itself: the options --load-state takes no other of. */
+const MACHINE_OPTIONS = new Set(["mem", "bios", "vgabios", "kernel", "initrd", "append", ...DRIVE_OPTIONS, "boot", "debugcon", "no-vga"]);
 
 export function parseVmArgs(argv: readonly string[]): VmOptions {
   const opts: VmOptions = { memMiB: 128, debugcon: false, vga: true, help: false, screenText: false };
   const drivesGiven = new Set<string>();
+  const given = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const m = /^--?([a-z-]+)(?:=(.*))?$/.exec(arg);
     if (!m) throw new UsageError(`unexpected argument "${arg}"`);
     const name = m[1]!;
+    given.add(name);
+    if (name in STATE_OPTIONS) {
+      const value = m[2] ?? argv[++i];
+      if (value === undefined) throw new UsageError(`--${name} needs a value`);
+      opts[STATE_OPTIONS[name as keyof typeof STATE_OPTIONS]] = value;
+      continue;
+    }
     if (name === "help" || name === "h") {
       opts.help = true;
       continue;
@@ -121,6 +137,9 @@ export function parseVmArgs(argv: readonly string[]): VmOptions {
         (opts as unknown as Record<string, string>)[name] = value;
     }
   }
+  const shaping = [...given].filter((n) => MACHINE_OPTIONS.has(n));
+  if (opts.loadState !== undefined && shaping.length) throw new UsageError(`--load-state resumes the machine the file describes: drop --${shaping.join(", --")}`);
+  if (opts.loadState !== undefined) return opts;
   if (opts.initrd && !opts.kernel) throw new UsageError("--initrd needs --kernel");
   if (opts.append !== undefined && !opts.kernel) throw new UsageError("--append needs --kernel");
   if (opts.cdrom !== undefined && opts.hdc !== undefined)

@@ -226,13 +226,14 @@ export class Hypervisor implements HypervisorApi {
           this.log.add(id, "error", `the image of "${config.name}" was not stored, so the VM will not survive a reload: ${errorText(e)}`);
         }
       }
+      this.checkResources(id, config); // again: others may have taken some while the image was stored
       vm = this.register(id, config, guest, { storedGuest });
       this.log.add(id, "lifecycle", `created "${config.name}" (${this.guestLabel(vm)}, ${config.memoryMiB} MiB RAM, share ${config.share}${config.capPercent < 100 ? `, cap ${config.capPercent}%` : ""}, cards ${config.cards.join(", ") || "none"}${config.dataDiskMiB ? `, ${config.dataDiskMiB} MiB data disk` : ""})`);
     } catch (e) {
       if (e instanceof LedgerError || e instanceof ConfigError) this.log.add(null, "resource", `refused to create VM "${input?.name ?? "?"}": ${e.message}`, "warn");
       throw e;
     }
-    this.persist();
+    void this.persist();
     if (start) await this.start(vm.id);
     return this.info(vm);
   }
@@ -718,7 +719,7 @@ export class Hypervisor implements HypervisorApi {
       const needsRestart = live ? restart : [];
       vm.pendingRestart = live ? [...new Set([...vm.pendingRestart, ...restart])] : [];
       if (changes.length) this.log.add(id, "config", `changed ${changes.join("; ")}${needsRestart.length ? ` (takes effect after a restart: ${needsRestart.join(", ")})` : ""}`);
-      if (changes.length) this.persist();
+      if (changes.length) void this.persist();
       return { needsRestart };
     } catch (e) {
       if (e instanceof LedgerError || e instanceof ConfigError) this.log.add(id, "resource", `refused change: ${e.message}`, "warn");
@@ -740,7 +741,7 @@ export class Hypervisor implements HypervisorApi {
     to.config = { ...to.config, cards: [...to.config.cards, cardId] };
     for (const vm of [from, to]) if (vm.state === "running" || vm.state === "paused") vm.pendingRestart = [...new Set([...vm.pendingRestart, "cards"])];
     this.log.add(null, "config", `moved card ${cardId} from ${fromVm} to ${toVm}`);
-    this.persist();
+    void this.persist();
   }
 
   // ---- durable state (snapshot-api.ts) ----
@@ -772,7 +773,7 @@ export class Hypervisor implements HypervisorApi {
     op: Operation,
   ): Promise<SnapshotRecord> {
     const store = this.requireStore();
-    const staged = store.stage();
+    const staged = await store.stage();
     const takenAt = this.now();
     op.step("hashing and compressing", 0.05);
     const manifest = await writeSnapshot(capture, this.vmDefinition(vm), { ...meta, takenAt, parentId: vm.currentId }, staged, (phase, f) => op.step(phase, 0.05 + 0.8 * f));
@@ -1008,7 +1009,7 @@ export class Hypervisor implements HypervisorApi {
         // The current state, written for the file only (not kept in storage).
         op.step("copying the machine's state", 0);
         const capture = await this.capture(vm);
-        const staged: StagedChunks = store.stage();
+        const staged: StagedChunks = await store.stage();
         manifest = await writeSnapshot(
           capture,
           this.vmDefinition(vm),
@@ -1054,7 +1055,7 @@ export class Hypervisor implements HypervisorApi {
       this.checkResources(id, config);
       this.nextId++; // taken now: storing lets other requests in
       op.step("storing", 0.6);
-      const staged = store.stage();
+      const staged = await store.stage();
       for (const h of manifestChunks(manifest)) {
         const c = await chunks.get(h);
         if (c) await staged.put(h, c);

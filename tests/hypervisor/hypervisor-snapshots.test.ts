@@ -80,14 +80,22 @@ async function running(hv: Hypervisor, id: string): Promise<void> {
 
 const uptimeOf = (hv: Hypervisor, id: string) => hv.list().find((v) => v.id === id)!.stats.uptimeSec;
 
+/** A running serial-count VM on `hv` that has said it is ready, and its console. */
+async function countingVm(hv: Hypervisor) {
+  const id = (await hv.createVm(vmOf("serial-count", hv), true)).id;
+  await running(hv, id);
+  const con = serialConsole(hv, id);
+  await con.waitFor("R\n");
+  return { id, con };
+}
+
 describe("snapshots through the hypervisor (real machines in Node threads, IndexedDB on fake-indexeddb)", () => {
   it("snapshot, change, revert: the guest continues from the snapshot's state; the tree says where it is", async () => {
     const store = freshStore();
     const hv = hypervisor(store);
-    const id = (await hv.createVm(vmOf("serial-count", hv), true)).id;
-    await running(hv, id);
-    let con = serialConsole(hv, id);
-    await con.waitFor("R\n");
+    const vm = await countingVm(hv);
+    const id = vm.id;
+    let con = vm.con;
     con.send("a");
     await con.waitFor("a1\n");
     const s1 = await hv.takeSnapshot(id, "s1", "after one byte");
@@ -132,10 +140,9 @@ describe("snapshots through the hypervisor (real machines in Node threads, Index
       return { ...kv, setMany: (e: [string, V][]) => (full ? Promise.reject(new DOMException("The quota has been exceeded.", "QuotaExceededError")) : kv.setMany(e)) };
     };
     const hv = hypervisor(new SnapshotStore(quota));
-    const id = (await hv.createVm(vmOf("serial-count", hv), true)).id;
-    await running(hv, id);
-    let con = serialConsole(hv, id);
-    await con.waitFor("R\n");
+    const vm = await countingVm(hv);
+    const id = vm.id;
+    let con = vm.con;
     const s1 = await hv.takeSnapshot(id, "s1");
     con.send("a");
     await con.waitFor("a1\n");
@@ -159,10 +166,7 @@ describe("snapshots through the hypervisor (real machines in Node threads, Index
   it("a snapshot that does not load leaves the VM running its machine, and says why", async () => {
     const store = freshStore();
     const hv = hypervisor(store);
-    const id = (await hv.createVm(vmOf("serial-count", hv), true)).id;
-    await running(hv, id);
-    const con = serialConsole(hv, id);
-    await con.waitFor("R\n");
+    const { id, con } = await countingVm(hv);
     await expect(hv.revertToSnapshot(id, "0".repeat(64))).rejects.toThrow(/has no snapshot/);
     expect(hv.operations().find((o) => o.kind === "revert")?.error).toMatch(/has no snapshot/);
     con.send("a");
@@ -173,10 +177,7 @@ describe("snapshots through the hypervisor (real machines in Node threads, Index
   it("suspend ends the worker; after a reload the VM is listed suspended and resumes where it was, its clock continuing", async () => {
     const store = freshStore();
     const hv = hypervisor(store);
-    const id = (await hv.createVm(vmOf("serial-count", hv), true)).id;
-    await running(hv, id);
-    const con = serialConsole(hv, id);
-    await con.waitFor("R\n");
+    const { id, con } = await countingVm(hv);
     con.send("a");
     await con.waitFor("a1\n");
     await sleep(1500);
@@ -204,10 +205,7 @@ describe("snapshots through the hypervisor (real machines in Node threads, Index
   it("export, import: the imported VM resumes exactly where the exported one was", async () => {
     const store = freshStore();
     const hv = hypervisor(store);
-    const id = (await hv.createVm(vmOf("serial-count", hv), true)).id;
-    await running(hv, id);
-    const con = serialConsole(hv, id);
-    await con.waitFor("R\n");
+    const { id, con } = await countingVm(hv);
     con.send("abc");
     await con.waitFor("c3\n");
     const file = await hv.exportVm(id, null);
@@ -231,9 +229,7 @@ describe("snapshots through the hypervisor (real machines in Node threads, Index
   it("a corrupted, truncated or foreign file is refused with a message and nothing stored changes", async () => {
     const store = freshStore();
     const hv = hypervisor(store);
-    const id = (await hv.createVm(vmOf("serial-count", hv), true)).id;
-    await running(hv, id);
-    await serialConsole(hv, id).waitFor("R\n");
+    const { id } = await countingVm(hv);
     await hv.takeSnapshot(id, "kept");
     const file = await hv.exportVm(id, null);
     const before = { vms: await store.vms(), snapshots: await store.snapshots(), usage: await store.usage(), list: hv.list().map((v) => v.id) };

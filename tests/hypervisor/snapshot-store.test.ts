@@ -34,7 +34,7 @@ function record(vmId: string, id: string, chunks: string[], parentId: string | n
 }
 
 async function putWithChunks(store: SnapshotStore, r: SnapshotRecord, chunkBytes: Record<string, Uint8Array>): Promise<void> {
-  const staged = store.stage();
+  const staged = await store.stage();
   for (const [h, b] of Object.entries(chunkBytes)) if (!(await staged.has(h))) await staged.put(h, b);
   await store.putSnapshot(r, staged);
 }

@@ -1,6 +1,6 @@
 // A small real machine for the snapshot tests: the Multiboot "counter" kernel (tests/machine/asm),
 // which prints a..z three times from a loop whose state lives in registers and RAM, then powers off;
-// 8 MiB of RAM, COM1, PS/2 and VGA. Virtual time follows retired instructions, so two machines
+// 4 MiB of RAM, COM1, PS/2 and VGA. Virtual time follows retired instructions, so two machines
 // that run the same instructions are in the same state.
 
 import { createHash } from "node:crypto";
@@ -14,7 +14,7 @@ let kernel: Uint8Array | null = null;
 
 export function smallConfig(): MachineConfig {
   kernel ??= assemble("counter");
-  return { memoryMiB: 8, boot: { kind: "multiboot", kernel, cmdline: "snapshot test" }, cards: [{ type: "serial", index: 0 }, { type: "ps2" }, { type: "vga" }] };
+  return { memoryMiB: 4, boot: { kind: "multiboot", kernel, cmdline: "snapshot test" }, cards: [{ type: "serial", index: 0 }, { type: "ps2" }, { type: "vga" }] };
 }
 
 /** Machine options whose virtual clock follows the machine's own instruction count. */
@@ -30,7 +30,7 @@ export function createSmallMachine(config = smallConfig()): Machine & PcMachineT
   return m;
 }
 
-export const VM: VmDefinition = { name: "counter", memoryMiB: 8, share: 100, capPercent: 100, cardKinds: ["serial", "ps2", "vga"], guestLabel: "Multiboot counter", guestId: null };
+export const VM: VmDefinition = { name: "counter", memoryMiB: 4, share: 100, capPercent: 100, cardKinds: ["serial", "ps2", "vga"], guestLabel: "Multiboot counter", guestId: null };
 
 export function meta(name: string, parentId: string | null = null): SnapshotMeta {
   return { name, description: `test snapshot ${name}`, takenAt: 1_765_000_000_000, kind: "snapshot", parentId, thumbnailPng: Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 1, 2, 3) };

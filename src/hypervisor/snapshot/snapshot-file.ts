@@ -83,9 +83,10 @@ class Cursor {
 /** Refuses a truncated, corrupted, foreign or newer-version file with a message naming the problem. */
 export async function decodeSnapshotFile(bytes: Uint8Array): Promise<{ manifests: SnapshotManifest[]; chunks: MemoryChunkStore }> {
   if (!(bytes instanceof Uint8Array)) formatFail("a snapshot file must be bytes");
+  if (bytes.length === 0) formatFail("not a Hypertab snapshot file (it is empty)");
   const head = bytes.subarray(0, FILE_MAGIC.length);
   if (head.length < FILE_MAGIC.length ? !FILE_MAGIC.subarray(0, head.length).every((b, i) => b === head[i]) : !FILE_MAGIC.every((b, i) => b === head[i])) {
-    formatFail(`not a Hypertab snapshot file (it starts with ${[...head].map((b) => b.toString(16).padStart(2, "0")).join(" ") || "nothing"})`);
+    formatFail(`not a Hypertab snapshot file (it starts with ${[...head].map((b) => b.toString(16).padStart(2, "0")).join(" ") })`);
   }
   const c = new Cursor(bytes);
   c.take(FILE_MAGIC.length, "the magic");

@@ -6,26 +6,16 @@
 
 import { manifestChunks, type ChunkStore, type SnapshotManifest } from "../snapshot/index.ts";
 import type { MediaKind } from "../guest-catalog.ts";
+import type { SnapshotInfo } from "../snapshot-api.ts";
 import { idbKeyValue, type KeyValueFactory, type KeyValueStore } from "./key-value.ts";
 
 export class StorageError extends Error {
   override name = "StorageError";
 }
 
-/** One stored snapshot (or suspended state) of a VM. */
-export interface SnapshotRecord {
-  /** The manifest's content id (manifest.id). */
-  id: string;
-  vmId: string;
-  name: string;
-  description: string;
-  takenAt: number;
-  parentId: string | null;
-  kind: "snapshot" | "suspend";
-  thumbnailPng: Uint8Array | null;
-  ramBytes: number;
-  manifest: SnapshotManifest;
-}
+/** One stored snapshot (or suspended state) of a VM: what the dashboard lists (but its stored
+ *  size, which depends on the other snapshots) and the manifest (manifest.id is its id). */
+export type SnapshotRecord = Omit<SnapshotInfo, "storedBytes"> & { manifest: SnapshotManifest };
 
 /** An uploaded image, stored once as pieces named by their SHA-256. */
 export interface StoredImage {
@@ -79,10 +69,14 @@ const IMAGE_PIECE = 1 << 20;
 export class StagedChunks implements ChunkStore {
   readonly pending = new Map<string, Uint8Array>();
 
-  constructor(private readonly base: ChunkStore) {}
+  /** `stored`: the names of the chunks stored when the operation began (has() reads no chunk). */
+  constructor(
+    private readonly base: ChunkStore,
+    private readonly stored: ReadonlySet<string>,
+  ) {}
 
   async has(hash: string): Promise<boolean> {
-    return this.pending.has(hash) || this.base.has(hash);
+    return this.pending.has(hash) || this.stored.has(hash);
   }
 
   async get(hash: string): Promise<Uint8Array | undefined> {
@@ -162,9 +156,10 @@ export class SnapshotStore {
     return run;
   }
 
-  /** A chunk store for one operation: reads see committed chunks, writes wait for commit. */
-  stage(): StagedChunks {
-    return new StagedChunks(this.chunks);
+  /** A chunk store for one operation: reads see committed chunks, writes wait for commit (which
+   *  refuses the operation if a chunk it found stored was freed meanwhile). */
+  async stage(): Promise<StagedChunks> {
+    return new StagedChunks(this.chunks, new Set(await this.chunkKv.keys()));
   }
 
   /** Stores a snapshot's new chunks, then its record. Refused (nothing changes) when a chunk the

@@ -4,13 +4,7 @@
 mb_start:
   mov esp, 0x90000
   LOAD_FLAT_GDT
-  ; IDT entry 0x20 -> irq0 (32-bit interrupt gate, selector = current CS)
-  mov eax, irq0
-  mov word [idt + 0x20 * 8], ax
-  mov word [idt + 0x20 * 8 + 2], cs
-  mov word [idt + 0x20 * 8 + 4], 0x8e00
-  shr eax, 16
-  mov word [idt + 0x20 * 8 + 6], ax
+  IDT_GATE 0x20, irq0
   lidt [idtr]
   ; only IRQ 0 unmasked
   PIC_INIT 0xfe, 0xff

@@ -5,12 +5,7 @@
 mb_start:
   mov esp, 0x90000
   LOAD_FLAT_GDT
-  mov eax, irq4
-  mov word [idt + 0x24 * 8], ax
-  mov word [idt + 0x24 * 8 + 2], cs
-  mov word [idt + 0x24 * 8 + 4], 0x8e00
-  shr eax, 16
-  mov word [idt + 0x24 * 8 + 6], ax
+  IDT_GATE 0x24, irq4
   lidt [idtr]
   ; only IRQ 4 unmasked
   PIC_INIT 0xef, 0xff
