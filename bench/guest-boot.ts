@@ -2,11 +2,13 @@
 // v86) to its banner and shell prompt, optionally time a busybox shell loop, and print one JSON line.
 // bench/run.ts starts a fresh process per run so runs do not share JIT warm-up or heap.
 
-import { readFileSync } from "node:fs";
+import { readFileSync, realpathSync } from "node:fs";
 import { getHeapSpaceStatistics } from "node:v8";
 import { resolve } from "node:path";
 import type { MachineConfig } from "../src/emulator/machine-config.ts";
 import { runMachine } from "../scripts/vm/run-machine.ts";
+import type { Machine } from "../src/emulator/machine-api.ts";
+import { measureSnapshot, type SnapshotFigures } from "./snapshot.ts";
 
 export type Engine = "hypertab" | "v86";
 
@@ -28,11 +30,14 @@ export interface BootRunResult {
   memory: string;
   error: string | null;
   serialTail: string;
+  /** Snapshot figures at the prompt (Hypertab: bench/snapshot.ts; v86: its save_state()), or null. */
+  snapshot: SnapshotFigures | null;
+  v86SaveState: { ms: number; bytes: number } | null;
 }
 
 /** The result of a run that failed before it measured anything: what it knows of its memory, and why. */
 export function failedBootRun(engine: Engine, error: string, memory: { overheadMiB: number; rssMiB: number; memory: string }): BootRunResult {
-  return { engine, ok: false, bannerSeconds: null, promptSeconds: null, loopSeconds: null, loopMips: null, ...memory, error, serialTail: "" };
+  return { engine, ok: false, bannerSeconds: null, promptSeconds: null, loopSeconds: null, loopMips: null, ...memory, error, serialTail: "", snapshot: null, v86SaveState: null };
 }
 
 export interface BootRunSpec {
@@ -130,6 +135,8 @@ class SerialWatch {
       memory,
       error,
       serialTail: this.text().slice(-400),
+      snapshot: null,
+      v86SaveState: null,
     };
   }
 }
@@ -175,9 +182,11 @@ async function bootHypertab(spec: BootRunSpec): Promise<BootRunResult> {
   let watch: SerialWatch | null = null;
   const t0 = performance.now();
   let timedOut: string | null = null;
+  let running: Machine | null = null;
   const outcome = await runMachine({
     config,
     onStart: (machine, control) => {
+      running = machine;
       const w = new SerialWatch(spec, t0, (s) => control.input(s), () => control.stop("done"));
       w.instructions = () => machine.stats().instructions;
       watch = w;
@@ -196,7 +205,10 @@ async function bootHypertab(spec: BootRunSpec): Promise<BootRunResult> {
   });
   const w = watch ?? new SerialWatch(spec, t0, () => {}, () => {});
   const error = timedOut ?? (outcome.end === "stopped" ? null : outcome.message);
-  return w.result("hypertab", error, overheadAtPrompt ?? overhead(spec.memoryMiB), memoryAtPrompt || memoryBreakdown());
+  const result = w.result("hypertab", error, overheadAtPrompt ?? overhead(spec.memoryMiB), memoryAtPrompt || memoryBreakdown());
+  // After the memory figure: the snapshot's copies would count in it.
+  if (result.ok && running) result.snapshot = await measureSnapshot(running, config);
+  return result;
 }
 
 async function bootV86(spec: BootRunSpec): Promise<BootRunResult> {
@@ -247,14 +259,21 @@ async function bootV86(spec: BootRunSpec): Promise<BootRunResult> {
   watchTimeouts(spec, watch, (why) => settle(why));
   const error = await finished;
   clearInterval(sampler);
+  const result = watch.result("v86", error, overheadAtPrompt ?? overhead(spec.memoryMiB), memoryAtPrompt || memoryBreakdown());
+  if (result.ok) {
+    const t = performance.now();
+    const state = await emulator.save_state();
+    result.v86SaveState = { ms: performance.now() - t, bytes: state.byteLength };
+  }
   await emulator.destroy().catch(() => {});
-  return watch.result("v86", error, overheadAtPrompt ?? overhead(spec.memoryMiB), memoryAtPrompt || memoryBreakdown());
+  return result;
 }
 
 interface V86Instance {
   add_listener(event: string, listener: (value: number) => void): void;
   serial0_send(data: string): void;
   get_instruction_counter(): number;
+  save_state(): Promise<ArrayBuffer>;
   destroy(): Promise<void>;
 }
 
@@ -262,8 +281,9 @@ export async function bootOnce(spec: BootRunSpec): Promise<BootRunResult> {
   return spec.engine === "v86" ? bootV86(spec) : bootHypertab(spec);
 }
 
-// As a child process: spec as JSON in argv[2], result as one JSON line prefixed "RESULT ".
-if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {
+// As a child process: spec as JSON in argv[2], result as one JSON line prefixed "RESULT ". Real
+// paths: the bundle's folder (.cache) may be a symbolic link.
+if (process.argv[1] && realpathSync(process.argv[1]) === realpathSync(import.meta.filename)) {
   const spec = JSON.parse(process.argv[2] ?? "{}") as BootRunSpec;
   let result: BootRunResult;
   try {

@@ -1,7 +1,8 @@
 // `npm run bench`: boots the default Linux guest (direct kernel boot: same SeaBIOS, kernel,
 // initramfs, RAM and command line) to its shell prompt with v86 and with Hypertab, alternating
 // runs in fresh processes, then prints medians and the Hypertab/v86 ratio and writes
-// bench/results.json. A busybox shell loop after the prompt gives a CPU-bound comparison.
+// bench/results.json. A busybox shell loop after the prompt gives a CPU-bound comparison. At the
+// prompt each run also measures a snapshot (bench/snapshot.ts) or, for v86, its save_state().
 //
 // Options: --runs N (default 3 per engine), --timeout S (per boot, default 600), --loop-runs N
 // (runs per engine that also time the shell loop, default 1; 0 skips it), --only v86|hypertab.
@@ -14,6 +15,7 @@ import { cpus, loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { failedBootRun, SHELL_LOOP, type BootRunResult, type BootRunSpec, type Engine } from "./guest-boot.ts";
 import { median } from "./medians.ts";
+import { summarizeSnapshots } from "./snapshot.ts";
 
 const root = resolve(import.meta.dirname, "..");
 const tsxCli = join(root, "node_modules/tsx/dist/cli.mjs");
@@ -176,7 +178,9 @@ async function main(): Promise<void> {
       console.log(
         `[bench] ${engine.padEnd(8)} run ${run + 1}: banner ${fmt(r.bannerSeconds)}, prompt ${fmt(r.promptSeconds)}` +
           (loop ? `, shell loop ${fmt(r.loopSeconds)} (${r.loopMips ?? "—"} MIPS)` : "") +
-          `, RSS ${r.rssMiB} MiB (RSS-guest RAM ${r.overheadMiB} MiB; ${r.memory})${r.error ? ` — ${r.error}` : ""}`,
+          `, RSS ${r.rssMiB} MiB (RSS-guest RAM ${r.overheadMiB} MiB; ${r.memory})${r.error ? ` — ${r.error}` : ""}` +
+          (r.snapshot ? `; snapshot pause ${r.snapshot.pauseMs.toFixed(0)} ms, stored ${r.snapshot.storedMs.toFixed(0)} ms, restore ${r.snapshot.restoreMs.toFixed(0)} ms, ${(r.snapshot.storedBytes / 2 ** 20).toFixed(1)} MiB` : "") +
+          (r.v86SaveState ? `; save_state ${r.v86SaveState.ms.toFixed(0)} ms, ${(r.v86SaveState.bytes / 2 ** 20).toFixed(1)} MiB` : ""),
       );
       if (engine === "hypertab" && r.promptSeconds === null) {
         hypertabGaveUp.reason = r.error ?? "did not reach the prompt";
@@ -217,12 +221,15 @@ async function main(): Promise<void> {
   console.log(`[bench] shell loop (CPU-bound): Hypertab ${hypertab.medianLoopMips ?? "—"} MIPS, v86 ${v86.medianLoopMips ?? "—"} MIPS; guest-instruction rate ratio Hypertab/v86 ${ratio(hypertab.medianLoopMips, v86.medianLoopMips) ?? "—"}`);
   console.log(`[bench] ratio Hypertab/v86: banner ${ratios.banner ?? "—"}, prompt ${ratios.prompt ?? "—"}, shell loop ${ratios.shellLoop ?? "—"} (lower is better for Hypertab)`);
 
+  const snapshot = summarizeSnapshots(results);
+  for (const line of snapshot.lines) console.log(`[bench] ${line}`);
+
   const report = {
     date: new Date().toISOString(),
     host: { node: process.version, nodeOptions: NODE_OPTIONS_OF_RUNS, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? null, loadAverageAtEnd: loadavg() },
     guest: { name: "linux", memoryMiB: guest.memoryMiB, cmdline: guest.cmdline, banner: guest.banner, prompt: guest.prompt, shellLoop: SHELL_LOOP },
     options: args,
-    summary: { v86, hypertab, ratioHypertabOverV86: ratios, hypertabStatus: hypertab.reachedPrompt > 0 ? "boots" : hypertabGaveUp.reason || "not measured" },
+    summary: { v86, hypertab, ratioHypertabOverV86: ratios, snapshot: snapshot.figures, hypertabStatus: hypertab.reachedPrompt > 0 ? "boots" : hypertabGaveUp.reason || "not measured" },
     runs: results,
     cpuLoop,
   };

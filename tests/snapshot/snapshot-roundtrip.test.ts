@@ -78,7 +78,14 @@ describe("snapshot round trip", () => {
     const a = createSmallMachine();
     const out = collectSerial(a);
     runToLetters(a, out, 10);
-    const first = await writeSnapshot(captureMachine(a, smallConfig()), VM, meta("first"), store);
+    const capture = captureMachine(a, smallConfig());
+    const captured = sha256(capture.state.fields.ram as Uint8Array);
+    const capturedRegisters = JSON.stringify(capture.state.fields.cpu);
+    runToLetters(a, out, 11);
+    // A capture is a copy: the guest running on changes nothing in it.
+    expect(sha256(capture.state.fields.ram as Uint8Array)).toBe(captured);
+    expect(JSON.stringify(capture.state.fields.cpu)).toBe(capturedRegisters);
+    const first = await writeSnapshot(capture, VM, meta("first"), store);
     const afterFirst = store.chunks.size;
     runToLetters(a, out, 12);
     const second = await writeSnapshot(captureMachine(a, smallConfig()), VM, meta("second", first.id), store);

@@ -99,14 +99,16 @@ export async function storeChunks(pending: PendingArray[], store: ChunkStore, pr
         hashes.push(isZero(chunk) ? Promise.resolve(null) : sha256Hex(chunk));
       }
       const names = await Promise.all(hashes);
+      const work: Promise<void>[] = [];
       for (let c = first; c < last; c++) {
         const hash = names[c - first]!;
         ref.chunks[c] = hash;
         if (hash === null || known.has(hash)) continue;
         known.add(hash);
-        if (await store.has(hash)) continue;
-        await store.put(hash, packChunk(bytes.subarray(c * CHUNK_SIZE, Math.min(bytes.length, (c + 1) * CHUNK_SIZE))));
+        const chunk = bytes.subarray(c * CHUNK_SIZE, Math.min(bytes.length, (c + 1) * CHUNK_SIZE));
+        work.push(store.has(hash).then(async (present) => (present ? undefined : store.put(hash, await packChunk(chunk)))));
       }
+      await Promise.all(work);
       done += Math.min(bytes.length, last * CHUNK_SIZE) - first * CHUNK_SIZE;
       progress?.(total ? done / total : 1);
     }
@@ -134,7 +136,10 @@ export function newTreeReader(): TreeReader {
   return { found: [], declaredBytes: 0, hashes: new Set() };
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v);
+/** A record (not an array, typed array or null). */
+export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v);
+/** A record JSON.parse could have made (a manifest from IndexedDB may hold class instances). */
+export const isJsonObject = (v: unknown): v is Record<string, unknown> => isObject(v) && (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null);
 
 function hasExactly(o: Record<string, unknown>, keys: string[]): boolean {
   const own = Object.keys(o);
@@ -171,7 +176,7 @@ export function jsonToTree(json: unknown, reader: TreeReader, path: string, dept
     for (let i = 0; i < json.length; i++) out[i] = jsonToTree(json[i], reader, `${path}[${i}]`, depth + 1, (v) => (out[i] = v));
     return out;
   }
-  if (!isObject(json) || (Object.getPrototypeOf(json) !== Object.prototype && Object.getPrototypeOf(json) !== null)) formatFail(`${path} is not JSON`);
+  if (!isJsonObject(json)) formatFail(`${path} is not JSON`);
   if (Object.hasOwn(json, "$number")) {
     const n = json.$number;
     if (!hasExactly(json, ["$number"]) || (n !== "-0" && n !== "NaN" && n !== "Infinity" && n !== "-Infinity")) formatFail(`${path}: malformed $number`);

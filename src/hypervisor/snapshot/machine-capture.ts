@@ -36,8 +36,15 @@ function copyConfig(config: MachineConfig): MachineConfig {
   };
 }
 
+/** The short pause: copies only, so the guest may run again right after. */
 export function captureMachine(machine: Machine, config: MachineConfig): MachineCapture {
-  return { config: copyConfig(config), state: copyTree(machine.saveState()) };
+  const state = machine.saveState();
+  // RAM, the one big array, is copied once: the machine declares it a typed state field, which
+  // StateLayout saves as a fresh copy (state.ts). Copied again only if it were a live shared view.
+  const fields = Object.fromEntries(
+    Object.entries(state.fields).map(([k, v]) => [k, k === "ram" && v instanceof Uint8Array && !(v.buffer instanceof SharedArrayBuffer) ? v : copyTree(v)]),
+  );
+  return { config: copyConfig(config), state: { ...state, fields } };
 }
 
 /** Builds a machine from capture.config and loads the state into it, refusing (StateError or

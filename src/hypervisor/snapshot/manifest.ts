@@ -3,7 +3,7 @@
 // manifest validates every field and size before anything is allocated from it.
 
 import { formatFail } from "./errors.ts";
-import { jsonToTree, newTreeReader, type TreeReader } from "./byte-tree.ts";
+import { isJsonObject, isObject, jsonToTree, newTreeReader, type TreeReader } from "./byte-tree.ts";
 import { isChunkHash, sha256Hex } from "./chunk-codec.ts";
 import { CHUNK_SIZE, FORMAT_VERSION, MANIFEST_FORMAT, MAX_ARRAY_BYTES, MAX_TEXT, MAX_TREE_DEPTH } from "./format-limits.ts";
 
@@ -72,8 +72,6 @@ export function manifestChunks(manifest: SnapshotManifest): string[] {
 
 // ---- checking ----
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v);
-
 function text(v: unknown, what: string, max = MAX_TEXT): string {
   if (typeof v !== "string") formatFail(`${what} must be a string, got ${typeof v}`);
   if (v.length > max) formatFail(`${what} is longer than ${max} characters`);
@@ -132,7 +130,7 @@ function checkJson(v: unknown, path: string, depth = 0): void {
     for (let i = 0; i < v.length; i++) checkJson(v[i], `${path}[${i}]`, depth + 1);
     return;
   }
-  if (!isObject(v) || (Object.getPrototypeOf(v) !== Object.prototype && Object.getPrototypeOf(v) !== null)) formatFail(`${path} is not JSON`);
+  if (!isJsonObject(v)) formatFail(`${path} is not JSON`);
   for (const [k, x] of Object.entries(v)) checkJson(x, `${path}.${k}`, depth + 1);
 }
 

@@ -4,7 +4,7 @@
 import type { MachineConfig } from "../../emulator/machine-config.ts";
 import { validateMachineConfig } from "../../emulator/machine-config-validate.ts";
 import type { SavedState } from "../../emulator/state.ts";
-import { fillArrays } from "./byte-tree.ts";
+import { fillArrays, isObject } from "./byte-tree.ts";
 import type { ChunkStore } from "./chunk-store.ts";
 import { formatFail } from "./errors.ts";
 import type { MachineCapture } from "./machine-capture.ts";
@@ -16,8 +16,6 @@ export interface ReadSnapshot {
   meta: SnapshotMeta;
   manifest: SnapshotManifest;
 }
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v);
 
 /** Validates the manifest, every chunk (present, hash matches, decompresses within bounds) and
  *  rebuilds the capture; throws SnapshotFormatError before anything is returned. */

@@ -3,7 +3,7 @@
 // every manifest and every chunk before it returns anything.
 
 import { MemoryChunkStore, type ChunkStore } from "./chunk-store.ts";
-import { short, unpackChunk } from "./chunk-codec.ts";
+import { short, toHex, unpackChunk } from "./chunk-codec.ts";
 import { formatFail, SnapshotFormatError } from "./errors.ts";
 import { CHUNK_SIZE, FORMAT_VERSION, MAX_MANIFESTS, MAX_MANIFEST_JSON_BYTES, MAX_STORED_CHUNK } from "./format-limits.ts";
 import { checkManifest, checkVersion, type SnapshotManifest } from "./manifest.ts";
@@ -11,12 +11,6 @@ import { checkManifest, checkVersion, type SnapshotManifest } from "./manifest.t
 /** "\x89HTSNAP\n": a high byte first (not text), the name, a newline (catches text-mode mangling). */
 export const FILE_MAGIC = Uint8Array.of(0x89, 0x48, 0x54, 0x53, 0x4e, 0x41, 0x50, 0x0a);
 const HASH_BYTES = 32;
-
-function hexOf(bytes: Uint8Array): string {
-  let s = "";
-  for (const b of bytes) s += (b < 16 ? "0" : "") + b.toString(16);
-  return s;
-}
 
 function bytesOfHex(hex: string): Uint8Array {
   const out = new Uint8Array(hex.length / 2);
@@ -85,8 +79,9 @@ export async function decodeSnapshotFile(bytes: Uint8Array): Promise<{ manifests
   if (!(bytes instanceof Uint8Array)) formatFail("a snapshot file must be bytes");
   if (bytes.length === 0) formatFail("not a Hypertab snapshot file (it is empty)");
   const head = bytes.subarray(0, FILE_MAGIC.length);
-  if (head.length < FILE_MAGIC.length ? !FILE_MAGIC.subarray(0, head.length).every((b, i) => b === head[i]) : !FILE_MAGIC.every((b, i) => b === head[i])) {
-    formatFail(`not a Hypertab snapshot file (it starts with ${[...head].map((b) => b.toString(16).padStart(2, "0")).join(" ") })`);
+  // A file shorter than the magic but starting like it is reported as truncated below.
+  if (!head.every((b, i) => b === FILE_MAGIC[i])) {
+    formatFail(`not a Hypertab snapshot file (it starts with ${toHex(head, " ")})`);
   }
   const c = new Cursor(bytes);
   c.take(FILE_MAGIC.length, "the magic");
@@ -129,7 +124,7 @@ export async function decodeSnapshotFile(bytes: Uint8Array): Promise<{ manifests
   if (count !== lengths.size) formatFail(`snapshot file holds ${count} chunks, its manifests reference ${lengths.size}`);
   const chunks = new MemoryChunkStore();
   for (let i = 0; i < count; i++) {
-    const hash = hexOf(c.take(HASH_BYTES, `chunk ${i + 1} of ${count}`));
+    const hash = toHex(c.take(HASH_BYTES, `chunk ${i + 1} of ${count}`));
     const size = c.u32(`chunk ${short(hash)}'s length`);
     if (size < 1 || size > MAX_STORED_CHUNK) formatFail(`chunk ${short(hash)} declares ${size} stored bytes, expected 1..${MAX_STORED_CHUNK}`);
     const stored = c.take(size, `chunk ${short(hash)}`);
