@@ -1,11 +1,13 @@
-// One VM: state badge, controls, live counters and graphs, its consoles, send-key and paste, and
-// the hardware editor.
+// One VM: state badge, controls (suspend and resume included), live counters and graphs, its
+// consoles, send-key and paste, the hardware editor and its snapshots.
 
 import { useState } from "react";
 import { useAfterFrames } from "./after-frames.ts";
 import type { VmInfo } from "../hypervisor/hypervisor-api.ts";
 import { formatCount, formatRate, formatUptime } from "./format.ts";
 import { HardwareEditor } from "./hardware-editor.tsx";
+import type { Hv } from "./hypervisor-client.ts";
+import { SnapshotTreeView } from "./snapshot-tree-view.tsx";
 import { SerialConsole } from "./serial-console.tsx";
 import { Sparkline } from "./sparkline.tsx";
 import { VgaConsole } from "./vga-console.tsx";
@@ -28,14 +30,9 @@ export function VmPanel(props: {
   host: HostInfo | null;
   others: VmInfo[];
   act: (what: string, fn: () => Promise<unknown>) => void;
-  hv: {
-    start(id: string): Promise<void>;
-    pause(id: string): Promise<void>;
-    resume(id: string): Promise<void>;
-    reset(id: string): Promise<void>;
-    stop(id: string): Promise<void>;
-    remove(id: string): Promise<void>;
-  };
+  hv: Hv;
+  /** Changes after every action and finished operation (the snapshot tree is fetched again). */
+  snapshotsVersion: number;
 }) {
   const { vm, io, act, hv } = props;
   const [editing, setEditing] = useState(false);
@@ -47,6 +44,7 @@ export function VmPanel(props: {
   const serialReady = useAfterFrames(3);
   const s = vm.stats;
   const live = vm.state === "running" || vm.state === "paused" || vm.state === "starting";
+  const suspended = vm.state === "suspended";
   return (
     <section className="vm" data-testid={`vm-${vm.id}`} data-state={vm.state}>
       <header className="vm-head">
@@ -56,9 +54,19 @@ export function VmPanel(props: {
           <span className="muted">{vm.id} · {vm.guestLabel} · {vm.memoryMiB} MiB · share {vm.share}{vm.capPercent < 100 ? ` · cap ${vm.capPercent}%` : ""}</span>
         </div>
         <div className="vm-actions">
-          {!live && <button onClick={() => act(`start ${vm.id}`, () => hv.start(vm.id))}>Start</button>}
+          {!live && !suspended && <button onClick={() => act(`start ${vm.id}`, () => hv.start(vm.id))}>Start</button>}
+          {suspended && (
+            <button className="primary" data-testid={`resume-suspended-${vm.id}`} onClick={() => act(`resume ${vm.name}`, () => hv.resumeSuspended(vm.id))}>
+              Resume
+            </button>
+          )}
           {vm.state === "running" && <button data-testid={`pause-${vm.id}`} onClick={() => act(`pause ${vm.id}`, () => hv.pause(vm.id))}>Pause</button>}
           {vm.state === "paused" && <button data-testid={`resume-${vm.id}`} onClick={() => act(`resume ${vm.id}`, () => hv.resume(vm.id))}>Resume</button>}
+          {(vm.state === "running" || vm.state === "paused") && (
+            <button data-testid={`suspend-${vm.id}`} title="Store the VM's whole state and end its worker; Resume continues it, after a reload too" onClick={() => act(`suspend ${vm.name}`, () => hv.suspend(vm.id))}>
+              Suspend
+            </button>
+          )}
           {live && <button onClick={() => act(`reset ${vm.id}`, () => hv.reset(vm.id))}>Reset</button>}
           {live && <button onClick={() => act(`stop ${vm.id}`, () => hv.stop(vm.id))}>Stop</button>}
           {io && live && (
@@ -88,6 +96,7 @@ export function VmPanel(props: {
           {vm.consoles.vga && <button onClick={() => { io.typeAsKeys(paste); setPaste(null); }}>Type as keystrokes</button>}
         </div>
       )}
+      {metricsReady && <SnapshotTreeView vm={vm} hv={hv} act={act} version={props.snapshotsVersion} live={vm.state === "running" || vm.state === "paused"} suspended={suspended} />}
       {editing && <HardwareEditor vm={vm} host={props.host} others={props.others} act={act} onClose={() => setEditing(false)} />}
       {metricsReady && <div className="metrics" data-testid={`metrics-${vm.id}`}>
         <Sparkline values={s.historyIps} color="#4aa3ff" label="instr/s" format={formatRate} />
@@ -110,7 +119,7 @@ export function VmPanel(props: {
             warn on every render and leave a stale pane behind when the channels changed. */}
         {io && vgaReady && vm.consoles.vga && <VgaConsole key={`vga-${io.serial}`} io={io} vmId={vm.id} />}
         {io && serialReady && vm.consoles.serial && <SerialConsole key={`serial-${io.serial}`} io={io} vmId={vm.id} />}
-        {!io && <div className="no-console muted">{vm.state === "starting" ? "Starting…" : "No console: the VM is not running."}</div>}
+        {!io && <div className="no-console muted">{vm.state === "starting" ? "Starting…" : suspended ? "Suspended: Resume continues where it was." : "No console: the VM is not running."}</div>}
       </div>
     </section>
   );
