@@ -54,7 +54,6 @@ interface PagePoll {
 
 const LINUX_GUEST = "linux";
 const POLL_MS = 500;
-const SETUP_KEY = "hypertab.setup.v1"; // src/ui/saved-setup.ts
 
 function parseBrowserArgs(argv: string[]): BrowserArgs {
   const args: BrowserArgs = { runs: 3, timeoutSeconds: 900 };
@@ -115,29 +114,43 @@ async function poll(page: Page): Promise<PagePoll> {
   });
 }
 
-/** One boot of the page; `aloneSetup` (the saved setup of the Linux VM alone) makes it the
- *  linux-alone scenario. */
-async function runOnce(url: string, scenario: Scenario, prompt: string, aloneSetup: unknown[] | null, timeoutSeconds: number): Promise<{ run: BrowserRun; linuxSetup: unknown[] | null }> {
+/** Replaces the page's default VMs by a fresh copy of its Linux VM (same RAM, share, cap, kinds of
+ *  cards and data disk), created now: the linux-alone scenario. */
+async function linuxAlone(page: Page): Promise<void> {
+  await page.evaluate(async (guestId) => {
+    const hv = window.__hypertab!.hv;
+    const vms = await hv.list();
+    const linux = vms.find((v) => v.guestId === guestId)!;
+    for (const v of vms) await hv.remove(v.id);
+    const cards = await hv.freeCards(linux.cards.map((c) => c.kind));
+    await hv.createVm({ name: linux.name, guest: { kind: "catalog", guestId }, memoryMiB: linux.memoryMiB, share: linux.share, capPercent: linux.capPercent, cards, dataDiskMiB: 8 }, true);
+    await window.__hypertab!.refresh();
+  }, LINUX_GUEST);
+}
+
+/** One boot of the page in a fresh profile. */
+async function runOnce(url: string, scenario: Scenario, prompt: string, timeoutSeconds: number): Promise<{ run: BrowserRun }> {
   const run: BrowserRun = {
     scenario, linuxReadySeconds: null, memtestReadySeconds: null, hostCpuWhileLinuxBootsPercent: null, hostCpuPercent: null,
     guestCpuWhileLinuxBootsPercent: null, longTasks: 0, longestTaskMs: 0, vms: [], error: null,
   };
-  let linuxSetup: unknown[] | null = null;
   const browser = await launchBrowser();
   try {
     const context = await browser.newContext({ viewport: { width: 1500, height: 1000 } });
-    if (aloneSetup) await context.addInitScript(([key, value]) => localStorage.setItem(key, value), [SETUP_KEY, JSON.stringify(aloneSetup)] as const);
     const page = await context.newPage();
     page.on("pageerror", (e) => console.error(`[bench] page error: ${e.message}`));
     const stat0 = procStat();
     await page.goto(url);
     await page.waitForFunction(() => window.__hypertab !== undefined, null, { timeout: 60_000 });
-    const expected = scenario === "default" ? 2 : 1;
     const deadline = Date.now() + timeoutSeconds * 1000;
     let p = await poll(page);
-    while (p.vms.length < expected) {
-      if (Date.now() > deadline) throw new Error(`the page showed ${p.vms.length} VMs, expected ${expected}`);
+    while (p.vms.length < 2) {
+      if (Date.now() > deadline) throw new Error(`the page showed ${p.vms.length} VMs, expected the default 2`);
       await new Promise((r) => setTimeout(r, POLL_MS));
+      p = await poll(page);
+    }
+    if (scenario === "linux-alone") {
+      await linuxAlone(page);
       p = await poll(page);
     }
     const linux = p.vms.find((v) => v.guestId === LINUX_GUEST);
@@ -145,13 +158,6 @@ async function runOnce(url: string, scenario: Scenario, prompt: string, aloneSet
     if (!linux) throw new Error(`no Linux VM on the page (VMs: ${p.vms.map((v) => v.name).join(", ")})`);
     if (scenario === "default") {
       if (!memtest) throw new Error("no second default VM on the page");
-      // The page saves its setup (src/ui/saved-setup.ts) on its next refresh.
-      const saved = await page.waitForFunction(
-        ([key, guestId]) => (JSON.parse(localStorage.getItem(key) ?? "[]") as { guestId?: string }[]).find((v) => v.guestId === guestId) ?? null,
-        [SETUP_KEY, LINUX_GUEST] as const,
-        { timeout: 30_000 },
-      );
-      linuxSetup = [await saved.jsonValue()];
     }
     const statStart = procStat();
     const guestCpuAt = (q: PagePoll) => q.vms.reduce((sum, v) => sum + v.cpuTimeSec, 0);
@@ -188,7 +194,7 @@ async function runOnce(url: string, scenario: Scenario, prompt: string, aloneSet
   } finally {
     await browser.close();
   }
-  return { run, linuxSetup };
+  return { run };
 }
 
 const fmt = (s: number | null, unit = " s") => (s === null ? "—" : `${s.toFixed(1)}${unit}`);
@@ -203,16 +209,10 @@ export async function runBrowserBench(argv: string[]): Promise<void> {
   console.log(`[bench] browser: ${args.runs} run(s) per scenario, alternating default / linux-alone; host ${cpus().length} CPUs (${cpus()[0]?.model ?? "?"}), load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
   const server = await startServer();
   const runs: BrowserRun[] = [];
-  let aloneSetup: unknown[] | null = null;
   try {
     for (let i = 0; i < args.runs; i++) {
       for (const scenario of ["default", "linux-alone"] as const) {
-        if (scenario === "linux-alone" && !aloneSetup) {
-          console.log("[bench] linux-alone skipped: no Linux VM setup seen on the default page yet");
-          continue;
-        }
-        const { run, linuxSetup } = await runOnce(server.url, scenario, prompt, scenario === "linux-alone" ? aloneSetup : null, args.timeoutSeconds);
-        if (linuxSetup) aloneSetup = linuxSetup;
+        const { run } = await runOnce(server.url, scenario, prompt, args.timeoutSeconds);
         runs.push(run);
         console.log(
           `[bench] ${scenario.padEnd(11)} run ${i + 1}: Linux prompt ${fmt(run.linuxReadySeconds)}` +

@@ -9,6 +9,7 @@ import type { MachineConfig } from "../emulator/machine-config.ts";
 import type { SavedState } from "../emulator/state.ts";
 import type { HostInfo, HypervisorApi, NetworkInfo, VmInfo, VmState } from "./hypervisor-api.ts";
 import type { OperationProgress, SnapshotInfo, SnapshotTree, StorageUsage } from "./snapshot-api.ts";
+import { transfer } from "comlink";
 import type { GuestEvents, GuestRunnerSpec } from "./wire/guest-messages.ts";
 import { decodeSnapshotFile, encodeSnapshotFile, manifestChunks, readSnapshot, writeSnapshot, type ChunkStore, type MachineCapture, type VmDefinition } from "./snapshot/index.ts";
 import { Operations, type Operation } from "./operations.ts";
@@ -1028,7 +1029,8 @@ export class Hypervisor implements HypervisorApi {
       op.step("writing the file", 0.85);
       const file = await encodeSnapshotFile([manifest], chunks);
       this.log.add(vmId, "snapshot", `exported ${id ? `snapshot ${id.slice(0, 12)}` : "its current state"} (${formatBytes(file.length)})`);
-      return file;
+      // Moved, not copied, to the page (the file is tens of MiB and the worker keeps no use for it).
+      return file.byteOffset === 0 && file.byteLength === file.buffer.byteLength ? transfer(file, [file.buffer as ArrayBuffer]) : file;
     });
   }
 
