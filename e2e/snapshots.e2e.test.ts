@@ -249,15 +249,16 @@ describe("snapshots, suspend and persistence", () => {
     expect(await refusal.count()).toBe(0);
   }, OPERATION_TIMEOUT_MS + 60_000);
 
-  it(`4. a sector the guest writes to its writable disk (${WRITABLE_DISK}) is there after a reload and a restart`, async () => {
+  it(`4. a file the guest writes to its writable disk (${WRITABLE_DISK}, FAT) is there after a reload and a restart`, async () => {
     await phase("check 4");
     const text = `persist-${Date.now().toString(36)}`;
     const present = `[ -b ${WRITABLE_DISK} ] && echo present || echo missing`;
     const disks = async () => `the guest's block devices (/proc/partitions):\n${await app.shell(linuxId, "cat /proc/partitions; ls /sys/block")}`;
     await app.until(`the guest sees its writable disk ${WRITABLE_DISK}`, 60_000, async () => (await app.shell(linuxId, present)) === "present", [linuxId], disks);
-    // One 512-byte sector, padded with zeros; sync so the guest's page cache reaches the disk.
-    await app.shell(linuxId, `echo ${text} | dd of=${WRITABLE_DISK} bs=512 count=1 conv=sync 2>/dev/null; sync`);
-    expect(await app.shell(linuxId, `head -c ${text.length} ${WRITABLE_DISK}`)).toBe(text);
+    // A file system on the blank disk, a file on it; unmounting writes everything to the disk.
+    await app.shell(linuxId, `mkfs.vfat ${WRITABLE_DISK} >/dev/null 2>&1; mkdir -p /mnt/disk && mount -t vfat ${WRITABLE_DISK} /mnt/disk && echo ${text} > /mnt/disk/note.txt; umount /mnt/disk; sync`);
+    const readBack = `mount -t vfat ${WRITABLE_DISK} /mnt/disk 2>&1 && cat /mnt/disk/note.txt; umount /mnt/disk`;
+    expect(await app.shell(linuxId, readBack)).toBe(text);
     // The hypervisor flushes overlay writes to IndexedDB within a few seconds.
     await new Promise((r) => setTimeout(r, 8000));
     await reload();
@@ -267,7 +268,8 @@ describe("snapshots, suspend and persistence", () => {
     if (v.state !== "running" && v.state !== "starting") await page.evaluate((id) => window.__hypertab!.hv.start(id), linuxId);
     await app.linuxPrompt(linuxId, prompt, BOOT_TIMEOUT_MS);
     await app.until(`the guest sees ${WRITABLE_DISK} after the restart`, 60_000, async () => (await app.shell(linuxId, present)) === "present", [linuxId], disks);
-    expect(await app.shell(linuxId, `head -c ${text.length} ${WRITABLE_DISK}`)).toBe(text);
+    await app.shell(linuxId, "mkdir -p /mnt/disk");
+    expect(await app.shell(linuxId, readBack)).toBe(text);
   }, BOOT_TIMEOUT_MS + 120_000);
 
   it(`5. no main-thread task used over ${LONG_TASK_MS} ms of CPU during the run`, async () => {
