@@ -195,7 +195,7 @@ describe("hypervisor → guest worker start message", () => {
       'guest start message "start".spec.nics[1].stats: expected a SharedArrayBuffer, got undefined',
     );
     expect(refusal(decode, { ...m, spec: { ...m.spec, nics: Array.from({ length: 9 }, () => nic) } })).toBe(
-      'guest start message "start".spec.nics: expected an array of at most 8 items, got an array',
+      'guest start message "start".spec.nics: expected an array of at most 8 entries, got an array',
     );
   });
 });
