@@ -196,7 +196,8 @@ describe("guest runner under the hypervisor (Node threads)", () => {
     const control = new Int32Array(hv.channels(id)!.control);
     Atomics.store(control, Ctl.RUN, RunRequest.STOP);
     ringGuestDoorbell(control);
-    await until("runner exited", 5000, () => messages.some((m) => m.type === "runner-exited"));
+    // The runner leaves its loop and says so ("stopped"); the hypervisor may end the thread right after.
+    await until("runner stopped", 5000, () => messages.some((m) => m.type === "stopped" || m.type === "runner-exited"));
   }, 20_000);
 
   // The page's main thread stuck in a long task (here: this thread, busy for 400 ms) while the
