@@ -4,7 +4,10 @@
 // NIC pads them.
 
 import { formatMac, parseMac as parseMacOrNull } from "../../emulator/devices/net/mac-address.ts";
+import { isGroupAddress } from "../../emulator/devices/net/ethernet.ts";
 import { MAX_FRAME_BYTES, MIN_FRAME_BYTES } from "../../emulator/devices/net/nic-port.ts";
+
+export { isGroupAddress };
 
 export { formatMac };
 export const ETH_HEADER = 14;
@@ -26,11 +29,6 @@ export function macKey(bytes: Uint8Array, offset = 0): number {
     (bytes[offset + 4] << 8) +
     bytes[offset + 5]
   );
-}
-
-/** Group bit (broadcast or multicast) of the MAC at `offset`. */
-export function isGroupMac(bytes: Uint8Array, offset = 0): boolean {
-  return (bytes[offset] & 1) !== 0;
 }
 
 /** Parses "52:54:00:12:34:56" (or with dashes); throws naming what was wrong. */
@@ -64,6 +62,6 @@ export function ethernetFrame(dst: Mac, src: Mac, type: number, payload: Uint8Ar
 export function frameProblem(frame: Uint8Array): string | null {
   if (frame.length < MIN_FRAME_BYTES) return `runt frame of ${frame.length} bytes (a header is ${MIN_FRAME_BYTES})`;
   if (frame.length > MAX_FRAME_BYTES) return `oversized frame of ${frame.length} bytes (at most ${MAX_FRAME_BYTES})`;
-  if (isGroupMac(frame, 6)) return "source address is a group (multicast) address";
+  if (isGroupAddress(frame, 6)) return "source address is a group (multicast) address";
   return null;
 }

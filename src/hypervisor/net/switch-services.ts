@@ -8,7 +8,7 @@ import { ARP_REPLY, ARP_REQUEST, buildArp, parseArp } from "./arp.ts";
 import { buildDhcpReply, DHCP_CLIENT_PORT, DHCP_SERVER_PORT, parseDhcpRequest } from "./dhcp-message.ts";
 import { DEFAULT_SUBNET, DhcpServer, type Subnet } from "./dhcp-server.ts";
 import { answerDnsQuery } from "./dns-responder.ts";
-import { BROADCAST_MAC, ETH_HEADER, ETHERTYPE_ARP, ETHERTYPE_IPV4, etherType, ethernetFrame, isGroupMac, parseMac, sameMac, type Mac } from "./ethernet.ts";
+import { BROADCAST_MAC, ETH_HEADER, ETHERTYPE_ARP, ETHERTYPE_IPV4, etherType, ethernetFrame, isGroupAddress, parseMac, sameMac, type Mac } from "./ethernet.ts";
 import { buildIpv4, buildUdp, internetChecksum, IP_PROTO_ICMP, IP_PROTO_UDP, IPV4_BROADCAST, parseIpv4, parseUdp } from "./ipv4.ts";
 import type { SwitchPort, VirtualSwitch } from "./virtual-switch.ts";
 
@@ -54,7 +54,7 @@ export class SwitchServices {
   /** A frame the switch delivered to this host. */
   receive(frame: Uint8Array): void {
     const toUs = sameMac(frame, 0, this.mac);
-    if (!toUs && !isGroupMac(frame, 0)) return; // flooded unicast for someone else
+    if (!toUs && !isGroupAddress(frame, 0)) return; // flooded unicast for someone else
     const src = frame.slice(6, 12);
     const payload = frame.subarray(ETH_HEADER);
     const type = etherType(frame);

@@ -7,7 +7,7 @@
 // Delivery to a port's device cannot wait: a device that refuses (its receive ring is full) loses
 // the frame, and the port counts it.
 
-import { frameProblem, isGroupMac, macKey } from "./ethernet.ts";
+import { frameProblem, isGroupAddress, macKey } from "./ethernet.ts";
 import { FrameQueue } from "./frame-queue.ts";
 import { MacTable } from "./mac-table.ts";
 import { PacketCapture } from "./packet-capture.ts";
@@ -177,7 +177,7 @@ export class VirtualSwitch {
         const frame = port.queue.peek();
         if (!frame) continue;
         const now = this.now();
-        const dst = isGroupMac(frame, 0) ? -1 : this.macs.lookup(macKey(frame, 0), now);
+        const dst = isGroupAddress(frame, 0) ? -1 : this.macs.lookup(macKey(frame, 0), now);
         if (dst < 0 && flooded[i] >= this.floodQuantum) continue; // storm control: next pump
         port.queue.shift();
         this.forward(port, frame, dst, now);

@@ -5,9 +5,10 @@ export function isBroadcast(frame: Uint8Array): boolean {
   return (frame[0] & frame[1] & frame[2] & frame[3] & frame[4] & frame[5]) === 0xff;
 }
 
-/** True when the destination's group bit is set (multicast or broadcast). */
-export function isGroupAddress(frame: Uint8Array): boolean {
-  return (frame[0] & 1) !== 0;
+/** True when the address at `offset` (default: the destination) has its group bit set
+ *  (multicast or broadcast). */
+export function isGroupAddress(frame: Uint8Array, offset = 0): boolean {
+  return (frame[offset] & 1) !== 0;
 }
 
 /** True when `frame`'s destination equals the 6 bytes of `mac`. */
