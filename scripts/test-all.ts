@@ -23,6 +23,7 @@ const TOOLS: Tool[] = [
   { command: "objdump", pkg: "binutils", why: "the disassembler's reference (tests/cpu/disassembler.test.ts)" },
   { command: "ld", pkg: "binutils", why: "linking the GDB stub's ELF test kernel (tests/debug/)" },
   { command: "gdb", pkg: "gdb", why: "the GDB stub's acceptance test (tests/debug/gdb-stub.test.ts)" },
+  { command: "tcpdump", pkg: "tcpdump", why: "reading the virtual switch's pcap captures (tests/net/pcap-capture.test.ts)" },
   { command: "cpio", pkg: "cpio", why: "checking the initramfs with an independent reader" },
   { command: "xorriso", pkg: "xorriso", why: "building the Linux CD image" },
   { command: "dpkg-deb", pkg: "dpkg", why: "unpacking Debian packages" },
